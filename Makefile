@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8501
+
+.PHONY: run test setup system lint format bench demo clean-demo
+
+$(VENV)/.installed: requirements.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -r requirements.txt
+	touch $@
+
+system:
+	./scripts/install-system.sh
+
+setup: system $(VENV)/.installed
+
+# Sets everything up, loads the reference (and demonstration data) and starts the dashboard.
+run: setup
+	$(PY) cli.py init
+	$(PY) cli.py demo
+	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+
+# The whole test suite (unit, AppTest, real files, Chromium end to end).
+test: setup
+	$(PY) -m pytest -q
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+
+format: setup
+	$(PY) -m ruff format .
+
+bench: setup
+	$(PY) scripts/benchmark.py
+
+demo: setup
+	$(PY) cli.py demo
+
+clean-demo: setup
+	$(PY) cli.py demo --remove

@@ -1,0 +1,54 @@
+"""`init` (create or upgrade the store, load the reference) and `export` (current values)."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from commands.common import fail, open_store
+from db.reference import load_reference_into
+from indicators.catalogue import SeedError, load_reference
+from indicators.export import ExportError, export_bytes
+from indicators.settings import get_settings
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    seed = Path(args.seed) if args.seed else get_settings().seed_dir
+    try:
+        ref = load_reference(seed)  # validated whole before the store is touched
+    except SeedError as exc:
+        return fail(str(exc))
+    with open_store() as store:
+        changed = load_reference_into(store, ref)
+        where = store.path or store.url
+    print(f"Référence : {ref.summary()}.")
+    print(("Données de référence chargées" if changed else "Données de référence déjà à jour, rien à faire")
+          + f" ({where}).")
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    out = Path(args.out)
+    try:
+        with open_store() as store:
+            data = export_bytes(store, _reference(), out.suffix.lower(), include_demo=not args.sans_demo)
+    except (ExportError, SeedError) as exc:
+        return fail(str(exc))
+    out.write_bytes(data)
+    print(f"Export écrit : {out} ({len(data)} octets).")
+    return 0
+
+
+def _reference():
+    from commands.common import reference
+    return reference()
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("init", help="crée ou met à jour la base et charge les données de référence")
+    p.add_argument("--seed", help="dossier des données de référence (défaut : seed/)")
+    p.set_defaults(func=cmd_init)
+    p = sub.add_parser("export", help="exporte les valeurs courantes (CSV ;, XLSX ou Parquet)")
+    p.add_argument("--out", required=True, help="fichier de sortie : .csv, .xlsx ou .parquet")
+    p.add_argument("--sans-demo", action="store_true", help="exclut les données de démonstration")
+    p.set_defaults(func=cmd_export)

@@ -1,0 +1,69 @@
+"""Named, ordered migrations; each runs in one transaction and is recorded.
+
+Add a migration by appending a function to MIGRATIONS; never edit one already released.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from db import schema
+
+Migration = Callable[[sa.Connection], None]
+
+CURRENT_VIEW = """
+create or replace view observations_courantes as
+select * exclude (rang) from (
+    select o.*, b.kind as batch_kind, b.author as batch_author, b.created_at as batch_at,
+           b.filename as batch_filename,
+           row_number() over (
+               partition by o.convention, o.indicateur, o.territoire, o.periode
+               order by o.id desc) as rang
+    from observations o join batches b on b.id = o.batch_id
+    where b.status = 'valide'
+) where rang = 1
+"""
+
+
+def m001_initial(conn: sa.Connection) -> None:
+    """Reference tables, batches and append-only observations."""
+    for table in (
+        schema.conventions, schema.enjeux, schema.ambitions, schema.fiches, schema.indicateurs,
+        schema.territoires, schema.appartenances, schema.charges_cooperation, schema.calendrier,
+        schema.batches, schema.observations, schema.audit,
+    ):
+        table.create(conn, checkfirst=True)
+    conn.exec_driver_sql(CURRENT_VIEW)
+
+
+def m002_pilotage(conn: sa.Connection) -> None:
+    """Users, targets, comments, meetings and commune engagements."""
+    for table in (schema.utilisateurs, schema.cibles, schema.commentaires, schema.reunions,
+                  schema.engagements):
+        table.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[tuple[int, str, Migration]] = [
+    (1, "initial", m001_initial),
+    (2, "pilotage", m002_pilotage),
+]
+
+
+def migrate(engine: sa.Engine) -> list[str]:
+    """Apply the migrations not yet recorded; return the names of those applied."""
+    with engine.begin() as conn:
+        schema.schema_migrations.create(conn, checkfirst=True)
+        done = {row[0] for row in conn.execute(sa.select(schema.schema_migrations.c.version))}
+    applied = []
+    for version, name, function in MIGRATIONS:
+        if version in done:
+            continue
+        with engine.begin() as conn:
+            function(conn)
+            conn.execute(schema.schema_migrations.insert().values(
+                version=version, name=name, applied_at=datetime.now()))
+        applied.append(name)
+    return applied

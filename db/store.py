@@ -1,0 +1,162 @@
+"""The one object that owns the DuckDB database.
+
+    >>> with Store("duckdb:////tmp/ctg.duckdb") as store:
+    ...     store.migrate()
+    ...     df = store.query_df("select count(*) as n from observations")
+
+Connections are not pooled (`NullPool`): each read or write opens its own connection and
+closes it, so that the file is released between operations and a command-line import can
+run beside `streamlit run`. Opening retries with back-off while another process holds the
+lock, and a write transaction is retried as a whole on a DuckDB write conflict.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.pool import NullPool
+
+from db.migrations import migrate
+
+T = TypeVar("T")
+
+_RETRYABLE = ("Could not set lock", "Conflicting lock", "Conflict on update", "TransactionContext Error",
+              "write-write conflict", "Catalog write-write conflict")
+
+
+class StoreError(Exception):
+    """The store could not be opened or written; the message is French."""
+
+
+def _is_retryable(exc: BaseException) -> bool:
+    text = str(exc)
+    return any(marker in text for marker in _RETRYABLE)
+
+
+def _url_of(target: str | Path) -> str:
+    text = str(target)
+    if "://" in text:
+        return text
+    return f"duckdb:///{Path(text).resolve()}"
+
+
+class Store:
+    """The DuckDB store: a URL (or a file path) in, connections and transactions out."""
+
+    def __init__(self, url: str | Path, *, retry_seconds: float = 30.0) -> None:
+        self.url = _url_of(url)
+        self.retry_seconds = retry_seconds
+        path = self.path
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        self._engine: sa.Engine | None = sa.create_engine(self.url, poolclass=NullPool)
+
+    # -- lifecycle -------------------------------------------------------------------
+    @property
+    def path(self) -> Path | None:
+        """The database file, or None for an in-memory store."""
+        rest = self.url.split(":///", 1)[1] if ":///" in self.url else ""
+        if not rest or rest.startswith(":memory:"):
+            return None
+        return Path(rest.split("?", 1)[0])
+
+    @property
+    def engine(self) -> sa.Engine:
+        if self._engine is None:
+            raise StoreError("Le stockage est fermé.")
+        return self._engine
+
+    def close(self) -> None:
+        """Release the engine; calling it twice is harmless."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def migrate(self) -> list[str]:
+        """Create or upgrade the schema; return the migrations applied now."""
+        return self._retry(lambda: migrate(self.engine))
+
+    # -- retries ---------------------------------------------------------------------
+    def _retry(self, action: Callable[[], T]) -> T:
+        deadline = time.monotonic() + self.retry_seconds
+        delay = 0.02
+        while True:
+            try:
+                return action()
+            except (sa.exc.DBAPIError, sa.exc.OperationalError) as exc:
+                if not _is_retryable(exc) or time.monotonic() > deadline:
+                    if _is_retryable(exc):
+                        raise StoreError(
+                            "La base est occupée par un autre traitement depuis plus de "
+                            f"{self.retry_seconds:.0f} s ; réessayez dans un instant.") from exc
+                    raise
+                time.sleep(delay * (1 + random.random()))
+                delay = min(delay * 2, 0.5)
+
+    # -- reads -----------------------------------------------------------------------
+    @contextlib.contextmanager
+    def connect(self) -> Iterator[sa.Connection]:
+        """A read connection, closed on exit (opened with retry on a lock)."""
+        conn = self._retry(self.engine.connect)
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+    def query_df(self, sql: str | sa.Executable, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """Run a read query and return a DataFrame (through DuckDB's fast path for text SQL)."""
+        def run() -> pd.DataFrame:
+            with self.engine.connect() as conn:
+                if isinstance(sql, str):
+                    raw = conn.connection.dbapi_connection  # duckdb_engine's wrapper
+                    result = raw.execute(sql, params) if params else raw.execute(sql)
+                    return result.df()
+                return pd.read_sql(sql, conn, params=params)
+        return self._retry(run)
+
+    def scalar(self, sql: str | sa.Executable, params: dict[str, Any] | None = None) -> Any:
+        """The first column of the first row of a query."""
+        def run() -> Any:
+            with self.engine.connect() as conn:
+                statement = sa.text(sql) if isinstance(sql, str) else sql
+                return conn.execute(statement, params or {}).scalar()
+        return self._retry(run)
+
+    # -- writes ----------------------------------------------------------------------
+    def write(self, work: Callable[[sa.Connection], T]) -> T:
+        """Run `work(conn)` in one transaction; retried whole on a lock or write conflict.
+
+        Every write of the application goes through here, so a failure leaves the store
+        exactly as it was.
+        """
+        def run() -> T:
+            with self.engine.begin() as conn:
+                return work(conn)
+        return self._retry(run)
+
+    @staticmethod
+    def insert_df(conn: sa.Connection, table: str, df: pd.DataFrame) -> None:
+        """Bulk-insert a DataFrame whose columns are a subset of `table`'s, inside `conn`'s transaction."""
+        if df.empty:
+            return
+        raw = conn.connection.dbapi_connection
+        name = f"_df_{id(df)}"
+        raw.register(name, df)
+        try:
+            columns = ", ".join(f'"{c}"' for c in df.columns)
+            conn.exec_driver_sql(f'insert into {table} ({columns}) select {columns} from {name}')
+        finally:
+            raw.unregister(name)

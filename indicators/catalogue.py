@@ -1,0 +1,415 @@
+"""The reference of the convention, read from `seed/` and validated by pydantic.
+
+`load_reference(path)` reads every seed file and returns a `Reference`; any problem
+raises `SeedError` with a French message naming the file, the line and the field, so
+that `cli.py init` fails before anything is written.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator, model_validator
+
+from indicators.periods import PeriodError, parse_period
+
+EPCI_CODE = "200072460"
+
+Kind = Literal["quantitatif", "jalon", "qualitatif", "barometre"]
+Unit = Literal["nombre", "euros", "pourcentage", "taux_100", "etp", "habitants", "texte", "jalon"]
+Level = Literal["commune", "structure", "epci"]
+Periodicity = Literal["trimestrielle", "annuelle", "ponctuelle"]
+TimeAggregation = Literal["stock", "flux"]
+SpaceAggregation = Literal["somme", "ratio", "aucune"]
+Direction = Literal["hausse", "baisse", "stable"]
+TerritoryType = Literal["epci", "commune", "structure", "secteur"]
+Instance = Literal["copil_restreint", "copil_elargi", "comite_technique", "comite_communal", "revue"]
+
+
+class SeedError(Exception):
+    """A seed file that cannot be loaded; the message is French and names file, line, field."""
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+def _blank_to_none(value: object) -> object:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+class Signataire(_Model):
+    nom: str
+    representant: str | None = None
+
+
+class ConventionInfo(_Model):
+    code: str
+    nom: str
+    debut: dt.date
+    fin: dt.date
+    epci: str
+    signataires: list[Signataire]
+    section: str
+
+
+class Enjeu(_Model):
+    code: str
+    titre: str
+    section: str
+
+
+class Ambition(_Model):
+    code: str
+    enjeu: str
+    titre: str
+    section: str
+
+
+class Fiche(_Model):
+    code: str
+    ambition: str | None
+    titre: str
+    diagnostic: str = ""
+    public_cible: str = ""
+    objectifs: list[str] = []
+    priorites_2026_2027: list[str] = []
+    resultats_attendus: list[str] = []
+    partenaires: str = ""
+    section: str
+
+
+class Indicator(_Model):
+    """One indicator of the catalogue, with every rule the store and panels need."""
+
+    code: str
+    libelle: str
+    fiche: str
+    type: Kind
+    unite: Unit
+    niveaux: tuple[Level, ...]
+    periodicite: Periodicity
+    agregation_temps: TimeAggregation
+    agregation_territoire: SpaceAggregation
+    numerateur: str | None = None
+    denominateur: str | None = None
+    facteur: float | None = None
+    sens: Direction
+    min: float | None = None
+    max: float | None = None
+    entier: bool = False
+    source_donnee: str
+    section: str
+    note: str | None = None
+
+    _none = field_validator(
+        "numerateur", "denominateur", "facteur", "min", "max", "note", mode="before"
+    )(_blank_to_none)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        if not value or not all(c.isupper() or c.isdigit() or c == "_" for c in value):
+            raise ValueError("le code doit être en majuscules, chiffres et _")
+        return value
+
+    @field_validator("niveaux", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(part.strip() for part in value.split("|") if part.strip())
+        return value
+
+    @field_validator("entier", mode="before")
+    @classmethod
+    def _bool(cls, value: object) -> object:
+        if isinstance(value, str):
+            low = value.strip().lower()
+            if low in ("oui", "o", "true", "1", "vrai"):
+                return True
+            if low in ("non", "n", "false", "0", "faux", ""):
+                return False
+        return value
+
+    @model_validator(mode="after")
+    def _ratio(self) -> Indicator:
+        if self.agregation_territoire == "ratio":
+            if not (self.numerateur and self.denominateur and self.facteur):
+                raise ValueError("un ratio demande numerateur, denominateur et facteur")
+        elif self.numerateur or self.denominateur:
+            raise ValueError("numerateur/denominateur seulement pour agregation_territoire=ratio")
+        if not self.niveaux:
+            raise ValueError("au moins un niveau de collecte")
+        if self.min is not None and self.max is not None and self.min > self.max:
+            raise ValueError("min est supérieur à max")
+        return self
+
+    @property
+    def is_numeric(self) -> bool:
+        """True for indicators whose values are numbers (not jalons nor texts)."""
+        return self.type in ("quantitatif", "barometre")
+
+    @property
+    def is_computed(self) -> bool:
+        """True for ratios, always recomputed from their components."""
+        return self.agregation_territoire == "ratio"
+
+
+class Territory(_Model):
+    code: str
+    nom: str
+    type: TerritoryType
+    section: str
+
+
+class Membership(_Model):
+    groupe: str
+    commune: str
+    section: str
+
+
+class ChargeCooperation(_Model):
+    structure: str
+    ctg: Literal["CTG1", "CTG2"]
+    etp: float | None = None
+    effectif: int
+    section: str
+    note: str | None = None
+
+    _none = field_validator("etp", "note", mode="before")(_blank_to_none)
+
+    @field_validator("etp", mode="before")
+    @classmethod
+    def _comma(cls, value: object) -> object:
+        return value.replace(",", ".") if isinstance(value, str) else value
+
+
+class ReferenceObservation(_Model):
+    indicateur: str
+    territoire: str
+    periode: str
+    valeur: float
+    section: str
+    conflit: str | None = None
+    note: str | None = None
+
+    _none = field_validator("conflit", "note", mode="before")(_blank_to_none)
+
+    @field_validator("periode")
+    @classmethod
+    def _period(cls, value: str) -> str:
+        try:
+            return parse_period(value).code
+        except PeriodError as exc:
+            raise ValueError(str(exc)) from None
+
+
+class CalendarEntry(_Model):
+    code: str
+    instance: Instance
+    libelle: str
+    date_debut: dt.date | None = None
+    date_fin: dt.date | None = None
+    minimum_par_an: int | None = None
+    section: str
+    note: str | None = None
+
+    _none = field_validator("date_debut", "date_fin", "minimum_par_an", "note", mode="before")(
+        _blank_to_none
+    )
+
+
+@dataclass
+class Reference:
+    """Everything in `seed/`, validated and cross-checked."""
+
+    convention: ConventionInfo
+    enjeux: list[Enjeu]
+    ambitions: list[Ambition]
+    fiches: list[Fiche]
+    indicators: list[Indicator]
+    territories: list[Territory]
+    memberships: list[Membership]
+    charges: list[ChargeCooperation]
+    observations: list[ReferenceObservation]
+    calendar: list[CalendarEntry]
+    digest: str = ""
+    by_code: dict[str, Indicator] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.by_code = {ind.code: ind for ind in self.indicators}
+
+    def indicator(self, code: str) -> Indicator:
+        """The indicator with this code (KeyError if unknown)."""
+        return self.by_code[code]
+
+    def communes(self) -> list[Territory]:
+        """The communes of the EPCI, by code."""
+        return sorted((t for t in self.territories if t.type == "commune"), key=lambda t: t.code)
+
+    def fiche_of_ambition(self, ambition: str) -> Fiche | None:
+        """The fiche-projet of an ambition."""
+        return next((f for f in self.fiches if f.ambition == ambition), None)
+
+    def summary(self) -> str:
+        """One line per kind of reference row, for the CLI."""
+        return (
+            f"{len(self.enjeux)} enjeux, {len(self.ambitions)} ambitions, {len(self.fiches)} fiches, "
+            f"{len(self.indicators)} indicateurs, {len(self.territories)} territoires "
+            f"({len(self.communes())} communes), {len(self.charges)} lignes chargés de coopération, "
+            f"{len(self.observations)} observations de référence, {len(self.calendar)} échéances"
+        )
+
+
+def _describe(exc: ValidationError) -> str:
+    parts = []
+    for err in exc.errors():
+        loc = ".".join(str(p) for p in err["loc"]) or "ligne"
+        parts.append(f"champ « {loc} » : {err['msg']}")
+    return " ; ".join(parts)
+
+
+def _read_csv(path: Path, model: type[_Model]) -> list:
+    if not path.exists():
+        raise SeedError(f"{path.name} : fichier manquant dans {path.parent}")
+    rows = []
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        reader = csv.DictReader(handle)
+        expected = set(model.model_fields) - {"by_code"}
+        missing = [c for c in model.model_fields if c not in (reader.fieldnames or [])
+                   and model.model_fields[c].is_required()]
+        if missing:
+            raise SeedError(f"{path.name}, ligne 1 : colonne(s) manquante(s) : {', '.join(missing)}")
+        for record in reader:
+            line = reader.line_num
+            if not any((v or "").strip() for v in record.values() if isinstance(v, str)):
+                continue
+            data = {k: v for k, v in record.items() if k in expected}
+            extra = [k for k in record if k not in expected and k is not None]
+            if extra or None in record:
+                raise SeedError(f"{path.name}, ligne {line} : colonne(s) inattendue(s) : "
+                                f"{', '.join(str(e) for e in extra) or 'valeurs en trop'}")
+            try:
+                rows.append(model.model_validate(data))
+            except ValidationError as exc:
+                raise SeedError(f"{path.name}, ligne {line} : {_describe(exc)}") from None
+    return rows
+
+
+def _check_unique(name: str, items: list, key) -> None:
+    seen: set = set()
+    for index, item in enumerate(items):
+        value = key(item)
+        if value in seen:
+            raise SeedError(f"{name} : doublon « {value} » (élément {index + 1})")
+        seen.add(value)
+
+
+def _cross_check(ref: Reference) -> None:
+    enjeux = {e.code for e in ref.enjeux}
+    ambitions = {a.code for a in ref.ambitions}
+    fiches = {f.code for f in ref.fiches} | {"GOUV", "CCT", "CTX"}
+    territories = {t.code: t for t in ref.territories}
+    for a in ref.ambitions:
+        if a.enjeu not in enjeux:
+            raise SeedError(f"convention.yaml : ambition {a.code}, champ « enjeu » : {a.enjeu} inconnu")
+    for f in ref.fiches:
+        if f.ambition is not None and f.ambition not in ambitions:
+            raise SeedError(f"convention.yaml : fiche {f.code}, champ « ambition » : {f.ambition} inconnue")
+    for i, ind in enumerate(ref.indicators, start=2):
+        if ind.fiche not in fiches:
+            raise SeedError(f"indicateurs.csv, ligne {i} : champ « fiche » : {ind.fiche} inconnue")
+        for comp in (ind.numerateur, ind.denominateur):
+            if comp is not None and comp not in ref.by_code:
+                raise SeedError(f"indicateurs.csv, ligne {i} : composante {comp} inconnue")
+            if comp is not None and ref.by_code[comp].agregation_territoire != "somme":
+                raise SeedError(f"indicateurs.csv, ligne {i} : la composante {comp} doit s'additionner")
+    for i, m in enumerate(ref.memberships, start=2):
+        if m.groupe not in territories or territories[m.groupe].type not in ("structure", "secteur"):
+            raise SeedError(f"appartenances.csv, ligne {i} : champ « groupe » : {m.groupe} inconnu")
+        if m.commune not in territories or territories[m.commune].type != "commune":
+            raise SeedError(f"appartenances.csv, ligne {i} : champ « commune » : {m.commune} inconnue")
+    for i, c in enumerate(ref.charges, start=2):
+        if c.structure not in territories:
+            raise SeedError(f"charges_cooperation.csv, ligne {i} : champ « structure » : {c.structure} inconnu")
+    for i, o in enumerate(ref.observations, start=2):
+        if o.indicateur not in ref.by_code:
+            raise SeedError(f"observations_reference.csv, ligne {i} : champ « indicateur » : "
+                            f"{o.indicateur} inconnu")
+        if o.territoire not in territories:
+            raise SeedError(f"observations_reference.csv, ligne {i} : champ « territoire » : "
+                            f"{o.territoire} inconnu")
+        ind = ref.by_code[o.indicateur]
+        if ind.min is not None and o.valeur < ind.min or ind.max is not None and o.valeur > ind.max:
+            raise SeedError(f"observations_reference.csv, ligne {i} : champ « valeur » : "
+                            f"{o.valeur} hors des bornes de {o.indicateur}")
+    keys: dict[tuple, ReferenceObservation] = {}
+    for i, o in enumerate(ref.observations, start=2):
+        key = (o.indicateur, o.territoire, o.periode)
+        if key in keys and not (o.conflit and keys[key].conflit == o.conflit):
+            raise SeedError(f"observations_reference.csv, ligne {i} : {key} est déjà donné "
+                            "(indiquer une clé « conflit » commune si la convention se contredit)")
+        keys[key] = o
+
+
+def load_reference(path: str | Path) -> Reference:
+    """Read and validate every seed file under `path`; raise SeedError on the first problem."""
+    root = Path(path)
+    conv_path = root / "convention.yaml"
+    if not conv_path.exists():
+        raise SeedError(f"convention.yaml : fichier manquant dans {root}")
+    try:
+        raw = yaml.safe_load(conv_path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = f", ligne {mark.line + 1}" if mark else ""
+        raise SeedError(f"convention.yaml{line} : YAML illisible ({exc})") from None
+    if not isinstance(raw, dict):
+        raise SeedError("convention.yaml : le fichier doit contenir convention, enjeux, ambitions, fiches")
+
+    def build(key: str, model: type[_Model]) -> list:
+        items = raw.get(key)
+        if not isinstance(items, list):
+            raise SeedError(f"convention.yaml : la liste « {key} » est manquante")
+        out = []
+        for index, item in enumerate(items, start=1):
+            try:
+                out.append(model.model_validate(item))
+            except ValidationError as exc:
+                raise SeedError(f"convention.yaml : {key} n°{index} : {_describe(exc)}") from None
+        return out
+
+    try:
+        convention = ConventionInfo.model_validate(raw.get("convention"))
+    except ValidationError as exc:
+        raise SeedError(f"convention.yaml : convention : {_describe(exc)}") from None
+    ref = Reference(
+        convention=convention,
+        enjeux=build("enjeux", Enjeu),
+        ambitions=build("ambitions", Ambition),
+        fiches=build("fiches", Fiche),
+        indicators=_read_csv(root / "indicateurs.csv", Indicator),
+        territories=_read_csv(root / "territoires.csv", Territory),
+        memberships=_read_csv(root / "appartenances.csv", Membership),
+        charges=_read_csv(root / "charges_cooperation.csv", ChargeCooperation),
+        observations=_read_csv(root / "observations_reference.csv", ReferenceObservation),
+        calendar=_read_csv(root / "calendrier.csv", CalendarEntry),
+    )
+    _check_unique("indicateurs.csv", ref.indicators, lambda i: i.code)
+    _check_unique("territoires.csv", ref.territories, lambda t: t.code)
+    _check_unique("convention.yaml (enjeux)", ref.enjeux, lambda e: e.code)
+    _check_unique("convention.yaml (ambitions)", ref.ambitions, lambda a: a.code)
+    _check_unique("convention.yaml (fiches)", ref.fiches, lambda f: f.code)
+    _check_unique("calendrier.csv", ref.calendar, lambda c: c.code)
+    _cross_check(ref)
+    digest = hashlib.sha256()
+    for name in sorted(p.name for p in root.iterdir() if p.suffix in (".csv", ".yaml")):
+        digest.update(name.encode() + b"\0" + (root / name).read_bytes())
+    ref.digest = digest.hexdigest()
+    return ref

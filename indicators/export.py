@@ -1,0 +1,58 @@
+"""Export of the current values in long format (CSV with `;`, XLSX or Parquet) as bytes."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+
+from db.observations import current_values
+from db.store import Store
+from indicators.catalogue import Reference
+
+EXPORT_COLUMNS = ["indicateur", "libelle", "territoire", "nom_territoire", "periode", "valeur",
+                  "valeur_texte", "unite", "source", "lot", "demonstration"]
+
+
+class ExportError(Exception):
+    """An export that cannot be produced (unknown format...)."""
+
+
+def export_frame(store: Store, ref: Reference, include_demo: bool = True) -> pd.DataFrame:
+    """Current values in long format, with label, unit and source of every value."""
+    values = current_values(store, ref.convention.code, include_demo=include_demo)
+    names = {t.code: t.nom for t in ref.territories}
+    labels = {i.code: i.libelle for i in ref.indicators}
+    units = {i.code: i.unite for i in ref.indicators}
+    frame = pd.DataFrame({
+        "indicateur": values["indicateur"],
+        "libelle": values["indicateur"].map(labels),
+        "territoire": values["territoire"],
+        "nom_territoire": values["territoire"].map(names),
+        "periode": values["periode"],
+        "valeur": values["valeur"],
+        "valeur_texte": values["valeur_texte"],
+        "unite": values["indicateur"].map(units),
+        "source": values["source_section"].where(
+            values["source_section"].notna(),
+            "Dépôt de " + values["batch_author"].astype(str)),
+        "lot": values["batch_id"],
+        "demonstration": values["is_demo"].map({True: "oui", False: "non"}),
+    })
+    return frame[EXPORT_COLUMNS]
+
+
+def export_bytes(store: Store, ref: Reference, suffix: str, include_demo: bool = True) -> bytes:
+    """The export as bytes for `.csv` (UTF-8 with BOM, `;`), `.xlsx` or `.parquet`."""
+    frame = export_frame(store, ref, include_demo)
+    buffer = io.BytesIO()
+    if suffix == ".csv":
+        buffer.write(frame.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig"))
+    elif suffix == ".xlsx":
+        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+            frame.to_excel(writer, index=False, sheet_name="valeurs")
+    elif suffix == ".parquet":
+        frame.to_parquet(buffer, index=False)
+    else:
+        raise ExportError(f"Format « {suffix or '(aucun)'} » non pris en charge : .csv, .xlsx ou .parquet.")
+    return buffer.getvalue()

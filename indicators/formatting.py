@@ -1,0 +1,82 @@
+"""French formatting of numbers, amounts and rates (`1 234,5`, `110 021,39 €`, `12,5 %`)."""
+
+from __future__ import annotations
+
+import math
+
+NBSP = "\u202f"  # narrow no-break space, the French thousands separator
+MISSING = "non renseigné"
+
+
+def _is_missing(value: object) -> bool:
+    if value is None:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def format_number(value: object, decimals: int | None = None, sep: str = NBSP) -> str:
+    """Format a number the French way; integers without decimals unless asked.
+
+    >>> format_number(1234.5)
+    '1\u202f234,5'
+    """
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return value
+    number = float(value)  # type: ignore[arg-type]
+    if decimals is None:
+        decimals = 0 if number.is_integer() else (1 if abs(number) >= 100 else 2)
+        if decimals and round(number, decimals) == round(number, 0) and abs(number) >= 100:
+            decimals = 0
+    text = f"{number:,.{decimals}f}"
+    if decimals:
+        text = text.rstrip("0").rstrip(".") if decimals > 2 else text
+    return text.replace(",", "\x00").replace(".", ",").replace("\x00", sep).replace("-", "−")
+
+
+def format_value(value: object, unite: str, sep: str = NBSP) -> str:
+    """Format a value with its unit: euros with 2 decimals, rates with one, counts plain."""
+    if _is_missing(value):
+        return MISSING
+    if isinstance(value, str):
+        return value
+    if unite == "euros":
+        return f"{format_number(value, 2, sep)}{sep}€"
+    if unite in ("pourcentage",):
+        return f"{format_number(value, 1, sep)}{sep}%"
+    if unite == "taux_100":
+        return format_number(value, 1, sep)
+    if unite == "etp":
+        return f"{format_number(value, 2, sep)}{sep}ETP"
+    return format_number(value, None, sep)
+
+
+def format_change(delta: object, unite: str, sep: str = NBSP) -> str:
+    """Format a signed change (`+12`, `−3,5 %`); `non renseigné` when unknown."""
+    if _is_missing(delta):
+        return MISSING
+    sign = "+" if float(delta) > 0 else ""  # type: ignore[arg-type]
+    if unite == "pourcentage":
+        return f"{sign}{format_number(delta, 1, sep)}{sep}pt"
+    return sign + format_value(delta, unite, sep)
+
+
+UNIT_LABELS = {
+    "nombre": "nombre",
+    "euros": "€",
+    "pourcentage": "%",
+    "taux_100": "pour 100 enfants",
+    "etp": "ETP",
+    "habitants": "habitants",
+    "texte": "texte",
+    "jalon": "jalon (oui/non/date)",
+}
+
+
+def unit_label(unite: str) -> str:
+    """French label of a unit code."""
+    return UNIT_LABELS.get(unite, unite)

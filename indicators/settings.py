@@ -1,0 +1,38 @@
+"""Settings of the application, read once from the environment.
+
+`CTG_DATABASE_URL` names the store (default: a DuckDB file under `data/`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Every tunable of the application, in one place (documented in the README)."""
+
+    model_config = SettingsConfigDict(env_prefix="CTG_", extra="ignore")
+
+    database_url: str = Field(
+        default=f"duckdb:///{ROOT / 'data' / 'ctg.duckdb'}",
+        description="URL SQLAlchemy du stockage DuckDB.",
+    )
+    seed_dir: Path = Field(default=ROOT / "seed", description="Dossier des données de référence.")
+    upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="Taille maximale d'un dépôt.")
+    upload_max_rows: int = Field(default=50_000, description="Nombre maximal de lignes d'un dépôt.")
+    session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
+    lockout_attempts: int = Field(default=5, description="Échecs de connexion avant verrouillage.")
+    lockout_minutes: int = Field(default=15, description="Durée du verrouillage d'un compte.")
+    cache_ttl_seconds: int = Field(default=300, description="Durée du cache des lectures dans l'application.")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings, read once per process."""
+    return Settings()

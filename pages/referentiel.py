@@ -1,0 +1,28 @@
+"""Référentiel: enjeux, ambitions, indicators of the convention with their baselines."""
+
+import streamlit as st
+
+from indicators.reference_view import baseline_table
+from ui.context import setup_page
+
+ctx = setup_page()
+ref = ctx.ref
+st.title("Référentiel de la convention")
+st.caption(f"{ref.convention.nom} · du {ref.convention.debut:%d/%m/%Y} au {ref.convention.fin:%d/%m/%Y}")
+
+table = baseline_table(ref, ctx.values())
+for enjeu in ref.enjeux:
+    st.header(f"{enjeu.code} · {enjeu.titre}")
+    for ambition in [a for a in ref.ambitions if a.enjeu == enjeu.code]:
+        fiche = ref.fiche_of_ambition(ambition.code)
+        with st.expander(f"{ambition.code} · {ambition.titre}", expanded=False):
+            rows = table[table["fiche"] == (fiche.code if fiche else None)]
+            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, use_container_width=True)
+st.header("Réseau, gouvernance et contexte")
+for fiche_code, title in [("F9", "Réseau des chargés de coopération territoriale"),
+                          ("CCT", "Activité des chargés de coopération (Annexe 6)"),
+                          ("GOUV", "Gouvernance (Annexe 5)"), ("CTX", "Indicateurs de contexte")]:
+    rows = table[table["fiche"] == fiche_code]
+    if not rows.empty:
+        with st.expander(title):
+            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, use_container_width=True)

@@ -1,0 +1,73 @@
+"""The one setup call every page starts with, and the cached reads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from db.observations import current_values, has_demo
+from db.reference import load_reference_into
+from db.store import Store
+from indicators.catalogue import Reference, load_reference
+from indicators.settings import get_settings
+
+
+@st.cache_resource(show_spinner=False)
+def get_reference() -> Reference:
+    """The reference read from `seed/` once per server process."""
+    return load_reference(get_settings().seed_dir)
+
+
+@st.cache_resource(show_spinner=False)
+def get_store() -> Store:
+    """The store, migrated and holding the reference (loaded at first run)."""
+    store = Store(get_settings().database_url)
+    store.migrate()
+    load_reference_into(store, get_reference(), actor="application")
+    return store
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def cached_values(convention: str) -> pd.DataFrame:
+    """Current values of the convention (cleared after every write)."""
+    return current_values(get_store(), convention)
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def cached_has_demo(convention: str) -> bool:
+    return has_demo(get_store(), convention)
+
+
+def clear_caches() -> None:
+    """Forget cached reads; call after a successful write."""
+    st.cache_data.clear()
+
+
+@dataclass
+class PageContext:
+    store: Store
+    ref: Reference
+
+    @property
+    def convention(self) -> str:
+        return self.ref.convention.code
+
+    def values(self) -> pd.DataFrame:
+        return cached_values(self.convention)
+
+
+def setup_page() -> PageContext:
+    """Shared setup: store, reference, demonstration banner."""
+    ref = get_reference()
+    store = get_store()
+    ctx = PageContext(store=store, ref=ref)
+    if cached_has_demo(ctx.convention):
+        st.warning(
+            "**Données de démonstration** : des valeurs générées (non réelles) sont présentes "
+            "pour 2026. Elles sont signalées comme telles et se suppriment en une commande : "
+            "`python cli.py demo --remove`.",
+            icon=":material/science:",
+        )
+    return ctx
