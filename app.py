@@ -1,4 +1,7 @@
-"""Entry point: declares the pages of the dashboard, grouped by use."""
+"""Entry point: declares the pages of the dashboard, grouped by use.
+
+Each group lists its pages; a page file renders and calls `indicators/` and `db/`.
+"""
 
 import streamlit as st
 
@@ -10,6 +13,8 @@ pages = {
         st.Page("pages/referentiel.py", title="Référentiel de la convention",
                 icon=":material/menu_book:", default=True),
     ],
+    "Saisie": [],
+    "Administration": [],
 }
 
-st.navigation(pages).run()
+st.navigation({group: items for group, items in pages.items() if items}).run()

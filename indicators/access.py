@@ -1,0 +1,62 @@
+"""Who may do what: roles and territorial scope, checked where writes happen.
+
+Roles: `lecteur` (reads every panel and the bilan), `charge` (uploads values and writes
+comments for the assigned territories only), `administrateur` (everything). Every write
+function of `indicators/` and `db/` takes the acting `Actor` and calls these checks; the
+user interface hiding a button is only a convenience.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+Role = Literal["lecteur", "charge", "administrateur"]
+ROLE_LABELS = {"lecteur": "lecteur (COPIL)", "charge": "chargé de coopération",
+               "administrateur": "administrateur"}
+
+
+class AccessDenied(PermissionError):
+    """An action the actor's role or territories do not allow; the message is French."""
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person (or process) acting: login, role and the territories they may write."""
+
+    login: str
+    role: Role
+    territoires: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "administrateur"
+
+    def may_write_territory(self, code: str) -> bool:
+        """True when the actor may write values for this territory."""
+        return self.is_admin or (self.role == "charge" and code in self.territoires)
+
+
+# The command line run by whoever holds the machine (init, demo): acts as administrator.
+SYSTEM = Actor(login="systeme", role="administrateur")
+
+
+def require_admin(actor: Actor, action: str) -> None:
+    """Refuse `action` unless the actor is an administrator."""
+    if not actor.is_admin:
+        raise AccessDenied(f"Action réservée aux administrateurs : {action} "
+                           f"(compte « {actor.login} », rôle {ROLE_LABELS[actor.role]}).")
+
+
+def require_writer(actor: Actor, action: str) -> None:
+    """Refuse `action` to readers."""
+    if actor.role == "lecteur":
+        raise AccessDenied(f"Le compte « {actor.login} » est en lecture seule : {action} impossible.")
+
+
+def require_territory(actor: Actor, code: str, action: str = "saisie") -> None:
+    """Refuse a write for a territory outside the actor's scope."""
+    require_writer(actor, action)
+    if not actor.may_write_territory(code):
+        raise AccessDenied(f"Le territoire {code} n'est pas dans le périmètre du compte "
+                           f"« {actor.login} » : {action} refusée.")
