@@ -267,11 +267,37 @@ class Reference:
         )
 
 
+def french_message(err: dict) -> str:
+    """A French message for one pydantic error (pydantic's own messages are English)."""
+    kind = err.get("type", "")
+    ctx = err.get("ctx") or {}
+    value = err.get("input")
+    if kind == "literal_error":
+        return f"« {value} » n'est pas une valeur permise (attendu : {ctx.get('expected', '')})"
+    if kind in ("float_parsing", "float_type"):
+        return f"« {value} » n'est pas un nombre"
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return f"« {value} » n'est pas un nombre entier"
+    if kind == "missing":
+        return "valeur manquante"
+    if kind.startswith("date") or kind.startswith("datetime"):
+        return f"« {value} » n'est pas une date (attendu : AAAA-MM-JJ)"
+    if kind.startswith("bool"):
+        return f"« {value} » n'est pas oui/non"
+    if kind == "extra_forbidden":
+        return "champ inattendu"
+    if kind in ("string_type", "list_type", "dict_type", "model_type"):
+        return f"type inattendu pour « {value} »"
+    if kind == "value_error":
+        return str(ctx.get("error", err.get("msg", "")))
+    return str(err.get("msg", kind))
+
+
 def _describe(exc: ValidationError) -> str:
     parts = []
     for err in exc.errors():
         loc = ".".join(str(p) for p in err["loc"]) or "ligne"
-        parts.append(f"champ « {loc} » : {err['msg']}")
+        parts.append(f"champ « {loc} » : {french_message(err)}")
     return " ; ".join(parts)
 
 

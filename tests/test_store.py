@@ -1,0 +1,133 @@
+"""The store: migrations, reference loading, append-only history, export."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+import sqlalchemy as sa
+
+from db import schema
+from db.observations import (
+    BatchError, current_values, list_batches, revert_batch, value_history, write_batch,
+)
+from db.reference import load_reference_into
+from db.store import Store
+from indicators.export import ExportError, export_bytes
+
+
+def _table_counts(store: Store) -> dict[str, int]:
+    names = [t.name for t in schema.metadata.sorted_tables]
+    return {n: int(store.scalar(f"select count(*) from {n}")) for n in names}
+
+
+def test_migrations_are_recorded_and_idempotent(tmp_path):
+    with Store(tmp_path / "a.duckdb") as store:
+        assert store.migrate() == ["initial", "pilotage"]
+        assert store.migrate() == []
+        recorded = store.query_df("select version, name from schema_migrations order by version")
+        assert list(recorded["name"]) == ["initial", "pilotage"]
+
+
+def test_close_is_idempotent(tmp_path):
+    store = Store(tmp_path / "b.duckdb")
+    store.close()
+    store.close()
+
+
+def test_init_twice_gives_the_same_rows(mini_store, mini_ref):
+    before = _table_counts(mini_store)
+    assert load_reference_into(mini_store, mini_ref) is False
+    assert _table_counts(mini_store) == before
+
+
+def test_real_reference_loads_twice_identically(store, ref):
+    before = _table_counts(store)
+    assert load_reference_into(store, ref) is False
+    assert _table_counts(store) == before
+    assert before["territoires"] == len(ref.territories)
+    assert before["observations"] == len(ref.observations)
+
+
+def _rows(value: float, periode: str = "2026-T1") -> pd.DataFrame:
+    return pd.DataFrame([{"indicateur": "PE_PLACES_ACCUEIL", "territoire": "62119", "periode": periode,
+                          "annee": 2026, "trimestre": int(periode[-1]), "valeur": value}])
+
+
+def _write(store: Store, value: float, author: str = "test") -> int:
+    return store.write(lambda conn: write_batch(conn, "ctg-test", _rows(value), kind="depot",
+                                                author=author, filename="f.csv", sha256="x"))
+
+
+def test_history_is_append_only_and_revert_restores(mini_store):
+    first = _write(mini_store, 10)
+    second = _write(mini_store, 12, author="autre")
+    history = value_history(mini_store, "ctg-test", "PE_PLACES_ACCUEIL", "62119", "2026-T1")
+    assert list(history["valeur"]) == [12.0, 10.0]
+    assert list(history["batch_id"]) == [second, first]
+    current = current_values(mini_store, "ctg-test")
+    row = current[(current["indicateur"] == "PE_PLACES_ACCUEIL") & (current["periode"] == "2026-T1")]
+    assert float(row["valeur"].iloc[0]) == 12.0
+
+    revert_batch(mini_store, "ctg-test", second, actor="admin")
+    current = current_values(mini_store, "ctg-test")
+    row = current[(current["indicateur"] == "PE_PLACES_ACCUEIL") & (current["periode"] == "2026-T1")]
+    assert float(row["valeur"].iloc[0]) == 10.0
+    # Nothing was deleted: both rows stay, the batch carries the trace.
+    assert len(value_history(mini_store, "ctg-test", "PE_PLACES_ACCUEIL", "62119", "2026-T1")) == 2
+    batches = list_batches(mini_store, "ctg-test").set_index("id")
+    assert batches.loc[second, "status"] == "annule"
+    assert batches.loc[second, "status_changed_by"] == "admin"
+    audit = mini_store.query_df("select action, actor from audit where action = 'annulation_depot'")
+    assert list(audit["actor"]) == ["admin"]
+    with pytest.raises(BatchError, match="déjà annulé"):
+        revert_batch(mini_store, "ctg-test", second, actor="admin")
+
+
+def test_failed_write_leaves_store_unchanged(mini_store):
+    before = _table_counts(mini_store)
+
+    def work(conn: sa.Connection) -> None:
+        write_batch(conn, "ctg-test", _rows(99), kind="depot", author="t")
+        raise RuntimeError("coupure au milieu de l'import")
+
+    with pytest.raises(RuntimeError):
+        mini_store.write(work)
+    assert _table_counts(mini_store) == before
+
+
+def test_reference_conflicts_are_kept_both(mini_store):
+    rows = mini_store.query_df(
+        "select valeur, source_section from observations where conflit = 'cafes' order by valeur")
+    assert list(rows["valeur"]) == [13.0, 14.0]
+    assert list(rows["source_section"]) == ["Test", "Test bis"]
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx", ".parquet"])
+def test_export_round_trip(mini_store, mini_ref, suffix):
+    _write(mini_store, 1234.5)
+    data = export_bytes(mini_store, mini_ref, suffix)
+    if suffix == ".csv":
+        assert data.startswith(b"\xef\xbb\xbf")
+        frame = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig",
+                            dtype={"territoire": str, "periode": str})
+    elif suffix == ".xlsx":
+        frame = pd.read_excel(io.BytesIO(data), dtype={"territoire": str, "periode": str})
+    else:
+        frame = pd.read_parquet(io.BytesIO(data))
+    expected = {"indicateur", "libelle", "territoire", "periode", "valeur", "unite", "source"}
+    assert expected <= set(frame.columns)
+    current = current_values(mini_store, "ctg-test")
+    assert len(frame) == len(current)
+    row = frame[(frame["indicateur"] == "PE_PLACES_ACCUEIL") & (frame["periode"] == "2026-T1")]
+    assert float(row["valeur"].iloc[0]) == 1234.5
+    assert row["territoire"].iloc[0] == "62119"
+    pop = frame[(frame["indicateur"] == "POP_MUNICIPALE") & (frame["territoire"] == "62119")]
+    assert pop["source"].iloc[0] == "Test"
+    assert float(pop["valeur"].iloc[0]) == 25342
+
+
+def test_export_rejects_unknown_format(mini_store, mini_ref):
+    with pytest.raises(ExportError, match="non pris en charge"):
+        export_bytes(mini_store, mini_ref, ".pdf")
