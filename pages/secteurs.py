@@ -1,0 +1,46 @@
+"""Secteurs: an administrator fills in the communes of the Nord/Sud/Est/Ouest sectors."""
+
+import streamlit as st
+
+from db.territories import TerritoryError, memberships, set_sector_members
+from indicators.access import AccessDenied
+from ui.actor import current_actor
+from ui.context import clear_caches, setup_page
+
+ctx = setup_page()
+st.title("Secteurs et regroupements")
+st.caption(
+    "La convention cite des secteurs Nord, Sud, Est et Ouest et des bassins de vie sans en "
+    "donner la composition : les secteurs existent, vides, et un administrateur les complète ici. "
+    "Les structures (SIVOM) viennent des données de référence.")
+
+ref = ctx.ref
+communes = {c.code: c.nom for c in ref.communes()}
+sectors = [t for t in ref.territories if t.type == "secteur"]
+frame = memberships(ctx.store, ctx.convention)
+actor = current_actor()
+
+for sector in sectors:
+    current = frame[frame["groupe"] == sector.code]["commune"].tolist()
+    with st.expander(f"{sector.nom} · {len(current)} commune(s)", expanded=not current):
+        chosen = st.multiselect(
+            "Communes du secteur", options=sorted(communes, key=communes.get), default=current,
+            format_func=lambda code: f"{communes[code]} ({code})", key=f"sector-{sector.code}",
+            disabled=not actor.is_admin)
+        if actor.is_admin and st.button("Enregistrer", key=f"save-{sector.code}"):
+            try:
+                set_sector_members(ctx.store, ctx.convention, sector.code, chosen, actor)
+            except (AccessDenied, TerritoryError) as exc:
+                st.error(str(exc))
+            else:
+                clear_caches()
+                st.success(f"{sector.nom} : {len(chosen)} commune(s) enregistrée(s).")
+
+structures = frame[frame["type_groupe"] == "structure"]
+st.subheader("Structures intercommunales")
+if structures.empty:
+    st.info("Aucune structure n'a de communes membres listées dans la convention.")
+else:
+    st.dataframe(structures[["nom_groupe", "nom_commune", "commune", "section"]].rename(columns={
+        "nom_groupe": "structure", "nom_commune": "commune", "commune": "code INSEE"}),
+        hide_index=True, use_container_width=True)
