@@ -1,0 +1,319 @@
+"""The image and PDF engine: plotly figures to PNG (kaleido), HTML documents to PDF (Chromium).
+
+Both run Debian's Chromium, offline. Measured on this machine (2 cores), see docs/bilan.md:
+kaleido's first image costs 3-5 s (browser start), the next ones about 0.4 s each once its
+server is running; Chromium (Playwright, `page.pdf`) starts in about 1 s and prints a
+40-page document with 40 images in about 1.3 s. So a bilan opens ONE engine for all its
+charts and its PDF:
+
+    >>> with rendering() as engine:
+    ...     png = engine.png(fig)
+    ...     pdf = engine.pdf("<html>...</html>")
+
+`figure_png(fig)` and `html_to_pdf(html)` use the engine that is open, or open one for
+that single call. Kaleido's server is a process-wide singleton (and not safe for two
+threads at once): every call goes through one lock, and an engine only stops the server
+it started itself.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+BROWSER_PATH = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage"]
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
+
+_kaleido_lock = threading.RLock()
+_local = threading.local()  # the engine open in this thread, if any
+
+
+class RenderError(Exception):
+    """An image or a PDF could not be produced; the message is French."""
+
+
+# -- figures laid out for an image -------------------------------------------------------
+def _meta(fig: go.Figure) -> dict[str, Any]:
+    meta = fig.layout.meta
+    return dict(meta) if isinstance(meta, dict) else {}
+
+
+def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None = None,
+                  source: str | None = None) -> go.Figure:
+    """A copy of `fig` with its title, unit and source written inside the image.
+
+    Missing values are read from `fig.layout.meta` (keys `titre`, `unite`, `source`, as set
+    by indicators/charts.py) and from the figure's own title. The source goes in a line
+    at the bottom, the unit under the title.
+    """
+    out = go.Figure(fig)
+    meta = _meta(fig)
+    title = title or meta.get("titre") or (fig.layout.title.text or "")
+    unit = unit or meta.get("unite") or ""
+    source = source or meta.get("source") or ""
+    margin = out.layout.margin
+    left = margin.l if margin.l is not None else 70
+    top = max(margin.t or 0, 90 if unit else 70)
+    bottom = (margin.b if margin.b is not None else 50) + (36 if source else 0)
+    out.update_layout(
+        title={"text": _clean(title), "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
+               "font": {"size": 20},
+               "subtitle": {"text": _clean(f"Unité : {unit}") if unit else "",
+                            "font": {"size": 13, "color": "#555"}}},
+        margin={"t": top, "b": bottom, "l": left,
+                "r": margin.r if margin.r is not None else 30},
+        font={"family": FONT_FAMILY},
+        paper_bgcolor="white",
+        separators=out.layout.separators or ", ",  # French decimals and thousands
+    )
+    if source:
+        out.add_annotation(
+            text=_clean(f"Source : {source}"), xref="paper", yref="paper", x=0, xshift=-(left - 12),
+            y=0, yshift=-(bottom - 8), xanchor="left", yanchor="bottom", showarrow=False,
+            align="left", font={"size": 11, "color": "#555"})
+    return out
+
+
+def _clean(text: str) -> str:
+    """Plotly reads `<br>` as markup; keep other angle brackets from being taken for tags."""
+    return str(text).replace("<br>", "\x00").replace("<", "‹").replace(">", "›").replace("\x00", "<br>")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    """Width and height of a PNG read from its header (RenderError if not a PNG)."""
+    if not data.startswith(PNG_SIGNATURE) or len(data) < 24:
+        raise RenderError("Le fichier produit n'est pas une image PNG.")
+    return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+
+
+# -- the engine ------------------------------------------------------------------------------
+class RenderEngine:
+    """Kaleido's image server and one Chromium for PDFs, started once, closed once.
+
+    Usable as a context manager; `close()` is idempotent. Not shared between threads:
+    Playwright's browser belongs to the thread that opened it.
+    """
+
+    def __init__(self, *, browser_path: str = BROWSER_PATH) -> None:
+        self.browser_path = browser_path
+        self._started_kaleido = False
+        self._playwright = None
+        self._browser = None
+        self.images = 0
+
+    # lifecycle
+    def start_images(self) -> None:
+        """Start kaleido's server (a no-op if one is running already in this process)."""
+        import kaleido
+
+        if not Path(self.browser_path).exists():
+            raise RenderError(f"Navigateur introuvable ({self.browser_path}) : installez le paquet "
+                              "Debian « chromium » (scripts/install-system.sh).")
+        os.environ.setdefault("BROWSER_PATH", self.browser_path)
+        pio.defaults.headers = {}
+        with _kaleido_lock:
+            if not kaleido._global_server.is_running():
+                kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
+                self._started_kaleido = True
+
+    def _start_browser(self) -> None:
+        if self._browser is not None:
+            return
+        from playwright.sync_api import Error as PlaywrightError
+        from playwright.sync_api import sync_playwright
+
+        try:
+            self._playwright = sync_playwright().start()
+            self._browser = self._playwright.chromium.launch(
+                executable_path=self.browser_path, args=CHROMIUM_ARGS)
+        except PlaywrightError as exc:
+            self._stop_browser()
+            raise RenderError(f"Impossible de démarrer Chromium pour le PDF : {exc}") from exc
+
+    def _stop_browser(self) -> None:
+        if self._browser is not None:
+            with contextlib.suppress(Exception):
+                self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            with contextlib.suppress(Exception):
+                self._playwright.stop()
+            self._playwright = None
+
+    def close(self) -> None:
+        """Stop what this engine started; calling it twice is harmless."""
+        self._stop_browser()
+        if self._started_kaleido:
+            import kaleido
+
+            with _kaleido_lock:
+                kaleido.stop_sync_server(silence_warnings=True)
+            self._started_kaleido = False
+
+    def __enter__(self) -> RenderEngine:
+        self.start_images()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # work
+    def png(self, fig: go.Figure, width: int = 1600, height: int = 900, *, scale: float = 2.0,
+            title: str | None = None, unit: str | None = None, source: str | None = None) -> bytes:
+        """PNG of `fig`, `width` × `height` pixels, laid out at 1/`scale` so texts stay readable."""
+        import kaleido
+
+        self.start_images()
+        laid = export_figure(fig, title=title, unit=unit, source=source)
+        opts = {"format": "png", "width": round(width / scale), "height": round(height / scale),
+                "scale": scale}
+        with _kaleido_lock:
+            try:
+                data = kaleido.calc_fig_sync(laid.to_dict(), opts=opts)
+            except Exception as exc:  # kaleido wraps browser errors in many types
+                raise RenderError(f"Le graphique « {laid.layout.title.text or ''} » n'a pas pu "
+                                  f"être converti en image : {exc}") from exc
+        if isinstance(data, BaseException):
+            raise RenderError(f"Le graphique n'a pas pu être converti en image : {data}")
+        self.images += 1
+        return bytes(data)
+
+    def pdf(self, html: str, *, header: str = "", footer: str = "") -> bytes:
+        """Print an HTML document to an A4 PDF with a running header and page numbers.
+
+        `header` and `footer` are plain texts (escaped here); the footer ends with
+        « page N / M ». Internal links (`<a href="#id">`) become named destinations that
+        `pdf_destinations` reads back.
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
+        self._start_browser()
+        page = self._browser.new_page()  # type: ignore[union-attr]
+        try:
+            page.set_content(html, wait_until="load", timeout=120_000)
+            style = ("font-family:'DejaVu Sans',sans-serif;font-size:7.5pt;color:#555;width:100%;"
+                     "margin:0 15mm;display:flex;justify-content:space-between;")
+            header_html = f'<div style="{style}"><span>{_escape(header)}</span></div>'
+            footer_html = (f'<div style="{style}"><span>{_escape(footer)}</span>'
+                           '<span>page <span class="pageNumber"></span> / '
+                           '<span class="totalPages"></span></span></div>')
+            return page.pdf(format="A4", print_background=True, display_header_footer=True,
+                            header_template=header_html, footer_template=footer_html,
+                            margin={"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"},
+                            outline=True, tagged=True)
+        except PlaywrightError as exc:
+            raise RenderError(f"Le PDF n'a pas pu être produit par Chromium : {exc}") from exc
+        finally:
+            page.close()
+
+
+def _escape(text: str) -> str:
+    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;"))
+
+
+@contextlib.contextmanager
+def rendering() -> Iterator[RenderEngine]:
+    """Open one engine for a batch of images and PDFs (a bilan); the module functions use it."""
+    previous = getattr(_local, "engine", None)
+    engine = RenderEngine()
+    engine.start_images()
+    _local.engine = engine
+    try:
+        yield engine
+    finally:
+        _local.engine = previous
+        engine.close()
+
+
+def _current() -> RenderEngine | None:
+    return getattr(_local, "engine", None)
+
+
+def figure_png(fig: go.Figure, width: int = 1600, height: int = 900, *, title: str | None = None,
+               unit: str | None = None, source: str | None = None) -> bytes:
+    """PNG bytes of a figure with its title, unit and source inside (presentation size by default).
+
+    Uses the engine opened by `rendering()` in this thread, else kaleido's process-wide
+    server (started on first use and kept for the next images).
+    """
+    engine = _current()
+    if engine is None:
+        engine = _shared_image_engine()
+    return engine.png(fig, width, height, title=title, unit=unit, source=source)
+
+
+_shared: RenderEngine | None = None
+
+
+def _shared_image_engine() -> RenderEngine:
+    """An image-only engine kept for the life of the process (the dashboard's PNG buttons)."""
+    global _shared
+    with _kaleido_lock:
+        if _shared is None:
+            _shared = RenderEngine()
+        _shared.start_images()
+        return _shared
+
+
+def html_to_pdf(html: str, *, header: str = "", footer: str = "") -> bytes:
+    """PDF bytes of an HTML document (A4, header, footer with page numbers)."""
+    engine = _current()
+    if engine is not None:
+        return engine.pdf(html, header=header, footer=footer)
+    with RenderEngine() as own:
+        return own.pdf(html, header=header, footer=footer)
+
+
+# -- reading a PDF back (poppler-utils) ------------------------------------------------------
+_DEST = re.compile(r'^\s*(\d+)\s+\[.*\]\s+"(.*)"\s*$')
+
+
+def pdf_destinations(pdf: bytes) -> dict[str, int]:
+    """Page number of every named destination (link target) of a PDF; empty without pdfinfo."""
+    return {name: page for name, page in _poppler_lines(pdf, ["pdfinfo", "-dests"])}
+
+
+def pdf_page_count(pdf: bytes) -> int | None:
+    """Number of pages of a PDF (None without pdfinfo)."""
+    exe = shutil.which("pdfinfo")
+    if exe is None:
+        return None
+    text = _run_on_pdf(pdf, [exe])
+    match = re.search(r"^Pages:\s+(\d+)", text, re.M)
+    return int(match.group(1)) if match else None
+
+
+def _poppler_lines(pdf: bytes, command: list[str]) -> Iterator[tuple[str, int]]:
+    exe = shutil.which(command[0])
+    if exe is None:
+        return
+    for line in _run_on_pdf(pdf, [exe, *command[1:]]).splitlines():
+        match = _DEST.match(line)
+        if match:
+            yield match.group(2), int(match.group(1))
+
+
+def _run_on_pdf(pdf: bytes, command: list[str]) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
+        handle.write(pdf)
+        handle.flush()
+        result = subprocess.run([*command, handle.name], capture_output=True, text=True,
+                                timeout=60, check=False)
+    return result.stdout
+
