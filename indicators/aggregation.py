@@ -17,7 +17,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
-from indicators.periods import parse_period
+from indicators.periods import Period, parse_period
 
 SERIES_COLUMNS = ["periode", "annee", "trimestre", "valeur", "n_territoires", "calcul"]
 
@@ -181,3 +181,106 @@ def by_commune(values: pd.DataFrame, ref: Reference, code: str, periode: str,
         rows.append({"territoire": commune.code, "nom": commune.nom,
                      "valeur": value_at(values, ref, code, commune.code, periode, territories)})
     return pd.DataFrame(rows)
+
+
+# -- Vectorised reads at a review cut-off (many territories at once) ---------------------
+
+CUTOFF_COLUMNS = ["territoire", "valeur", "periode", "n_periodes"]
+
+
+def _sort_keys(frame: pd.DataFrame) -> pd.Series:
+    """Order key of each row's period (a year after its quarters), from annee/trimestre."""
+    if "annee" in frame and "trimestre" in frame and frame["annee"].notna().all():
+        quarter = pd.to_numeric(frame["trimestre"], errors="coerce").fillna(5)
+        return frame["annee"].astype("int64") * 10 + quarter.astype("int64")
+    keys = frame["periode"].map(lambda p: parse_period(p).sort_key)
+    return keys.map(lambda k: k[0] * 10 + k[1]).astype("int64")
+
+
+def period_frame(values: pd.DataFrame, code: str, codes: Iterable[str] | None = None) -> pd.DataFrame:
+    """Direct numeric rows of one indicator (optionally for some territories) with period keys.
+
+    Columns: territoire, periode, annee, trimestre, valeur, _key.
+    """
+    rows = values[(values["indicateur"] == code) & values["valeur"].notna()]
+    if codes is not None:
+        rows = rows[rows["territoire"].isin(set(codes))]
+    frame = rows[["territoire", "periode", "valeur"]].copy()
+    if frame.empty:
+        return frame.assign(annee=pd.Series(dtype="int64"), trimestre=pd.Series(dtype="float64"),
+                            _key=pd.Series(dtype="int64"))
+    if "annee" in rows and "trimestre" in rows:
+        frame["annee"] = rows["annee"].astype("int64")
+        frame["trimestre"] = pd.to_numeric(rows["trimestre"], errors="coerce")
+    else:
+        periods = frame["periode"].map(parse_period)
+        frame["annee"] = periods.map(lambda p: p.year).astype("int64")
+        frame["trimestre"] = periods.map(lambda p: p.quarter).astype("float64")
+    frame["_key"] = _sort_keys(frame)
+    return frame
+
+
+def _cutoff_key(cutoff: Period) -> int:
+    return cutoff.year * 10 + (cutoff.quarter or 5)
+
+
+def latest_at(frame: pd.DataFrame, cutoff: Period) -> pd.DataFrame:
+    """Per territory, the latest value at or before `cutoff`, whatever its year."""
+    rows = frame[frame["_key"] <= _cutoff_key(cutoff)].sort_values("_key")
+    if rows.empty:
+        return pd.DataFrame(columns=CUTOFF_COLUMNS)
+    last = rows.groupby("territoire", as_index=False).last()
+    return last.assign(n_periodes=1)[CUTOFF_COLUMNS]
+
+
+def at_cutoff(frame: pd.DataFrame, ind: Indicator, cutoff: Period, since_year: int) -> pd.DataFrame:
+    """Per territory, the value of `ind` at a review cut-off, from periods since `since_year`.
+
+    A stock takes its latest value in [since_year, cutoff]; a flux adds the quarters of the
+    cut-off's year up to the cut-off (a yearly value counts only when the cut-off is a year).
+    `n_periodes` is the number of quarters added (4 for a yearly value).
+    """
+    key = _cutoff_key(cutoff)
+    rows = frame[(frame["_key"] <= key) & (frame["annee"] >= since_year)].sort_values("_key")
+    if rows.empty:
+        return pd.DataFrame(columns=CUTOFF_COLUMNS)
+    if ind.agregation_temps == "stock":
+        last = rows.groupby("territoire", as_index=False).last()
+        return last.assign(n_periodes=1)[CUTOFF_COLUMNS]
+    rows = rows[rows["annee"] == cutoff.year]
+    if rows.empty:
+        return pd.DataFrame(columns=CUTOFF_COLUMNS)
+    annual = rows[rows["trimestre"].isna()]
+    quarters = rows[rows["trimestre"].notna()]
+    out = quarters.groupby("territoire", as_index=False).agg(
+        valeur=("valeur", "sum"), periode=("periode", "last"), n_periodes=("periode", "nunique"))
+    if not annual.empty:
+        yearly_rows = annual.groupby("territoire", as_index=False).last().assign(n_periodes=4)
+        out = pd.concat([out[~out["territoire"].isin(yearly_rows["territoire"])],
+                         yearly_rows[CUTOFF_COLUMNS]], ignore_index=True)
+    return out[CUTOFF_COLUMNS]
+
+
+def by_commune_at(values: pd.DataFrame, ref: Reference, code: str, cutoff: Period,
+                  since_year: int) -> pd.DataFrame:
+    """Every commune's value of `code` at a review cut-off, vectorised; ratios recomputed.
+
+    Columns: territoire, nom, valeur (None when not given), periode. A ratio divides the
+    commune's numerator at the cut-off by its latest known denominator (any earlier year).
+    """
+    communes = pd.DataFrame([{"territoire": c.code, "nom": c.nom} for c in ref.communes()])
+    codes = set(communes["territoire"])
+    ind = ref.indicator(code)
+    if ind.agregation_territoire == "ratio":
+        num = at_cutoff(period_frame(values, ind.numerateur, codes),  # type: ignore[arg-type]
+                        ref.indicator(ind.numerateur), cutoff, since_year)  # type: ignore[arg-type]
+        den = latest_at(period_frame(values, ind.denominateur, codes), cutoff)  # type: ignore[arg-type]
+        merged = num.merge(den[["territoire", "valeur"]], on="territoire", suffixes=("", "_den"))
+        merged = merged[merged["valeur_den"].astype(float) > 0]
+        merged["valeur"] = (ind.facteur or 1) * merged["valeur"].astype(float) / merged["valeur_den"]
+        found = merged[CUTOFF_COLUMNS]
+    else:
+        found = at_cutoff(period_frame(values, code, codes), ind, cutoff, since_year)
+    out = communes.merge(found[["territoire", "valeur", "periode"]], on="territoire", how="left")
+    out["valeur"] = out["valeur"].astype("float64")
+    return out

@@ -1,0 +1,437 @@
+"""Reviews of the convention (annual reviews, mid-term bilan) and what panels say at each.
+
+A `Review` fixes the cut-off period and the two comparisons every panel and the bilan
+use: baseline (last year before the convention) → cut-off, and previous year → cut-off.
+
+    >>> review = get_review("annuelle-2026")
+    >>> review.cutoff.label
+    'T3 2026'
+
+`indicator_summary` is the one table of "where do we stand" used by the panels and the
+bilan export; `status_of` decides progression / stable / recul from the desired direction
+(`sens`) of the indicator, with a tolerance; `build_alerts` lists what the COPIL must hear
+about (Annexe 6: "fonction d'alerte en direction du Copil").
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+from indicators.aggregation import (
+    Territories,
+    at_cutoff,
+    latest_at,
+    period_frame,
+    series,
+    yearly_ratio,
+)
+from indicators.catalogue import EPCI_CODE, CalendarEntry, Indicator, Reference
+from indicators.formatting import MISSING, format_change, format_value
+from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, period_label
+
+# Within this relative change (2 %) — or 1 point for a percentage — a value is "stable".
+TOLERANCE = 0.02
+TOLERANCE_POINTS = 1.0
+TARGET_YEARS = (2028, 2030)
+
+STATUS_LABELS = {
+    "progression": "En progression",
+    "stable": "Stable",
+    "recul": "En recul",
+    "non_renseigne": "Non renseigné",
+}
+DIRECTION_LABELS = {"hausse": "à la hausse", "baisse": "à la baisse", "stable": "stable"}
+
+
+class ReviewError(LookupError):
+    """An unknown review code; the message is French."""
+
+
+@dataclass(frozen=True)
+class Review:
+    """One review of the convention: its code, French label, cut-off quarter and date."""
+
+    code: str
+    label: str
+    cutoff: Period
+    held_on: date  # latest date of the review meeting (end of its window)
+
+    @property
+    def previous_year(self) -> int:
+        """The year compared with the cut-off ("previous year → cut-off")."""
+        return self.cutoff.year - 1
+
+    @property
+    def target_year(self) -> int:
+        """The target year the review looks at: 2028 until mid-term, then 2030."""
+        return next(y for y in TARGET_YEARS if y >= self.cutoff.year) if self.cutoff.year <= 2030 \
+            else TARGET_YEARS[-1]
+
+    @property
+    def cutoff_label(self) -> str:
+        """French label of the cut-off, e.g. `T3 2026`."""
+        return self.cutoff.label
+
+    def quarters(self) -> list[Period]:
+        """The quarters of the convention up to the cut-off (2026-T1 … cut-off)."""
+        return [Period(y, q) for y in range(FIRST_YEAR, self.cutoff.year + 1) for q in range(1, 5)
+                if Period(y, q).sort_key <= self.cutoff.sort_key]
+
+
+def _reviews() -> list[Review]:
+    # Annual reviews: COPIL élargi of November–December (Annexe 5); the last complete
+    # quarter before it is T3. Mid-term: June 2028, with T1 2028 as last complete quarter.
+    out = [Review(f"annuelle-{y}", f"Revue annuelle {y}", Period(y, 3), date(y, 12, 31))
+           for y in range(FIRST_YEAR, LAST_YEAR + 1)]
+    out.insert(3, Review("mi-parcours", "Bilan mi-parcours (juin 2028)", Period(2028, 1),
+                         date(2028, 6, 30)))
+    return out
+
+
+REVIEWS: list[Review] = _reviews()
+REVIEWS_BY_CODE = {r.code: r for r in REVIEWS}
+
+
+def get_review(code: str) -> Review:
+    """The review with this code (`annuelle-2026` … `annuelle-2030`, `mi-parcours`)."""
+    try:
+        return REVIEWS_BY_CODE[code]
+    except KeyError:
+        raise ReviewError(f"Revue inconnue : « {code} » (attendu : "
+                          f"{', '.join(REVIEWS_BY_CODE)}).") from None
+
+
+def current_review(today: date) -> Review:
+    """The review to show by default: the next one to be held (or the last one)."""
+    upcoming = [r for r in REVIEWS if r.held_on >= today]
+    return min(upcoming, key=lambda r: r.held_on) if upcoming else REVIEWS[-1]
+
+
+# -- Headline indicators ----------------------------------------------------------------
+
+def headline_indicators(ref: Reference, fiche: str, n: int = 3) -> list[Indicator]:
+    """The indicators shown on a fiche's card: numeric ones of the fiche, ratios first,
+    then those collected each quarter in the communes, in catalogue order."""
+    numeric = [i for i in ref.indicators if i.fiche == fiche and i.is_numeric]
+
+    def rank(item: tuple[int, Indicator]) -> tuple[int, int]:
+        index, ind = item
+        if ind.is_computed:
+            return (0, index)
+        if ind.periodicite == "trimestrielle" and "commune" in ind.niveaux:
+            return (1, index)
+        return (2, index)
+
+    return [ind for _, ind in sorted(enumerate(numeric), key=rank)][:n]
+
+
+def fiche_indicators(ref: Reference, fiche: str) -> list[Indicator]:
+    """Every indicator of a fiche, in catalogue order."""
+    return [i for i in ref.indicators if i.fiche == fiche]
+
+
+# -- Status ------------------------------------------------------------------------------
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def status_of(value: float | None, reference: float | None, sens: str, unite: str = "nombre",
+              tolerance: float = TOLERANCE) -> str:
+    """`progression`, `stable`, `recul` or `non_renseigne` for a move reference → value.
+
+    The desired direction decides: a rise is a progression for `hausse`, a decline for
+    `baisse`; for `stable` any move beyond the tolerance is a `recul`. Within the tolerance
+    (relative, or TOLERANCE_POINTS for a percentage) the value is `stable`.
+
+    >>> status_of(110, 100, "hausse"), status_of(110, 100, "baisse"), status_of(101, 100, "hausse")
+    ('progression', 'recul', 'stable')
+    """
+    if _missing(value) or _missing(reference):
+        return "non_renseigne"
+    delta = float(value) - float(reference)  # type: ignore[arg-type]
+    if unite == "pourcentage":
+        small = abs(delta) <= TOLERANCE_POINTS
+    elif reference == 0:
+        small = delta == 0
+    else:
+        small = abs(delta) / abs(float(reference)) <= tolerance  # type: ignore[arg-type]
+    if small:
+        return "stable"
+    if sens == "stable":
+        return "recul"
+    rising = delta > 0
+    return "progression" if rising == (sens == "hausse") else "recul"
+
+
+# -- Summary -----------------------------------------------------------------------------
+
+SUMMARY_COLUMNS = [
+    "code", "libelle", "fiche", "type", "unite", "sens", "agregation_temps",
+    "reference", "periode_reference", "valeur", "periode_valeur", "n_periodes", "comparable",
+    "annee_precedente", "periode_precedente", "cible", "annee_cible",
+    "evolution_reference", "evolution_annee", "avancement_cible", "statut", "statut_libelle",
+    "valeur_texte", "source",
+]
+
+
+def _as_frame(period_series: pd.DataFrame, territory: str) -> pd.DataFrame:
+    frame = period_series.assign(territoire=territory)
+    frame["trimestre"] = pd.to_numeric(frame["trimestre"], errors="coerce")
+    frame["annee"] = frame["annee"].astype("int64")
+    frame["_key"] = frame["annee"] * 10 + frame["trimestre"].fillna(5).astype("int64")
+    return frame
+
+
+def _one(frame: pd.DataFrame) -> tuple[float | None, str | None, int]:
+    if frame.empty:
+        return None, None, 0
+    row = frame.iloc[0]
+    return float(row["valeur"]), str(row["periode"]), int(row["n_periodes"])
+
+
+def _cutoff_value(values: pd.DataFrame, ref: Reference, ind: Indicator, territory: str,
+                  territories: Territories, cutoff: Period) -> tuple[float | None, str | None, int, float | None]:
+    """(value, its period, quarters added, comparable yearly value) at the cut-off."""
+    if ind.is_computed:
+        num_ind = ref.indicator(ind.numerateur)  # type: ignore[arg-type]
+        num, period, n, num_cmp = _cutoff_value(values, ref, num_ind, territory, territories, cutoff)
+        den_series = series(values, ref, ind.denominateur, territory, territories)  # type: ignore[arg-type]
+        den, _, _ = _one(latest_at(_as_frame(den_series, territory), cutoff)) if not den_series.empty \
+            else (None, None, 0)
+        if num is None or not den:
+            return None, None, 0, None
+        factor = ind.facteur or 1
+        return factor * num / den, period, n, factor * (num_cmp or 0) / den
+    s = series(values, ref, ind.code, territory, territories)
+    if s.empty:
+        return None, None, 0, None
+    value, period, n = _one(at_cutoff(_as_frame(s, territory), ind, cutoff, FIRST_YEAR))
+    if value is None:
+        return None, None, 0, None
+    comparable = value * 4 / n if ind.agregation_temps == "flux" and 0 < n < 4 else value
+    return value, period, n, comparable
+
+
+def _targets_for(targets: pd.DataFrame | None, code: str, territory: str, year: int) -> float | None:
+    if targets is None or targets.empty:
+        return None
+    rows = targets[(targets["indicateur"] == code) & (targets["annee"] == year)]
+    if "territoire" in rows:
+        rows = rows[rows["territoire"].fillna(EPCI_CODE) == territory]
+    rows = rows[rows["valeur"].notna()]
+    return None if rows.empty else float(rows["valeur"].iloc[-1])
+
+
+def _sources(values: pd.DataFrame, ind: Indicator) -> str:
+    rows = values[values["indicateur"] == ind.code] if not values.empty else values
+    parts = []
+    if "source_section" in rows:
+        parts = [s for s in rows["source_section"].dropna().unique()[:2]]
+    kinds = set(rows["batch_kind"].dropna()) if "batch_kind" in rows else set()
+    if kinds - {"reference"}:
+        parts.append("dépôts des territoires")
+    text = " ; ".join(parts) or ind.section
+    return f"{ind.source_donnee} · {text}"
+
+
+def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
+                      territory: str = EPCI_CODE, codes: Iterable[str] | None = None,
+                      targets: pd.DataFrame | None = None,
+                      territories: Territories | None = None) -> pd.DataFrame:
+    """Where each indicator stands for a territory at a review (one row per indicator).
+
+    `values`: current values (db.observations.current_values). `targets`: optional frame
+    with columns indicateur, annee, valeur (and territoire; missing = EPCI), e.g. from the
+    pilotage tables. Columns: see SUMMARY_COLUMNS: the baseline (last yearly value before
+    2026), the value at the cut-off (a flux adds the quarters of the cut-off year, and is
+    annualised in `comparable` for the comparisons), the previous year, the target of the
+    review's target year, the changes, the progress toward the target (in %) and the status.
+    """
+    territories = territories or Territories(ref)
+    wanted = list(codes) if codes is not None else [i.code for i in ref.indicators]
+    by_code = {code: frame for code, frame in values.groupby("indicateur")} if not values.empty else {}
+    empty = values.iloc[0:0]
+    rows = []
+    for code in wanted:
+        ind = ref.indicator(code)
+        needed = [code] + [c for c in (ind.numerateur, ind.denominateur) if c]
+        sub = pd.concat([by_code.get(c, empty) for c in needed]) if needed else empty
+        row: dict[str, object] = {c: None for c in SUMMARY_COLUMNS}
+        row.update(code=code, libelle=ind.libelle, fiche=ind.fiche, type=ind.type, unite=ind.unite,
+                   sens=ind.sens, agregation_temps=ind.agregation_temps, source=_sources(sub, ind),
+                   annee_cible=review.target_year, n_periodes=0)
+        if not ind.is_numeric:
+            texts = sub[(sub["indicateur"] == code) & (sub["territoire"] == territory)] \
+                if not sub.empty else sub
+            if not texts.empty and "valeur_texte" in texts:
+                texts = texts[texts["valeur_texte"].notna()]
+                if not texts.empty:
+                    row["valeur_texte"] = str(texts["valeur_texte"].iloc[-1])
+                    row["periode_valeur"] = str(texts["periode"].iloc[-1])
+            row.update(statut="non_renseigne", statut_libelle=STATUS_LABELS["non_renseigne"])
+            rows.append(row)
+            continue
+        yearly = yearly_ratio(sub, ref, code, territory, territories) if not sub.empty else pd.DataFrame()
+        if not yearly.empty:
+            before = yearly[yearly["annee"] < FIRST_YEAR]
+            if not before.empty:
+                row["reference"] = float(before["valeur"].iloc[-1])
+                row["periode_reference"] = str(int(before["annee"].iloc[-1]))
+            previous = yearly[yearly["annee"] == review.previous_year]
+            if not previous.empty:
+                row["annee_precedente"] = float(previous["valeur"].iloc[-1])
+                row["periode_precedente"] = str(review.previous_year)
+        if not sub.empty:
+            value, period, n, comparable = _cutoff_value(sub, ref, ind, territory, territories,
+                                                         review.cutoff)
+            row.update(valeur=value, periode_valeur=period, n_periodes=n, comparable=comparable)
+        target = _targets_for(targets, code, territory, review.target_year)
+        row["cible"] = target
+        comparable, base = row["comparable"], row["reference"]
+        if not _missing(comparable):
+            if not _missing(base):
+                row["evolution_reference"] = float(comparable) - float(base)  # type: ignore[arg-type]
+            if not _missing(row["annee_precedente"]):
+                row["evolution_annee"] = float(comparable) - float(row["annee_precedente"])  # type: ignore[arg-type]
+            if target is not None and not _missing(base) and target != base:
+                row["avancement_cible"] = 100 * (float(comparable) - float(base)) / (target - float(base))  # type: ignore[arg-type]
+        compare_to = base if not _missing(base) else row["annee_precedente"]
+        statut = status_of(comparable, compare_to, ind.sens, ind.unite)  # type: ignore[arg-type]
+        row.update(statut=statut, statut_libelle=STATUS_LABELS[statut])
+        rows.append(row)
+    frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
+    for col in ("reference", "valeur", "comparable", "annee_precedente", "cible", "evolution_reference",
+                "evolution_annee", "avancement_cible"):
+        frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+    return frame
+
+
+def value_text(row: pd.Series | dict, column: str = "valeur") -> str:
+    """French text of one summary cell (`non renseigné` when missing)."""
+    value = row[column]
+    if column == "valeur" and row.get("type") in ("jalon", "qualitatif"):
+        text = row.get("valeur_texte")
+        return MISSING if text is None or pd.isna(text) or not str(text).strip() else str(text)
+    if column.startswith("evolution"):
+        return format_change(value, str(row["unite"]))
+    if column == "avancement_cible":
+        return MISSING if _missing(value) else f"{format_value(value, 'pourcentage')}"
+    return format_value(None if _missing(value) else value, str(row["unite"]))
+
+
+def cutoff_caption(row: pd.Series | dict) -> str:
+    """How the value at the cut-off was obtained: `T3 2026`, or `cumul T1–T3 2026` for a flux."""
+    period = row.get("periode_valeur")
+    if period is None or pd.isna(period) or not period:
+        return MISSING
+    n = int(row.get("n_periodes") or 0)
+    if row.get("agregation_temps") == "flux" and 1 < n < 4:
+        year = str(period)[:4]
+        return f"cumul T1–T{n} {year}"
+    return period_label(str(period))
+
+
+def format_summary(summary: pd.DataFrame, review: Review) -> pd.DataFrame:
+    """The summary as a French table for display (every cell a text, nothing empty)."""
+    rows = []
+    for _, row in summary.iterrows():
+        rows.append({
+            "Indicateur": row["libelle"],
+            "Référence": (f"{value_text(row, 'reference')} ({row['periode_reference']})"
+                          if not _missing(row["reference"]) else MISSING),
+            f"Valeur ({review.cutoff_label})": value_text(row, "valeur"),
+            "Période": cutoff_caption(row),
+            f"{review.previous_year}": value_text(row, "annee_precedente"),
+            "Évolution depuis la référence": value_text(row, "evolution_reference"),
+            f"Évolution depuis {review.previous_year}": value_text(row, "evolution_annee"),
+            f"Cible {review.target_year}": value_text(row, "cible"),
+            "Statut": row["statut_libelle"],
+            "Sens souhaité": DIRECTION_LABELS.get(str(row["sens"]), str(row["sens"])),
+            "Source": row["source"],
+        })
+    return pd.DataFrame(rows)
+
+
+# -- Alerts ------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert for the COPIL: its kind, a French message and the object concerned."""
+
+    kind: str  # indicateur | transmission | gouvernance
+    message: str
+    objet: str = ""
+
+
+ALERT_KIND_LABELS = {"indicateur": "Indicateur", "transmission": "Transmission",
+                     "gouvernance": "Gouvernance"}
+
+
+def _names(codes: list[str], names: dict[str, str], limit: int = 8) -> str:
+    shown = [names.get(c, c) for c in codes[:limit]]
+    more = len(codes) - limit
+    return ", ".join(shown) + (f" et {more} autre{'s' if more > 1 else ''}" if more > 0 else "")
+
+
+def due_meetings(calendar: Iterable[CalendarEntry], meetings: pd.DataFrame | None,
+                 as_of: date) -> list[Alert]:
+    """Governance meetings whose window has closed by `as_of` and that were not recorded as held.
+
+    `meetings`: frame with columns instance, calendrier_code, date, tenue (e.g. the
+    `reunions` table). A recurring instance (`minimum_par_an`) is checked year by year,
+    the current year included, against its minimum.
+    """
+    held = meetings[meetings["tenue"].astype(bool)] if meetings is not None and not meetings.empty \
+        else pd.DataFrame(columns=["instance", "calendrier_code", "date", "tenue"])
+    held_codes = set(held["calendrier_code"].dropna())
+    out = []
+    for entry in calendar:
+        if entry.instance == "revue":
+            continue
+        end = entry.date_fin or entry.date_debut
+        if end is not None and end < as_of and entry.code not in held_codes:
+            out.append(Alert("gouvernance", f"{entry.libelle} : prévue au plus tard le "
+                             f"{end:%d/%m/%Y}, non enregistrée comme tenue.", entry.code))
+        if entry.minimum_par_an and end is None:
+            dates = pd.to_datetime(held[held["instance"] == entry.instance]["date"])
+            for year in range(FIRST_YEAR, min(as_of.year, LAST_YEAR) + 1):
+                count = int((dates.dt.year == year).sum()) if not dates.empty else 0
+                if count < entry.minimum_par_an:
+                    when = "d'ici la fin de l'année" if year == as_of.year else "sur l'année"
+                    out.append(Alert("gouvernance", f"{entry.libelle} {year} : {count} réunion(s) "
+                                     f"tenue(s), minimum {entry.minimum_par_an} {when}.",
+                                     f"{entry.code}-{year}"))
+    return out
+
+
+def build_alerts(summary: pd.DataFrame, review: Review, *, missing: Iterable[str] = (),
+                 names: dict[str, str] | None = None,
+                 calendar: Iterable[CalendarEntry] = (), meetings: pd.DataFrame | None = None,
+                 as_of: date | None = None) -> list[Alert]:
+    """Alerts for the COPIL at a review.
+
+    - indicators of `summary` whose status is `recul` (moving against their direction);
+    - territories (`missing` codes) that sent nothing for the review's cut-off quarter;
+    - governance meetings due by `as_of` (default: the review date) and not held.
+    """
+    names = names or {}
+    out: list[Alert] = []
+    for _, row in summary[summary["statut"] == "recul"].iterrows():
+        since = f"depuis {row['periode_reference']}" if not _missing(row["reference"]) \
+            else f"depuis {row['periode_precedente']}"
+        out.append(Alert("indicateur", f"{row['libelle']} : {value_text(row, 'evolution_reference')} "
+                         f"{since} (sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}).",
+                         str(row["code"])))
+    missing = sorted(missing)
+    if missing:
+        out.append(Alert("transmission", f"{len(missing)} territoire{'s' if len(missing) > 1 else ''} "
+                         f"sans aucune valeur transmise pour {review.cutoff_label} : "
+                         f"{_names(missing, names)}.", "transmission"))
+    out.extend(due_meetings(calendar, meetings, as_of or review.held_on))
+    return out
