@@ -5,6 +5,8 @@ Each group lists its pages; a page file renders and calls `indicators/` and `db/
 
 import streamlit as st
 
+from ui.auth import is_admin, is_logged_in
+
 st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:",
                    layout="wide")
 
@@ -14,7 +16,12 @@ pages = {
                 icon=":material/menu_book:", default=True),
     ],
     "Saisie": [],
-    "Administration": [],
+    "Administration": [
+        *([st.Page("pages/utilisateurs.py", title="Utilisateurs", icon=":material/group:"),
+           st.Page("pages/audit.py", title="Journal des modifications", icon=":material/history:")]
+          if is_admin() else []),  # the pages refuse other accounts anyway; this declutters the menu
+    ],
 }
 
-st.navigation({group: items for group, items in pages.items() if items}).run()
+st.navigation({group: items for group, items in pages.items() if items},
+              position="sidebar" if is_logged_in() else "hidden").run()

@@ -10,8 +10,10 @@ import streamlit as st
 from db.observations import current_values, has_demo
 from db.reference import load_reference_into
 from db.store import Store
+from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
 from indicators.settings import get_settings
+from ui.auth import require_login
 
 
 @st.cache_resource(show_spinner=False)
@@ -49,6 +51,7 @@ def clear_caches() -> None:
 class PageContext:
     store: Store
     ref: Reference
+    actor: Actor | None = None  # the logged-in account (setup_page stops the page without one)
 
     @property
     def convention(self) -> str:
@@ -59,10 +62,10 @@ class PageContext:
 
 
 def setup_page() -> PageContext:
-    """Shared setup: store, reference, demonstration banner."""
+    """Shared setup: store, reference, login (the page stops at the login form), demo banner."""
     ref = get_reference()
     store = get_store()
-    ctx = PageContext(store=store, ref=ref)
+    ctx = PageContext(store=store, ref=ref, actor=require_login(store))
     if cached_has_demo(ctx.convention):
         st.warning(
             "**Données de démonstration** : des valeurs générées (non réelles) sont présentes "

@@ -1,0 +1,122 @@
+"""Utilisateurs (administrators): list the accounts, add one, change role and territories,
+disable or re-enable, set a new password."""
+
+import streamlit as st
+
+from db.users import (
+    PASSWORD_MIN_LENGTH,
+    UserError,
+    create_user,
+    disable_user,
+    enable_user,
+    get_user,
+    set_password,
+    update_user,
+    users_overview,
+)
+from indicators.access import ROLE_LABELS, AccessDenied
+from ui.auth import require_admin_page
+from ui.context import setup_page
+
+ctx = setup_page()
+require_admin_page(ctx.actor)
+actor = ctx.actor
+st.title("Comptes des utilisateurs")
+st.caption("Lecteur (COPIL) : consulte tous les tableaux et le bilan. Chargé de coopération : "
+           "dépose les valeurs et commente pour ses seuls territoires. Administrateur : tout, "
+           "y compris les comptes, les cibles, les réunions et l'annulation d'un dépôt.")
+
+names = {t.code: t.nom for t in ctx.ref.territories}
+territory_options = sorted(names, key=lambda c: (c != ctx.ref.convention.epci, names[c]))
+roles = list(ROLE_LABELS)
+
+
+def label_territory(code: str) -> str:
+    return f"{names.get(code, code)} ({code})"
+
+
+def done(message: str) -> None:
+    st.session_state["users_flash"] = message
+    st.rerun()
+
+
+flash = st.session_state.pop("users_flash", None)
+if flash:
+    st.success(flash, icon=":material/check_circle:")
+
+st.dataframe(users_overview(ctx.store, names), hide_index=True, width="stretch")
+
+tab_add, tab_edit = st.tabs(["Ajouter un compte", "Modifier un compte"])
+
+with tab_add, st.form("users_add", clear_on_submit=True):
+    c1, c2 = st.columns(2)
+    login = c1.text_input("Identifiant", help="a-z, chiffres, point, tiret ; sans accent ni espace")
+    nom = c2.text_input("Nom et prénom")
+    role = c1.selectbox("Rôle", roles, format_func=ROLE_LABELS.get, index=1)
+    territoires = c2.multiselect("Territoires (chargé de coopération)", territory_options,
+                                 format_func=label_territory)
+    password = c1.text_input(f"Mot de passe provisoire (au moins {PASSWORD_MIN_LENGTH} caractères)",
+                             type="password")
+    again = c2.text_input("Mot de passe, à nouveau", type="password")
+    if st.form_submit_button("Créer le compte", type="primary"):
+        if password != again:
+            st.error("Les deux mots de passe diffèrent.")
+        else:
+            try:
+                user = create_user(ctx.store, actor, login, role, territoires, password=password, nom=nom)
+            except (UserError, AccessDenied) as exc:
+                st.error(str(exc))
+            else:
+                done(f"Compte « {user.login} » créé ({ROLE_LABELS[user.role]}). Transmettez-lui "
+                     "son mot de passe provisoire par un autre canal que l'identifiant.")
+
+with tab_edit:
+    overview = users_overview(ctx.store, names)
+    if overview.empty:
+        st.info("Aucun compte.")
+    else:
+        chosen = st.selectbox("Compte", overview["Identifiant"].tolist(), key="users_edit_login")
+        user = get_user(ctx.store, chosen)
+        if user is not None:
+            with st.form(f"users_edit_{user.login}"):
+                c1, c2 = st.columns(2)
+                new_role = c1.selectbox("Rôle", roles, index=roles.index(user.role),
+                                        format_func=ROLE_LABELS.get)
+                new_nom = c2.text_input("Nom et prénom", value=user.nom or "")
+                new_territoires = st.multiselect(
+                    "Territoires (chargé de coopération)", territory_options,
+                    default=[c for c in user.territoires if c in names], format_func=label_territory)
+                if st.form_submit_button("Enregistrer le rôle et les territoires", type="primary"):
+                    try:
+                        update_user(ctx.store, actor, user.login, role=new_role,
+                                    territoires=new_territoires, nom=new_nom)
+                    except (UserError, AccessDenied) as exc:
+                        st.error(str(exc))
+                    else:
+                        done(f"Compte « {user.login} » modifié.")
+            with st.form(f"users_password_{user.login}", clear_on_submit=True):
+                st.markdown("**Nouveau mot de passe** (déverrouille aussi le compte)")
+                c1, c2 = st.columns(2)
+                pw = c1.text_input("Mot de passe", type="password")
+                pw_again = c2.text_input("Mot de passe, à nouveau", type="password")
+                if st.form_submit_button("Définir le mot de passe"):
+                    if pw != pw_again:
+                        st.error("Les deux mots de passe diffèrent.")
+                    else:
+                        try:
+                            set_password(ctx.store, actor, user.login, pw)
+                        except (UserError, AccessDenied) as exc:
+                            st.error(str(exc))
+                        else:
+                            done(f"Mot de passe du compte « {user.login} » changé.")
+            if user.active:
+                if st.button("Désactiver ce compte", key="users_disable", icon=":material/person_off:"):
+                    try:
+                        disable_user(ctx.store, actor, user.login)
+                    except (UserError, AccessDenied) as exc:
+                        st.error(str(exc))
+                    else:
+                        done(f"Compte « {user.login} » désactivé.")
+            elif st.button("Réactiver ce compte", key="users_enable", icon=":material/person_check:"):
+                enable_user(ctx.store, actor, user.login)
+                done(f"Compte « {user.login} » réactivé.")

@@ -1,0 +1,179 @@
+"""Login, session expiry and the acting account in the pages (Streamlit side of db/users.py).
+
+`require_login(store)` is called by `ui.context.setup_page()`: when nobody is logged in
+(or the session expired after `Settings.session_minutes` of inactivity) it draws the
+login form, or the one-time "first administrator" form when no administrator exists,
+and stops the page. The acting `Actor` lives in `st.session_state["actor"]` (the key the
+upload and pilotage pages read); it is re-read from the store on every run, so a
+disabled account or a changed role takes effect at the next click.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import streamlit as st
+
+from db.store import Store
+from db.users import (
+    PASSWORD_MIN_LENGTH,
+    AuthenticationError,
+    UserError,
+    actor_for,
+    authenticate,
+    create_first_admin,
+    has_admin,
+)
+from indicators.access import ROLE_LABELS, AccessDenied, Actor
+from indicators.settings import get_settings
+
+ACTOR_KEY = "actor"
+SEEN_KEY = "auth_seen"
+NOTICE_KEY = "auth_notice"
+
+
+def current_actor() -> Actor | None:
+    """The logged-in account of this browser session, or None."""
+    actor = st.session_state.get(ACTOR_KEY)
+    return actor if isinstance(actor, Actor) else None
+
+
+def is_logged_in() -> bool:
+    """True when an account is logged in (the session may still expire at the next run)."""
+    return current_actor() is not None
+
+
+def is_admin() -> bool:
+    """True when the logged-in account is an administrator."""
+    actor = current_actor()
+    return actor is not None and actor.is_admin
+
+
+def log_in(actor: Actor) -> None:
+    """Remember the account for this browser session."""
+    st.session_state[ACTOR_KEY] = actor
+    st.session_state[SEEN_KEY] = datetime.now()
+
+
+def log_out(notice: str | None = None) -> None:
+    """Forget the account of this browser session."""
+    for key in (ACTOR_KEY, SEEN_KEY):
+        st.session_state.pop(key, None)
+    if notice:
+        st.session_state[NOTICE_KEY] = notice
+
+
+def require_login(store: Store) -> Actor:
+    """The logged-in `Actor`; otherwise draw the login (or first-administrator) form and stop."""
+    actor = current_actor()
+    if actor is not None:
+        minutes = get_settings().session_minutes
+        seen = st.session_state.get(SEEN_KEY)
+        if not isinstance(seen, datetime) or datetime.now() - seen > timedelta(minutes=minutes):
+            log_out(f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous.")
+        else:
+            try:
+                fresh = actor_for(store, actor.login)
+            except UserError as exc:
+                log_out(f"{exc} Vous avez été déconnecté.")
+            else:
+                log_in(fresh)
+                _sidebar(fresh)
+                return fresh
+    if not has_admin(store) and not _first_admin_from_secrets(store):
+        _first_admin_form(store)
+    else:
+        _login_form(store)
+    st.stop()
+    raise AssertionError("unreachable")  # st.stop() raises
+
+
+def require_admin_page(actor: Actor) -> None:
+    """Stop a page reserved to administrators, with a French message, for other accounts."""
+    if not actor.is_admin:
+        st.error(f"Page réservée aux administrateurs : le compte « {actor.login} » a le rôle "
+                 f"{ROLE_LABELS[actor.role]}.", icon=":material/block:")
+        st.stop()
+
+
+def _sidebar(actor: Actor) -> None:
+    with st.sidebar:
+        st.caption(f"Connecté : **{actor.login}** · {ROLE_LABELS[actor.role]}"
+                   + (f" · territoires {', '.join(sorted(actor.territoires))}" if actor.territoires else ""))
+        if st.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
+            log_out("Vous êtes déconnecté.")
+            st.rerun()
+
+
+def _header() -> None:
+    st.title("Tableau de bord de la CTG 2026-2030")
+    st.caption("Convention Territoriale Globale · CA de Béthune-Bruay, Artois-Lys Romane · "
+               "CAF du Pas-de-Calais")
+
+
+def _login_form(store: Store) -> None:
+    _header()
+    notice = st.session_state.pop(NOTICE_KEY, None)
+    if notice:
+        st.info(notice, icon=":material/info:")
+    with st.form("auth_login_form"):
+        st.subheader("Connexion")
+        login = st.text_input("Identifiant", key="auth_login")
+        password = st.text_input("Mot de passe", type="password", key="auth_password")
+        submitted = st.form_submit_button("Se connecter", type="primary")
+    if submitted:
+        try:
+            user = authenticate(store, login, password)
+        except AuthenticationError as exc:
+            st.error(str(exc), icon=":material/lock:")
+        else:
+            log_in(user.actor)
+            st.rerun()
+    st.caption("Mot de passe oublié ou compte verrouillé : adressez-vous à un administrateur "
+               "du tableau de bord.")
+
+
+def _first_admin_form(store: Store) -> None:
+    _header()
+    st.subheader("Créer le premier compte administrateur")
+    st.info("Aucun compte administrateur n'existe encore. Ce formulaire ne s'affiche qu'une "
+            "fois : le compte créé ici gère ensuite les autres comptes (page Administration › "
+            "Utilisateurs). On peut aussi le créer en ligne de commande : "
+            "`python cli.py users add admin --role administrateur`.", icon=":material/key:")
+    with st.form("auth_first_admin_form"):
+        login = st.text_input("Identifiant", value="admin", key="auth_first_login")
+        nom = st.text_input("Nom et prénom (facultatif)", key="auth_first_nom")
+        password = st.text_input(f"Mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères)",
+                                 type="password", key="auth_first_password")
+        again = st.text_input("Mot de passe, à nouveau", type="password", key="auth_first_again")
+        submitted = st.form_submit_button("Créer le compte administrateur", type="primary")
+    if submitted:
+        if password != again:
+            st.error("Les deux mots de passe diffèrent.")
+            return
+        try:
+            user = create_first_admin(store, login, password, nom)
+        except (UserError, AccessDenied) as exc:
+            st.error(str(exc))
+        else:
+            log_in(user.actor)
+            st.rerun()
+
+
+def _first_admin_from_secrets(store: Store) -> bool:
+    """Create the first administrator from `.streamlit/secrets.toml` when it is configured there."""
+    try:
+        section = st.secrets.get("premier_administrateur")
+    except Exception:  # no secrets.toml: Streamlit raises its own not-found error
+        return False
+    if not section or not section.get("mot_de_passe"):
+        return False
+    try:
+        create_first_admin(store, section.get("login", "admin"), section["mot_de_passe"],
+                           section.get("nom"))
+    except (UserError, AccessDenied) as exc:
+        st.error(f"Premier administrateur de secrets.toml refusé : {exc}")
+        return False
+    st.session_state[NOTICE_KEY] = ("Le premier compte administrateur a été créé depuis "
+                                    "`.streamlit/secrets.toml` : connectez-vous avec lui.")
+    return True
