@@ -9,6 +9,7 @@ import sys
 # One module per group of commands, each with register(subparsers).
 COMMAND_MODULES = [
     "commands.reference",
+    "commands.users",
     "commands.demo",
 ]
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from commands.common import fail, open_store, reference
 from db.observations import has_demo, record_audit, remove_demo, write_batch
 from db.store import Store
+from db.users import create_demo_accounts
 from indicators.access import SYSTEM, Actor, require_admin
 from indicators.catalogue import Reference, SeedError
 from indicators.demo import demo_comments, demo_meetings, demo_observations
@@ -72,6 +73,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         from db.reference import load_reference_into
         load_reference_into(store, ref)
         report = install_demo(store, ref)
+        accounts = create_demo_accounts(store)
     if report.already:
         print("Des données de démonstration sont déjà présentes : rien à faire "
               "(`python cli.py demo --remove` pour les supprimer).")
@@ -79,6 +81,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Données de démonstration chargées : {report.observations} valeurs (T1 à T3 2026), "
               f"{report.comments} commentaires, {report.meetings} réunions. Elles sont signalées "
               "par un bandeau sur chaque page ; `python cli.py demo --remove` les supprime.")
+    print("Comptes de démonstration (identifiant / mot de passe) : "
+          + " ; ".join(f"{login} / {password} ({role})" for login, role, password in accounts) + ".")
     return 0
 
 

@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from commands.common import fail, open_store
+from commands.users import first_admin_hint
 from db.reference import load_reference_into
 from indicators.catalogue import SeedError, load_reference
 from indicators.export import ExportError, export_bytes
@@ -21,9 +22,12 @@ def cmd_init(args: argparse.Namespace) -> int:
     with open_store() as store:
         changed = load_reference_into(store, ref)
         where = store.path or store.url
+        admin_hint = first_admin_hint(store)
     print(f"Référence : {ref.summary()}.")
     print(("Données de référence chargées" if changed else "Données de référence déjà à jour, rien à faire")
           + f" ({where}).")
+    if admin_hint:
+        print(admin_hint)
     return 0
 
 

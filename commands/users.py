@@ -1,0 +1,178 @@
+"""`users add|list|disable|enable|passwd|set`: accounts from the command line.
+
+The command line is run by whoever holds the machine (and the database file): it acts as
+an administrator without a password, and its changes are audited under
+`ligne de commande (<utilisateur système>)`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from commands.common import fail, open_store
+from db.store import Store
+from db.users import (
+    PASSWORD_MIN_LENGTH,
+    UserError,
+    check_login,
+    create_user,
+    disable_user,
+    enable_user,
+    get_user,
+    has_admin,
+    list_users,
+    normalize_role,
+    set_password,
+    update_user,
+)
+from indicators.access import ROLE_LABELS, AccessDenied, Actor
+
+
+def cli_actor() -> Actor:
+    """The administrator acting for the command line, named after the system user."""
+    try:
+        who = getpass.getuser()
+    except Exception:  # no user name in some containers
+        who = "inconnu"
+    return Actor(login=f"ligne de commande ({who})", role="administrateur")
+
+
+def first_admin_hint(store: Store) -> str | None:
+    """The sentence telling how to create the first administrator, or None when one exists."""
+    if has_admin(store):
+        return None
+    return ("Aucun compte administrateur : créez-le avec\n"
+            "  python cli.py users add admin --role administrateur\n"
+            "(le mot de passe est demandé deux fois ; `--password-stdin` le lit sur l'entrée "
+            "standard), ou au premier lancement de l'application, qui propose de le créer.")
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        raise UserError("Pas de terminal pour saisir le mot de passe : utilisez --password-stdin.")
+    first = getpass.getpass(f"Mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères) : ")
+    if getpass.getpass("Mot de passe, à nouveau : ") != first:
+        raise UserError("Les deux mots de passe diffèrent.")
+    return first
+
+
+def _run(work) -> int:
+    try:
+        with open_store() as store:
+            return work(store) or 0
+    except (UserError, AccessDenied) as exc:
+        return fail(str(exc))
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        # Refuse a wrong role or an existing login before asking for the password.
+        normalize_role(args.role)
+        if get_user(store, check_login(args.login)) is not None:
+            raise UserError(f"Le compte « {check_login(args.login)} » existe déjà.")
+        password = _read_password(args)
+        user = create_user(store, cli_actor(), args.login, args.role, args.territoires,
+                           password=password, nom=args.nom)
+        scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
+        print(f"Compte « {user.login} » créé : {ROLE_LABELS[user.role]}{scope}.")
+        return 0
+    return _run(work)
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        df = list_users(store)
+        if df.empty:
+            print("Aucun compte.")
+            hint = first_admin_hint(store)
+            if hint:
+                print(hint)
+            return 0
+        print(f"{'identifiant':<20} {'rôle':<24} {'territoires':<24} {'état':<11} remarque")
+        for row in df.itertuples():
+            notes = []
+            if row.is_demo:
+                notes.append("démonstration")
+            if row.failed_attempts:
+                notes.append(f"{row.failed_attempts} échec(s)")
+            state = "actif" if row.active else "désactivé"
+            print(f"{row.login:<20} {ROLE_LABELS[row.role]:<24} {row.territoires or 'tous':<24} "
+                  f"{state:<11} {', '.join(notes)}".rstrip())
+        return 0
+    return _run(work)
+
+
+def cmd_disable(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        disable_user(store, cli_actor(), args.login)
+        print(f"Compte « {args.login} » désactivé.")
+        return 0
+    return _run(work)
+
+
+def cmd_enable(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        enable_user(store, cli_actor(), args.login)
+        print(f"Compte « {args.login} » réactivé (verrouillage levé).")
+        return 0
+    return _run(work)
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        set_password(store, cli_actor(), args.login, _read_password(args))
+        print(f"Mot de passe du compte « {args.login} » changé (verrouillage levé).")
+        return 0
+    return _run(work)
+
+
+def cmd_set(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        if args.role is None and args.territoires is None and args.nom is None:
+            raise UserError("Rien à changer : indiquez --role, --territoires ou --nom.")
+        user = update_user(store, cli_actor(), args.login, role=args.role,
+                           territoires=args.territoires, nom=args.nom)
+        scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
+        print(f"Compte « {user.login} » : {ROLE_LABELS[user.role]}{scope}.")
+        return 0
+    return _run(work)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("users", help="comptes des utilisateurs (ajout, liste, désactivation...)")
+    users = p.add_subparsers(dest="users_command", required=True)
+
+    a = users.add_parser("add", help="crée un compte")
+    a.add_argument("login", help="identifiant (a-z, chiffres, point, tiret)")
+    a.add_argument("--role", required=True, help="lecteur, chargé (ou charge) ou administrateur")
+    a.add_argument("--territoires", help="codes des territoires d'un chargé, séparés par des virgules")
+    a.add_argument("--nom", help="nom et prénom")
+    a.add_argument("--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard")
+    a.set_defaults(func=cmd_add)
+
+    a = users.add_parser("list", help="liste les comptes")
+    a.set_defaults(func=cmd_list)
+
+    a = users.add_parser("disable", help="désactive un compte")
+    a.add_argument("login")
+    a.set_defaults(func=cmd_disable)
+
+    a = users.add_parser("enable", help="réactive un compte et lève son verrouillage")
+    a.add_argument("login")
+    a.set_defaults(func=cmd_enable)
+
+    a = users.add_parser("passwd", help="change le mot de passe d'un compte (lève le verrouillage)")
+    a.add_argument("login")
+    a.add_argument("--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard")
+    a.set_defaults(func=cmd_passwd)
+
+    a = users.add_parser("set", help="change le rôle, les territoires ou le nom d'un compte")
+    a.add_argument("login")
+    a.add_argument("--role", help="lecteur, chargé ou administrateur")
+    a.add_argument("--territoires", help="codes séparés par des virgules (remplacent les actuels)")
+    a.add_argument("--nom")
+    a.set_defaults(func=cmd_set)
