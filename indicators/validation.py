@@ -1,0 +1,543 @@
+"""Validation of an uploaded file: a report that collects every problem, never the first only.
+
+Each problem is an `Issue` (line, column, value, kind, French message, severity); the
+`Report` holds errors, warnings, the clean rows ready to be written and counts. A file
+with one error is refused whole. The value of a row is checked by a pydantic model built
+from the catalogue for its indicator (`value_model`): unit, integer, bounds, periodicity
+and form (number, jalon oui/non/date, text) all come from `indicateurs.csv`.
+
+    >>> report = validate_upload(read_upload(data, "t3.csv"), ref, actor=SYSTEM, today=date.today())
+    >>> report.valid, report.flatten()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated, Any, Literal
+
+import pandas as pd
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+from pydantic_core import PydanticCustomError
+
+from indicators.access import Actor
+from indicators.catalogue import Indicator, Reference
+from indicators.formatting import format_number, format_value
+from indicators.periods import Period, PeriodError, parse_period
+from indicators.upload import (
+    COLUMNS,
+    RawTable,
+    cell_text,
+    is_formula_like,
+    neutralise,
+    normalise_key,
+    parse_number,
+)
+
+Severity = Literal["erreur", "avertissement"]
+SUSPICIOUS_FACTOR = 3.0  # a value more than 3 times the previous period's is flagged
+MAX_TEXT = 4000
+
+ISSUE_LABELS = {
+    "fichier-vide": "fichier vide",
+    "fichier-illisible": "fichier illisible",
+    "fichier-trop-volumineux": "fichier trop volumineux",
+    "trop-de-lignes": "trop de lignes",
+    "format-non-pris-en-charge": "format non pris en charge",
+    "classeur-invalide": "classeur Excel invalide",
+    "non-tabulaire": "pas un tableau",
+    "colonnes-manquantes": "en-tête non reconnu",
+    "colonne-manquante": "colonne manquante",
+    "droits-insuffisants": "droits insuffisants",
+    "territoire-manquant": "territoire manquant",
+    "territoire-inconnu": "territoire inconnu",
+    "hors-perimetre": "hors périmètre",
+    "indicateur-manquant": "indicateur manquant",
+    "indicateur-inconnu": "indicateur inconnu",
+    "indicateur-calcule": "indicateur calculé",
+    "niveau-non-collecte": "niveau non collecté",
+    "periode-manquante": "période manquante",
+    "periode-invalide": "période invalide",
+    "periode-hors-convention": "période hors convention",
+    "periode-future": "période future",
+    "periodicite-incompatible": "périodicité incompatible",
+    "pas-un-nombre": "pas un nombre",
+    "pas-un-entier": "pas un entier",
+    "sous-minimum": "sous le minimum",
+    "au-dessus-maximum": "au-dessus du maximum",
+    "jalon-invalide": "jalon invalide",
+    "texte-trop-long": "texte trop long",
+    "doublon-contradictoire": "doublon contradictoire",
+    "doublon": "doublon",
+    "valeur-suspecte": "valeur suspecte",
+    "formule-neutralisee": "formule neutralisée",
+}
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One problem: where (line, column), what was read, its kind and a French message."""
+
+    line: int | None
+    column: str | None
+    value: str
+    kind: str
+    message: str
+    severity: Severity = "erreur"
+
+
+@dataclass(frozen=True)
+class CleanRow:
+    """A validated row, ready to be written as an observation."""
+
+    line: int
+    indicateur: str
+    territoire: str
+    periode: str
+    annee: int
+    trimestre: int | None
+    valeur: float | None
+    valeur_texte: str | None
+    commentaire: str | None
+
+
+@dataclass
+class Report:
+    """The outcome of validating one file: errors, warnings, clean rows and counts."""
+
+    errors: list[Issue] = field(default_factory=list)
+    warnings: list[Issue] = field(default_factory=list)
+    rows: list[CleanRow] = field(default_factory=list)
+    stats: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def valid(self) -> bool:
+        """True when the file has no error (warnings do not block it)."""
+        return not self.errors
+
+    def add(self, issue: Issue) -> None:
+        """Record an issue in errors or warnings by its severity."""
+        (self.errors if issue.severity == "erreur" else self.warnings).append(issue)
+
+    def flatten(self, fields: tuple[str, ...] = ("line", "column", "value", "kind"),
+                warnings: bool = False) -> list[list]:
+        """The errors (or warnings) as lists of the given fields, for tests.
+
+        >>> report.flatten(("line", "kind"))
+        [[3, 'pas-un-nombre']]
+        """
+        issues = self.warnings if warnings else self.errors
+        return [[getattr(issue, name) for name in fields] for issue in issues]
+
+    def to_frame(self) -> pd.DataFrame:
+        """Errors then warnings as a table with French headers (for the page and the CSV)."""
+        rows = [{
+            "ligne": issue.line if issue.line is not None else "",
+            "colonne": issue.column or "",
+            "valeur lue": issue.value,
+            "gravité": issue.severity,
+            "type": ISSUE_LABELS.get(issue.kind, issue.kind),
+            "code": issue.kind,
+            "message": issue.message,
+        } for issue in [*self.errors, *self.warnings]]
+        return pd.DataFrame(rows, columns=["ligne", "colonne", "valeur lue", "gravité", "type",
+                                           "code", "message"])
+
+    def to_csv(self) -> bytes:
+        """The report as a CSV for French Excel (`;`, UTF-8 with BOM)."""
+        return self.to_frame().to_csv(sep=";", index=False).encode("utf-8-sig")
+
+    def summary(self) -> str:
+        """One French sentence: lines read, filled in, errors, warnings."""
+        s = self.stats
+        parts = [f"{s.get('lignes', 0)} ligne(s) lue(s)",
+                 f"{s.get('renseignees', 0)} valeur(s) renseignée(s)",
+                 f"{s.get('non_renseignees', 0)} non renseignée(s)",
+                 f"{len(self.errors)} erreur(s)", f"{len(self.warnings)} avertissement(s)"]
+        return ", ".join(parts) + "."
+
+
+# -- pydantic value models built from the catalogue ----------------------------------------------
+def _fail(kind: str, message: str) -> PydanticCustomError:
+    return PydanticCustomError(kind, "{message}", {"message": message})
+
+
+def _shown(value: object) -> str:
+    return cell_text(value) if not isinstance(value, dt.date) else value.strftime("%d/%m/%Y")
+
+
+def _number(ind: Indicator, raw: object) -> tuple[float, None]:
+    try:
+        number = parse_number(raw)
+    except ValueError:
+        raise _fail("pas-un-nombre", f"« {_shown(raw)} » n'est pas un nombre "
+                                     f"(attendu : {ind.code} en {_unit_words(ind)}).") from None
+    if math.isnan(number) or math.isinf(number):
+        raise _fail("pas-un-nombre", f"« {_shown(raw)} » n'est pas un nombre.")
+    if ind.entier and not number.is_integer():
+        raise _fail("pas-un-entier", f"« {_shown(raw)} » n'est pas un nombre entier : {ind.code} "
+                                     "compte des unités.")
+    if ind.min is not None and number < ind.min:
+        raise _fail("sous-minimum", f"{format_number(number, None, ' ')} est inférieur au minimum "
+                                    f"({_bound(ind, ind.min)}) de {ind.code}.")
+    if ind.max is not None and number > ind.max:
+        raise _fail("au-dessus-maximum", f"{format_number(number, None, ' ')} dépasse le maximum "
+                                         f"({_bound(ind, ind.max)}) de {ind.code}.")
+    return number, None
+
+
+_YES = {"oui", "o", "yes", "vrai", "x", "fait", "realise", "realisee", "1"}
+_NO = {"non", "n", "no", "faux", "nonrealise", "nonrealisee", "pasfait", "0"}
+_DATE_FORMATS = ("%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d", "%d/%m/%y")
+
+
+def _jalon(ind: Indicator, raw: object) -> tuple[float, str]:
+    if isinstance(raw, dt.datetime):
+        raw = raw.date()
+    if isinstance(raw, dt.date):
+        return 1.0, raw.strftime("%d/%m/%Y")
+    if isinstance(raw, int | float) and not isinstance(raw, bool) and raw in (0, 1):
+        raw = str(int(raw))
+    text = cell_text(raw)
+    key = normalise_key(text)
+    if key in _YES:
+        return 1.0, "oui"
+    if key in _NO:
+        return 0.0, "non"
+    for fmt in _DATE_FORMATS:
+        try:
+            return 1.0, dt.datetime.strptime(text, fmt).strftime("%d/%m/%Y")
+        except ValueError:
+            continue
+    raise _fail("jalon-invalide", f"« {text} » : le jalon {ind.code} s'indique par oui, non ou la "
+                                  "date de réalisation (JJ/MM/AAAA).")
+
+
+def _text(ind: Indicator, raw: object) -> tuple[None, str]:
+    text = _shown(raw)
+    if len(text) > MAX_TEXT:
+        raise _fail("texte-trop-long", f"Texte de {len(text)} caractères pour {ind.code} : "
+                                       f"au plus {MAX_TEXT}.")
+    return None, neutralise(text)
+
+
+def _periodicity(ind: Indicator, period: Period) -> Period:
+    if ind.periodicite == "trimestrielle" and not period.is_quarter:
+        raise _fail("periodicite-incompatible",
+                    f"{ind.code} est trimestriel : indiquer un trimestre (ex. {period.year}-T1), "
+                    f"pas l'année {period.year}.")
+    if ind.periodicite == "annuelle" and period.is_quarter:
+        raise _fail("periodicite-incompatible",
+                    f"{ind.code} est annuel : indiquer l'année ({period.year}), pas le trimestre "
+                    f"{period.label}.")
+    return period
+
+
+def value_model(ind: Indicator) -> type[BaseModel]:
+    """The pydantic model of (periode, valeur) for one indicator, from its catalogue row."""
+    parser = {"jalon": _jalon, "qualitatif": _text}.get(ind.type, _number)
+    return create_model(
+        f"Depot_{ind.code}",
+        __config__=ConfigDict(frozen=True, arbitrary_types_allowed=True),
+        periode=(Annotated[Any, AfterValidator(partial(_periodicity, ind))], ...),
+        valeur=(Annotated[Any, BeforeValidator(partial(parser, ind))], ...),
+    )
+
+
+def _bound(ind: Indicator, value: float) -> str:
+    symbol = {"euros": " €", "pourcentage": " %"}.get(ind.unite, "")
+    return format_number(value, None, " ") + symbol
+
+
+def _unit_words(ind: Indicator) -> str:
+    return {"euros": "euros", "pourcentage": "pourcentage", "taux_100": "taux pour 100",
+            "etp": "ETP", "habitants": "habitants"}.get(ind.unite, "nombre")
+
+
+# -- lookups ------------------------------------------------------------------------------------
+def _name_key(text: str) -> str:
+    """Name comparison key: accents, case, hyphens ignored; `St`/`Ste` read `Saint`/`Sainte`."""
+    words = re.split(r"[^0-9a-z]+", _fold(text))
+    mapped = {"st": "saint", "ste": "sainte"}
+    return "".join(mapped.get(w, w) for w in words if w)
+
+
+def _fold(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", str(text or ""))
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
+
+
+class Lookups:
+    """Territories and indicators of the reference, found by code or by name."""
+
+    def __init__(self, ref: Reference) -> None:
+        self.territories = {t.code: t for t in ref.territories}
+        self.territory_names: dict[str, str] = {}
+        for t in ref.territories:
+            self.territory_names.setdefault(_name_key(t.nom), t.code)
+        self.indicators = ref.by_code
+        self.indicator_names = {normalise_key(i.libelle): i.code for i in ref.indicators}
+        self._models: dict[str, type[BaseModel]] = {}
+
+    def territory(self, raw: str) -> str | None:
+        """The territory code for a code or a name, or None."""
+        text = raw.strip()
+        if text in self.territories:
+            return text
+        if text.upper() in self.territories:
+            return text.upper()
+        return self.territory_names.get(_name_key(text))
+
+    def indicator(self, raw: str) -> str | None:
+        """The indicator code for a code (any case) or its exact label, or None."""
+        code = raw.strip().upper().replace(" ", "_")
+        if code in self.indicators:
+            return code
+        return self.indicator_names.get(normalise_key(raw))
+
+    def model(self, code: str) -> type[BaseModel]:
+        """The value model of an indicator (built once)."""
+        if code not in self._models:
+            self._models[code] = value_model(self.indicators[code])
+        return self._models[code]
+
+
+def _quarter_start(period: Period) -> dt.date:
+    return dt.date(period.year, 3 * (period.quarter - 1) + 1 if period.quarter else 1, 1)
+
+
+# -- the row checks ----------------------------------------------------------------------------
+class _Validator:
+    def __init__(self, ref: Reference, actor: Actor, today: dt.date,
+                 previous: Mapping[tuple[str, str, str], float] | None) -> None:
+        self.ref = ref
+        self.actor = actor
+        self.today = today
+        self.previous = previous or {}
+        self.lookups = Lookups(ref)
+        self.report = Report()
+        self.first = Period(ref.convention.debut.year, 1)
+        self.last = Period(ref.convention.fin.year, 4)
+        self._periods: dict[str, tuple[Period | None, Issue | None]] = {}
+        self.seen: dict[tuple[str, str, str], CleanRow] = {}
+
+    def issue(self, line: int, column: str, value: object, kind: str, message: str,
+              severity: Severity = "erreur") -> None:
+        self.report.add(Issue(line, column, _shown(value), kind, message, severity))
+
+    def territory(self, line: int, raw: object) -> str | None:
+        text = cell_text(raw)
+        if not text:
+            self.issue(line, "territoire", text, "territoire-manquant", "Territoire non indiqué.")
+            return None
+        code = self.lookups.territory(text)
+        if code is None:
+            self.issue(line, "territoire", text, "territoire-inconnu",
+                       f"Territoire « {text} » inconnu : indiquer le code INSEE ou le nom d'une "
+                       "commune (ou le code d'une structure) de la convention.")
+            return None
+        if not self.actor.may_write_territory(code):
+            self.issue(line, "territoire", text, "hors-perimetre",
+                       f"Le territoire {code} ({self.lookups.territories[code].nom}) n'est pas dans "
+                       f"le périmètre du compte « {self.actor.login} » : le fichier est refusé en entier.")
+            return None
+        return code
+
+    def indicator(self, line: int, raw: object) -> Indicator | None:
+        text = cell_text(raw)
+        if not text:
+            self.issue(line, "indicateur", text, "indicateur-manquant", "Indicateur non indiqué.")
+            return None
+        code = self.lookups.indicator(text)
+        if code is None:
+            self.issue(line, "indicateur", text, "indicateur-inconnu",
+                       f"Indicateur « {text} » inconnu du catalogue (voir le modèle de dépôt).")
+            return None
+        ind = self.lookups.indicators[code]
+        if ind.is_computed:
+            factor = format_number(ind.facteur, None, " ")
+            self.issue(line, "indicateur", text, "indicateur-calcule",
+                       f"{code} est un indicateur calculé ({factor} × {ind.numerateur} / "
+                       f"{ind.denominateur}) : déposer ses composantes, pas le résultat.")
+            return None
+        return ind
+
+    def period(self, line: int, raw: object) -> Period | None:
+        text = cell_text(raw)
+        if text not in self._periods:
+            self._periods[text] = self._parse_period(text)
+        period, problem = self._periods[text]
+        if problem is not None:
+            self.report.add(Issue(line, problem.column, problem.value, problem.kind, problem.message))
+        return period
+
+    def _parse_period(self, text: str) -> tuple[Period | None, Issue | None]:
+        def bad(kind: str, message: str) -> tuple[None, Issue]:
+            return None, Issue(None, "periode", text, kind, message)
+        if not text:
+            return bad("periode-manquante", "Période non indiquée (ex. 2026-T3, ou 2026 pour une "
+                                            "valeur annuelle).")
+        try:
+            period = parse_period(text)
+        except PeriodError:
+            return bad("periode-invalide", f"« {text} » n'est pas une période (attendu : 2026-T3, "
+                                           "T3 2026 ou 2026).")
+        if not (self.first.year <= period.year <= self.last.year):
+            return bad("periode-hors-convention",
+                       f"{period.label} est hors de la convention ({self.first.label} … {self.last.label}).")
+        if _quarter_start(period) > self.today:
+            return bad("periode-future", f"{period.label} n'a pas encore commencé "
+                                         f"(aujourd'hui : {self.today:%d/%m/%Y}).")
+        return period, None
+
+    def level(self, line: int, raw: object, ind: Indicator, code: str) -> bool:
+        kind = self.lookups.territories[code].type
+        if kind in ind.niveaux:
+            return True
+        self.issue(line, "territoire", raw, "niveau-non-collecte",
+                   f"{ind.code} n'est pas collecté au niveau {kind} ({code}) : niveaux prévus "
+                   f"{', '.join(ind.niveaux)}.")
+        return False
+
+    def value(self, line: int, raw: dict[str, object], ind: Indicator,
+              period: Period | None) -> tuple[float | None, str | None] | None:
+        data = {"periode": period if period is not None else Period(self.first.year, 1),
+                "valeur": raw.get("valeur")}
+        try:
+            checked = self.lookups.model(ind.code).model_validate(data)
+        except ValidationError as exc:
+            for err in exc.errors():
+                column = str(err["loc"][0])
+                if column == "periode" and period is None:
+                    continue
+                shown = raw.get(column) if column in raw else err.get("input")
+                self.issue(line, column, shown, err["type"], err["msg"])
+            return None
+        if period is None:
+            return None
+        return checked.valeur
+
+    def comment(self, line: int, raw: object) -> str | None:
+        text = _shown(raw)
+        if not text:
+            return None
+        if is_formula_like(text):
+            self.issue(line, "commentaire", text, "formule-neutralisee",
+                       "Le commentaire commence comme une formule de tableur : une apostrophe a été "
+                       "ajoutée pour qu'il ne s'exécute jamais.", "avertissement")
+        return neutralise(text)[:MAX_TEXT]
+
+    def row(self, line: int, raw: dict[str, object]) -> None:
+        stats = self.report.stats
+        stats["lignes"] += 1
+        if cell_text(raw.get("valeur")) == "":
+            stats["non_renseignees"] += 1
+            return
+        stats["renseignees"] += 1
+        before = len(self.report.errors)
+        territory = self.territory(line, raw.get("territoire"))
+        ind = self.indicator(line, raw.get("indicateur"))
+        period = self.period(line, raw.get("periode"))
+        if ind is not None and territory is not None:
+            self.level(line, raw.get("territoire"), ind, territory)
+        parsed = self.value(line, raw, ind, period) if ind is not None else None
+        if ind is not None and ind.type == "qualitatif" and parsed is not None and \
+                is_formula_like(_shown(raw.get("valeur"))):
+            self.issue(line, "valeur", raw.get("valeur"), "formule-neutralisee",
+                       "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
+                       "pour qu'il ne s'exécute jamais.", "avertissement")
+        comment = self.comment(line, raw.get("commentaire"))
+        if len(self.report.errors) > before or parsed is None or territory is None or period is None:
+            return
+        clean = CleanRow(line, ind.code, territory, period.code, period.year, period.quarter,
+                         parsed[0], parsed[1], comment)
+        self.accept(clean, raw, ind)
+
+    def accept(self, clean: CleanRow, raw: dict[str, object], ind: Indicator) -> None:
+        key = (clean.indicateur, clean.territoire, clean.periode)
+        first = self.seen.get(key)
+        if first is not None:
+            label = f"{clean.indicateur}, {clean.territoire}, {parse_period(clean.periode).label}"
+            if (first.valeur, first.valeur_texte) == (clean.valeur, clean.valeur_texte):
+                self.issue(clean.line, "valeur", raw.get("valeur"), "doublon",
+                           f"{label} est déjà donné ligne {first.line} avec la même valeur : "
+                           "ligne ignorée.", "avertissement")
+            else:
+                shown = first.valeur_texte if first.valeur_texte is not None else \
+                    format_value(first.valeur, ind.unite, " ")
+                self.issue(clean.line, "valeur", raw.get("valeur"), "doublon-contradictoire",
+                           f"{label} est déjà donné ligne {first.line} avec une autre valeur ({shown}).")
+            return
+        self.seen[key] = clean
+        self.report.rows.append(clean)
+
+    def suspicious(self) -> None:
+        for clean in self.report.rows:
+            if clean.valeur is None or not self.lookups.indicators[clean.indicateur].is_numeric:
+                continue
+            previous_code = parse_period(clean.periode).previous().code
+            key = (clean.indicateur, clean.territoire, previous_code)
+            earlier = self.seen.get(key)
+            before = earlier.valeur if earlier is not None else self.previous.get(key)
+            if before is None or not before > 0 or not clean.valeur > SUSPICIOUS_FACTOR * before:
+                continue
+            unite = self.lookups.indicators[clean.indicateur].unite
+            self.report.add(Issue(
+                clean.line, "valeur", format_value(clean.valeur, unite, " "), "valeur-suspecte",
+                f"{format_value(clean.valeur, unite, ' ')} est plus de trois fois la valeur de "
+                f"{parse_period(previous_code).label} ({format_value(before, unite, ' ')}) : "
+                "à vérifier (la valeur est acceptée).", "avertissement"))
+
+
+def validate_upload(table: RawTable, ref: Reference, *, actor: Actor, today: dt.date,
+                    previous: Mapping[tuple[str, str, str], float] | None = None) -> Report:
+    """Validate every row of a read file; return the report (never raises on bad content).
+
+    `today` is the clock (a period that has not started is refused); `previous` maps
+    (indicateur, territoire, periode) to the current stored value, for the warnings.
+    """
+    checker = _Validator(ref, actor, today, previous)
+    report = checker.report
+    report.stats = {"lignes": 0, "renseignees": 0, "non_renseignees": 0}
+    for problem in table.issues:
+        report.add(Issue(problem.line, problem.column, problem.value, problem.kind, problem.message))
+    if actor.role == "lecteur":
+        report.add(Issue(None, None, "", "droits-insuffisants",
+                         f"Le compte « {actor.login} » est en lecture seule : dépôt impossible."))
+    if report.errors:
+        return _finish(report)
+    for raw in table.rows:
+        checker.row(raw.line, raw.values)
+    checker.suspicious()
+    return _finish(report)
+
+
+def _finish(report: Report) -> Report:
+    order = {c: i for i, c in enumerate(COLUMNS)}
+
+    def key(issue: Issue) -> tuple:
+        return (issue.line or 0, order.get(issue.column or "", -1))
+    report.errors.sort(key=key)
+    report.warnings.sort(key=key)
+    report.stats["erreurs"] = len(report.errors)
+    report.stats["avertissements"] = len(report.warnings)
+    report.stats["valides"] = len(report.rows) if report.valid else 0
+    return report
+
+
+def rows_frame(report: Report) -> pd.DataFrame:
+    """The clean rows as a DataFrame (columns of the observations table plus `ligne`)."""
+    columns = ["ligne", "indicateur", "territoire", "periode", "annee", "trimestre", "valeur",
+               "valeur_texte", "commentaire"]
+    if not report.rows:
+        return pd.DataFrame(columns=columns)
+    frame = pd.DataFrame([(r.line, r.indicateur, r.territoire, r.periode, r.annee, r.trimestre,
+                           r.valeur, r.valeur_texte, r.commentaire) for r in report.rows],
+                         columns=columns)
+    frame["valeur"] = frame["valeur"].astype("float64")
+    return frame
