@@ -1,16 +1,14 @@
-"""Who is acting in the pages (until the accounts are wired: an administrator)."""
+"""Who is acting in the pages: the logged-in account (see ui/auth.py)."""
 
 from __future__ import annotations
 
-import streamlit as st
-
 from indicators.access import Actor
+from ui import auth
 
-# Used only while no login is in the session; the accounts module replaces this fallback.
-DEFAULT_ACTOR = Actor(login="administrateur", role="administrateur")
+# Only seen if a page asks before setup_page() (which stops at the login form): no rights.
+ANONYMOUS = Actor(login="anonyme", role="lecteur")
 
 
 def current_actor() -> Actor:
-    """The Actor of the session (`st.session_state["actor"]`), else an administrator."""
-    actor = st.session_state.get("actor")
-    return actor if isinstance(actor, Actor) else DEFAULT_ACTOR
+    """The logged-in account (`st.session_state["actor"]`), else an anonymous reader."""
+    return auth.current_actor() or ANONYMOUS
