@@ -284,3 +284,128 @@ def by_commune_at(values: pd.DataFrame, ref: Reference, code: str, cutoff: Perio
     out = communes.merge(found[["territoire", "valeur", "periode"]], on="territoire", how="left")
     out["valeur"] = out["valeur"].astype("float64")
     return out
+
+
+# -- Every indicator of one territory at once (vectorised, for panels) -------------------
+
+def territory_periods(values: pd.DataFrame, ref: Reference, territory: str,
+                      territories: Territories | None = None) -> pd.DataFrame:
+    """The period series of every additive indicator for one territory, in one frame.
+
+    Same rules as `series`: a value observed at the territory wins, for that period, over
+    the sum of its parts (`somme` indicators only). Columns: indicateur, territoire,
+    periode, annee, trimestre, valeur, _key. Ratios are not in it (see `yearly_all`).
+    """
+    territories = territories or Territories(ref)
+    numeric = values[values["valeur"].notna()] if not values.empty else values
+    cols = ["indicateur", "periode", "valeur"]
+    direct = numeric[numeric["territoire"] == territory][cols]
+    parts = territories.parts(territory)
+    if parts:
+        summed_codes = [i.code for i in ref.indicators if i.agregation_territoire == "somme"]
+        rows = numeric[numeric["territoire"].isin(parts) & numeric["indicateur"].isin(summed_codes)]
+        summed = rows.groupby(["indicateur", "periode"], as_index=False)["valeur"].sum()
+        known = set(zip(direct["indicateur"], direct["periode"], strict=True))
+        keep = [(i, p) not in known for i, p in zip(summed["indicateur"], summed["periode"], strict=True)]
+        frame = pd.concat([direct, summed[keep]], ignore_index=True)
+    else:
+        frame = direct.reset_index(drop=True)
+    frame = frame.copy()
+    periods = {p: parse_period(p) for p in frame["periode"].unique()}
+    frame["annee"] = frame["periode"].map(lambda p: periods[p].year).astype("int64")
+    frame["trimestre"] = frame["periode"].map(lambda p: periods[p].quarter).astype("float64")
+    frame["_key"] = frame["annee"] * 10 + frame["trimestre"].fillna(5).astype("int64")
+    frame["territoire"] = territory
+    return frame.sort_values(["indicateur", "_key"]).reset_index(drop=True)
+
+
+def _flux_codes(ref: Reference) -> set[str]:
+    return {i.code for i in ref.indicators if i.agregation_temps == "flux"}
+
+
+def yearly_all(periods: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+    """Yearly values of every indicator from `territory_periods`, ratios recomputed.
+
+    Same rules as `yearly`/`yearly_ratio`: a yearly value wins over quarters; otherwise a
+    flux adds its quarters and a stock takes the last one; a ratio divides the yearly
+    numerator by the denominator of that year or, failing that, of the latest earlier year.
+    Columns: indicateur, annee, valeur.
+    """
+    if periods.empty:
+        return pd.DataFrame(columns=["indicateur", "annee", "valeur"])
+    flux = _flux_codes(ref)
+    annual = periods[periods["trimestre"].isna()].groupby(["indicateur", "annee"], as_index=False)[
+        "valeur"].last()
+    quarters = periods[periods["trimestre"].notna()]
+    is_flux = quarters["indicateur"].isin(flux)
+    summed = quarters[is_flux].groupby(["indicateur", "annee"], as_index=False)["valeur"].sum()
+    last = quarters[~is_flux].groupby(["indicateur", "annee"], as_index=False)["valeur"].last()
+    from_quarters = pd.concat([summed, last], ignore_index=True)
+    known = set(zip(annual["indicateur"], annual["annee"], strict=True))
+    keep = [(i, a) not in known for i, a in zip(from_quarters["indicateur"], from_quarters["annee"],
+                                                  strict=True)]
+    out = pd.concat([annual, from_quarters[keep]], ignore_index=True)
+    ratios = []
+    for ind in ref.indicators:
+        if not ind.is_computed:
+            continue
+        num = out[out["indicateur"] == ind.numerateur].sort_values("annee")
+        den = out[out["indicateur"] == ind.denominateur].sort_values("annee")
+        if num.empty or den.empty:
+            continue
+        merged = pd.merge_asof(num, den[["annee", "valeur"]], on="annee", suffixes=("", "_den"))
+        merged = merged[merged["valeur_den"].notna() & (merged["valeur_den"] != 0)]
+        if not merged.empty:
+            ratios.append(pd.DataFrame({"indicateur": ind.code, "annee": merged["annee"],
+                                        "valeur": (ind.facteur or 1) * merged["valeur"] / merged["valeur_den"]}))
+    out = pd.concat([out, *ratios], ignore_index=True) if ratios else out
+    return out.sort_values(["indicateur", "annee"]).reset_index(drop=True)
+
+
+def cutoff_all(periods: pd.DataFrame, ref: Reference, cutoff: Period, since_year: int) -> pd.DataFrame:
+    """Every indicator's value at a review cut-off, from `territory_periods` (same rule as
+    `at_cutoff`), ratios recomputed with the latest known denominator.
+
+    Columns: indicateur, valeur, periode, n_periodes, comparable (a flux of fewer than four
+    quarters annualised, to compare with yearly values).
+    """
+    columns = ["indicateur", "valeur", "periode", "n_periodes", "comparable"]
+    if periods.empty:
+        return pd.DataFrame(columns=columns)
+    flux = _flux_codes(ref)
+    # at_cutoff groups by "territoire": group by indicator instead.
+    frame = periods.assign(territoire=periods["indicateur"])
+    is_flux = frame["indicateur"].isin(flux)
+    stock_ind = next((i for i in ref.indicators if i.agregation_temps == "stock"), None)
+    flux_ind = next((i for i in ref.indicators if i.agregation_temps == "flux"), None)
+    parts = []
+    if stock_ind is not None:
+        parts.append(at_cutoff(frame[~is_flux], stock_ind, cutoff, since_year))
+    if flux_ind is not None:
+        parts.append(at_cutoff(frame[is_flux], flux_ind, cutoff, since_year))
+    out = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
+        not p.empty for p in parts) else pd.DataFrame(columns=CUTOFF_COLUMNS)
+    out = out.rename(columns={"territoire": "indicateur"})
+    out["valeur"] = out["valeur"].astype("float64")
+    out["n_periodes"] = out["n_periodes"].astype("int64")
+    annualise = out["indicateur"].isin(flux) & (out["n_periodes"] > 0) & (out["n_periodes"] < 4)
+    out["comparable"] = out["valeur"].where(~annualise, out["valeur"] * 4 / out["n_periodes"].clip(lower=1))
+    latest = latest_at(frame, cutoff).rename(columns={"territoire": "indicateur"}).set_index("indicateur")
+    ratios = []
+    for ind in ref.indicators:
+        if not ind.is_computed:
+            continue
+        num = out[out["indicateur"] == ind.numerateur]
+        if num.empty or ind.denominateur not in latest.index:
+            continue
+        den = float(latest.loc[ind.denominateur, "valeur"])
+        if not den:
+            continue
+        factor = ind.facteur or 1
+        row = num.iloc[0]
+        ratios.append({"indicateur": ind.code, "valeur": factor * row["valeur"] / den,
+                       "periode": row["periode"], "n_periodes": row["n_periodes"],
+                       "comparable": factor * row["comparable"] / den})
+    if ratios:
+        out = pd.concat([out, pd.DataFrame(ratios)], ignore_index=True)
+    return out[columns].reset_index(drop=True)

@@ -16,6 +16,7 @@ What is generated, read from the catalogue (never a hard-coded list):
 
 from __future__ import annotations
 
+import math
 import random
 from datetime import date
 
@@ -86,13 +87,16 @@ def generated_indicators(ref: Reference) -> list[Indicator]:
     return out
 
 
-def _clip(value: float, ind: Indicator) -> float:
+def _clip(value: float, ind: Indicator, draw: float) -> float:
+    """Bound a value; a count is rounded up with probability equal to its fraction (`draw`
+    uniform in [0, 1)), so small shares of an EPCI figure keep their sum."""
     if ind.min is not None:
         value = max(ind.min, value)
     if ind.max is not None:
         value = min(ind.max, value)
     if ind.entier:
-        return float(round(value))
+        whole = math.floor(value)
+        return float(whole + (1 if draw < value - whole else 0))
     return round(value, 2)
 
 
@@ -121,6 +125,8 @@ def demo_observations(ref: Reference) -> pd.DataFrame:
             yearly_epci = PLAUSIBLE_RATES[ind.code] * total_pop
         if yearly_epci is None:
             yearly_epci = DEFAULT_SCALE.get(ind.unite, 50.0)
+            if ind.unite == "pourcentage" and ind.sens == "baisse":
+                yearly_epci = 15.0  # a rate to bring down (illiteracy...) is a minority
         per_quarter = yearly_epci / 4 if flux else yearly_epci
         local = {"commune", "structure"} & set(ind.niveaux) and ind.agregation_territoire == "somme"
         if ind.type == "barometre":
@@ -141,6 +147,7 @@ def demo_observations(ref: Reference) -> pd.DataFrame:
             continue
         for territory, share in targets:
             noise_level = rng.uniform(0.85, 1.15)
+            draw = rng.random()  # a stock keeps its rounding from quarter to quarter
             for index, quarter in enumerate(quarters):
                 if territory in silent and quarter == QUARTERS[-1]:
                     continue
@@ -151,9 +158,11 @@ def demo_observations(ref: Reference) -> pd.DataFrame:
                 else:
                     value = per_quarter * share * noise_level * (1 + drift * (index + 1))
                     value *= rng.uniform(0.9, 1.1) if flux else 1.0
+                if flux:
+                    draw = rng.random()
                 rows.append({"indicateur": ind.code, "territoire": territory, "periode": quarter.code,
                              "annee": quarter.year, "trimestre": quarter.quarter,
-                             "valeur": _clip(value, ind), "source_section": SECTION})
+                             "valeur": _clip(value, ind, draw), "source_section": SECTION})
     return pd.DataFrame(rows)
 
 

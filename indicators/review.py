@@ -22,14 +22,7 @@ from datetime import date
 
 import pandas as pd
 
-from indicators.aggregation import (
-    Territories,
-    at_cutoff,
-    latest_at,
-    period_frame,
-    series,
-    yearly_ratio,
-)
+from indicators.aggregation import Territories, cutoff_all, territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, CalendarEntry, Indicator, Reference
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, period_label
@@ -43,6 +36,7 @@ STATUS_LABELS = {
     "progression": "En progression",
     "stable": "Stable",
     "recul": "En recul",
+    "sans_reference": "Sans référence",
     "non_renseigne": "Non renseigné",
 }
 DIRECTION_LABELS = {"hausse": "à la hausse", "baisse": "à la baisse", "stable": "stable"}
@@ -180,44 +174,6 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def _as_frame(period_series: pd.DataFrame, territory: str) -> pd.DataFrame:
-    frame = period_series.assign(territoire=territory)
-    frame["trimestre"] = pd.to_numeric(frame["trimestre"], errors="coerce")
-    frame["annee"] = frame["annee"].astype("int64")
-    frame["_key"] = frame["annee"] * 10 + frame["trimestre"].fillna(5).astype("int64")
-    return frame
-
-
-def _one(frame: pd.DataFrame) -> tuple[float | None, str | None, int]:
-    if frame.empty:
-        return None, None, 0
-    row = frame.iloc[0]
-    return float(row["valeur"]), str(row["periode"]), int(row["n_periodes"])
-
-
-def _cutoff_value(values: pd.DataFrame, ref: Reference, ind: Indicator, territory: str,
-                  territories: Territories, cutoff: Period) -> tuple[float | None, str | None, int, float | None]:
-    """(value, its period, quarters added, comparable yearly value) at the cut-off."""
-    if ind.is_computed:
-        num_ind = ref.indicator(ind.numerateur)  # type: ignore[arg-type]
-        num, period, n, num_cmp = _cutoff_value(values, ref, num_ind, territory, territories, cutoff)
-        den_series = series(values, ref, ind.denominateur, territory, territories)  # type: ignore[arg-type]
-        den, _, _ = _one(latest_at(_as_frame(den_series, territory), cutoff)) if not den_series.empty \
-            else (None, None, 0)
-        if num is None or not den:
-            return None, None, 0, None
-        factor = ind.facteur or 1
-        return factor * num / den, period, n, factor * (num_cmp or 0) / den
-    s = series(values, ref, ind.code, territory, territories)
-    if s.empty:
-        return None, None, 0, None
-    value, period, n = _one(at_cutoff(_as_frame(s, territory), ind, cutoff, FIRST_YEAR))
-    if value is None:
-        return None, None, 0, None
-    comparable = value * 4 / n if ind.agregation_temps == "flux" and 0 < n < 4 else value
-    return value, period, n, comparable
-
-
 def _targets_for(targets: pd.DataFrame | None, code: str, territory: str, year: int) -> float | None:
     if targets is None or targets.empty:
         return None
@@ -228,69 +184,77 @@ def _targets_for(targets: pd.DataFrame | None, code: str, territory: str, year: 
     return None if rows.empty else float(rows["valeur"].iloc[-1])
 
 
-def _sources(values: pd.DataFrame, ind: Indicator) -> str:
-    rows = values[values["indicateur"] == ind.code] if not values.empty else values
-    parts = []
-    if "source_section" in rows:
-        parts = [s for s in rows["source_section"].dropna().unique()[:2]]
-    kinds = set(rows["batch_kind"].dropna()) if "batch_kind" in rows else set()
-    if kinds - {"reference"}:
-        parts.append("dépôts des territoires")
-    text = " ; ".join(parts) or ind.section
-    return f"{ind.source_donnee} · {text}"
+def source_map(values: pd.DataFrame, ref: Reference) -> dict[str, str]:
+    """Per indicator, where its values come from: provider · sections of the convention or deposits."""
+    found: dict[str, list[str]] = {}
+    if not values.empty and "source_section" in values:
+        pairs = values[["indicateur", "source_section"]].dropna().drop_duplicates()
+        for code, group in pairs.groupby("indicateur"):
+            found[str(code)] = list(group["source_section"])[:2]
+    if not values.empty and "batch_kind" in values:
+        deposits = values[values["batch_kind"].isin(["depot", "saisie"])]["indicateur"].unique()
+        for code in deposits:
+            found.setdefault(str(code), []).append("dépôts des territoires")
+    return {ind.code: f"{ind.source_donnee} · {' ; '.join(found.get(ind.code, [])) or ind.section}"
+            for ind in ref.indicators}
 
 
 def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
                       territory: str = EPCI_CODE, codes: Iterable[str] | None = None,
                       targets: pd.DataFrame | None = None,
-                      territories: Territories | None = None) -> pd.DataFrame:
+                      territories: Territories | None = None,
+                      computed: dict[str, float] | None = None) -> pd.DataFrame:
     """Where each indicator stands for a territory at a review (one row per indicator).
 
     `values`: current values (db.observations.current_values). `targets`: optional frame
     with columns indicateur, annee, valeur (and territoire; missing = EPCI), e.g. from the
-    pilotage tables. Columns: see SUMMARY_COLUMNS: the baseline (last yearly value before
-    2026), the value at the cut-off (a flux adds the quarters of the cut-off year, and is
-    annualised in `comparable` for the comparisons), the previous year, the target of the
-    review's target year, the changes, the progress toward the target (in %) and the status.
+    pilotage tables. `computed`: values at the cut-off computed elsewhere (e.g. the
+    completeness rate), used when nothing was observed. Columns: see SUMMARY_COLUMNS: the
+    baseline (last yearly value before 2026), the value at the cut-off (a flux adds the
+    quarters of the cut-off year, and is annualised in `comparable` for the comparisons),
+    the previous year, the target of the review's target year, the changes, the progress
+    toward the target (in %) and the status.
     """
     territories = territories or Territories(ref)
     wanted = list(codes) if codes is not None else [i.code for i in ref.indicators]
-    by_code = {code: frame for code, frame in values.groupby("indicateur")} if not values.empty else {}
-    empty = values.iloc[0:0]
+    periods = territory_periods(values, ref, territory, territories) if not values.empty \
+        else pd.DataFrame(columns=["indicateur", "periode", "annee", "trimestre", "valeur", "_key"])
+    yearly = yearly_all(periods, ref)
+    at_cut = cutoff_all(periods, ref, review.cutoff, FIRST_YEAR).set_index("indicateur")
+    before = yearly[yearly["annee"] < FIRST_YEAR].groupby("indicateur").last()
+    previous = yearly[yearly["annee"] == review.previous_year].set_index("indicateur")
+    texts = pd.DataFrame()
+    if not values.empty and "valeur_texte" in values:
+        texts = values[(values["territoire"] == territory) & values["valeur_texte"].notna()]
+        texts = texts.groupby("indicateur").last() if not texts.empty else texts
+    sources = source_map(values, ref)
     rows = []
     for code in wanted:
         ind = ref.indicator(code)
-        needed = [code] + [c for c in (ind.numerateur, ind.denominateur) if c]
-        sub = pd.concat([by_code.get(c, empty) for c in needed]) if needed else empty
         row: dict[str, object] = {c: None for c in SUMMARY_COLUMNS}
         row.update(code=code, libelle=ind.libelle, fiche=ind.fiche, type=ind.type, unite=ind.unite,
-                   sens=ind.sens, agregation_temps=ind.agregation_temps, source=_sources(sub, ind),
-                   annee_cible=review.target_year, n_periodes=0)
+                   sens=ind.sens, agregation_temps=ind.agregation_temps,
+                   source=sources[code], annee_cible=review.target_year, n_periodes=0)
         if not ind.is_numeric:
-            texts = sub[(sub["indicateur"] == code) & (sub["territoire"] == territory)] \
-                if not sub.empty else sub
-            if not texts.empty and "valeur_texte" in texts:
-                texts = texts[texts["valeur_texte"].notna()]
-                if not texts.empty:
-                    row["valeur_texte"] = str(texts["valeur_texte"].iloc[-1])
-                    row["periode_valeur"] = str(texts["periode"].iloc[-1])
+            if code in texts.index:
+                row["valeur_texte"] = str(texts.loc[code, "valeur_texte"])
+                row["periode_valeur"] = str(texts.loc[code, "periode"])
             row.update(statut="non_renseigne", statut_libelle=STATUS_LABELS["non_renseigne"])
             rows.append(row)
             continue
-        yearly = yearly_ratio(sub, ref, code, territory, territories) if not sub.empty else pd.DataFrame()
-        if not yearly.empty:
-            before = yearly[yearly["annee"] < FIRST_YEAR]
-            if not before.empty:
-                row["reference"] = float(before["valeur"].iloc[-1])
-                row["periode_reference"] = str(int(before["annee"].iloc[-1]))
-            previous = yearly[yearly["annee"] == review.previous_year]
-            if not previous.empty:
-                row["annee_precedente"] = float(previous["valeur"].iloc[-1])
-                row["periode_precedente"] = str(review.previous_year)
-        if not sub.empty:
-            value, period, n, comparable = _cutoff_value(sub, ref, ind, territory, territories,
-                                                         review.cutoff)
-            row.update(valeur=value, periode_valeur=period, n_periodes=n, comparable=comparable)
+        if code in before.index:
+            row["reference"] = float(before.loc[code, "valeur"])
+            row["periode_reference"] = str(int(before.loc[code, "annee"]))
+        if code in previous.index:
+            row["annee_precedente"] = float(previous.loc[code, "valeur"])
+            row["periode_precedente"] = str(review.previous_year)
+        if code in at_cut.index:
+            hit = at_cut.loc[code]
+            row.update(valeur=float(hit["valeur"]), periode_valeur=str(hit["periode"]),
+                       n_periodes=int(hit["n_periodes"]), comparable=float(hit["comparable"]))
+        elif computed and code in computed and computed[code] is not None:
+            row.update(valeur=computed[code], periode_valeur=review.cutoff.code, n_periodes=1,
+                       comparable=computed[code])
         target = _targets_for(targets, code, territory, review.target_year)
         row["cible"] = target
         comparable, base = row["comparable"], row["reference"]
@@ -303,6 +267,8 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
                 row["avancement_cible"] = 100 * (float(comparable) - float(base)) / (target - float(base))  # type: ignore[arg-type]
         compare_to = base if not _missing(base) else row["annee_precedente"]
         statut = status_of(comparable, compare_to, ind.sens, ind.unite)  # type: ignore[arg-type]
+        if statut == "non_renseigne" and not _missing(comparable):
+            statut = "sans_reference"  # a value, but nothing before 2026 to compare it with
         row.update(statut=statut, statut_libelle=STATUS_LABELS[statut])
         rows.append(row)
     frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
