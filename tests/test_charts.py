@@ -1,0 +1,83 @@
+"""Charts: one template, French separators, title/unit/source on every figure."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from indicators.charts import (
+    OKABE_ITO,
+    SOURCE_ANNOTATION,
+    commune_bar_figure,
+    commune_map_figure,
+    completeness_figure,
+    load_geojson,
+    time_series_figure,
+)
+from indicators.periods import Period
+from tests.conftest import SEED
+
+
+def _check(fig: go.Figure, unit: str) -> None:
+    assert isinstance(fig, go.Figure)
+    assert fig.layout.separators == ", "
+    assert fig.layout.title.text
+    assert fig.layout.meta["unite"] == unit and fig.layout.meta["source"]
+    assert any(a.name == SOURCE_ANNOTATION and a.text.startswith("Source : ") for a in fig.layout.annotations)
+    assert list(fig.layout.template.layout.colorway) == OKABE_ITO
+    text = fig.to_json()
+    assert "NaN" not in text and "None" not in text and ": nan" not in text
+
+
+def test_time_series_has_baseline_quarters_cutoff_and_target(mini_ref):
+    ind = mini_ref.indicator("PE_PLACES_ACCUEIL")
+    series = pd.DataFrame({"periode": ["2024", "2025", "2026-T1", "2026-T2"], "valeur": [480, 500, 505, 510]})
+    fig = time_series_figure(series, ind, Period(2026, 3), targets={2030: 600.0})
+    _check(fig, "nombre")
+    cats = list(fig.layout.xaxis.categoryarray)
+    assert cats[:3] == ["2024", "2025", "T1 2026"] and cats[-1] == "T4 2030" and len(cats) == 22
+    names = [t.name for t in fig.data]
+    assert "Cible 2030" in names and "Référence (avant 2026)" in names
+    assert any(s.x0 == "T3 2026" for s in fig.layout.shapes)
+    assert any("Arrêté T3 2026" == a.text for a in fig.layout.annotations)
+
+
+def test_flux_baseline_is_shown_per_quarter(mini_ref):
+    ind = mini_ref.indicator("IA_CAFES_PARTENAIRES")
+    series = pd.DataFrame({"periode": ["2025", "2026-T1"], "valeur": [12, 2]})
+    fig = time_series_figure(series, ind, Period(2026, 3))
+    assert list(fig.data[0].y) == [3.0]
+
+
+def test_empty_series_says_so(mini_ref):
+    fig = time_series_figure(pd.DataFrame(columns=["periode", "valeur"]),
+                             mini_ref.indicator("PE_PLACES_ACCUEIL"), Period(2026, 3))
+    _check(fig, "nombre")
+    assert any("Aucune valeur" in a.text for a in fig.layout.annotations)
+
+
+def test_bar_sorted_and_missing_counted(mini_ref):
+    frame = pd.DataFrame({"nom": ["A", "B", "C"], "valeur": [3.0, None, 9.0]})
+    fig = commune_bar_figure(frame, mini_ref.indicator("PE_CAPACITE_THEORIQUE"), "T3 2026", epci_value=5.0)
+    _check(fig, "pour 100 enfants")
+    assert list(fig.data[0].y) == ["A", "C"]  # ascending: the largest on top
+    assert "1 non renseignées" in fig.layout.title.text
+
+
+def test_map_uses_the_geojson_offline(ref):
+    geo = load_geojson(SEED / "communes-cabbalr-200072460.geojson")
+    codes = [f["properties"]["code"] for f in geo["features"]]
+    assert len(codes) == 100
+    frame = pd.DataFrame({"territoire": codes[:10], "nom": ["x"] * 10, "valeur": range(10)})
+    fig = commune_map_figure(frame, geo, ref.indicator("PE_PLACES_EAJE"), "T3 2026")
+    _check(fig, "nombre")
+    assert fig.layout.geo.fitbounds == "locations" and fig.layout.geo.visible is False
+    assert len(fig.data) == 2 and len(fig.data[1].locations) == 10
+    assert fig.data[0].hovertext[-1].endswith("non renseigné")
+
+
+def test_completeness_figure():
+    frame = pd.DataFrame({"periode": ["2026-T1"], "taux": [92.5], "recus": [37], "attendus": [40]})
+    fig = completeness_figure(frame)
+    _check(fig, "%")
+    assert list(fig.data[0].x) == ["T1 2026"] and fig.data[0].text[0] == "92,5\u202f%"
