@@ -11,6 +11,7 @@ COMMAND_MODULES = [
     "commands.reference",
     "commands.users",
     "commands.demo",
+    "commands.upload",
 ]
 
 
