@@ -14,9 +14,16 @@ pages = {
     "Pilotage": [
         st.Page("pages/referentiel.py", title="Référentiel de la convention",
                 icon=":material/menu_book:", default=True),
+        st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
+        st.Page("pages/donnees.py", title="Données", icon=":material/download:"),
     ],
-    "Saisie": [],
+    "Saisie": [
+        st.Page("pages/depot.py", title="Dépôt trimestriel", icon=":material/upload_file:"),
+        st.Page("pages/commentaires.py", title="Commentaires", icon=":material/rate_review:"),
+    ],
     "Administration": [
+        st.Page("pages/cibles.py", title="Cibles", icon=":material/flag:"),
+        st.Page("pages/engagements.py", title="Engagements des communes", icon=":material/handshake:"),
         *([st.Page("pages/utilisateurs.py", title="Utilisateurs", icon=":material/group:"),
            st.Page("pages/audit.py", title="Journal des modifications", icon=":material/history:")]
           if is_admin() else []),  # the pages refuse other accounts anyway; this declutters the menu

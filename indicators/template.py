@@ -9,6 +9,7 @@ year the yearly and one-off ones), the value left empty, the last known value as
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from collections.abc import Iterable
 
@@ -177,3 +178,17 @@ def template_filename(territories: Iterable[str], periode: str, suffix: str) -> 
     codes = list(territories)
     who = codes[0] if len(codes) == 1 else f"{len(codes)}-territoires"
     return f"depot_{who}_{parse_period(periode).code}{suffix}"
+
+
+def period_choices(ref: Reference, today: dt.date) -> list[str]:
+    """Periods one may upload today, newest first: started quarters, then started years."""
+    first, last = ref.convention.debut.year, ref.convention.fin.year
+    quarters = [Period(y, q) for y in range(first, last + 1) for q in range(1, 5)
+                if dt.date(y, 3 * q - 2, 1) <= today]
+    years = [Period(y) for y in range(first, last + 1) if dt.date(y, 1, 1) <= today]
+    return [p.code for p in sorted(quarters, reverse=True)] + [p.code for p in sorted(years, reverse=True)]
+
+
+def default_period(today: dt.date) -> str:
+    """The quarter usually reported: the one before today's quarter."""
+    return Period(today.year, (today.month - 1) // 3 + 1).previous().code
