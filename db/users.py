@@ -71,8 +71,8 @@ class AccountLocked(AuthenticationError):
     def __init__(self, until: datetime, attempts: int) -> None:
         self.until = until
         self.attempts = attempts
-        super().__init__(f"Compte verrouillé jusqu'à {until:%H:%M} après {attempts} échecs "
-                         "de connexion. Réessayez après cette heure ou demandez à un "
+        super().__init__(f"Compte verrouillé jusqu'à {until:%H:%M} après {attempts} "
+                         f"{'échec' if attempts == 1 else 'échecs'} de connexion. Réessayez après cette heure ou demandez à un "
                          "administrateur de réinitialiser le mot de passe.")
 
 
