@@ -115,6 +115,11 @@ def _occurrences_of(entry: CalendarEntry, first: int, last: int) -> list[Occurre
             for year in range(first, last + 1)]
 
 
+def _years(frame: pd.DataFrame) -> pd.Series:
+    """The year of each meeting's date (an int Series, also when the frame is empty)."""
+    return frame["date"].map(lambda d: d.year).astype("int64")
+
+
 def _normalise(meetings: pd.DataFrame | None) -> pd.DataFrame:
     if meetings is None or meetings.empty:
         empty = pd.DataFrame(columns=MEETING_INPUT_COLUMNS)
@@ -135,8 +140,8 @@ def _matches(meetings: pd.DataFrame, occ: Occurrence) -> pd.DataFrame:
         return meetings.iloc[0:0] if occ.dated else meetings[meetings["calendrier_code"] == occ.code]
     named = meetings["calendrier_code"] == occ.code
     if occ.recurrente:
-        named = named & meetings["date"].map(lambda d: d.year == occ.annee)
-    in_window = meetings["date"].map(lambda d: occ.debut <= d <= occ.fin)  # type: ignore[operator]
+        named = named & (_years(meetings) == occ.annee)
+    in_window = meetings["date"].map(lambda d: occ.debut <= d <= occ.fin).astype(bool)  # type: ignore[operator]
     fitting = meetings["instance"].isin(instance_fulfilled_by(occ.instance)) & in_window
     return meetings[named | fitting]
 
@@ -252,7 +257,7 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
             for occ in of_year:
                 counted |= set(_matches(held, occ).index)
             if instance != COMMUNAL:  # an extra meeting of the instance counts toward its yearly minimum
-                extra = held[(held["instance"] == instance) & held["date"].map(lambda d, y=year: d.year == y)
+                extra = held[(held["instance"] == instance) & (_years(held) == year)
                              & held["calendrier_code"].isna()]
                 counted |= set(extra.index)
             if instance == COMMUNAL:
@@ -278,7 +283,15 @@ def communes_without_committee(ref: Reference, meetings_df: pd.DataFrame | None,
     """Communes not covered by a comité de pilotage communal held in `year` (code, nom)."""
     frame = _normalise(meetings_df)
     held = frame[frame["tenue"] & (frame["instance"] == COMMUNAL)]
-    held = held[held["date"].map(lambda d: d.year == year)]
+    held = held[_years(held) == year]
     covered = _communes_covered(held, Territories(ref))
     return pd.DataFrame([{"commune": c.code, "nom": c.nom} for c in ref.communes()
                          if c.code not in covered], columns=["commune", "nom"])
+
+
+def status_counts(status: pd.DataFrame) -> dict[str, int]:
+    """How many due dates are held, overdue (not or partly held), and still open or to come."""
+    counts = status["statut"].value_counts()
+    return {"tenues": int(counts.get(STATUS_HELD, 0)),
+            "en_retard": int(sum(counts.get(s, 0) for s in DUE_STATUSES)),
+            "a_venir": int(sum(counts.get(s, 0) for s in (STATUS_OPEN, STATUS_UPCOMING, STATUS_UNDATED)))}

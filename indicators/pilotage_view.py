@@ -1,0 +1,294 @@
+"""French display tables of the steering pages: governance, targets, comments, engagements, data.
+
+Each function takes frames from `db.pilotage` / `db.observations` / `indicators.governance`
+and returns a frame ready to show: French headers, French numbers and dates, never
+`nan`/`None` (`non renseigné`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import pandas as pd
+
+from indicators.catalogue import EPCI_CODE, Reference
+from indicators.formatting import MISSING, format_number, format_value
+from indicators.governance import INSTANCE_LABELS, INSTANCE_ORDER
+from indicators.periods import PeriodError, parse_period, period_label
+
+STATUS_MARKS = {"tenue": "✔ tenue", "atteint": "✔ atteint", "non tenue": "✘ non tenue",
+                "incomplète": "✘ incomplète", "non atteint": "✘ non atteint", "en cours": "… en cours",
+                "à venir": "à venir", "date non fixée": "date non fixée"}
+BATCH_KINDS = {"reference": "référence (convention)", "depot": "dépôt", "demo": "démonstration",
+               "saisie": "saisie", "annulation": "annulation"}
+
+
+def _missing(value: object) -> bool:
+    if value is None or value is pd.NaT:
+        return True
+    try:
+        return math.isnan(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def format_date(value: object) -> str:
+    """`29/11/2026`, or `non renseigné`."""
+    if _missing(value):
+        return MISSING
+    if isinstance(value, str):
+        try:
+            value = dt.date.fromisoformat(value[:10])
+        except ValueError:
+            return value
+    return f"{value:%d/%m/%Y}"  # type: ignore[str-format]
+
+
+def format_datetime(value: object) -> str:
+    """`29/11/2026 à 08:35`, or `non renseigné`."""
+    if _missing(value):
+        return MISSING
+    stamp = pd.Timestamp(value)  # type: ignore[arg-type]
+    return f"{stamp:%d/%m/%Y} à {stamp:%H:%M}"
+
+
+def territory_label(ref: Reference, code: object) -> str:
+    """`Béthune (62119)`; the EPCI is `CABBALR (ensemble)`; empty code: whole ambition."""
+    if _missing(code) or code == "":
+        return "Ensemble de l'ambition"
+    if code == EPCI_CODE:
+        return "Agglomération (EPCI)"
+    names = {t.code: t.nom for t in ref.territories}
+    return f"{names.get(str(code), str(code))} ({code})"
+
+
+# -- governance ---------------------------------------------------------------------------
+def _window(debut: object, fin: object) -> str:
+    if _missing(fin):
+        return "date non fixée"
+    return f"du {format_date(debut)} au {format_date(fin)}"
+
+
+def _count(held: int, expected: int, unit: str) -> str:
+    if unit == "communes":
+        return f"{held} / {expected} communes"
+    return f"{held} / {expected}"
+
+
+def calendar_table(status: pd.DataFrame) -> pd.DataFrame:
+    """The Annexe 5 calendar with, for each due date, what was held and its status."""
+    if status.empty:
+        return pd.DataFrame(columns=["Échéance", "Instance", "Fenêtre", "Statut", "Tenues / attendues",
+                                     "Dates tenues", "Prévue le", "Source"])
+    return pd.DataFrame({
+        "Échéance": status["libelle"],
+        "Instance": status["instance_libelle"],
+        "Fenêtre": [_window(d, f) for d, f in zip(status["debut"], status["fin"], strict=True)],
+        "Statut": status["statut"].map(lambda s: STATUS_MARKS.get(s, s)),
+        "Tenues / attendues": [_count(h, e, u) for h, e, u in
+                               zip(status["tenues"], status["attendues"], status["unite"], strict=True)],
+        "Dates tenues": status["dates_tenues"].map(
+            lambda ds: ", ".join(format_date(d) for d in ds) if len(ds) else "aucune"),
+        "Prévue le": status["prevue_le"].map(lambda d: MISSING if _missing(d) else format_date(d)),
+        "Source": status["section"],
+    })
+
+
+def yearly_table(counts: pd.DataFrame) -> pd.DataFrame:
+    """Instances × years: `held / minimum` and whether the minimum is met."""
+    if counts.empty:
+        return pd.DataFrame(columns=["Instance"])
+    cells = counts.assign(cell=[
+        f"{_count(h, m, u)} · {STATUS_MARKS.get(s, s)}"
+        for h, m, u, s in zip(counts["tenues"], counts["minimum"], counts["unite"], counts["statut"],
+                              strict=True)])
+    table = cells.pivot(index="instance", columns="annee", values="cell")
+    table = table.reindex([i for i in INSTANCE_ORDER if i in table.index]).fillna("rien de prévu")
+    table.index = [INSTANCE_LABELS.get(i, i) for i in table.index]
+    table.columns = [str(c) for c in table.columns]
+    return table.rename_axis("Instance").reset_index()
+
+
+def meetings_table(ref: Reference, meetings: pd.DataFrame) -> pd.DataFrame:
+    """Recorded meetings, newest first."""
+    columns = ["N°", "Date", "Instance", "Échéance", "Territoire", "Tenue", "Note", "Saisie par"]
+    if meetings.empty:
+        return pd.DataFrame(columns=columns)
+    labels = {c.code: c.libelle for c in ref.calendar}
+    frame = meetings.sort_values(["date", "id"], ascending=False)
+    return pd.DataFrame({
+        "N°": frame["id"].astype(int).astype(str),
+        "Date": frame["date"].map(format_date),
+        "Instance": frame["instance"].map(lambda i: INSTANCE_LABELS.get(i, i)),
+        "Échéance": frame["calendrier_code"].map(lambda c: MISSING if _missing(c) else labels.get(c, c)),
+        "Territoire": frame["territoire"].map(lambda c: "—" if _missing(c) else territory_label(ref, c)),
+        "Tenue": frame["tenue"].map(lambda t: "oui" if t else "non (prévue ou annulée)"),
+        "Note": frame["note"].map(lambda n: "" if _missing(n) else n),
+        "Saisie par": frame["author"],
+    }, columns=columns)
+
+
+# -- targets ------------------------------------------------------------------------------
+def _value(value: object, unite: str, year: object = None) -> str:
+    if _missing(value):
+        return MISSING
+    text = format_value(value, unite)
+    return text if _missing(year) else f"{text} ({int(year)})"  # type: ignore[arg-type]
+
+
+def targets_table(ref: Reference, progress: pd.DataFrame) -> pd.DataFrame:
+    """Current targets with the baseline, the latest value and the way covered."""
+    columns = ["Indicateur", "Territoire", "Échéance", "Cible", "Référence", "Dernière valeur",
+               "Avancement"]
+    if progress.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({
+        "Indicateur": progress["libelle"],
+        "Territoire": progress["territoire"].map(lambda c: territory_label(ref, c)),
+        "Échéance": progress["annee"].astype(int).astype(str),
+        "Cible": [_value(v, u) for v, u in zip(progress["cible"], progress["unite"], strict=True)],
+        "Référence": [_value(v, u, y) for v, u, y in
+                      zip(progress["reference"], progress["unite"], progress["annee_reference"], strict=True)],
+        "Dernière valeur": [_value(v, u, y) for v, u, y in
+                            zip(progress["actuelle"], progress["unite"], progress["annee_actuelle"],
+                                strict=True)],
+        "Avancement": [s + (" (cible contraire au sens souhaité)" if c else "")
+                       for s, c in zip(progress["statut"], progress["cible_contraire"], strict=True)],
+    }, columns=columns)
+
+
+def target_history_table(ref: Reference, history: pd.DataFrame) -> pd.DataFrame:
+    """Every target ever set, newest first (a removal shows `cible retirée`)."""
+    columns = ["Date", "Indicateur", "Territoire", "Échéance", "Cible", "Par"]
+    if history.empty:
+        return pd.DataFrame(columns=columns)
+    units = {i.code: i.unite for i in ref.indicators}
+    labels = {i.code: i.libelle for i in ref.indicators}
+    return pd.DataFrame({
+        "Date": history["set_at"].map(format_datetime),
+        "Indicateur": history["indicateur"].map(lambda c: labels.get(c, c)),
+        "Territoire": history["territoire"].map(lambda c: territory_label(ref, c)),
+        "Échéance": history["annee"].astype(int).astype(str),
+        "Cible": [("cible retirée" if _missing(v) else format_value(v, units.get(c, "nombre")))
+                  for v, c in zip(history["valeur"], history["indicateur"], strict=True)],
+        "Par": history["author"],
+    }, columns=columns)
+
+
+# -- engagements --------------------------------------------------------------------------
+def engagements_table(table: pd.DataFrame) -> pd.DataFrame:
+    """Every commune: fiche d'engagement signed and when, élu référent, last change."""
+    columns = ["Code INSEE", "Commune", "Fiche d'engagement", "Date de signature", "Élu référent CTG",
+               "Modifié"]
+    if table.empty:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame({
+        "Code INSEE": table["commune"],
+        "Commune": table["nom"],
+        "Fiche d'engagement": table["fiche_signee"].map(lambda s: "signée" if s else "non signée"),
+        "Date de signature": table["date_signature"].map(format_date),
+        "Élu référent CTG": table["elu_referent"].map(lambda e: MISSING if _missing(e) else e),
+        "Modifié": [MISSING if _missing(by) else f"{format_datetime(at)} par {by}"
+                    for by, at in zip(table["updated_by"], table["updated_at"], strict=True)],
+    }, columns=columns)
+
+
+# -- data ---------------------------------------------------------------------------------
+def _period_key(code: str) -> tuple[int, int]:
+    try:
+        return parse_period(code).sort_key
+    except PeriodError:
+        return (0, 0)
+
+
+def filter_export(frame: pd.DataFrame, ref: Reference, *, fiches: list[str] | None = None,
+                  indicateurs: list[str] | None = None, territoires: list[str] | None = None,
+                  annees: tuple[int, int] | None = None, include_demo: bool = True) -> pd.DataFrame:
+    """The rows of `indicators.export.export_frame` that pass the filters (empty filter: all)."""
+    out = frame
+    if fiches:
+        codes = {i.code for i in ref.indicators if i.fiche in fiches}
+        out = out[out["indicateur"].isin(codes)]
+    if indicateurs:
+        out = out[out["indicateur"].isin(indicateurs)]
+    if territoires:
+        out = out[out["territoire"].isin(territoires)]
+    if annees:
+        years = out["periode"].map(lambda p: _period_key(p)[0])
+        out = out[(years >= annees[0]) & (years <= annees[1])]
+    if not include_demo:
+        out = out[out["demonstration"] != "oui"]
+    return out
+
+
+def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Export rows for display: French values and periods, the batch each value comes from."""
+    columns = ["Indicateur", "Territoire", "Période", "Valeur", "Source", "Lot", "Démonstration"]
+    if frame.empty:
+        return pd.DataFrame(columns=columns)
+    kinds = {}
+    if batches is not None and not batches.empty:
+        kinds = {int(b.id): f"n°{int(b.id)} · {BATCH_KINDS.get(b.kind, b.kind)} du {format_date(b.created_at)}"
+                 for b in batches.itertuples()}
+    frame = frame.assign(_key=frame["periode"].map(_period_key)).sort_values(
+        ["indicateur", "territoire", "_key"])
+    values = [format_value(t, u) if not _missing(t) else format_value(v, u)
+              for v, t, u in zip(frame["valeur"], frame["valeur_texte"], frame["unite"], strict=True)]
+    return pd.DataFrame({
+        "Indicateur": frame["libelle"].where(frame["libelle"].notna(), frame["indicateur"]),
+        "Territoire": frame["nom_territoire"].where(frame["nom_territoire"].notna(), frame["territoire"]),
+        "Période": frame["periode"].map(period_label),
+        "Valeur": values,
+        "Source": frame["source"].map(lambda s: MISSING if _missing(s) else s),
+        "Lot": frame["lot"].map(lambda b: kinds.get(int(b), f"n°{int(b)}") if not _missing(b) else MISSING),
+        "Démonstration": frame["demonstration"],
+    }, columns=columns)
+
+
+def conflicts_table(ref: Reference, conflicts: pd.DataFrame) -> pd.DataFrame:
+    """The figures on which the convention contradicts itself: both values, each with its section."""
+    columns = ["Sujet", "Indicateur", "Territoire", "Période", "Valeur", "Section de la convention"]
+    if conflicts.empty:
+        return pd.DataFrame(columns=columns)
+    units = {i.code: i.unite for i in ref.indicators}
+    labels = {i.code: i.libelle for i in ref.indicators}
+    names = {t.code: t.nom for t in ref.territories}
+    return pd.DataFrame({
+        "Sujet": conflicts["conflit"].str.replace("_", " "),
+        "Indicateur": conflicts["indicateur"].map(lambda c: labels.get(c, c)),
+        "Territoire": conflicts["territoire"].map(lambda c: names.get(c, c)),
+        "Période": conflicts["periode"].map(period_label),
+        "Valeur": [format_value(v, units.get(c, "nombre"))
+                   for v, c in zip(conflicts["valeur"], conflicts["indicateur"], strict=True)],
+        "Section de la convention": conflicts["source_section"].map(lambda s: MISSING if _missing(s) else s),
+    }, columns=columns)
+
+
+def count_text(count: int, total: int) -> str:
+    """`37 sur 100`."""
+    return f"{format_number(count)} sur {format_number(total)}"
+
+
+def year_bounds(frame: pd.DataFrame, last: int = 2030) -> tuple[int, int]:
+    """First and last year of the periods in an export frame (for a year filter)."""
+    years = [y for y in frame["periode"].map(lambda p: _period_key(p)[0]) if y] if not frame.empty else []
+    return (min(years), max(max(years), last)) if years else (last - 4, last)
+
+
+def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
+    """Batches for display: number, kind, author, date, file, rows, status."""
+    columns = ["N°", "Nature", "Auteur", "Date", "Fichier", "Lignes", "Statut", "Démonstration"]
+    if batches.empty:
+        return pd.DataFrame(columns=columns)
+    statuses = {"valide": "en vigueur", "annule": "annulé", "remplace": "remplacé"}
+    return pd.DataFrame({
+        "N°": batches["id"].astype(int).astype(str),
+        "Nature": batches["kind"].map(lambda k: BATCH_KINDS.get(k, k)),
+        "Auteur": batches["author"],
+        "Date": batches["created_at"].map(format_datetime),
+        "Fichier": batches["filename"].map(lambda f: "—" if _missing(f) else f),
+        "Lignes": batches["n_rows"].map(format_number),
+        "Statut": batches["status"].map(lambda s: statuses.get(s, s)),
+        "Démonstration": batches["is_demo"].map(lambda d: "oui" if d else "non"),
+    }, columns=columns)

@@ -1,0 +1,72 @@
+"""Cibles: an administrator sets a target per indicator for 2028 and 2030; current targets and history."""
+
+import streamlit as st
+
+from db.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
+from indicators.access import AccessDenied
+from indicators.catalogue import EPCI_CODE
+from indicators.formatting import unit_label
+from indicators.pilotage_view import target_history_table, targets_table, territory_label
+from indicators.targets import progress_frame
+from ui.actor import current_actor
+from ui.context import clear_caches, setup_page
+
+ctx = setup_page()
+ref, store = ctx.ref, ctx.store
+actor = current_actor()
+
+st.title("Cibles 2028 et 2030")
+st.caption("Une cible par indicateur chiffré, pour le bilan à mi-parcours (2028) et la fin de la "
+           "convention (2030). Chaque modification est conservée dans l'historique ; les panneaux "
+           "montrent le chemin parcouru depuis la valeur de référence.")
+if "cibles_flash" in st.session_state:
+    st.success(st.session_state.pop("cibles_flash"), icon=":material/check_circle:")
+
+current = targets_frame(store, ctx.convention)
+numeric = [i for i in ref.indicators if i.is_numeric]
+
+if actor.is_admin:
+    st.subheader("Fixer une cible")
+    code = st.selectbox("Indicateur", [i.code for i in numeric], key="cibles_indicateur",
+                        format_func=lambda c: f"{ref.indicator(c).fiche} · {ref.indicator(c).libelle}")
+    ind = ref.indicator(code)
+    levels = [EPCI_CODE] + ([c.code for c in ref.communes()] if "commune" in ind.niveaux else [])
+    territory = st.selectbox("Territoire", levels, format_func=lambda c: territory_label(ref, c),
+                             key="cibles_territoire")
+    existing = current[(current["indicateur"] == code) & (current["territoire"] == territory)]
+    before = {int(r.annee): float(r.valeur) for r in existing.itertuples()}
+    st.caption(f"Unité : {unit_label(ind.unite)} · sens souhaité : {ind.sens} · "
+               "laisser vide pour retirer une cible.")
+    with st.form("cibles_form"):
+        cols = st.columns(len(TARGET_YEARS))
+        entered = {}
+        for col, year in zip(cols, TARGET_YEARS, strict=True):
+            entered[year] = col.number_input(
+                f"Cible {year}", value=before.get(year), min_value=ind.min, max_value=ind.max,
+                step=1.0 if ind.entier else 0.1, format="%.0f" if ind.entier else "%.2f",
+                key=f"cibles_{code}_{territory}_{year}")
+        if st.form_submit_button("Enregistrer les cibles", type="primary"):
+            try:
+                for year, value in entered.items():
+                    if value != before.get(year):
+                        set_target(store, ref, actor, code, year, value, territory)
+            except (PilotageError, AccessDenied) as exc:
+                st.error(str(exc))
+            else:
+                clear_caches()
+                st.session_state["cibles_flash"] = f"Cibles de « {ind.libelle} » enregistrées."
+                st.rerun()
+else:
+    st.info("Seuls les administrateurs fixent les cibles ; elles sont consultables ci-dessous.",
+            icon=":material/lock:")
+
+st.subheader("Cibles en vigueur")
+if current.empty:
+    st.write("Aucune cible fixée pour l'instant.")
+else:
+    st.dataframe(targets_table(ref, progress_frame(ref, ctx.values(), current)), hide_index=True,
+                 use_container_width=True)
+
+with st.expander("Historique des cibles"):
+    st.dataframe(target_history_table(ref, target_history(store, ctx.convention)), hide_index=True,
+                 use_container_width=True)

@@ -1,0 +1,117 @@
+"""Gouvernance: the Annexe 5 calendar, meetings held against the convention's minimum."""
+
+from datetime import date
+
+import streamlit as st
+
+from db.pilotage import PilotageError, delete_meeting, meetings_frame, record_meeting
+from indicators.access import AccessDenied
+from indicators.governance import (
+    INSTANCE_LABELS,
+    calendar_status,
+    communes_without_committee,
+    due_not_held,
+    instance_fulfilled_by,
+    status_counts,
+    yearly_counts,
+)
+from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
+from ui.actor import current_actor
+from ui.context import clear_caches, setup_page
+
+ctx = setup_page()
+ref, store = ctx.ref, ctx.store
+actor = current_actor()
+today = date.today()
+
+st.title("Gouvernance de la convention")
+st.caption("Annexe 5 : COPIL restreint et élargi, comité technique opérationnel (au moins deux fois "
+           "par an), comités de pilotage communaux (chaque année, de septembre à décembre). "
+           f"Situation au {today:%d/%m/%Y}.")
+
+meetings = meetings_frame(store, ctx.convention)
+status = calendar_status(ref, meetings, today)
+due = due_not_held(ref, meetings, today)
+
+counts = status_counts(status)
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Échéances tenues", counts["tenues"])
+c2.metric("Échéances dues non tenues", counts["en_retard"])
+c3.metric("Échéances en cours ou à venir", counts["a_venir"])
+c4.metric("Réunions enregistrées", len(meetings))
+if "gouv_flash" in st.session_state:
+    st.success(st.session_state.pop("gouv_flash"), icon=":material/check_circle:")
+
+if due.empty:
+    st.success("Aucune réunion due et non tenue à ce jour.", icon=":material/check_circle:")
+else:
+    st.warning("**Réunions dues et non tenues** (alerte au COPIL) :\n\n"
+               + "\n".join(f"- {m}" for m in due["message"]), icon=":material/warning:")
+
+st.subheader("Réunions tenues par an, au regard du minimum de la convention")
+st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, use_container_width=True)
+
+st.subheader("Calendrier de l'Annexe 5")
+years = sorted(status["annee"].unique())
+year = st.segmented_control("Année", ["Toutes", *[str(y) for y in years]], default="Toutes",
+                            key="gouv_annee")
+shown = status if year in (None, "Toutes") else status[status["annee"] == int(year)]
+st.dataframe(calendar_table(shown), hide_index=True, use_container_width=True)
+
+with st.expander("Communes sans comité de pilotage communal tenu"):
+    pick = st.selectbox("Année", years, index=years.index(today.year) if today.year in years else 0,
+                        key="gouv_annee_communes")
+    missing = communes_without_committee(ref, meetings, int(pick))
+    st.write(f"{len(missing)} commune(s) sur {len(ref.communes())} sans comité tenu en {pick}.")
+    st.dataframe(missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}),
+                 hide_index=True, use_container_width=True)
+
+st.subheader("Réunions enregistrées")
+st.dataframe(meetings_table(ref, meetings), hide_index=True, use_container_width=True)
+
+if actor.is_admin:
+    st.subheader("Enregistrer une réunion")
+    instance = st.selectbox("Instance", list(INSTANCE_LABELS), format_func=INSTANCE_LABELS.get,
+                            key="gouv_instance")
+    entries = [c for c in ref.calendar if instance in instance_fulfilled_by(c.instance)]
+    territories = [t.code for t in ref.territories if t.type in ("commune", "structure", "secteur")]
+    with st.form("gouv_reunion", clear_on_submit=True):
+        code = st.selectbox("Échéance du calendrier", [None, *[c.code for c in entries]],
+                            format_func=lambda c: "aucune (réunion supplémentaire)" if c is None else
+                            next(e.libelle for e in entries if e.code == c), key="gouv_code")
+        when = st.date_input("Date de la réunion", value=today, format="DD/MM/YYYY", key="gouv_date",
+                             min_value=ref.convention.debut, max_value=ref.convention.fin)
+        tenue = st.checkbox("Réunion tenue (décocher pour une réunion prévue ou annulée)", value=True,
+                            key="gouv_tenue")
+        territory = None
+        if instance == "comite_communal":
+            territory = st.selectbox("Commune ou structure", territories,
+                                     format_func=lambda c: territory_label(ref, c), key="gouv_territoire")
+        note = st.text_input("Note (lieu, compte rendu…)", key="gouv_note")
+        if st.form_submit_button("Enregistrer la réunion", type="primary"):
+            try:
+                record_meeting(store, ref, actor, instance, when, tenue, code, territory, note)
+            except (PilotageError, AccessDenied) as exc:
+                st.error(str(exc))
+            else:
+                clear_caches()
+                st.session_state["gouv_flash"] = "Réunion enregistrée."
+                st.rerun()
+    if not meetings.empty:
+        with st.expander("Supprimer une réunion saisie par erreur"):
+            labels = meetings_table(ref, meetings).set_index("N°")
+            chosen = st.selectbox("Réunion", list(labels.index), key="gouv_suppr",
+                                  format_func=lambda n: f"n°{n} · {labels.loc[n, 'Instance']} du "
+                                  f"{labels.loc[n, 'Date']}")
+            if st.button("Supprimer cette réunion", key="gouv_suppr_btn"):
+                try:
+                    delete_meeting(store, ctx.convention, actor, int(chosen))
+                except (PilotageError, AccessDenied) as exc:
+                    st.error(str(exc))
+                else:
+                    clear_caches()
+                    st.session_state["gouv_flash"] = f"Réunion n°{chosen} supprimée."
+                    st.rerun()
+else:
+    st.info("Seuls les administrateurs enregistrent les réunions de gouvernance.",
+            icon=":material/lock:")

@@ -1,0 +1,88 @@
+"""AppTest of the steering pages on a seeded temporary store: they render, and the admin forms write."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from db.pilotage import add_comment, meetings_frame, record_meeting, set_engagement, set_target
+from db.store import Store
+from indicators.access import SYSTEM
+from indicators.settings import get_settings
+from tests.auth_helpers import login_as
+from tests.conftest import ROOT
+
+PAGES = {
+    "pages/gouvernance.py": "Gouvernance de la convention",
+    "pages/donnees.py": "Données",
+    "pages/commentaires.py": "Analyses qualitatives",
+    "pages/cibles.py": "Cibles 2028 et 2030",
+    "pages/engagements.py": "Engagements des communes",
+}
+
+
+@pytest.fixture
+def app_store(store, monkeypatch, ref):
+    """The seeded store, with a few steering rows, as the app's database."""
+    set_target(store, ref, SYSTEM, "PE_PLACES_EAJE", 2030, 1500)
+    add_comment(store, ref, SYSTEM, "A1", "annuelle-2026", "L'offre d'accueil progresse.")
+    record_meeting(store, ref, SYSTEM, "comite_technique", dt.date(2026, 2, 10),
+                   calendrier_code="COMITE_TECHNIQUE_2026_DEBUT", today=dt.date(2026, 11, 29))
+    set_engagement(store, ref, SYSTEM, "62119", True, dt.date(2026, 3, 2), "Mme Test")
+    monkeypatch.setenv("CTG_DATABASE_URL", store.url)
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield store
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _page(path: str, role: str = "administrateur", territoires=()) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    login_as(at, role, territoires)
+    at.run()
+    at.switch_page(str(ROOT / path)).run()
+    return at
+
+
+@pytest.mark.parametrize(("path", "title"), PAGES.items())
+@pytest.mark.parametrize("role", ["administrateur", "lecteur"])
+def test_pages_render(app_store, path, title, role):
+    at = _page(path, role)
+    assert not at.exception, at.exception
+    assert at.title[0].value == title
+    texts = " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.warning, *at.info))
+    assert "nan" not in texts.split() and "None" not in texts.split()
+
+
+def test_gouvernance_shows_due_meetings_and_records_one(app_store, ref):
+    at = _page("pages/gouvernance.py")
+    assert any("Réunions dues et non tenues" in w.value for w in at.warning)
+    at.selectbox(key="gouv_instance").set_value("copil_restreint").run()
+    at.selectbox(key="gouv_code").set_value("COPIL_RESTREINT_2026")
+    at.date_input(key="gouv_date").set_value(dt.date(2026, 10, 15))
+    at.text_input(key="gouv_note").set_value("Salle du conseil")
+    next(b for b in at.button if b.label == "Enregistrer la réunion").click().run()
+    assert not at.exception, at.exception
+    assert any("Réunion enregistrée" in s.value for s in at.success)
+    with Store(app_store.url) as s:
+        frame = meetings_frame(s, ref.convention.code)
+    assert "COPIL_RESTREINT_2026" in set(frame["calendrier_code"])
+
+
+def test_lecteur_sees_no_forms(app_store):
+    for path in ("pages/gouvernance.py", "pages/cibles.py", "pages/engagements.py", "pages/commentaires.py"):
+        at = _page(path, "lecteur")
+        assert not [b for b in at.button if b.label.startswith("Enregistrer")]
+        assert at.info, path
+
+
+def test_charge_comment_form_limited_to_scope(app_store):
+    at = _page("pages/commentaires.py", "charge", ["62119"])
+    options = at.selectbox(key="comm_territoire").options
+    assert options == ["Béthune (62119)"]
