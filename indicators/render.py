@@ -36,8 +36,9 @@ BROWSER_PATH = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or "/u
 CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage"]
+GEO_ASSETS = Path(__file__).resolve().parent / "templates" / "plotly_geo_offline.js"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-FONT_FAMILY = "DejaVu Sans, Arial, sans-serif"
+SOURCE_ANNOTATION = "ctg-source"  # the name indicators/charts.py gives its source line
 
 _kaleido_lock = threading.RLock()
 _local = threading.local()  # the engine open in this thread, if any
@@ -58,40 +59,35 @@ def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None 
     """A copy of `fig` with its title, unit and source written inside the image.
 
     Missing values are read from `fig.layout.meta` (keys `titre`, `unite`, `source`, as set
-    by indicators/charts.py) and from the figure's own title. The source goes in a line
-    at the bottom, the unit under the title.
+    by indicators/charts.py) and from the figure's own title. The unit goes under the title,
+    the source in a line at the very bottom (replacing the chart's own source line).
     """
     out = go.Figure(fig)
     meta = _meta(fig)
     title = title or meta.get("titre") or (fig.layout.title.text or "")
     unit = unit or meta.get("unite") or ""
     source = source or meta.get("source") or ""
+    out.layout.annotations = [a for a in out.layout.annotations
+                              if a.name != SOURCE_ANNOTATION and not str(a.text or "").startswith("Source :")]
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 70
-    top = max(margin.t or 0, 90 if unit else 70)
-    bottom = (margin.b if margin.b is not None else 50) + (36 if source else 0)
+    top = max(margin.t or 0, 95 if unit else 70)
+    bottom = (margin.b if margin.b is not None else 60) + (30 if source else 0)
     out.update_layout(
-        title={"text": _clean(title), "x": 0.01, "xanchor": "left", "y": 0.98, "yanchor": "top",
-               "font": {"size": 20},
-               "subtitle": {"text": _clean(f"Unité : {unit}") if unit else "",
-                            "font": {"size": 13, "color": "#555"}}},
-        margin={"t": top, "b": bottom, "l": left,
-                "r": margin.r if margin.r is not None else 30},
-        font={"family": FONT_FAMILY},
+        title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container",
+               "y": 0.985, "yanchor": "top", "font": {"size": 19},
+               "subtitle": {"text": f"Unité : {unit}" if unit else "",
+                            "font": {"size": 12, "color": "#555"}}},
+        margin={"t": top, "b": bottom, "l": left, "r": margin.r if margin.r is not None else 30},
         paper_bgcolor="white",
-        separators=out.layout.separators or ", ",  # French decimals and thousands
+        separators=out.layout.separators or ",\u202f",  # French decimals and thousands
     )
     if source:
         out.add_annotation(
-            text=_clean(f"Source : {source}"), xref="paper", yref="paper", x=0, xshift=-(left - 12),
-            y=0, yshift=-(bottom - 8), xanchor="left", yanchor="bottom", showarrow=False,
-            align="left", font={"size": 11, "color": "#555"})
+            name=SOURCE_ANNOTATION, text=f"Source : {source}", xref="paper", yref="paper", x=0,
+            xshift=-(left - 12), y=0, yshift=-(bottom - 8), xanchor="left", yanchor="bottom",
+            showarrow=False, align="left", font={"size": 11, "color": "#555"})
     return out
-
-
-def _clean(text: str) -> str:
-    """Plotly reads `<br>` as markup; keep other angle brackets from being taken for tags."""
-    return str(text).replace("<br>", "\x00").replace("<", "‹").replace(">", "›").replace("\x00", "<br>")
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -128,7 +124,10 @@ class RenderEngine:
         pio.defaults.headers = {}
         with _kaleido_lock:
             if not kaleido._global_server.is_running():
-                kaleido.start_sync_server(n=1, mathjax=False, silence_warnings=True)
+                # plotly.js from the plotly package, no MathJax, and empty base maps so that a
+                # choropleth never fetches a topojson from the internet (offline machine).
+                page = kaleido.PageGenerator(mathjax=False, others=[str(GEO_ASSETS)])
+                kaleido.start_sync_server(n=1, page_generator=page, silence_warnings=True)
                 self._started_kaleido = True
 
     def _start_browser(self) -> None:
@@ -173,20 +172,25 @@ class RenderEngine:
         self.close()
 
     # work
-    def png(self, fig: go.Figure, width: int = 1600, height: int = 900, *, scale: float = 2.0,
+    def png(self, fig: go.Figure, width: int = 1600, height: int | None = 900, *, scale: float = 2.0,
             title: str | None = None, unit: str | None = None, source: str | None = None) -> bytes:
-        """PNG of `fig`, `width` × `height` pixels, laid out at 1/`scale` so texts stay readable."""
+        """PNG of `fig`, `width` × `height` pixels, laid out at 1/`scale` so texts stay readable.
+
+        `height=None` keeps the figure's own height (a bar per commune is taller than a slide).
+        """
         import kaleido
 
         self.start_images()
         laid = export_figure(fig, title=title, unit=unit, source=source)
+        if height is None:
+            height = round((fig.layout.height or 450) * scale)
         opts = {"format": "png", "width": round(width / scale), "height": round(height / scale),
                 "scale": scale}
         with _kaleido_lock:
             try:
                 data = kaleido.calc_fig_sync(laid.to_dict(), opts=opts)
             except Exception as exc:  # kaleido wraps browser errors in many types
-                raise RenderError(f"Le graphique « {laid.layout.title.text or ''} » n'a pas pu "
+                raise RenderError(f"Le graphique « {_meta(laid).get('titre') or ''} » n'a pas pu "
                                   f"être converti en image : {exc}") from exc
         if isinstance(data, BaseException):
             raise RenderError(f"Le graphique n'a pas pu être converti en image : {data}")
@@ -245,7 +249,7 @@ def _current() -> RenderEngine | None:
     return getattr(_local, "engine", None)
 
 
-def figure_png(fig: go.Figure, width: int = 1600, height: int = 900, *, title: str | None = None,
+def figure_png(fig: go.Figure, width: int = 1600, height: int | None = 900, *, title: str | None = None,
                unit: str | None = None, source: str | None = None) -> bytes:
     """PNG bytes of a figure with its title, unit and source inside (presentation size by default).
 
