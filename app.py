@@ -12,8 +12,13 @@ st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/m
 
 pages = {
     "Pilotage": [
+        st.Page("pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:",
+                default=True),
+        st.Page("pages/ambition.py", title="Ambitions", icon=":material/flag_circle:"),
+        st.Page("pages/communes.py", title="Communes", icon=":material/location_city:"),
+        st.Page("pages/completude.py", title="Complétude", icon=":material/fact_check:"),
         st.Page("pages/referentiel.py", title="Référentiel de la convention",
-                icon=":material/menu_book:", default=True),
+                icon=":material/menu_book:"),
         st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
         st.Page("pages/donnees.py", title="Données", icon=":material/download:"),
     ],

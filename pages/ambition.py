@@ -1,0 +1,108 @@
+"""Ambition: the fiche's context, each indicator over time and by commune, the values with
+their sources, the comments and jalons of the review. Shareable URL: ?ambition=A1&indicateur=..."""
+
+import streamlit as st
+
+from indicators.charts import commune_bar_figure, commune_map_figure, time_series_figure
+from indicators.formatting import MISSING, format_value
+from indicators.periods import period_label
+from indicators.review import cutoff_caption, fiche_indicators, format_summary, headline_indicators
+from ui import widgets
+from ui.context import setup_page
+
+ctx = setup_page()
+review = widgets.review_selector()
+ref, conv = ctx.ref, ctx.convention
+
+choices = {a.code: f"{a.code} · {a.titre}" for a in ref.ambitions}
+network = next((f for f in ref.fiches if f.ambition is None), None)
+if network is not None:
+    choices[network.code] = f"{network.code} · {network.titre}"
+codes = list(choices)
+asked = st.query_params.get("ambition")
+code = st.selectbox("Ambition", codes, index=codes.index(asked) if asked in codes else 0,
+                    format_func=choices.get, key="ambition_choisie")
+st.query_params["ambition"] = code
+fiche = ref.fiche_of_ambition(code) if code in {a.code for a in ref.ambitions} else network
+
+st.title(choices[code])
+st.caption(f"{review.label} · données arrêtées au {review.cutoff_label} · {fiche.section}")
+
+with st.expander("Contexte de la fiche-projet : diagnostic, objectifs, résultats attendus",
+                 icon=":material/description:"):
+    if fiche.diagnostic:
+        st.markdown("**Diagnostic**")
+        st.markdown(fiche.diagnostic)
+    if fiche.public_cible:
+        st.markdown(f"**Public cible** : {fiche.public_cible}")
+    for label, items in (("Objectifs", fiche.objectifs), ("Priorités 2026-2027", fiche.priorites_2026_2027),
+                         ("Résultats attendus", fiche.resultats_attendus)):
+        if items:
+            st.markdown(f"**{label}**")
+            st.markdown("\n".join(f"- {item}" for item in items))
+    if fiche.partenaires:
+        st.markdown(f"**Partenaires** : {fiche.partenaires}")
+
+summary = widgets.summary(conv, review.code)
+rows = summary[summary["fiche"] == fiche.code]
+st.subheader("Où en est-on ?")
+st.dataframe(format_summary(rows, review), hide_index=True, width="stretch")
+
+indicators = [i for i in fiche_indicators(ref, fiche.code) if i.is_numeric]
+if indicators:
+    st.subheader("Indicateur en détail")
+    heads = [i.code for i in headline_indicators(ref, fiche.code)]
+    options = heads + [i.code for i in indicators if i.code not in heads]
+    asked = st.query_params.get("indicateur")
+    chosen = st.selectbox("Indicateur", options, index=options.index(asked) if asked in options else 0,
+                          format_func=lambda c: ref.indicator(c).libelle, key=f"indicateur_{code}")
+    st.query_params["indicateur"] = chosen
+    ind = ref.indicator(chosen)
+    row = summary.set_index("code").loc[chosen]
+    target_rows = widgets.targets(conv)
+    target_rows = target_rows[(target_rows["indicateur"] == chosen)
+                              & (target_rows["territoire"].fillna("200072460") == "200072460")]
+    targets = dict(zip(target_rows["annee"].astype(int), target_rows["valeur"], strict=True))
+    series = widgets.indicator_series(conv, chosen)
+    widgets.show_figure(time_series_figure(series, ind, review.cutoff, targets=targets,
+                                           source=row["source"]), key=f"serie-{chosen}")
+    if "commune" in ind.niveaux:
+        caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
+        by_commune = widgets.commune_values(conv, chosen, review.code)
+        left, right = st.columns([1, 1])
+        with left:
+            widgets.show_figure(commune_map_figure(by_commune, widgets.communes_geojson(), ind, caption,
+                                                   source=row["source"]), key=f"carte-{chosen}")
+        with right:
+            widgets.show_figure(commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"],
+                                                   source=row["source"]), key=f"barres-{chosen}")
+    with st.expander("Valeurs et sources (CABBALR)", icon=":material/table:"):
+        table = series.assign(
+            Période=series["periode"].map(period_label),
+            Valeur=series["valeur"].map(lambda v: format_value(v, ind.unite)),
+            Calcul=series["calcul"].fillna(MISSING),
+        )[["Période", "Valeur", "Calcul"]] if not series.empty else None
+        if table is None:
+            st.info("Aucune valeur pour cet indicateur.")
+        else:
+            st.dataframe(table, hide_index=True, width="stretch")
+        st.caption(f"Source : {row['source']}")
+
+st.subheader("Jalons et analyses qualitatives")
+jalons = rows[rows["type"].isin(["jalon", "qualitatif"])]
+if not jalons.empty:
+    st.dataframe(jalons.assign(Valeur=jalons["valeur_texte"].fillna(MISSING),
+                               Période=jalons["periode_valeur"].map(
+                                   lambda p: period_label(p) if isinstance(p, str) else MISSING))
+                 .rename(columns={"libelle": "Jalon ou indicateur qualitatif"})
+                 [["Jalon ou indicateur qualitatif", "Valeur", "Période"]],
+                 hide_index=True, width="stretch")
+notes = widgets.comments(conv, review.code)
+notes = notes[notes["ambition"].isin([code, fiche.code])]
+if notes.empty:
+    st.caption(f"Aucun commentaire pour cette ambition à la {review.label.lower()}.")
+for note in notes.itertuples():
+    with st.container(border=True):
+        st.markdown(note.texte)
+        st.caption(f"{note.author} · {note.created_at:%d/%m/%Y}"
+                   + (" · donnée de démonstration" if note.is_demo else ""))

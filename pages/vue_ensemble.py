@@ -1,0 +1,79 @@
+"""Vue d'ensemble: the 3 enjeux, 8 ambitions and the chargés' network at the chosen review,
+with headline indicators, the completeness of the last quarter and the alerts for the COPIL."""
+
+import streamlit as st
+
+from indicators.completeness import rate_by_quarter
+from indicators.formatting import format_number, format_value
+from indicators.review import ALERT_KIND_LABELS, headline_indicators
+from ui import widgets
+from ui.context import setup_page
+
+ctx = setup_page()
+review = widgets.review_selector()
+ref, conv = ctx.ref, ctx.convention
+
+st.title("Vue d'ensemble")
+st.caption(f"{review.label} · données arrêtées au {review.cutoff_label} · {ref.convention.nom}")
+
+summary = widgets.summary(conv, review.code).set_index("code", drop=False)
+matrix = widgets.completeness(conv, review.code)
+by_quarter = rate_by_quarter(matrix).set_index("periode")
+alerts = widgets.alerts(conv, review.code)
+numeric = summary[summary["type"].isin(["quantitatif", "barometre"]) & summary["valeur"].notna()]
+
+c1, c2, c3, c4 = st.columns(4)
+last = by_quarter.loc[review.cutoff.code] if review.cutoff.code in by_quarter.index else None
+c1.metric(f"Complétude {review.cutoff_label}",
+          format_value(last["taux"], "pourcentage") if last is not None else "non renseigné",
+          help="Part des valeurs attendues des territoires reçues pour le dernier trimestre de la revue.",
+          border=True)
+c2.metric("Indicateurs en progression", format_number(int((numeric["statut"] == "progression").sum())),
+          help="Par rapport à la référence (avant 2026), dans le sens souhaité de l'indicateur.",
+          border=True)
+c3.metric("Indicateurs en recul", format_number(int((numeric["statut"] == "recul").sum())),
+          help="Évolution contraire au sens souhaité, au-delà de la tolérance (2 %, ou 1 point).",
+          border=True)
+c4.metric("Alertes", format_number(len(alerts)), border=True)
+
+with st.expander(f"Alertes pour le COPIL ({format_number(len(alerts))})", expanded=bool(alerts),
+                 icon=":material/notifications:"):
+    if not alerts:
+        st.success("Aucune alerte à cette revue.")
+    for kind, label in ALERT_KIND_LABELS.items():
+        items = [a for a in alerts if a.kind == kind]
+        if items:
+            st.markdown(f"**{label}** ({format_number(len(items))})")
+            st.markdown("\n".join(f"- {a.message}" for a in items))
+
+for enjeu in ref.enjeux:
+    st.header(f"{enjeu.code} · {enjeu.titre}", divider="gray")
+    for ambition in [a for a in ref.ambitions if a.enjeu == enjeu.code]:
+        fiche = ref.fiche_of_ambition(ambition.code)
+        st.subheader(f"{ambition.code} · {ambition.titre}")
+        heads = headline_indicators(ref, fiche.code) if fiche else []
+        if not heads:
+            st.caption("Aucun indicateur chiffré pour cette ambition.")
+        cols = st.columns(3)
+        for col, ind in zip(cols, heads, strict=False):
+            with col:
+                widgets.indicator_card(summary.loc[ind.code], review)
+        st.page_link("pages/ambition.py", label=f"Détail de l'ambition {ambition.code}",
+                     icon=":material/arrow_forward:",
+                     query_params={"ambition": ambition.code, "revue": review.code})
+
+network = next((f for f in ref.fiches if f.ambition is None), None)
+if network is not None:
+    st.header("Réseau des chargés de coopération territoriale", divider="gray")
+    ctg2 = [c for c in ref.charges if c.ctg == "CTG2"]
+    etp = sum(c.etp for c in ctg2 if c.etp is not None)
+    pending = sum(1 for c in ctg2 if c.etp is None)
+    st.caption(f"CTG 2 : {format_value(etp, 'etp')} et {format_number(sum(c.effectif for c in ctg2))} "
+               f"personnes dans {format_number(len(ctg2))} structures"
+               + (f" ({format_number(pending)} ETP « en cours »)" if pending else "") + " (Annexe 7).")
+    cols = st.columns(3)
+    for col, ind in zip(cols, headline_indicators(ref, network.code), strict=False):
+        with col:
+            widgets.indicator_card(summary.loc[ind.code], review)
+    st.page_link("pages/ambition.py", label="Détail du réseau des chargés", icon=":material/arrow_forward:",
+                 query_params={"ambition": network.code, "revue": review.code})

@@ -1,0 +1,117 @@
+"""AppTest: every page declared in app.py renders on a seeded store with demonstration data,
+without exception, with its key headings, and without `nan`/`None` on screen."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from commands.demo import install_demo
+from indicators.settings import get_settings
+from tests.auth_helpers import login_as
+from tests.conftest import ROOT
+
+APP_PAGES = sorted(set(re.findall(r'"(pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))))
+HEADINGS = {
+    "pages/vue_ensemble.py": ["Vue d'ensemble", "Réseau des chargés de coopération territoriale"],
+    "pages/ambition.py": ["Où en est-on ?", "Jalons et analyses qualitatives"],
+    "pages/communes.py": ["Communes", "Indicateurs de la commune et de l'agglomération"],
+    "pages/completude.py": ["Complétude de la collecte", "Matrice territoires × trimestres"],
+}
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory, _seeded_template, ref):
+    import shutil
+
+    from db.store import Store
+    path = tmp_path_factory.mktemp("pages") / "ctg.duckdb"
+    shutil.copy(_seeded_template, path)
+    with Store(path) as store:
+        install_demo(store, ref)
+        return store.url
+
+
+@pytest.fixture(scope="module")
+def app_env(demo_url):
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CTG_DATABASE_URL", demo_url)
+        get_settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+        yield
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def _screen_text(at: AppTest) -> str:
+    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption,
+                               *at.warning, *at.info, *at.error, *at.success)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    return "\n".join(str(p) for p in parts)
+
+
+def _run(path: str, **query) -> AppTest:
+    """Run a page through app.py (as the navigation does), logged in as an administrator."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    for key, value in query.items():
+        at.query_params[key] = value
+    login_as(at, "administrateur")
+    at.switch_page(path)
+    at.run()
+    return at
+
+
+def test_app_declares_the_panels():
+    assert set(HEADINGS) <= set(APP_PAGES)
+
+
+@pytest.mark.parametrize("path", APP_PAGES)
+def test_every_page_renders(app_env, path):
+    at = _run(path)
+    assert not at.exception, at.exception
+    assert at.title, f"{path} has no title"
+    text = _screen_text(at)
+    assert "Données de démonstration" in text  # the banner, on every page
+    words = set(re.findall(r"\b\w+\b", text))
+    assert "nan" not in words and "None" not in words and "NaN" not in words
+    headings = " ".join(str(h.value) for h in (*at.title, *at.header, *at.subheader))
+    for expected in HEADINGS.get(path, []):
+        assert expected in headings, f"{path}: « {expected} » absent"
+
+
+def test_home_is_the_overview(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    login_as(at, "lecteur")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Vue d'ensemble"
+
+
+def test_review_selector_drives_the_cutoff(app_env):
+    at = _run("pages/vue_ensemble.py", revue="mi-parcours")
+    assert at.selectbox(key="revue_choisie").value == "mi-parcours"
+    assert "T1 2028" in _screen_text(at)
+    assert at.query_params["revue"] == ["mi-parcours"] or at.query_params["revue"] == "mi-parcours"
+
+
+def test_ambition_and_commune_urls(app_env):
+    at = _run("pages/ambition.py", ambition="A7")
+    assert not at.exception, at.exception
+    assert at.title[0].value.startswith("A7 ·")
+    assert len(at.get("plotly_chart")) >= 1
+    at = _run("pages/communes.py", commune="62119")
+    assert not at.exception, at.exception
+    assert at.header[0].value == "Béthune · 62119"
+    text = _screen_text(at)
+    assert "Population" in text and "ETP (CTG 2)" in text
+
+
+def test_completeness_filter_by_structure(app_env):
+    at = _run("pages/completude.py")
+    at.selectbox(key="completude_groupe").set_value("SIVOM_BETHUNOIS").run()
+    assert not at.exception, at.exception
