@@ -29,6 +29,7 @@ pages = {
     "Administration": [
         st.Page("pages/cibles.py", title="Cibles", icon=":material/flag:"),
         st.Page("pages/engagements.py", title="Engagements des communes", icon=":material/handshake:"),
+        st.Page("pages/secteurs.py", title="Secteurs", icon=":material/map:"),
         *([st.Page("pages/utilisateurs.py", title="Utilisateurs", icon=":material/group:"),
            st.Page("pages/audit.py", title="Journal des modifications", icon=":material/history:")]
           if is_admin() else []),  # the pages refuse other accounts anyway; this declutters the menu
