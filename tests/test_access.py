@@ -1,0 +1,270 @@
+"""What each role may and may not do: at the function level (where writes happen) and through AppTest."""
+
+from __future__ import annotations
+
+import datetime as dt
+from datetime import datetime, timedelta
+
+import pytest
+import streamlit as st
+from argon2 import PasswordHasher
+from streamlit.testing.v1 import AppTest
+
+from db import users
+from db.imports import import_file, revert_import
+from db.pilotage import add_comment, record_meeting, set_engagement, set_target
+from db.store import Store
+from db.territories import set_sector_members
+from indicators.access import SYSTEM, AccessDenied, Actor
+from indicators.settings import get_settings
+from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
+from tests.conftest import MINI_SEED, ROOT
+
+TODAY = dt.date(2026, 11, 29)
+ADMIN = Actor("chef", "administrateur")
+CHARGE = Actor("marie", "charge", frozenset({"62119"}))
+LECTEUR = Actor("copil", "lecteur")
+
+
+@pytest.fixture(autouse=True)
+def fast_hashing(monkeypatch):
+    """Real argon2id with light parameters (the production ones are checked in test_users)."""
+    monkeypatch.setattr(users, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+
+
+def upload(rows: list[tuple[str, str]]) -> bytes:
+    """A quarterly CSV of IA_CAFES_PARTENAIRES values (territory, value) for T3 2026."""
+    lines = ["territoire;indicateur;periode;valeur"]
+    lines += [f"{code};IA_CAFES_PARTENAIRES;2026-T3;{value}" for code, value in rows]
+    return ("\n".join(lines) + "\n").encode("utf-8")
+
+
+def count(store: Store, table: str) -> int:
+    return int(store.scalar(f"select count(*) from {table}"))
+
+
+# -- function level ---------------------------------------------------------------------------
+ADMIN_ONLY = {
+    "create a user": lambda s, r, a: users.create_user(s, a, "nouveau", "lecteur", password=TEST_PASSWORD),
+    "set a target": lambda s, r, a: set_target(s, r, a, "PE_PLACES_EAJE", 2030, 1500),
+    "record a meeting": lambda s, r, a: record_meeting(s, r, a, "comite_technique", dt.date(2026, 2, 10),
+                                                       today=TODAY),
+    "set an engagement": lambda s, r, a: set_engagement(s, r, a, "62119", True, dt.date(2026, 3, 2)),
+    "edit a sector": lambda s, r, a: set_sector_members(s, r.convention.code, "SECTEUR_NORD", ["62119"], a),
+}
+
+
+@pytest.mark.parametrize("action", ADMIN_ONLY)
+def test_admin_only_actions(store, ref, action):
+    for actor in (CHARGE, LECTEUR):
+        before = count(store, "audit")
+        with pytest.raises(AccessDenied, match=f"« {actor.login} »"):
+            ADMIN_ONLY[action](store, ref, actor)
+        assert count(store, "audit") == before  # refused: nothing written
+    ADMIN_ONLY[action](store, ref, ADMIN)
+    assert count(store, "audit") > 0
+
+
+def test_comments_scope(store, ref):
+    add_comment(store, ref, CHARGE, "A1", "annuelle-2026", "Béthune avance.", territoire="62119")
+    with pytest.raises(AccessDenied, match="62126 n'est pas dans le périmètre du compte « marie »"):
+        add_comment(store, ref, CHARGE, "A1", "annuelle-2026", "Beuvry.", territoire="62126")
+    with pytest.raises(AccessDenied, match="« copil » est en lecture seule"):
+        add_comment(store, ref, LECTEUR, "A1", "annuelle-2026", "Lu.", territoire="62119")
+    add_comment(store, ref, ADMIN, "A1", "annuelle-2026", "Toute l'agglomération.")
+    assert count(store, "commentaires") == 2
+
+
+def test_chargé_uploads_own_territory_only(store, ref):
+    result = import_file(store, ref, upload([("62119", "3")]), "t3.csv", CHARGE, today=TODAY)
+    assert result.batch_id is not None
+    observations = count(store, "observations")
+    # One row outside the scope (line 3): the whole file is refused, naming that line; nothing written.
+    result = import_file(store, ref, upload([("62119", "4"), ("62126", "2")]), "t3-bis.csv", CHARGE,
+                         today=TODAY)
+    assert result.batch_id is None
+    assert result.plan.report.flatten(("line", "kind")) == [[3, "hors-perimetre"]]
+    assert "62126" in result.plan.report.errors[0].message
+    assert count(store, "observations") == observations
+    with pytest.raises(AccessDenied, match="réservée aux administrateurs"):
+        revert_import(store, ref, 2, CHARGE)
+
+
+def test_lecteur_cannot_upload(store, ref):
+    result = import_file(store, ref, upload([("62119", "3")]), "t3.csv", LECTEUR, today=TODAY)
+    assert result.batch_id is None and not result.plan.accepted
+    assert any("lecture seule" in e.message for e in result.plan.report.errors)
+
+
+def test_admin_uploads_anywhere_and_reverts(store, ref):
+    result = import_file(store, ref, upload([("62119", "3"), ("62126", "2")]), "t3.csv", ADMIN, today=TODAY)
+    assert result.batch_id is not None
+    assert "annulé" in revert_import(store, ref, result.batch_id, ADMIN)
+
+
+def test_cli_as_login_goes_through_the_account(store):
+    ensure_account(store, "charge", ["62119"], login="marie")
+    assert users.actor_for(store, "marie") == CHARGE
+    users.disable_user(store, SYSTEM, "marie")
+    with pytest.raises(users.UserError, match="désactivé"):
+        users.actor_for(store, "marie")
+
+
+# -- through AppTest --------------------------------------------------------------------------
+@pytest.fixture
+def app_store(mini_store, monkeypatch):
+    """The 3-commune store as the app's database; caches and settings reset around the test."""
+    store = mini_store
+    monkeypatch.setenv("CTG_DATABASE_URL", store.url)
+    monkeypatch.setenv("CTG_SEED_DIR", str(MINI_SEED))
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield store
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def app(path: str = "pages/referentiel.py") -> AppTest:
+    """One page run on its own: the login lives in its setup_page(), whatever the menu says."""
+    return AppTest.from_file(str(ROOT / path), default_timeout=60)
+
+
+def texts(at: AppTest) -> str:
+    return " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.info, *at.error,
+                                            *at.warning, *at.success, *at.title, *at.subheader))
+
+
+def test_first_run_asks_for_the_first_administrator(app_store):
+    at = app().run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Créer le premier compte administrateur"]
+    assert "Référentiel de la convention" not in texts(at)  # the page itself is not drawn
+    at.text_input(key="auth_first_password").input("Premier-Admin-2026")
+    at.text_input(key="auth_first_again").input("Premier-Admin-2026")
+    at.button(key="FormSubmitter:auth_first_admin_form-Créer le compte administrateur").click().run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Référentiel de la convention"
+    assert users.actor_for(app_store, "admin").is_admin
+    # Once an administrator exists, a new session gets the login form, never this one again.
+    fresh = app().run()
+    assert [s.value for s in fresh.subheader] == ["Connexion"]
+
+
+def test_login_form(app_store):
+    ensure_account(app_store, "lecteur", login="copil")
+    ensure_account(app_store, "administrateur", login="chef")
+    at = app().run()
+    assert [s.value for s in at.subheader] == ["Connexion"]
+    at.text_input(key="auth_login").input("copil")
+    at.text_input(key="auth_password").input("pas le bon mot de passe")
+    at.button[0].click().run()
+    assert [e.value for e in at.error] == ["Identifiant ou mot de passe incorrect."]
+    at.text_input(key="auth_password").input(TEST_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception and at.title[0].value == "Référentiel de la convention"
+    assert at.session_state["actor"] == Actor("copil", "lecteur")
+    assert "Connecté : **copil** · lecteur (COPIL)" in texts(at)
+    at.button(key="auth_logout").click().run()
+    assert [s.value for s in at.subheader] == ["Connexion"] and "Vous êtes déconnecté." in texts(at)
+
+
+def test_lock_out_message_in_the_form(app_store, monkeypatch):
+    monkeypatch.setenv("CTG_LOCKOUT_ATTEMPTS", "2")
+    monkeypatch.setenv("CTG_LOCKOUT_MINUTES", "30")
+    get_settings.cache_clear()
+    ensure_account(app_store, "administrateur", login="chef")
+    ensure_account(app_store, "lecteur", login="copil")
+    at = app().run()
+    for _ in range(2):
+        at.text_input(key="auth_login").input("copil")
+        at.text_input(key="auth_password").input("mauvais")
+        at.button[0].click().run()
+    until = users.get_user(app_store, "copil").locked_until
+    assert at.error[0].value.startswith(f"Compte verrouillé jusqu'à {until:%H:%M} après 2 échecs")
+    at.text_input(key="auth_password").input(TEST_PASSWORD)  # the right one: still locked
+    at.button[0].click().run()
+    assert at.error[0].value.startswith("Compte verrouillé jusqu'à")
+    assert "actor" not in at.session_state
+
+
+def test_session_expires_after_inactivity(app_store, monkeypatch):
+    monkeypatch.setenv("CTG_SESSION_MINUTES", "20")
+    get_settings.cache_clear()
+    ensure_account(app_store, "administrateur", login="chef")
+    at = app()
+    login_as(at, "lecteur")
+    at.session_state["auth_seen"] = datetime.now() - timedelta(minutes=19)
+    at.run()
+    assert at.title[0].value == "Référentiel de la convention"
+    at.session_state["auth_seen"] = datetime.now() - timedelta(minutes=21)
+    at.run()
+    assert [s.value for s in at.subheader] == ["Connexion"]
+    assert "Votre session a expiré après 20 minutes d'inactivité" in texts(at)
+
+
+def test_disabled_account_is_logged_out_at_next_click(app_store):
+    ensure_account(app_store, "administrateur", login="chef")
+    at = app()
+    login_as(at, "lecteur", login="copil")
+    at.run()
+    assert at.title[0].value == "Référentiel de la convention"
+    users.disable_user(app_store, SYSTEM, "copil")
+    at.run()
+    assert [s.value for s in at.subheader] == ["Connexion"]
+    assert "Le compte « copil » est désactivé." in texts(at)
+
+
+@pytest.mark.parametrize("role", ["lecteur", "charge"])
+@pytest.mark.parametrize("path", ["pages/utilisateurs.py", "pages/audit.py"])
+def test_admin_pages_refuse_other_roles(app_store, role, path):
+    # The menu does not offer these pages to other roles; the page itself refuses them too.
+    at = app(path)
+    login_as(at, role)
+    at.run()
+    assert not at.exception
+    assert at.error and at.error[0].value.startswith("Page réservée aux administrateurs")
+    assert not at.dataframe
+
+
+def test_admin_manages_accounts_in_the_page(app_store):
+    at = app("pages/utilisateurs.py")
+    login_as(at, "administrateur", login="chef")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Comptes des utilisateurs"
+    form = [w for w in at.text_input if w.label == "Identifiant"][0]
+    form.input("marie")
+    at.selectbox[0].set_value("charge")
+    at.multiselect[0].set_value(["62119", "62178"])
+    for widget in at.text_input:
+        if "ot de passe" in widget.label:
+            widget.input("Provisoire-2026-xx")
+    next(b for b in at.button if b.label == "Créer le compte").click().run()
+    assert not at.exception, at.exception
+    assert any("Compte « marie » créé" in s.value for s in at.success)
+    assert users.actor_for(app_store, "marie") == Actor("marie", "charge", frozenset({"62119", "62178"}))
+    assert "marie" in at.dataframe[0].value["Identifiant"].tolist()
+    # Disable it from the "Modifier un compte" tab.
+    at.selectbox(key="users_edit_login").set_value("marie").run()
+    at.button(key="users_disable").click().run()
+    assert any("Compte « marie » désactivé" in s.value for s in at.success)
+    assert not users.get_user(app_store, "marie").active
+
+
+def test_audit_page_lists_changes_and_exports(app_store):
+    users.create_user(app_store, SYSTEM, "marie", "chargé", "62119", password=TEST_PASSWORD)
+    users.disable_user(app_store, SYSTEM, "marie")
+    at = app("pages/audit.py")
+    login_as(at, "administrateur", login="chef")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.title[0].value == "Journal des modifications"
+    changes = at.dataframe[0].value
+    assert "Désactivation d'un compte" in changes["Action"].tolist()
+    at.selectbox[1].set_value("desactivation_compte").run()
+    changes = at.dataframe[0].value
+    assert changes["Objet"].tolist() == ["compte marie"]
+    assert changes["Changement"].tolist() == ["actif : oui → non"]
+    assert "nan" not in texts(at).split() and "None" not in texts(at).split()
