@@ -46,9 +46,19 @@ def m002_pilotage(conn: sa.Connection) -> None:
         table.create(conn, checkfirst=True)
 
 
+def m003_double_values(conn: sa.Connection) -> None:
+    """Values in double precision: FLOAT (4 bytes) turned 110 021,39 € into 110 021,390625."""
+    for table, column in (("observations", "valeur"), ("cibles", "valeur"),
+                          ("charges_cooperation", "etp"), ("indicateurs", "facteur"),
+                          ("indicateurs", "min"), ("indicateurs", "max")):
+        conn.exec_driver_sql(f'alter table {table} alter "{column}" type double')
+    conn.exec_driver_sql(CURRENT_VIEW)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
+    (3, "valeurs_double", m003_double_values),
 ]
 
 

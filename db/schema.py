@@ -83,10 +83,10 @@ indicateurs = sa.Table(
     sa.Column("agregation_territoire", sa.String, nullable=False),
     sa.Column("numerateur", sa.String),
     sa.Column("denominateur", sa.String),
-    sa.Column("facteur", sa.Float),
+    sa.Column("facteur", sa.Double),
     sa.Column("sens", sa.String, nullable=False),
-    sa.Column("min", sa.Float),
-    sa.Column("max", sa.Float),
+    sa.Column("min", sa.Double),
+    sa.Column("max", sa.Double),
     sa.Column("entier", sa.Boolean, nullable=False),
     sa.Column("source_donnee", sa.String, nullable=False),
     sa.Column("section", sa.String, nullable=False),
@@ -115,7 +115,7 @@ charges_cooperation = sa.Table(
     "charges_cooperation", metadata, _conv(),
     sa.Column("structure", sa.String, nullable=False),
     sa.Column("ctg", sa.String, nullable=False),
-    sa.Column("etp", sa.Float),
+    sa.Column("etp", sa.Double),
     sa.Column("effectif", sa.Integer, nullable=False),
     sa.Column("section", sa.String, nullable=False),
     sa.Column("note", sa.String),
@@ -168,7 +168,7 @@ observations = sa.Table(
     sa.Column("periode", sa.String, nullable=False),
     sa.Column("annee", sa.Integer, nullable=False),
     sa.Column("trimestre", sa.Integer),
-    sa.Column("valeur", sa.Float),
+    sa.Column("valeur", sa.Double),
     sa.Column("valeur_texte", sa.String),
     sa.Column("commentaire", sa.String),
     sa.Column("source_section", sa.String),
@@ -210,7 +210,7 @@ cibles = sa.Table(
     sa.Column("indicateur", sa.String, nullable=False),
     sa.Column("territoire", sa.String, nullable=False),
     sa.Column("annee", sa.Integer, nullable=False),  # 2028 or 2030
-    sa.Column("valeur", sa.Float),  # NULL: target removed
+    sa.Column("valeur", sa.Double),  # NULL: target removed
     sa.Column("author", sa.String, nullable=False),
     sa.Column("set_at", sa.DateTime, nullable=False),
 )
