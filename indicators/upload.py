@@ -44,6 +44,7 @@ SEPARATORS = (";", "\t", ",")
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
+_GROUPED = {sep: re.compile(r"[-+]?\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ",."}
 _HEADER_SCAN = 10  # the header is looked for among the first non-blank rows
 
 
@@ -128,14 +129,20 @@ def parse_number(value: object) -> float:
         raise ValueError(value)
     has_comma, has_dot = "," in text, "." in text
     if has_comma and has_dot:
-        if text.rfind(",") > text.rfind("."):  # 1.234,5
-            text = text.replace(".", "").replace(",", ".")
-        else:  # 1,234.5
-            text = text.replace(",", "")
-    elif has_comma:
-        text = text.replace(",", "") if text.count(",") > 1 else text.replace(",", ".")
-    elif has_dot and text.count(".") > 1:  # 1.234.567
-        text = text.replace(".", "")
+        decimal = "," if text.rfind(",") > text.rfind(".") else "."
+        grouping = "." if decimal == "," else ","
+        whole, _, fraction = text.rpartition(decimal)
+        if not _GROUPED[grouping].fullmatch(whole):
+            raise ValueError(value)
+        text = whole.replace(grouping, "") + "." + fraction
+    elif has_comma or has_dot:
+        mark = "," if has_comma else "."
+        if text.count(mark) > 1:  # 1.234.567: thousands only
+            if not _GROUPED[mark].fullmatch(text):
+                raise ValueError(value)
+            text = text.replace(mark, "")
+        else:
+            text = text.replace(",", ".")
     if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
         raise ValueError(value)
     return float(text)
@@ -145,8 +152,8 @@ def cell_text(value: object) -> str:
     """A cell as text for codes and periods: `62119.0` → `62119`, None → ``."""
     if value is None:
         return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else f"{value:.15g}".replace(".", ",")
     if isinstance(value, dt.datetime):
         return value.date().isoformat()
     return str(value).strip()
@@ -182,7 +189,7 @@ def sniff_separator(lines: list[str]) -> str | None:
     sample = [line for line in lines if line.strip()][:5]
     if not sample:
         return None
-    best, best_count = None, 0
+    best, best_count = SEPARATORS[0], 0
     for sep in SEPARATORS:
         count = sum(1 for _ in csv.reader([sample[0]], delimiter=sep).__next__()) - 1
         if count > best_count:
@@ -294,7 +301,7 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
 def _xlsx_cell(cell) -> object:
     value = cell.value
     if isinstance(value, int | float) and not isinstance(value, bool) and "%" in (cell.number_format or ""):
-        return f"{value * 100!r} %"  # a cell shown as 12,5 % holds 0.125
+        return f"{value * 100:.10g} %".replace(".", ",")  # a cell shown as 12,5 % holds 0.125
     if isinstance(value, dt.datetime):
         return value.date() if value.time() == dt.time() else value
     if isinstance(value, str):
@@ -349,10 +356,10 @@ def read_upload(data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024
     table = RawTable()
     suffix = PurePath(filename or "").suffix.lower()
     if len(data) > max_bytes:
-        size = format_number(len(data) / 1_048_576, 1, " ")
+        size = format_number(round(len(data) / 1_048_576, 1), None, " ")
         table.issues.append(FileIssue(
             "fichier-trop-volumineux",
-            f"Le fichier pèse {size} Mo : au plus {format_number(max_bytes / 1_048_576, 0, ' ')} Mo "
+            f"Le fichier pèse {size} Mo : au plus {format_number(round(max_bytes / 1_048_576, 1), None, ' ')} Mo "
             "par dépôt."))
         return table
     if not data.strip():
