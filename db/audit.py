@@ -29,6 +29,16 @@ ACTION_LABELS = {
     "annulation_depot": "Annulation d'un dépôt",
     "suppression_demo": "Suppression des données de démonstration",
     "chargement_reference": "Chargement du référentiel",
+    "chargement_demo": "Chargement des données de démonstration",
+    "depot": "Dépôt de valeurs",
+    "commentaire": "Commentaire",
+    "suppression_commentaire": "Suppression d'un commentaire",
+    "reunion": "Réunion de gouvernance",
+    "suppression_reunion": "Suppression d'une réunion",
+    "cible": "Cible",
+    "suppression_cible": "Suppression d'une cible",
+    "engagement": "Engagement d'une commune",
+    "modification_secteur": "Modification d'un secteur",
 }
 
 FIELD_LABELS = {

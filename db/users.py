@@ -442,8 +442,7 @@ def users_overview(store: Store, names: dict[str, str] | None = None) -> pd.Data
     """Every account as shown to an administrator: French columns, territory names, no hash."""
     names = names or {}
     df = list_users(store)
-    columns = ["Identifiant", "Nom", "Rôle", "Territoires", "État", "Démonstration",
-               "Échecs de connexion", "Verrouillé jusqu'à", "Créé le"]
+    columns = ["Identifiant", "Nom", "Rôle", "Territoires", "État", "Démonstration", "Créé le"]
     if df.empty:
         return pd.DataFrame(columns=columns)
 
@@ -452,15 +451,22 @@ def users_overview(store: Store, names: dict[str, str] | None = None) -> pd.Data
         return ", ".join(f"{names.get(c, c)} ({c})" for c in codes) if codes else "tous (lecture)"
 
     now = datetime.now()
-    locked = [v if v is not None and not pd.isna(v) and v > now else None for v in df["locked_until"]]
+
+    def state(row) -> str:
+        parts = ["actif" if row.active else "désactivé"]
+        locked = row.locked_until
+        if locked is not None and not pd.isna(locked) and locked > now:
+            parts.append(f"verrouillé jusqu'au {locked:%d/%m à %H:%M}")
+        elif row.failed_attempts:
+            parts.append(f"{row.failed_attempts} échec{'s' if row.failed_attempts > 1 else ''} de connexion")
+        return " · ".join(parts)
+
     return pd.DataFrame({
         "Identifiant": df["login"],
         "Nom": df["nom"].astype("object").where(df["nom"].notna(), "—"),
         "Rôle": df["role"].map(ROLE_LABELS),
         "Territoires": [scope(t) if r == "charge" else "tous" for t, r in zip(df["territoires"], df["role"], strict=True)],
-        "État": df["active"].map({True: "actif", False: "désactivé"}),
+        "État": [state(row) for row in df.itertuples()],
         "Démonstration": df["is_demo"].map({True: "oui", False: "non"}),
-        "Échecs de connexion": df["failed_attempts"].astype(int),
-        "Verrouillé jusqu'à": [f"{v:%d/%m/%Y %H:%M}" if v is not None else "—" for v in locked],
         "Créé le": pd.to_datetime(df["created_at"]).dt.strftime("%d/%m/%Y"),
     })[columns]

@@ -54,7 +54,7 @@ with tab_add, st.form("users_add", clear_on_submit=True):
     nom = c2.text_input("Nom et prénom")
     role = c1.selectbox("Rôle", roles, format_func=ROLE_LABELS.get, index=1)
     territoires = c2.multiselect("Territoires (chargé de coopération)", territory_options,
-                                 format_func=label_territory)
+                                 format_func=label_territory, placeholder="Choisir un ou plusieurs territoires")
     password = c1.text_input(f"Mot de passe provisoire (au moins {PASSWORD_MIN_LENGTH} caractères)",
                              type="password")
     again = c2.text_input("Mot de passe, à nouveau", type="password")
@@ -85,7 +85,8 @@ with tab_edit:
                 new_nom = c2.text_input("Nom et prénom", value=user.nom or "")
                 new_territoires = st.multiselect(
                     "Territoires (chargé de coopération)", territory_options,
-                    default=[c for c in user.territoires if c in names], format_func=label_territory)
+                    default=[c for c in user.territoires if c in names], format_func=label_territory,
+                    placeholder="Choisir un ou plusieurs territoires")
                 if st.form_submit_button("Enregistrer le rôle et les territoires", type="primary"):
                     try:
                         update_user(ctx.store, actor, user.login, role=new_role,
