@@ -48,6 +48,7 @@ STATUS_MISSED = "non tenue"
 STATUS_OPEN = "en cours"
 STATUS_UPCOMING = "à venir"
 STATUS_UNDATED = "date non fixée"
+STATUS_LATE = "en retard"  # a year not over yet, but one of its due dates passed without a meeting
 DUE_STATUSES = (STATUS_PARTIAL, STATUS_MISSED)
 
 OCCURRENCE_COLUMNS = ["code", "instance", "instance_libelle", "libelle", "annee", "debut", "fin",
@@ -267,12 +268,14 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
                 count, unit = len(counted), "réunions"
             if count >= minimum:
                 status = "atteint"
-            elif year > today.year:
-                status = STATUS_UPCOMING
-            elif year == today.year:
-                status = STATUS_OPEN
-            else:
+            elif all(o.fin < today for o in of_year):  # type: ignore[operator]
                 status = "non atteint"
+            elif any(o.fin < today and _matches(held, o).empty for o in of_year):  # type: ignore[operator]
+                status = STATUS_LATE
+            elif all(o.debut > today for o in of_year):  # type: ignore[operator]
+                status = STATUS_UPCOMING
+            else:
+                status = STATUS_OPEN
             rows.append({"instance": instance, "instance_libelle": INSTANCE_LABELS.get(instance, instance),
                          "annee": year, "tenues": count, "minimum": minimum, "unite": unit,
                          "statut": status})

@@ -18,8 +18,8 @@ from indicators.governance import INSTANCE_LABELS, INSTANCE_ORDER
 from indicators.periods import PeriodError, parse_period, period_label
 
 STATUS_MARKS = {"tenue": "✔ tenue", "atteint": "✔ atteint", "non tenue": "✘ non tenue",
-                "incomplète": "✘ incomplète", "non atteint": "✘ non atteint", "en cours": "… en cours",
-                "à venir": "à venir", "date non fixée": "date non fixée"}
+                "incomplète": "✘ incomplète", "non atteint": "✘ non atteint", "en retard": "✘ en retard",
+                "en cours": "en cours", "à venir": "à venir", "date non fixée": "date non fixée"}
 BATCH_KINDS = {"reference": "référence (convention)", "depot": "dépôt", "demo": "démonstration",
                "saisie": "saisie", "annulation": "annulation"}
 
@@ -78,21 +78,22 @@ def _count(held: int, expected: int, unit: str) -> str:
 
 def calendar_table(status: pd.DataFrame) -> pd.DataFrame:
     """The Annexe 5 calendar with, for each due date, what was held and its status."""
+    columns = ["Fenêtre", "Instance", "Statut", "Tenues / attendues", "Échéance", "Dates tenues",
+               "Prévue le", "Source"]
     if status.empty:
-        return pd.DataFrame(columns=["Échéance", "Instance", "Fenêtre", "Statut", "Tenues / attendues",
-                                     "Dates tenues", "Prévue le", "Source"])
+        return pd.DataFrame(columns=columns)
     return pd.DataFrame({
-        "Échéance": status["libelle"],
-        "Instance": status["instance_libelle"],
         "Fenêtre": [_window(d, f) for d, f in zip(status["debut"], status["fin"], strict=True)],
+        "Instance": status["instance_libelle"],
         "Statut": status["statut"].map(lambda s: STATUS_MARKS.get(s, s)),
         "Tenues / attendues": [_count(h, e, u) for h, e, u in
                                zip(status["tenues"], status["attendues"], status["unite"], strict=True)],
+        "Échéance": status["libelle"],
         "Dates tenues": status["dates_tenues"].map(
             lambda ds: ", ".join(format_date(d) for d in ds) if len(ds) else "aucune"),
-        "Prévue le": status["prevue_le"].map(lambda d: MISSING if _missing(d) else format_date(d)),
+        "Prévue le": status["prevue_le"].map(lambda d: "—" if _missing(d) else format_date(d)),
         "Source": status["section"],
-    })
+    }, columns=columns)
 
 
 def yearly_table(counts: pd.DataFrame) -> pd.DataFrame:
@@ -100,19 +101,20 @@ def yearly_table(counts: pd.DataFrame) -> pd.DataFrame:
     if counts.empty:
         return pd.DataFrame(columns=["Instance"])
     cells = counts.assign(cell=[
-        f"{_count(h, m, u)} · {STATUS_MARKS.get(s, s)}"
-        for h, m, u, s in zip(counts["tenues"], counts["minimum"], counts["unite"], counts["statut"],
-                              strict=True)])
+        f"{h} / {m} · {STATUS_MARKS.get(s, s)}"
+        for h, m, s in zip(counts["tenues"], counts["minimum"], counts["statut"], strict=True)])
     table = cells.pivot(index="instance", columns="annee", values="cell")
-    table = table.reindex([i for i in INSTANCE_ORDER if i in table.index]).fillna("rien de prévu")
-    table.index = [INSTANCE_LABELS.get(i, i) for i in table.index]
+    table = table.reindex([i for i in INSTANCE_ORDER if i in table.index]).fillna("—")
+    communal = set(counts.loc[counts["unite"] == "communes", "instance"])
+    table.index = [INSTANCE_LABELS.get(i, i) + (" (communes couvertes)" if i in communal else "")
+                   for i in table.index]
     table.columns = [str(c) for c in table.columns]
     return table.rename_axis("Instance").reset_index()
 
 
 def meetings_table(ref: Reference, meetings: pd.DataFrame) -> pd.DataFrame:
     """Recorded meetings, newest first."""
-    columns = ["N°", "Date", "Instance", "Échéance", "Territoire", "Tenue", "Note", "Saisie par"]
+    columns = ["N°", "Date", "Instance", "Territoire", "Tenue", "Échéance", "Note", "Saisie par"]
     if meetings.empty:
         return pd.DataFrame(columns=columns)
     labels = {c.code: c.libelle for c in ref.calendar}
@@ -121,7 +123,7 @@ def meetings_table(ref: Reference, meetings: pd.DataFrame) -> pd.DataFrame:
         "N°": frame["id"].astype(int).astype(str),
         "Date": frame["date"].map(format_date),
         "Instance": frame["instance"].map(lambda i: INSTANCE_LABELS.get(i, i)),
-        "Échéance": frame["calendrier_code"].map(lambda c: MISSING if _missing(c) else labels.get(c, c)),
+        "Échéance": frame["calendrier_code"].map(lambda c: "—" if _missing(c) else labels.get(c, c)),
         "Territoire": frame["territoire"].map(lambda c: "—" if _missing(c) else territory_label(ref, c)),
         "Tenue": frame["tenue"].map(lambda t: "oui" if t else "non (prévue ou annulée)"),
         "Note": frame["note"].map(lambda n: "" if _missing(n) else n),
@@ -130,31 +132,31 @@ def meetings_table(ref: Reference, meetings: pd.DataFrame) -> pd.DataFrame:
 
 
 # -- targets ------------------------------------------------------------------------------
-def _value(value: object, unite: str, year: object = None) -> str:
+def _value(value: object, unite: str, period: object = None) -> str:
     if _missing(value):
         return MISSING
     text = format_value(value, unite)
-    return text if _missing(year) else f"{text} ({int(year)})"  # type: ignore[arg-type]
+    return text if _missing(period) or not period else f"{text} ({period_label(str(period))})"
 
 
 def targets_table(ref: Reference, progress: pd.DataFrame) -> pd.DataFrame:
-    """Current targets with the baseline, the latest value and the way covered."""
-    columns = ["Indicateur", "Territoire", "Échéance", "Cible", "Référence", "Dernière valeur",
-               "Avancement"]
+    """Current targets with the way covered, the baseline and the latest value."""
+    columns = ["Indicateur", "Échéance", "Cible", "Avancement", "Référence", "Dernière valeur",
+               "Territoire"]
     if progress.empty:
         return pd.DataFrame(columns=columns)
     return pd.DataFrame({
         "Indicateur": progress["libelle"],
-        "Territoire": progress["territoire"].map(lambda c: territory_label(ref, c)),
         "Échéance": progress["annee"].astype(int).astype(str),
         "Cible": [_value(v, u) for v, u in zip(progress["cible"], progress["unite"], strict=True)],
+        "Avancement": [s + (" (cible contraire au sens souhaité)" if c else "")
+                       for s, c in zip(progress["statut"], progress["cible_contraire"], strict=True)],
         "Référence": [_value(v, u, y) for v, u, y in
                       zip(progress["reference"], progress["unite"], progress["annee_reference"], strict=True)],
         "Dernière valeur": [_value(v, u, y) for v, u, y in
                             zip(progress["actuelle"], progress["unite"], progress["annee_actuelle"],
                                 strict=True)],
-        "Avancement": [s + (" (cible contraire au sens souhaité)" if c else "")
-                       for s, c in zip(progress["statut"], progress["cible_contraire"], strict=True)],
+        "Territoire": progress["territoire"].map(lambda c: territory_label(ref, c)),
     }, columns=columns)
 
 
@@ -189,7 +191,7 @@ def engagements_table(table: pd.DataFrame) -> pd.DataFrame:
         "Fiche d'engagement": table["fiche_signee"].map(lambda s: "signée" if s else "non signée"),
         "Date de signature": table["date_signature"].map(format_date),
         "Élu référent CTG": table["elu_referent"].map(lambda e: MISSING if _missing(e) else e),
-        "Modifié": [MISSING if _missing(by) else f"{format_datetime(at)} par {by}"
+        "Modifié": ["jamais modifié" if _missing(by) else f"{format_datetime(at)} par {by}"
                     for by, at in zip(table["updated_by"], table["updated_at"], strict=True)],
     }, columns=columns)
 
@@ -224,7 +226,7 @@ def filter_export(frame: pd.DataFrame, ref: Reference, *, fiches: list[str] | No
 
 def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd.DataFrame:
     """Export rows for display: French values and periods, the batch each value comes from."""
-    columns = ["Indicateur", "Territoire", "Période", "Valeur", "Source", "Lot", "Démonstration"]
+    columns = ["Indicateur", "Territoire", "Période", "Valeur", "Lot", "Source", "Démonstration"]
     if frame.empty:
         return pd.DataFrame(columns=columns)
     kinds = {}
@@ -248,7 +250,7 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
 
 def conflicts_table(ref: Reference, conflicts: pd.DataFrame) -> pd.DataFrame:
     """The figures on which the convention contradicts itself: both values, each with its section."""
-    columns = ["Sujet", "Indicateur", "Territoire", "Période", "Valeur", "Section de la convention"]
+    columns = ["Indicateur", "Valeur", "Section de la convention", "Territoire", "Période", "Sujet"]
     if conflicts.empty:
         return pd.DataFrame(columns=columns)
     units = {i.code: i.unite for i in ref.indicators}

@@ -13,9 +13,11 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from indicators.aggregation import Territories, yearly_ratio
+from indicators.aggregation import Territories
 from indicators.catalogue import Reference
 from indicators.formatting import MISSING, NBSP, format_number, format_value
+from indicators.review import Review, indicator_summary
+from indicators.upload import parse_number
 
 STABLE_TOLERANCE = 0.05  # a `stable` indicator holds its target within ±5 %
 
@@ -89,35 +91,52 @@ def progress(baseline: float | None, current: float | None, target: float | None
 
 
 def progress_frame(ref: Reference, values: pd.DataFrame, targets: pd.DataFrame,
-                   cutoff_year: int | None = None, first_year: int | None = None) -> pd.DataFrame:
-    """One row per current target: baseline (last year before the convention), latest value
-    up to `cutoff_year`, the target and the share achieved (ratios recomputed)."""
-    first_year = first_year or ref.convention.debut.year
-    territories = Territories(ref)
+                   review: Review) -> pd.DataFrame:
+    """One row per current target: the baseline and the value at the review's cut-off, taken
+    from `indicators.review.indicator_summary` (the panels' figures: ratios recomputed, a flux
+    annualised), then the share of the way to the target, respecting the desired direction."""
     rows = []
-    for t in targets.itertuples():
-        if t.indicateur not in ref.by_code:
-            continue
-        ind = ref.indicator(t.indicateur)
-        yearly = yearly_ratio(values, ref, ind.code, t.territoire, territories) if not values.empty else None
-        base = latest = None
-        base_year = latest_year = None
-        if yearly is not None and not yearly.empty:
-            before = yearly[yearly["annee"] < first_year]
-            if not before.empty:
-                base, base_year = float(before["valeur"].iloc[-1]), int(before["annee"].iloc[-1])
-            upto = yearly[yearly["annee"] >= first_year]
-            if cutoff_year is not None:
-                upto = upto[upto["annee"] <= cutoff_year]
-            if not upto.empty:
-                latest, latest_year = float(upto["valeur"].iloc[-1]), int(upto["annee"].iloc[-1])
-        result = progress(base, latest, t.valeur, ind.sens)
-        rows.append({"indicateur": ind.code, "libelle": ind.libelle, "territoire": t.territoire,
-                     "annee": int(t.annee), "unite": ind.unite, "sens": ind.sens,
-                     "reference": base, "annee_reference": base_year, "actuelle": latest,
-                     "annee_actuelle": latest_year, "cible": float(t.valeur), "part": result.share,
-                     "statut": result.label, "cible_contraire": result.against_direction})
+    known = targets[targets["indicateur"].isin(list(ref.by_code))] if not targets.empty else targets
+    territories = Territories(ref)
+    for territory, group in known.groupby("territoire", sort=False) if not known.empty else []:
+        codes = list(dict.fromkeys(group["indicateur"]))
+        summary = indicator_summary(values, ref, review, territory=str(territory), codes=codes,
+                                    territories=territories).set_index("code")
+        for t in group.itertuples():
+            ind = ref.indicator(t.indicateur)
+            line = summary.loc[t.indicateur]
+            base = None if _missing(line["reference"]) else float(line["reference"])
+            latest = None if _missing(line["comparable"]) else float(line["comparable"])
+            result = progress(base, latest, t.valeur, ind.sens)
+            rows.append({"indicateur": ind.code, "libelle": ind.libelle, "territoire": t.territoire,
+                         "annee": int(t.annee), "unite": ind.unite, "sens": ind.sens,
+                         "reference": base, "annee_reference": line["periode_reference"],
+                         "actuelle": latest, "annee_actuelle": line["periode_valeur"],
+                         "cible": float(t.valeur), "part": result.share, "statut": result.label,
+                         "cible_contraire": result.against_direction})
     return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
+
+
+class TargetInputError(ValueError):
+    """A target typed in a form that is not a number; the message is French."""
+
+
+def read_target(text: str | None) -> float | None:
+    """A target typed the French way (`1 200`, `55,5`); None when left empty (target removed)."""
+    if text is None or not str(text).strip():
+        return None
+    try:
+        return parse_number(text)
+    except ValueError:
+        raise TargetInputError(f"« {str(text).strip()} » n'est pas un nombre (exemples : 1 200 ou 55,5).") from None
+
+
+def target_input_text(value: float | None) -> str:
+    """The text to pre-fill a target field with (`1 200`, `55,5`, empty when unset)."""
+    if _missing(value):
+        return ""
+    text = format_number(value, None, " ")
+    return text.rstrip("0").rstrip(",") if "," in text else text
 
 
 def describe_target(value: float | None, unite: str) -> str:

@@ -1,5 +1,7 @@
 """Cibles: an administrator sets a target per indicator for 2028 and 2030; current targets and history."""
 
+from datetime import date
+
 import streamlit as st
 
 from db.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
@@ -7,7 +9,8 @@ from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.formatting import unit_label
 from indicators.pilotage_view import target_history_table, targets_table, territory_label
-from indicators.targets import progress_frame
+from indicators.review import current_review
+from indicators.targets import TargetInputError, progress_frame, read_target, target_input_text
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
@@ -41,16 +44,14 @@ if actor.is_admin:
         cols = st.columns(len(TARGET_YEARS))
         entered = {}
         for col, year in zip(cols, TARGET_YEARS, strict=True):
-            entered[year] = col.number_input(
-                f"Cible {year}", value=before.get(year), min_value=ind.min, max_value=ind.max,
-                step=1.0 if ind.entier else 0.1, format="%.0f" if ind.entier else "%.2f",
-                key=f"cibles_{code}_{territory}_{year}")
+            entered[year] = col.text_input(f"Cible {year}", value=target_input_text(before.get(year)),
+                                           placeholder="aucune", key=f"cibles_{code}_{territory}_{year}")
         if st.form_submit_button("Enregistrer les cibles", type="primary"):
             try:
-                for year, value in entered.items():
-                    if value != before.get(year):
-                        set_target(store, ref, actor, code, year, value, territory)
-            except (PilotageError, AccessDenied) as exc:
+                wanted = {year: read_target(text) for year, text in entered.items()}
+                for year, value in wanted.items():
+                    set_target(store, ref, actor, code, year, value, territory)
+            except (PilotageError, AccessDenied, TargetInputError) as exc:
                 st.error(str(exc))
             else:
                 clear_caches()
@@ -64,7 +65,9 @@ st.subheader("Cibles en vigueur")
 if current.empty:
     st.write("Aucune cible fixée pour l'instant.")
 else:
-    st.dataframe(targets_table(ref, progress_frame(ref, ctx.values(), current)), hide_index=True,
+    review = current_review(date.today())
+    st.caption(f"Dernière valeur : à la date d'arrêt de la {review.label.lower()} ({review.cutoff_label}).")
+    st.dataframe(targets_table(ref, progress_frame(ref, ctx.values(), current, review)), hide_index=True,
                  use_container_width=True)
 
 with st.expander("Historique des cibles"):

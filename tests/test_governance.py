@@ -102,7 +102,7 @@ def test_yearly_counts(gov_ref):
     assert counts.loc[("comite_technique", 2026), ["tenues", "minimum", "statut"]].tolist() == [2, 2, "atteint"]
     assert counts.loc[("copil_elargi", 2026), ["tenues", "minimum", "statut"]].tolist() == [1, 1, "atteint"]
     assert counts.loc[("copil_elargi", 2027), "tenues"] == 0
-    assert counts.loc[("copil_elargi", 2027), "statut"] == "en cours"
+    assert counts.loc[("copil_elargi", 2027), "statut"] == "à venir"  # window November-December
     assert counts.loc[("copil_restreint", 2026), "statut"] == "non atteint"
     assert ("copil_restreint", 2027) not in counts.index  # nothing due that year
     assert counts.loc[("revue", 2028), "statut"] == "à venir"
@@ -151,3 +151,7 @@ def test_real_calendar_semantics(ref):
         1, 2, "non atteint"]
     assert counts.loc[("copil_restreint", 2028), "statut"] == "atteint"
     assert counts.loc[("comite_communal", 2026), "minimum"] == len(ref.communes())
+    nov = yearly_counts(ref, NONE, dt.date(2026, 11, 29)).set_index(["instance", "annee"])["statut"]
+    assert nov[("copil_restreint", 2026)] == "non atteint"  # its only window (October) is over
+    assert nov[("copil_elargi", 2026)] == "en cours"
+    assert nov[("comite_technique", 2026)] == "en retard"  # the early-year one was missed

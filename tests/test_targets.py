@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from indicators.catalogue import EPCI_CODE
+from indicators.review import get_review
 from indicators.targets import progress, progress_frame
 
 
@@ -64,10 +65,23 @@ def test_progress_frame_recomputes_ratio(mini_ref):
     ])
     targets = pd.DataFrame([{"indicateur": "PE_CAPACITE_THEORIQUE", "territoire": EPCI_CODE,
                              "annee": 2030, "valeur": 50.0}])
-    frame = progress_frame(mini_ref, values, targets)
+    frame = progress_frame(mini_ref, values, targets, get_review("annuelle-2026"))
     row = frame.iloc[0]
     assert row["reference"] == pytest.approx(25.0)  # 50 places / 200 children, not the mean of 40 and 10
     assert row["actuelle"] == pytest.approx(37.5)
     assert row["part"] == pytest.approx(0.5)
     assert row["statut"] == "50,0\u202f% du chemin"
-    assert progress_frame(mini_ref, values, targets, cutoff_year=2025).iloc[0]["statut"] == "non renseigné"
+    assert row["annee_reference"] == "2024" and row["annee_actuelle"] == "2026-T3"
+    assert progress_frame(mini_ref, values.iloc[:4], targets, get_review("annuelle-2026")).iloc[0][
+        "statut"] == "non renseigné"
+
+
+def test_read_target_french():
+    from indicators.targets import TargetInputError, read_target, target_input_text
+    assert read_target("1 200") == 1200
+    assert read_target("55,5") == 55.5
+    assert read_target("  ") is None
+    assert target_input_text(1200.0) == "1 200" and target_input_text(55.5) == "55,5"
+    assert target_input_text(None) == ""
+    with pytest.raises(TargetInputError, match="« douze » n'est pas un nombre"):
+        read_target("douze")
