@@ -21,6 +21,7 @@ pages = {
                 icon=":material/menu_book:"),
         st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
         st.Page("pages/donnees.py", title="Données", icon=":material/download:"),
+        st.Page("pages/bilan.py", title="Bilan (PDF)", icon=":material/picture_as_pdf:"),
     ],
     "Saisie": [
         st.Page("pages/depot.py", title="Dépôt trimestriel", icon=":material/upload_file:"),

@@ -12,6 +12,7 @@ COMMAND_MODULES = [
     "commands.users",
     "commands.demo",
     "commands.upload",
+    "commands.bilan",
 ]
 
 

@@ -59,7 +59,8 @@ from indicators.review import (
     value_text,
 )
 
-CHART_WIDTH, CHART_HEIGHT, MAP_HEIGHT = 1600, 700, 1000  # pixels of a chart in the bilan (full width)
+CHART_WIDTH, MAP_HEIGHT = 1600, 1000  # pixels of a chart in the bilan (full text width)
+CHART_HEIGHT = None  # the panels' own height
 GEOJSON_NAME = "communes-cabbalr-200072460.geojson"
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
@@ -369,10 +370,31 @@ def _ambition_sections(ctx: _Context, doc: Document) -> None:
 
 
 # -- charts ------------------------------------------------------------------------------------
-def _targets_of(ctx: _Context, code: str) -> dict[int, float]:
-    rows = ctx.targets[(ctx.targets["indicateur"] == code) & (ctx.targets["territoire"] == EPCI_CODE)] \
-        if not ctx.targets.empty else ctx.targets
+def _targets_of(targets: pd.DataFrame | None, code: str, territory: str = EPCI_CODE) -> dict[int, float]:
+    if targets is None or targets.empty:
+        return {}
+    rows = targets[(targets["indicateur"] == code) & (targets["territoire"] == territory)]
     return {int(r.annee): float(r.valeur) for r in rows.itertuples() if not _is_missing(r.valeur)}
+
+
+def indicator_figure(values: pd.DataFrame, ref: Reference, code: str, review: Review, *,
+                     territory: str | None = None, targets: pd.DataFrame | None = None,
+                     territories: Territories | None = None):
+    """The panels' time series of one indicator for one territory (default: the EPCI), with its
+    targets and the review's cut-off; BilanError (French) for an unknown code or territory."""
+    territories = territories or Territories(ref)
+    territory = territory or EPCI_CODE
+    if code not in ref.by_code:
+        raise BilanError(f"Indicateur inconnu : « {code} » (voir le référentiel des indicateurs).")
+    if territory not in territories.names:
+        raise BilanError(f"Territoire inconnu : « {territory} » (code INSEE d'une commune, ou code "
+                         "d'une structure).")
+    ind = ref.indicator(code)
+    if not ind.is_numeric:
+        raise BilanError(f"« {ind.libelle} » n'est pas un indicateur chiffré : pas de graphique.")
+    frame = series(values, ref, code, territory, territories)
+    return charts.time_series_figure(frame, ind, review.cutoff, targets=_targets_of(targets, code, territory),
+                                     territory_label=territories.names[territory])
 
 
 def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
@@ -381,14 +403,11 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
     if fiche is None:
         return []
     blocks: list[Raw] = []
-    epci_name = _territory_name(ctx, EPCI_CODE)
     headlines = headline_indicators(ctx.ref, fiche.code)
     for ind in headlines:
-        frame = series(ctx.values, ctx.ref, ind.code, EPCI_CODE, ctx.territories)
-        fig = charts.time_series_figure(frame, ind, ctx.review.cutoff, targets=_targets_of(ctx, ind.code),
-                                        territory_label=epci_name)
-        blocks.append(_figure(ctx, fig, CHART_HEIGHT, f"{ind.libelle} : valeurs de l'agglomération par "
-                              "période, référence, cibles et date d'arrêté de la revue."))
+        fig = indicator_figure(ctx.values, ctx.ref, ind.code, ctx.review, targets=ctx.targets,
+                               territories=ctx.territories)
+        blocks.append(_figure(ctx, fig, CHART_HEIGHT, ""))
     for ind in headlines:
         if "commune" not in ind.niveaux:
             continue
@@ -399,8 +418,7 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
         if geojson is None:
             break
         fig = charts.commune_map_figure(frame, geojson, ind, ctx.review.cutoff_label)
-        blocks.append(_figure(ctx, fig, MAP_HEIGHT, f"{ind.libelle} par commune à "
-                              f"{ctx.review.cutoff_label} (en gris : non renseigné)."))
+        blocks.append(_figure(ctx, fig, MAP_HEIGHT, "En gris : communes sans valeur à la date d'arrêté."))
         break
     return blocks
 
@@ -408,7 +426,7 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
 def _figure(ctx: _Context, fig, height: int, caption: str) -> Raw:
     data = ctx.engine.png(fig, CHART_WIDTH, height) if ctx.engine else b""
     return figure("data:image/png;base64," + base64.b64encode(data).decode("ascii"), caption,
-                  alt=str(fig.layout.title.text or caption))
+                  alt=str((fig.layout.meta or {}).get("titre") or caption))
 
 
 def _geojson() -> dict | None:
@@ -426,8 +444,7 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
         f"attendus). Taux global du {period_label(ctx.review.quarters()[0].code)} au "
         f"{ctx.review.cutoff_label} : {format_value(rate, 'pourcentage')}.")))
     by_quarter = completeness.rate_by_quarter(ctx.matrix)
-    doc.add(_figure(ctx, charts.completeness_figure(by_quarter), CHART_HEIGHT,
-                    "Part des valeurs trimestrielles attendues effectivement reçues, par trimestre."))
+    doc.add(_figure(ctx, charts.completeness_figure(by_quarter), CHART_HEIGHT, ""))
     rows = [[period_label(r.periode), format_number(r.attendus), format_number(r.recus),
              format_value(r.taux, "pourcentage"), format_number(r.sans_envoi)]
             for r in by_quarter.itertuples()]
@@ -540,7 +557,9 @@ def _commune_annex(ctx: _Context, doc: Document) -> None:
         f"reçues de {period_label(review.quarters()[0].code)} à {review.cutoff_label}. « – » : aucune valeur. "
         + ("* : pas de valeur depuis le début de la convention, valeur de référence antérieure. " if old_used else "")
         + (f"Unités : {units}." if units else ""))))
-    doc.add(table(headers, rows, numeric=set(range(1, len(headers))), class_="data compact"))
+    rest = (100 - 18 - 9) / max(1, len(headers) - 2)
+    doc.add(table(headers, rows, numeric=set(range(1, len(headers))), class_="data compact",
+                  widths=["18%"] + [f"{rest:.1f}%"] * (len(headers) - 2) + ["9%"]))
 
 
 def _methodology_annex(ctx: _Context, doc: Document) -> None:

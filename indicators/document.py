@@ -80,8 +80,8 @@ def badge(text: str, kind: str) -> Raw:
 
 def figure(png_data_uri: str, caption: str, *, alt: str = "") -> Raw:
     """A chart image that is never split across pages, with its caption."""
-    return Raw(f'<figure class="chart"><img src="{png_data_uri}" alt="{esc(alt or caption)}">'
-               f"<figcaption>{esc(caption)}</figcaption></figure>")
+    cap = f"<figcaption>{esc(caption)}</figcaption>" if caption else ""
+    return Raw(f'<figure class="chart"><img src="{png_data_uri}" alt="{esc(alt or caption)}">{cap}</figure>')
 
 
 def note(text: object, kind: str = "info") -> Raw:

@@ -24,6 +24,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import textwrap
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -55,7 +56,8 @@ def _meta(fig: go.Figure) -> dict[str, Any]:
 
 
 def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None = None,
-                  source: str | None = None) -> go.Figure:
+                  source: str | None = None, layout_width: int = 800,
+                  layout_height: int = 450) -> go.Figure:
     """A copy of `fig` with its title, unit and source written inside the image.
 
     Missing values are read from `fig.layout.meta` (keys `titre`, `unite`, `source`, as set
@@ -64,18 +66,32 @@ def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None 
     """
     out = go.Figure(fig)
     meta = _meta(fig)
-    title = title or meta.get("titre") or (fig.layout.title.text or "")
+    title = wrap_title(title or meta.get("titre") or (fig.layout.title.text or ""), layout_width)
     unit = unit or meta.get("unite") or ""
     source = source or meta.get("source") or ""
     out.layout.annotations = [a for a in out.layout.annotations
                               if a.name != SOURCE_ANNOTATION and not str(a.text or "").startswith("Source :")]
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 70
-    top = max(margin.t or 0, 95 if unit else 70)
+    lines = title.count("<br>")
+    top = max(margin.t or 0, (95 if unit else 70) + 24 * lines)
     bottom = (margin.b if margin.b is not None else 60) + (30 if source else 0)
+    legend, default = out.layout.legend, out.layout.template.layout.legend  # the template's, if any
+    orientation = legend.orientation or default.orientation
+    legend_y = legend.y if legend.y is not None else default.y
+    shows_legend = sum(1 for t in out.data if t.showlegend is not False and t.name) > 1 \
+        and out.layout.showlegend is not False
+    if shows_legend and orientation == "h" and legend_y is not None and legend_y < 0:
+        # a legend under the plot is placed by paper height in the panels: at another size it
+        # would cover the axis labels, so pin it just above the source line
+        bottom += 32
+        out.update_layout(legend={"yref": "container", "y": (30 if source else 6) / layout_height,
+                                  "yanchor": "bottom", "x": 12 / layout_width, "xanchor": "left",
+                                  "xref": "container"})
     out.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container",
-               "y": 0.985, "yanchor": "top", "font": {"size": 19},
+        # plotly anchors a multi-line title badly at the top: push it down by its extra lines
+        title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container", "yref": "container",
+               "y": 1 - (10 + 22 * lines) / layout_height, "yanchor": "top", "font": {"size": 19},
                "subtitle": {"text": f"Unité : {unit}" if unit else "",
                             "font": {"size": 12, "color": "#555"}}},
         margin={"t": top, "b": bottom, "l": left, "r": margin.r if margin.r is not None else 30},
@@ -88,6 +104,18 @@ def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None 
             xshift=-(left - 12), y=0, yshift=-(bottom - 8), xanchor="left", yanchor="bottom",
             showarrow=False, align="left", font={"size": 11, "color": "#555"})
     return out
+
+
+def wrap_title(title: str, layout_width: int, font_px: int = 19) -> str:
+    """Break a long title into lines that fit the image (plotly never wraps titles itself)."""
+    per_line = max(20, int(layout_width / (font_px * 0.56)))
+    lines = []
+    for part in str(title).split("<br>"):
+        if part.startswith("<sup>") or len(part) <= per_line:
+            lines.append(part)
+        else:
+            lines.extend(textwrap.wrap(part, per_line, break_long_words=False) or [""])
+    return "<br>".join(lines)
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -181,9 +209,10 @@ class RenderEngine:
         import kaleido
 
         self.start_images()
-        laid = export_figure(fig, title=title, unit=unit, source=source)
         if height is None:
             height = round((fig.layout.height or 450) * scale)
+        laid = export_figure(fig, title=title, unit=unit, source=source, layout_width=round(width / scale),
+                             layout_height=round(height / scale))
         opts = {"format": "png", "width": round(width / scale), "height": round(height / scale),
                 "scale": scale}
         with _kaleido_lock:

@@ -1,0 +1,165 @@
+"""The bilan PDF and the PNG exports, built for real (DuckDB store, Debian's chromium, poppler).
+
+One bilan (mi-parcours, real reference + demonstration data) is built once for the module
+and read back with pdfinfo / pdftotext / pdfimages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from commands.demo import install_demo
+from db.observations import current_values
+from db.store import Store
+from indicators.bilan import BilanError, indicator_figure, make_bilan
+from indicators.catalogue import EPCI_CODE
+from indicators.formatting import format_value
+from indicators.render import PNG_SIGNATURE, figure_png, png_size, rendering
+from indicators.review import get_review, headline_indicators
+
+pytestmark = pytest.mark.browser
+
+TODAY = dt.date(2026, 11, 20)
+
+
+def _poppler(tool: str, pdf: Path, *args: str) -> str:
+    return subprocess.run([tool, *args, str(pdf), *(["-"] if tool == "pdftotext" else [])],
+                          capture_output=True, text=True, check=True).stdout
+
+
+def _plain(text: str) -> str:
+    """pdftotext keeps the narrow no-break spaces of French numbers; compare on plain spaces."""
+    return re.sub(r"[\u202f\u00a0 ]+", " ", text)
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory, _seeded_template, ref):
+    path = tmp_path_factory.mktemp("bilan") / "ctg.duckdb"
+    shutil.copy(_seeded_template, path)
+    with Store(path) as store:
+        install_demo(store, ref)
+        yield store
+
+
+@pytest.fixture(scope="module")
+def midterm(demo_store, ref, tmp_path_factory):
+    bilan = make_bilan(demo_store, ref, "mi-parcours", today=TODAY)
+    path = tmp_path_factory.mktemp("pdf") / "bilan.pdf"
+    path.write_bytes(bilan.pdf)
+    return bilan, path, _plain(_poppler("pdftotext", path, "-layout"))
+
+
+def test_bilan_is_a_pdf_with_a_page_per_section(midterm, ref):
+    bilan, path, _ = midterm
+    assert bilan.pdf.startswith(b"%PDF")
+    pages = int(re.search(r"^Pages:\s+(\d+)", _poppler("pdfinfo", path), re.M).group(1))
+    assert pages == bilan.pages
+    # cover + contents + summary, then every enjeu, ambition and the network fiche start a page,
+    # then four annexes
+    networks = [f for f in ref.fiches if f.ambition is None]
+    assert pages >= 3 + len(ref.ambitions) + len(networks) + 4
+    assert [s for s in bilan.sections if s.startswith("Annexe")] == [
+        "Annexe : complétude de la collecte", "Annexe : gouvernance (réunions tenues et dues)",
+        "Annexe : indicateurs clés par commune"]
+    assert bilan.sections[-1] == "Méthodologie et sources"
+
+
+def test_bilan_names_every_ambition_and_its_key_figures_in_french(midterm, ref, demo_store):
+    _, _, text = midterm
+    flat = " ".join(text.split())
+    for ambition in ref.ambitions:
+        assert f"Ambition {ambition.code.removeprefix('A')}" in flat
+        assert " ".join(ambition.titre.split())[:60] in flat, ambition.titre
+    assert "Bilan mi-parcours (juin 2028)" in flat
+    for signataire in ref.convention.signataires:
+        assert signataire.nom[:30] in flat
+    # a reference amount of the convention, French format (e.g. 110 021,39 €)
+    amounts = [o for o in ref.observations if o.territoire == EPCI_CODE
+               and ref.indicator(o.indicateur).unite == "euros"]
+    assert amounts
+    shown = _plain(format_value(amounts[0].valeur, "euros"))
+    assert re.search(r"\d \d{3},\d{2} €", shown)
+    assert shown in text
+    # headline figures of the first fiche at the cut-off, in French format
+    values = current_values(demo_store, ref.convention.code)
+    review = get_review("mi-parcours")
+    from indicators.review import indicator_summary
+    summary = indicator_summary(values, ref, review).set_index("code")
+    for ind in headline_indicators(ref, ref.fiches[0].code):
+        value = summary.loc[ind.code, "valeur"]
+        if value == value:  # not NaN
+            assert _plain(format_value(value, ind.unite)) in text
+
+
+def test_bilan_has_contents_with_page_numbers_header_and_footer(midterm):
+    bilan, _, text = midterm
+    assert "Sommaire" in text
+    assert re.search(r"Méthodologie et sources\s+\d+\n", text)
+    assert f"page 1 / {bilan.pages}" in text and f"page {bilan.pages} / {bilan.pages}" in text
+    assert text.count("Bilan mi-parcours (juin 2028)") >= bilan.pages  # running header
+
+
+def test_bilan_shows_no_nan_and_warns_about_demonstration_data(midterm):
+    _, _, text = midterm
+    assert not re.search(r"\b(nan|NaN|None|NaT)\b", text)
+    assert "données de démonstration" in text.lower()
+    assert "CONTIENT DES DONNÉES DE DÉMONSTRATION" in text
+
+
+def test_bilan_methodology_cites_sources_and_ratio_definitions(midterm, ref):
+    _, _, text = midterm
+    flat = " ".join(text.split())
+    ratio = next(i for i in ref.indicators if i.is_computed)
+    num = ref.indicator(ratio.numerateur)
+    assert f"100 × {' '.join(num.libelle.split())[:40]}" in flat
+    sections = {o.section for o in ref.observations if o.territoire == EPCI_CODE}
+    assert any(" ".join(s.split())[:40] in flat for s in sections)
+
+
+def test_bilan_charts_are_images(midterm, ref):
+    bilan, path, _ = midterm
+    listing = _poppler("pdfimages", path, "-list").splitlines()[2:]
+    assert len(listing) >= bilan.images >= len(ref.ambitions) * 2
+    widths = {int(line.split()[3]) for line in listing}
+    assert 1600 in widths
+
+
+def test_unknown_review_is_refused_in_french(demo_store, ref):
+    with pytest.raises(BilanError, match="Revue inconnue"):
+        make_bilan(demo_store, ref, "annuelle-2031", today=TODAY)
+
+
+def test_png_export_has_signature_size_title_unit_and_source(demo_store, ref):
+    values = current_values(demo_store, ref.convention.code)
+    fig = indicator_figure(values, ref, "PE_PLACES_EAJE", get_review("annuelle-2026"))
+    with rendering() as engine:
+        slide = figure_png(fig)
+        small = figure_png(fig, 1200, 600)
+    assert slide.startswith(PNG_SIGNATURE) and png_size(slide) == (1600, 900)
+    assert png_size(small) == (1200, 600)
+    assert engine.images == 2
+    meta = fig.layout.meta
+    assert meta["unite"] and meta["source"] and meta["titre"]
+
+
+def test_png_command_writes_the_chart_of_a_commune(demo_store, ref, tmp_path, monkeypatch):
+    from cli import main
+    from indicators.settings import get_settings
+
+    monkeypatch.setenv("CTG_DATABASE_URL", demo_store.url)
+    get_settings.cache_clear()
+    commune = ref.communes()[0].code
+    out = tmp_path / "eaje.png"
+    try:
+        assert main(["png", "--indicateur", "PE_PLACES_EAJE", "--territoire", commune,
+                     "--revue", "annuelle-2026", "--out", str(out)]) == 0
+        assert png_size(out.read_bytes()) == (1600, 900)
+        assert main(["png", "--indicateur", "INCONNU", "--out", str(out)]) == 1
+    finally:
+        get_settings.cache_clear()
