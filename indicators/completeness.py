@@ -29,8 +29,8 @@ def expected_indicators(ref: Reference, level: str) -> list[Indicator]:
     """The quarterly indicators a territory of this level (`commune`, `structure`, `epci`) sends."""
     out = []
     for ind in ref.indicators:
-        if ind.periodicite != "trimestrielle" or ind.is_computed:
-            continue
+        if ind.periodicite != "trimestrielle" or ind.is_computed or ind.code == COMPLETENESS_CODE:
+            continue  # the completeness indicator itself is computed, never sent
         if level == "epci":
             if "epci" in ind.niveaux and not {"commune", "structure"} & set(ind.niveaux):
                 out.append(ind)
@@ -83,7 +83,7 @@ def completeness_matrix(values: pd.DataFrame, ref: Reference, quarters: Iterable
         rows = rows[has_value].merge(territories[["territoire", "niveau"]], on="territoire")
         pairs = {(lv, c) for lv, cs in expected.items() for c in cs}
         keep = [(lv, c) in pairs for lv, c in zip(rows["niveau"], rows["indicateur"], strict=True)]
-        rows = rows[keep]
+        rows = rows[pd.Series(keep, index=rows.index, dtype=bool)]  # a plain [] would select no column
         received = (rows.groupby(["territoire", "periode"]).agg(recus=("indicateur", "nunique"))
                     .reset_index())
     out = grid.merge(received, on=["territoire", "periode"], how="left")
