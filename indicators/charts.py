@@ -11,12 +11,14 @@ and `layout.meta["source"]`, read by indicators/render.py for PNG exports).
 from __future__ import annotations
 
 import json
+import math
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
+from plotly.colors import sample_colorscale
 
 from indicators.catalogue import Indicator
 from indicators.formatting import MISSING, format_value, unit_label
@@ -195,7 +197,7 @@ def commune_bar_figure(frame: pd.DataFrame, ind: Indicator, caption: str, *,
     fig.update_yaxes(type="category", tickfont={"size": 10}, automargin=True)
     fig.update_xaxes(title={"text": unit}, rangemode="tozero", showgrid=True, gridcolor="#E5E5E5",
                      side="top")
-    fig.update_layout(height=max(320, 18 * len(given) + 170), margin={"l": 170, "t": 110, "b": 70},
+    fig.update_layout(height=max(320, 18 * len(given) + 200), margin={"l": 170, "t": 150, "b": 70},
                       bargap=0.25)
     finish(fig, f"{title}<br><sup>{subtitle}</sup>", unit, source)
     fig.layout.annotations[-1].update(yshift=-30)
@@ -212,34 +214,58 @@ def load_geojson(path: str | Path) -> dict:
     return json.loads(_geojson_text(str(path)))
 
 
+def _rings(geometry: dict) -> tuple[list, list]:
+    """Longitudes and latitudes of a polygon's outer rings, separated by None (plotly's gaps)."""
+    polygons = geometry["coordinates"] if geometry["type"] == "MultiPolygon" else [geometry["coordinates"]]
+    xs: list = []
+    ys: list = []
+    for polygon in polygons:
+        ring = polygon[0]
+        xs += [pt[0] for pt in ring] + [None]
+        ys += [pt[1] for pt in ring] + [None]
+    return xs, ys
+
+
 def commune_map_figure(frame: pd.DataFrame, geojson: dict, ind: Indicator, caption: str, *,
                        source: str | None = None, title: str | None = None) -> go.Figure:
-    """Choropleth of the communes (offline: no tiles, the polygons only).
+    """Map of the communes coloured by value, drawn as filled polygons on plain axes.
 
-    `frame`: territoire (INSEE code), nom, valeur. Communes without a value are grey.
+    Fully offline (no tile server, and no world map fetched by plotly's geo layer): each
+    commune is one filled shape; `frame` has territoire (INSEE code), nom, valeur. Communes
+    without a value are grey. Longitude is scaled by cos(latitude) so shapes keep their form.
     """
     unit = axis_unit(ind)
     source = source or f"{ind.source_donnee} ; {ind.section} ; contours IGN Admin Express"
     title = title or f"{ind.libelle} — carte des communes, {caption}"
-    codes = [f["properties"]["code"] for f in geojson["features"]]
-    names = {f["properties"]["code"]: f["properties"].get("nom", "") for f in geojson["features"]}
-    given = frame[frame["valeur"].notna() & frame["territoire"].isin(codes)]
+    values = {c: v for c, v in zip(frame["territoire"], frame["valeur"], strict=True) if not pd.isna(v)}
+    names = dict(zip(frame["territoire"], frame["nom"], strict=True))
+    low, high = (min(values.values()), max(values.values())) if values else (0.0, 1.0)
+    span = (high - low) or 1.0
     fig = go.Figure()
-    fig.add_trace(go.Choropleth(
-        geojson=geojson, featureidkey="properties.code", locations=codes, z=[0] * len(codes),
-        colorscale=[[0, MISSING_GREY], [1, MISSING_GREY]], showscale=False,
-        marker={"line": {"color": "white", "width": 0.6}},
-        hovertext=[f"{names[c]} : {MISSING}" for c in codes], hoverinfo="text", name=MISSING))
-    if not given.empty:
-        fig.add_trace(go.Choropleth(
-            geojson=geojson, featureidkey="properties.code", locations=given["territoire"],
-            z=given["valeur"], colorscale=SEQUENTIAL, marker={"line": {"color": "white", "width": 0.6}},
-            colorbar={"title": {"text": unit, "side": "right"}, "thickness": 14, "len": 0.8},
-            hovertext=[f"{n} : {format_value(v, ind.unite)}" for n, v in
-                       zip(given["nom"], given["valeur"], strict=True)],
-            hoverinfo="text", name=caption))
-    fig.update_geos(fitbounds="locations", visible=False, projection={"type": "mercator"})
-    fig.update_layout(height=560, margin={"l": 10, "r": 10, "t": 60, "b": 60})
+    lats: list[float] = []
+    for feature in geojson["features"]:
+        code = feature["properties"]["code"]
+        name = names.get(code) or feature["properties"].get("nom", code)
+        xs, ys = _rings(feature["geometry"])
+        lats += [y for y in ys if y is not None]
+        value = values.get(code)
+        colour = MISSING_GREY if value is None else sample_colorscale(SEQUENTIAL, (value - low) / span)[0]
+        label = f"{name} : {format_value(value, ind.unite) if value is not None else MISSING}"
+        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines",
+                                 line={"color": "white", "width": 0.7}, hoveron="fills", text=label,
+                                 hoverinfo="text", showlegend=False, name=code))
+    if values:  # an invisible trace that carries the colour bar
+        fig.add_trace(go.Scatter(
+            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
+            marker={"color": [low, high], "colorscale": SEQUENTIAL, "cmin": low, "cmax": high,
+                    "showscale": True, "colorbar": {"title": {"text": unit, "side": "right"},
+                                                    "thickness": 14, "len": 0.8}}))
+    mid_lat = sum(lats) / len(lats) if lats else 50.5
+    fig.update_xaxes(visible=False, constrain="domain")
+    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)),
+                     rangemode="normal")
+    fig.update_layout(height=600, margin={"l": 10, "r": 10, "t": 60, "b": 80}, hovermode="closest")
+    fig.update_layout(meta={"communes_sans_valeur": len(geojson["features"]) - len(values)})
     return finish(fig, title, unit, source)
 
 

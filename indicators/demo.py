@@ -22,7 +22,7 @@ from datetime import date
 
 import pandas as pd
 
-from indicators.aggregation import yearly_ratio
+from indicators.aggregation import territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
 from indicators.completeness import COMPLETENESS_CODE
 from indicators.periods import Period
@@ -55,17 +55,12 @@ def _baselines(ref: Reference) -> dict[str, float]:
     """EPCI yearly baseline (last year before 2026) of every numeric indicator that has one."""
     frame = pd.DataFrame([{"indicateur": o.indicateur, "territoire": o.territoire, "periode": o.periode,
                            "valeur": o.valeur} for o in ref.observations])
-    out = {}
     if frame.empty:
-        return out
-    for ind in ref.indicators:
-        if not ind.is_numeric or ind.is_computed:
-            continue
-        yearly = yearly_ratio(frame, ref, ind.code)
-        yearly = yearly[yearly["annee"] < 2026] if not yearly.empty else yearly
-        if not yearly.empty:
-            out[ind.code] = float(yearly["valeur"].iloc[-1])
-    return out
+        return {}
+    yearly = yearly_all(territory_periods(frame, ref, EPCI_CODE), ref)
+    before = yearly[yearly["annee"] < 2026].groupby("indicateur")["valeur"].last()
+    return {code: float(v) for code, v in before.items()
+            if code in ref.by_code and not ref.indicator(code).is_computed}
 
 
 def _denominators(ref: Reference) -> set[str]:

@@ -170,7 +170,7 @@ SUMMARY_COLUMNS = [
     "reference", "periode_reference", "valeur", "periode_valeur", "n_periodes", "comparable",
     "annee_precedente", "periode_precedente", "cible", "annee_cible",
     "evolution_reference", "evolution_annee", "avancement_cible", "statut", "statut_libelle",
-    "valeur_texte", "source",
+    "valeur_texte", "source", "premiere_valeur", "periode_premiere", "tendance",
 ]
 
 
@@ -222,6 +222,11 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
     yearly = yearly_all(periods, ref)
     at_cut = cutoff_all(periods, ref, review.cutoff, FIRST_YEAR).set_index("indicateur")
     before = yearly[yearly["annee"] < FIRST_YEAR].groupby("indicateur").last()
+    # First value of the convention period, for the trend within it (stocks only).
+    cut_key = review.cutoff.year * 10 + (review.cutoff.quarter or 5)
+    since = periods[(periods["annee"] >= FIRST_YEAR) & (periods["_key"] <= cut_key)] if not periods.empty \
+        else periods
+    first = since.sort_values("_key").groupby("indicateur").first() if not since.empty else since
     previous = yearly[yearly["annee"] == review.previous_year].set_index("indicateur")
     texts = pd.DataFrame()
     if not values.empty and "valeur_texte" in values:
@@ -255,6 +260,13 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
         elif computed and code in computed and computed[code] is not None:
             row.update(valeur=computed[code], periode_valeur=review.cutoff.code, n_periodes=1,
                        comparable=computed[code])
+        if ind.agregation_temps == "stock" and not ind.is_computed and code in first.index:
+            row["premiere_valeur"] = float(first.loc[code, "valeur"])
+            row["periode_premiere"] = str(first.loc[code, "periode"])
+        trend = "non_renseigne"
+        if row["periode_premiere"] and row["periode_premiere"] != row["periode_valeur"]:
+            trend = status_of(row["valeur"], row["premiere_valeur"], ind.sens, ind.unite)  # type: ignore[arg-type]
+        row["tendance"] = trend
         target = _targets_for(targets, code, territory, review.target_year)
         row["cible"] = target
         comparable, base = row["comparable"], row["reference"]
@@ -273,7 +285,7 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
         rows.append(row)
     frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
     for col in ("reference", "valeur", "comparable", "annee_precedente", "cible", "evolution_reference",
-                "evolution_annee", "avancement_cible"):
+                "evolution_annee", "avancement_cible", "premiere_valeur"):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 

@@ -46,7 +46,9 @@ with st.expander("Contexte de la fiche-projet : diagnostic, objectifs, résultat
 summary = widgets.summary(conv, review.code)
 rows = summary[summary["fiche"] == fiche.code]
 st.subheader("Où en est-on ?")
-st.dataframe(format_summary(rows, review), hide_index=True, width="stretch")
+table = format_summary(rows, review)
+st.dataframe(table[[c for c in table.columns if c not in ("Sens souhaité", "Source", f"{review.previous_year}")]],
+             hide_index=True, width="stretch")
 
 indicators = [i for i in fiche_indicators(ref, fiche.code) if i.is_numeric]
 if indicators:
@@ -69,11 +71,9 @@ if indicators:
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
         by_commune = widgets.commune_values(conv, chosen, review.code)
-        left, right = st.columns([1, 1])
-        with left:
-            widgets.show_figure(commune_map_figure(by_commune, widgets.communes_geojson(), ind, caption,
-                                                   source=row["source"]), key=f"carte-{chosen}")
-        with right:
+        widgets.show_figure(commune_map_figure(by_commune, widgets.communes_geojson(), ind, caption,
+                                               source=row["source"]), key=f"carte-{chosen}")
+        with st.expander("Classement des communes", icon=":material/bar_chart:"):
             widgets.show_figure(commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"],
                                                    source=row["source"]), key=f"barres-{chosen}")
     with st.expander("Valeurs et sources (CABBALR)", icon=":material/table:"):

@@ -6,7 +6,8 @@ import streamlit as st
 from indicators.catalogue import EPCI_CODE
 from indicators.completeness import overall_rate
 from indicators.formatting import MISSING, format_number, format_value
-from indicators.review import cutoff_caption, value_text
+from indicators.periods import period_label
+from indicators.review import STATUS_LABELS, cutoff_caption, value_text
 from ui import widgets
 from ui.context import setup_page
 
@@ -45,10 +46,11 @@ c1.metric("Population", format_value(population["reference"], "habitants") if po
                               if population is not None else None), border=True)
 ctg2 = [c for c in charges if c.ctg == "CTG2"]
 etp = sum(c.etp for c in ctg2 if c.etp is not None)
-c2.metric("Chargés de coopération (CTG 2)", format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
-          help="Annexe 7 : effectif des chargés de la commune ou de sa structure.", border=True)
+c2.metric("Chargés (CTG 2)", format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
+          help="Annexe 7 : chargés de coopération de la commune ou de sa structure, CTG 2026-2030.",
+          border=True)
 c3.metric("ETP (CTG 2)", format_value(etp, "etp") if any(c.etp is not None for c in ctg2)
-          else ("en cours" if ctg2 else MISSING), border=True)
+          else ("en cours" if ctg2 else "aucun"), border=True)
 rate = overall_rate(own)
 c4.metric("Complétude des envois", format_value(rate, "pourcentage") if rate is not None else MISSING,
           help=f"Valeurs reçues sur attendues, T1 2026 à {review.cutoff_label}.", border=True)
@@ -78,21 +80,24 @@ with right:
 st.subheader("Indicateurs de la commune et de l'agglomération")
 local = [i for i in ref.indicators if "commune" in i.niveaux and i.is_numeric and i.unite != "habitants"]
 rows = []
+mine_all = summary.set_index("code")
 for ind in local:
-    mine = summary.set_index("code").loc[ind.code]
+    mine = mine_all.loc[ind.code]
     theirs = epci.loc[ind.code]
+    trend = mine["tendance"] if isinstance(mine["tendance"], str) else "non_renseigne"
+    since = mine["periode_premiere"] if isinstance(mine["periode_premiere"], str) else None
     rows.append({
-        "Fiche": ind.fiche,
         "Indicateur": ind.libelle,
-        f"{names[code]}": value_text(mine),
+        names[code]: value_text(mine),
         "Période": cutoff_caption(mine),
-        "Évolution (commune)": widgets.status_text(mine["statut"], mine["statut_libelle"])
-        .split("[", 1)[1].rstrip("]").split(" ", 1)[1],
+        "Tendance": (f"{STATUS_LABELS[trend]} depuis {period_label(since)}" if since and
+                     trend != "non_renseigne" else MISSING),
         "CABBALR": value_text(theirs),
-        "Calcul": "ratio recalculé" if ind.is_computed else ("somme des communes" if
-                                                             ind.agregation_territoire == "somme" else "—"),
+        "Calcul CABBALR": "ratio recalculé" if ind.is_computed else (
+            "somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
     })
-st.dataframe(rows, hide_index=True, width="stretch")
+st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 760),
+             column_config={"Indicateur": st.column_config.TextColumn(width="large")})
 st.caption("Les taux (ratios) sont recalculés à partir de leurs composantes, jamais moyennés. "
            "Une évolution « sans référence » : pas de valeur avant 2026 pour comparer.")
 

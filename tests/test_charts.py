@@ -71,9 +71,13 @@ def test_map_uses_the_geojson_offline(ref):
     frame = pd.DataFrame({"territoire": codes[:10], "nom": ["x"] * 10, "valeur": range(10)})
     fig = commune_map_figure(frame, geo, ref.indicator("PE_PLACES_EAJE"), "T3 2026")
     _check(fig, "nombre")
-    assert fig.layout.geo.fitbounds == "locations" and fig.layout.geo.visible is False
-    assert len(fig.data) == 2 and len(fig.data[1].locations) == 10
-    assert fig.data[0].hovertext[-1].endswith("non renseigné")
+    # Offline: plain axes, no geo subplot (which would fetch a world map from a CDN).
+    assert "geo" not in fig.to_plotly_json()["layout"] or not fig.layout.geo.to_plotly_json()
+    shapes = [t for t in fig.data if t.fill == "toself"]
+    assert len(shapes) == 100
+    assert shapes[0].fillcolor != shapes[-1].fillcolor  # coloured by value / grey when missing
+    assert shapes[-1].text.endswith("non renseigné")
+    assert fig.data[-1].marker.showscale
 
 
 def test_completeness_figure():

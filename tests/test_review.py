@@ -141,3 +141,12 @@ def test_alerts_direction_transmission_and_governance(mini_ref):
     alerts = build_alerts(s.iloc[0:0], review, calendar=mini_ref.calendar, meetings=held,
                           as_of=date(2026, 12, 31))
     assert not any("COPIL" in a.message for a in alerts)
+
+
+def test_trend_within_the_convention_and_no_baseline(mini_ref):
+    values = _values([("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300),
+                      ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 250)])
+    s = indicator_summary(values, mini_ref, get_review("annuelle-2026"), territory="62119",
+                          codes=["PE_PLACES_ACCUEIL"])
+    assert s.loc[0, "statut"] == "sans_reference" and s.loc[0, "statut_libelle"] == "Sans référence"
+    assert s.loc[0, "periode_premiere"] == "2026-T1" and s.loc[0, "tendance"] == "recul"

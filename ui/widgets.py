@@ -23,6 +23,7 @@ from indicators.charts import load_geojson
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.periods import FIRST_YEAR
 from indicators.review import (
+    DIRECTION_LABELS,
     REVIEWS,
     REVIEWS_BY_CODE,
     Review,
@@ -67,6 +68,9 @@ def review_selector() -> Review:
     st.sidebar.caption(f"Arrêté des données : **{review.cutoff_label}** · comparaisons : référence "
                        f"(avant 2026) → {review.cutoff_label} et {review.previous_year} → "
                        f"{review.cutoff_label}.")
+    from ui.exports import sidebar_bilan_button
+
+    sidebar_bilan_button(review)
     return review
 
 
@@ -183,12 +187,15 @@ def indicator_card(row: pd.Series, review: Review) -> None:
             st.markdown(f"### {text if isinstance(text, str) and text else MISSING}")
             return
         st.markdown(f"### {format_value(row['valeur'], row['unite'])}")
-        st.caption(f"{cutoff_caption(row)} · sens souhaité : {row['sens']}")
+        st.caption(f"{cutoff_caption(row)} · sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}")
         base = row["periode_reference"] if isinstance(row["periode_reference"], str) else None
         lines = []
         if base:
-            lines.append(f"depuis {base} : {format_change(row['evolution_reference'], row['unite'])}")
-        lines.append(f"depuis {review.previous_year} : {format_change(row['evolution_annee'], row['unite'])}")
+            lines.append(f"depuis {base} (référence) : "
+                         f"{format_change(row['evolution_reference'], row['unite'])}")
+        if base != str(review.previous_year):
+            lines.append(f"depuis {review.previous_year} : "
+                         f"{format_change(row['evolution_annee'], row['unite'])}")
         if not pd.isna(row["cible"]):
             lines.append(f"cible {int(row['annee_cible'])} : {format_value(row['cible'], row['unite'])}")
         st.markdown(" · ".join(lines))
@@ -214,10 +221,6 @@ def show_figure(fig: go.Figure, key: str) -> None:
     """Draw a figure (our template, not Streamlit's theme) with a PNG download button."""
     st.plotly_chart(fig, theme=None, width="stretch", key=key,
                     config={"displaylogo": False, "locale": "fr", "modeBarButtonsToRemove": ["toImage"]})
-    render = png_hook()
-    if render is not None:
-        title = (fig.layout.meta or {}).get("titre", "graphique") if isinstance(fig.layout.meta, dict) \
-            else "graphique"
-        st.download_button("Télécharger l'image (PNG)", data=lambda: render(fig),
-                           file_name=f"{slug(title.split('<br>')[0])}.png", mime="image/png",
-                           key=f"png-{key}", on_click="ignore", icon=":material/image:")
+    from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
+
+    png_download_button(fig, key)
