@@ -22,6 +22,7 @@ from indicators.template import (
     template_bytes,
     template_filename,
 )
+from indicators.upload import normalise_key
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
@@ -52,12 +53,11 @@ if not may_write:
 else:
     # -- 1. template ----------------------------------------------------------------------------
     st.header("1. Télécharger le modèle")
-    if actor.is_admin:
-        options = [ref.convention.epci] + sorted(
-            (t.code for t in ref.territories if t.type in ("structure", "commune")),
-            key=lambda c: (names[c] if not c.isdigit() else "~" + names[c]))
-    else:
-        options = sorted((c for c in actor.territoires if c in names), key=lambda c: names[c])
+    kinds = {t.code: t.type for t in ref.territories}
+    writable = [c for c in names if kinds[c] != "secteur" and actor.may_write_territory(c)]
+    # EPCI, then structures, then communes, each by name (accents ignored)
+    order = {"epci": 0, "structure": 1, "commune": 2}
+    options = sorted(writable, key=lambda c: (order[kinds[c]], normalise_key(names[c])))
     periods = period_choices(ref, today)
     left, right = st.columns([3, 1])
     chosen = left.multiselect("Territoire(s)", options, default=options[:1],
