@@ -38,4 +38,4 @@ pages = {
 }
 
 st.navigation({group: items for group, items in pages.items() if items},
-              position="sidebar" if is_logged_in() else "hidden").run()
+              position="sidebar" if is_logged_in() else "hidden", expanded=True).run()

@@ -13,6 +13,7 @@ from db.audit import (
     batch_entries,
     export_audit,
 )
+from indicators.formatting import format_number
 from ui.auth import require_admin_page
 from ui.context import setup_page
 
@@ -53,16 +54,20 @@ with tab_batches:
     if batches.empty:
         st.info("Aucun lot pour ces filtres.")
     else:
-        st.dataframe(batches, hide_index=True, width="stretch")
+        shown = batches.copy()
+        for column in ("Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
+            shown[column] = shown[column].map(format_number)  # 17 607, the French way
+        st.dataframe(shown, hide_index=True, width="stretch")
 
 stamp = f"{date.today():%Y-%m-%d}"
 d1, d2, d3 = st.columns(3)
+# Callables: the files are built only when a button is clicked, not at every rerun.
 d1.download_button("Tout exporter (Excel)",
-                   export_audit({"Changements": changes, "Lots": batches}, ".xlsx"),
+                   lambda: export_audit({"Changements": changes, "Lots": batches}, ".xlsx"),
                    file_name=f"journal-ctg-{stamp}.xlsx", icon=":material/download:",
                    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-d2.download_button("Changements (CSV)", export_audit({"Changements": changes}, ".csv"),
+d2.download_button("Changements (CSV)", lambda: export_audit({"Changements": changes}, ".csv"),
                    file_name=f"journal-changements-{stamp}.csv", mime="text/csv",
                    icon=":material/download:")
-d3.download_button("Lots (CSV)", export_audit({"Lots": batches}, ".csv"),
+d3.download_button("Lots (CSV)", lambda: export_audit({"Lots": batches}, ".csv"),
                    file_name=f"journal-lots-{stamp}.csv", mime="text/csv", icon=":material/download:")
