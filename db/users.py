@@ -368,6 +368,26 @@ def authenticate(store: Store, login: str, password: str, *, now: datetime | Non
     `Settings.lockout_attempts` failures in a row the account is locked for
     `Settings.lockout_minutes` (`AccountLocked`, checked before the password).
     """
+    return _authenticate(store, login, password, now=now, record_login=True)
+
+
+def change_own_password(store: Store, actor: Actor, current: str, new: str, *,
+                        now: datetime | None = None) -> User:
+    """Change one's own password after checking the current one (failures count toward lock-out)."""
+    check_password(new, actor.login)
+    if new == current:
+        raise UserError("Le nouveau mot de passe doit différer de l'actuel.")
+    try:
+        _authenticate(store, actor.login, current, now=now, record_login=False)
+    except AccountLocked:
+        raise
+    except AuthenticationError as exc:
+        raise AuthenticationError("Mot de passe actuel incorrect.") from exc
+    return set_password(store, actor, actor.login, new)
+
+
+def _authenticate(store: Store, login: str, password: str, *, now: datetime | None,
+                  record_login: bool) -> User:
     settings = get_settings()
     now = now or datetime.now()
     login = str(login or "").strip().lower()
@@ -404,7 +424,8 @@ def authenticate(store: Store, login: str, password: str, *, now: datetime | Non
         if _hasher.check_needs_rehash(row.password_hash):
             values["password_hash"] = _hasher.hash(password)
         conn.execute(table.update().where(where).values(**values))
-        record_audit(conn, _convention(conn), login, "connexion", f"compte {login}")
+        if record_login:
+            record_audit(conn, _convention(conn), login, "connexion", f"compte {login}")
         return _row_to_user(_fetch(conn, login)), None
 
     user, error = store.write(work)

@@ -268,3 +268,17 @@ def test_audit_page_lists_changes_and_exports(app_store):
     assert changes["Objet"].tolist() == ["compte marie"]
     assert changes["Changement"].tolist() == ["actif : oui → non"]
     assert "nan" not in texts(at).split() and "None" not in texts(at).split()
+
+
+def test_own_password_from_the_sidebar(app_store):
+    ensure_account(app_store, "administrateur", login="chef")
+    at = app()
+    login_as(at, "lecteur", login="copil")
+    at.run()
+    at.text_input(key="auth_own_current").input(TEST_PASSWORD)
+    at.text_input(key="auth_own_new").input("Mon-Nouveau-Secret")
+    at.text_input(key="auth_own_again").input("Mon-Nouveau-Secret")
+    next(b for b in at.button if b.label == "Changer mon mot de passe").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["Mot de passe changé."]
+    assert users.authenticate(app_store, "copil", "Mon-Nouveau-Secret").login == "copil"

@@ -326,3 +326,20 @@ def test_audit_filters_and_exports(mini_store):
     assert book.sheetnames == ["Changements", "Lots"]
     assert book["Changements"].max_row == len(everything) + 1
     assert SECRET not in csv.decode("utf-8-sig")
+
+
+def test_change_own_password_checks_the_current_one(mini_store, settings_env):
+    settings_env(lockout_attempts=2, lockout_minutes=10)
+    users.create_user(mini_store, SYSTEM, "lea", "lecteur", password=SECRET)
+    lea = users.actor_for(mini_store, "lea")
+    with pytest.raises(users.AuthenticationError, match="Mot de passe actuel incorrect"):
+        users.change_own_password(mini_store, lea, "pas-le-bon-mot", OTHER_SECRET, now=T0)
+    with pytest.raises(users.UserError, match="doit différer"):
+        users.change_own_password(mini_store, lea, SECRET, SECRET, now=T0)
+    users.change_own_password(mini_store, lea, SECRET, OTHER_SECRET, now=T0)
+    assert users.authenticate(mini_store, "lea", OTHER_SECRET, now=T0).login == "lea"
+    # Guessing the current password counts toward the lock-out like a login.
+    with pytest.raises(users.AuthenticationError, match="Mot de passe actuel incorrect"):
+        users.change_own_password(mini_store, lea, "essai-1", "Encore-Un-Secret", now=T0)
+    with pytest.raises(users.AccountLocked):
+        users.change_own_password(mini_store, lea, "essai-2", "Encore-Un-Secret", now=T0)

@@ -17,10 +17,12 @@ import streamlit as st
 from db.store import Store
 from db.users import (
     PASSWORD_MIN_LENGTH,
+    AccountLocked,
     AuthenticationError,
     UserError,
     actor_for,
     authenticate,
+    change_own_password,
     create_first_admin,
     has_admin,
 )
@@ -78,7 +80,7 @@ def require_login(store: Store) -> Actor:
                 log_out(f"{exc} Vous avez été déconnecté.")
             else:
                 log_in(fresh)
-                _sidebar(fresh)
+                _sidebar(store, fresh)
                 return fresh
     if not has_admin(store) and not _first_admin_from_secrets(store):
         _first_admin_form(store)
@@ -96,13 +98,38 @@ def require_admin_page(actor: Actor) -> None:
         st.stop()
 
 
-def _sidebar(actor: Actor) -> None:
+def _sidebar(store: Store, actor: Actor) -> None:
     with st.sidebar:
         st.caption(f"Connecté : **{actor.login}** · {ROLE_LABELS[actor.role]}"
                    + (f" · territoires {', '.join(sorted(actor.territoires))}" if actor.territoires else ""))
-        if st.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
+        left, right = st.columns(2)
+        if left.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
             log_out("Vous êtes déconnecté.")
             st.rerun()
+        with right.popover("Mot de passe", icon=":material/key:"):
+            _own_password_form(store, actor)
+
+
+def _own_password_form(store: Store, actor: Actor) -> None:
+    with st.form("auth_own_password", clear_on_submit=True):
+        current = st.text_input("Mot de passe actuel", type="password", key="auth_own_current")
+        new = st.text_input(f"Nouveau mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères)",
+                            type="password", key="auth_own_new")
+        again = st.text_input("Nouveau mot de passe, à nouveau", type="password", key="auth_own_again")
+        submitted = st.form_submit_button("Changer mon mot de passe")
+    if submitted:
+        if new != again:
+            st.error("Les deux nouveaux mots de passe diffèrent.")
+            return
+        try:
+            change_own_password(store, actor, current, new)
+        except AccountLocked as exc:
+            log_out(str(exc))
+            st.rerun()
+        except (UserError, AccessDenied) as exc:
+            st.error(str(exc))
+        else:
+            st.success("Mot de passe changé.")
 
 
 def _header() -> None:
