@@ -23,6 +23,7 @@ sys.path.insert(0, str(ROOT))
 
 tmp = Path(tempfile.mkdtemp(prefix="bench-pages-"))
 os.environ["CTG_DATABASE_URL"] = f"duckdb:///{tmp / 'ctg.duckdb'}"
+os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode warnings
 
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
@@ -47,6 +48,10 @@ def run(path: str) -> tuple[float, bool]:
 
 
 def main() -> None:
+    import logging
+    for name in list(logging.root.manager.loggerDict):
+        if name.startswith("streamlit"):
+            logging.getLogger(name).setLevel(logging.ERROR)
     get_settings.cache_clear()
     ref = load_reference(get_settings().seed_dir)
     with Store(get_settings().database_url) as store:

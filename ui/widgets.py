@@ -26,6 +26,7 @@ from indicators.review import (
     DIRECTION_LABELS,
     REVIEWS,
     REVIEWS_BY_CODE,
+    Alert,
     Review,
     build_alerts,
     current_review,
@@ -144,17 +145,23 @@ def summary(convention: str, review_code: str, territory: str = EPCI_CODE) -> pd
                              computed=computed)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def alerts(convention: str, review_code: str) -> list:
+def alerts(convention: str, review_code: str) -> list[Alert]:
     """Alerts for the COPIL at the review (direction, transmissions, governance)."""
+    return [Alert(*item) for item in _alerts(convention, review_code)]
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def _alerts(convention: str, review_code: str) -> list[tuple[str, str, str]]:
+    # Plain tuples in the cache: a dataclass would not survive a module reload when pickled.
     review = get_review(review_code)
     ref = get_reference()
     matrix = completeness(convention, review_code)
     missing = completeness_rules.missing_territories(matrix, review.cutoff)
     names = {t.code: t.nom for t in ref.territories}
-    return build_alerts(summary(convention, review_code), review, missing=missing, names=names,
-                        calendar=ref.calendar, meetings=meetings(convention),
-                        as_of=min(date.today(), review.held_on))
+    found = build_alerts(summary(convention, review_code), review, missing=missing, names=names,
+                         calendar=ref.calendar, meetings=meetings(convention),
+                         as_of=min(date.today(), review.held_on))
+    return [(a.kind, a.message, a.objet) for a in found]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
