@@ -57,7 +57,6 @@ OCCURRENCE_COLUMNS = ["code", "instance", "instance_libelle", "libelle", "annee"
 YEARLY_COLUMNS = ["instance", "instance_libelle", "annee", "tenues", "minimum", "unite", "statut"]
 DUE_COLUMNS = ["code", "instance", "instance_libelle", "libelle", "annee", "echeance", "tenues",
                "attendues", "unite", "statut", "message"]
-MEETING_INPUT_COLUMNS = ["instance", "calendrier_code", "territoire", "date", "tenue"]
 
 
 @dataclass(frozen=True)
@@ -116,44 +115,54 @@ def _occurrences_of(entry: CalendarEntry, first: int, last: int) -> list[Occurre
             for year in range(first, last + 1)]
 
 
-def _years(frame: pd.DataFrame) -> pd.Series:
-    """The year of each meeting's date (an int Series, also when the frame is empty)."""
-    return frame["date"].map(lambda d: d.year).astype("int64")
+@dataclass(frozen=True)
+class _Meeting:
+    row: int
+    instance: str
+    code: str | None
+    territoire: str | None
+    date: dt.date
+    tenue: bool
 
 
-def _normalise(meetings: pd.DataFrame | None) -> pd.DataFrame:
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and value != value) or value is pd.NaT or value == ""
+
+
+def _records(meetings: pd.DataFrame | None) -> list[_Meeting]:
+    """The meetings as plain records (a few hundred at most: matching them in Python is instant)."""
     if meetings is None or meetings.empty:
-        empty = pd.DataFrame(columns=MEETING_INPUT_COLUMNS)
-        return empty.astype({"tenue": bool})
-    frame = meetings.reset_index(drop=True).copy()
-    frame["date"] = pd.to_datetime(frame["date"]).dt.date
-    codes = frame["calendrier_code"] if "calendrier_code" in frame else pd.Series(None, index=frame.index)
-    frame["calendrier_code"] = codes.astype("object").where(codes.notna() & (codes.astype(str) != ""), None)
-    if "territoire" not in frame:
-        frame["territoire"] = None
-    frame["tenue"] = frame["tenue"].astype(bool)
-    return frame
+        return []
+    dates = pd.to_datetime(meetings["date"]).dt.date
+    codes = meetings["calendrier_code"] if "calendrier_code" in meetings else [None] * len(meetings)
+    places = meetings["territoire"] if "territoire" in meetings else [None] * len(meetings)
+    return [_Meeting(i, str(inst), None if _blank(code) else str(code), None if _blank(place) else str(place),
+                     day, bool(held))
+            for i, (inst, code, place, day, held) in enumerate(
+                zip(meetings["instance"], codes, places, dates, meetings["tenue"], strict=True))]
 
 
-def _matches(meetings: pd.DataFrame, occ: Occurrence) -> pd.DataFrame:
+def _matches(meetings: list[_Meeting], occ: Occurrence) -> list[_Meeting]:
     """Meetings that count for an occurrence (named by code, or a fitting instance in the window)."""
-    if meetings.empty or not occ.dated:
-        return meetings.iloc[0:0] if occ.dated else meetings[meetings["calendrier_code"] == occ.code]
-    named = meetings["calendrier_code"] == occ.code
-    if occ.recurrente:
-        named = named & (_years(meetings) == occ.annee)
-    in_window = meetings["date"].map(lambda d: occ.debut <= d <= occ.fin).astype(bool)  # type: ignore[operator]
-    fitting = meetings["instance"].isin(instance_fulfilled_by(occ.instance)) & in_window
-    return meetings[named | fitting]
+    fitting = instance_fulfilled_by(occ.instance)
+    out = []
+    for m in meetings:
+        if m.code == occ.code and (not occ.recurrente or m.date.year == occ.annee):
+            out.append(m)
+        elif occ.dated and m.instance in fitting and occ.debut <= m.date <= occ.fin:  # type: ignore[operator]
+            out.append(m)
+    return out
 
 
-def _communes_covered(rows: pd.DataFrame, territories: Territories) -> set[str]:
+def _communes_covered(meetings: list[_Meeting], territories: Territories) -> set[str]:
     covered: set[str] = set()
-    for code in rows["territoire"].dropna():
-        if territories.types.get(code) == "commune":
-            covered.add(code)
+    for m in meetings:
+        if m.territoire is None:
+            continue
+        if territories.types.get(m.territoire) == "commune":
+            covered.add(m.territoire)
         else:
-            covered |= {c for c in territories.parts(code) if territories.types.get(c) == "commune"}
+            covered |= {c for c in territories.parts(m.territoire) if territories.types.get(c) == "commune"}
     return covered
 
 
@@ -176,9 +185,9 @@ def calendar_status(ref: Reference, meetings: pd.DataFrame | None, today: dt.dat
     `en cours` (window open), `à venir` or `date non fixée`; `attendues`/`tenues` count
     meetings, or communes for the comités communaux (`unite`).
     """
-    frame = _normalise(meetings)
-    held = frame[frame["tenue"]]
-    planned = frame[~frame["tenue"]]
+    records = _records(meetings)
+    held = [m for m in records if m.tenue]
+    planned = [m for m in records if not m.tenue and m.date >= today]
     territories = Territories(ref)
     n_communes = len(ref.communes())
     rows = []
@@ -189,15 +198,14 @@ def calendar_status(ref: Reference, meetings: pd.DataFrame | None, today: dt.dat
         else:
             count, expected, unit = len(matched), occ.minimum, "réunions"
         future = _matches(planned, occ)
-        future = future[future["date"] >= today]
         rows.append({
             "code": occ.code, "instance": occ.instance,
             "instance_libelle": INSTANCE_LABELS.get(occ.instance, occ.instance),
             "libelle": occ.libelle, "annee": occ.annee, "debut": occ.debut, "fin": occ.fin,
             "attendues": expected, "tenues": count, "unite": unit,
             "statut": _status(count, expected, occ, today),
-            "dates_tenues": sorted(matched["date"]),
-            "prevue_le": min(future["date"]) if not future.empty else None,
+            "dates_tenues": sorted(m.date for m in matched),
+            "prevue_le": min((m.date for m in future), default=None),
             "recurrente": occ.recurrente, "section": occ.section, "note": occ.note,
         })
     return pd.DataFrame(rows, columns=OCCURRENCE_COLUMNS)
@@ -238,8 +246,7 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
     date it names or fulfils (else of its date). Comités communaux count the communes
     covered by a comité within the window, against the number of communes.
     """
-    frame = _normalise(meetings_df)
-    held = frame[frame["tenue"]]
+    held = [m for m in _records(meetings_df) if m.tenue]
     occurrences = [o for o in expand_calendar(ref) if o.dated]
     territories = Territories(ref)
     n_communes = len(ref.communes())
@@ -254,15 +261,13 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
             minimum = max(len(of_year), max((o.minimum_par_an for o in of_year), default=0))
             if minimum == 0:
                 continue
-            counted: set[int] = set()
-            for occ in of_year:
-                counted |= set(_matches(held, occ).index)
+            matched = {o.code: _matches(held, o) for o in of_year}
+            counted = {m.row: m for found in matched.values() for m in found}
             if instance != COMMUNAL:  # an extra meeting of the instance counts toward its yearly minimum
-                extra = held[(held["instance"] == instance) & (_years(held) == year)
-                             & held["calendrier_code"].isna()]
-                counted |= set(extra.index)
+                counted.update({m.row: m for m in held
+                                if m.instance == instance and m.date.year == year and m.code is None})
             if instance == COMMUNAL:
-                count = len(_communes_covered(held.loc[sorted(counted)], territories))
+                count = len(_communes_covered(list(counted.values()), territories))
                 minimum, unit = n_communes, "communes"
             else:
                 count, unit = len(counted), "réunions"
@@ -270,7 +275,7 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
                 status = "atteint"
             elif all(o.fin < today for o in of_year):  # type: ignore[operator]
                 status = "non atteint"
-            elif any(o.fin < today and _matches(held, o).empty for o in of_year):  # type: ignore[operator]
+            elif any(o.fin < today and not matched[o.code] for o in of_year):  # type: ignore[operator]
                 status = STATUS_LATE
             elif all(o.debut > today for o in of_year):  # type: ignore[operator]
                 status = STATUS_UPCOMING
@@ -284,9 +289,7 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
 
 def communes_without_committee(ref: Reference, meetings_df: pd.DataFrame | None, year: int) -> pd.DataFrame:
     """Communes not covered by a comité de pilotage communal held in `year` (code, nom)."""
-    frame = _normalise(meetings_df)
-    held = frame[frame["tenue"] & (frame["instance"] == COMMUNAL)]
-    held = held[_years(held) == year]
+    held = [m for m in _records(meetings_df) if m.tenue and m.instance == COMMUNAL and m.date.year == year]
     covered = _communes_covered(held, Territories(ref))
     return pd.DataFrame([{"commune": c.code, "nom": c.nom} for c in ref.communes()
                          if c.code not in covered], columns=["commune", "nom"])

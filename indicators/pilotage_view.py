@@ -217,7 +217,7 @@ def filter_export(frame: pd.DataFrame, ref: Reference, *, fiches: list[str] | No
     if territoires:
         out = out[out["territoire"].isin(territoires)]
     if annees:
-        years = out["periode"].map(lambda p: _period_key(p)[0])
+        years = out["periode"].map({p: _period_key(p)[0] for p in out["periode"].unique()})
         out = out[(years >= annees[0]) & (years <= annees[1])]
     if not include_demo:
         out = out[out["demonstration"] != "oui"]
@@ -233,17 +233,28 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
     if batches is not None and not batches.empty:
         kinds = {int(b.id): f"n°{int(b.id)} · {BATCH_KINDS.get(b.kind, b.kind)} du {format_date(b.created_at)}"
                  for b in batches.itertuples()}
-    frame = frame.assign(_key=frame["periode"].map(_period_key)).sort_values(
-        ["indicateur", "territoire", "_key"])
-    values = [format_value(t, u) if not _missing(t) else format_value(v, u)
-              for v, t, u in zip(frame["valeur"], frame["valeur_texte"], frame["unite"], strict=True)]
+    unique = frame["periode"].unique()
+    keys = {p: _period_key(p) for p in unique}
+    labels = {p: period_label(p) for p in unique}
+    frame = frame.assign(_key=frame["periode"].map(keys)).sort_values(["indicateur", "territoire", "_key"])
+    memo: dict[tuple, str] = {}  # many values repeat (0, 1…): format each once
+    has_text = frame["valeur_texte"].notna().to_numpy()
+    numbers = pd.to_numeric(frame["valeur"], errors="coerce").astype("float64")
+    missing = numbers.isna().to_numpy()
+    values = []
+    for i, (v, t, u) in enumerate(zip(numbers.to_numpy(), frame["valeur_texte"], frame["unite"], strict=True)):
+        key = ("t", t, u) if has_text[i] else ("v", None if missing[i] else float(v), u)
+        if key not in memo:
+            memo[key] = format_value(key[1], u)
+        values.append(memo[key])
     return pd.DataFrame({
         "Indicateur": frame["libelle"].where(frame["libelle"].notna(), frame["indicateur"]),
         "Territoire": frame["nom_territoire"].where(frame["nom_territoire"].notna(), frame["territoire"]),
-        "Période": frame["periode"].map(period_label),
+        "Période": frame["periode"].map(labels),
         "Valeur": values,
-        "Source": frame["source"].map(lambda s: MISSING if _missing(s) else s),
-        "Lot": frame["lot"].map(lambda b: kinds.get(int(b), f"n°{int(b)}") if not _missing(b) else MISSING),
+        "Source": frame["source"].where(frame["source"].notna(), MISSING),
+        "Lot": frame["lot"].map({b: kinds.get(int(b), f"n°{int(b)}") for b in frame["lot"].dropna().unique()})
+        .fillna(MISSING),
         "Démonstration": frame["demonstration"],
     }, columns=columns)
 
@@ -274,7 +285,7 @@ def count_text(count: int, total: int) -> str:
 
 def year_bounds(frame: pd.DataFrame, last: int = 2030) -> tuple[int, int]:
     """First and last year of the periods in an export frame (for a year filter)."""
-    years = [y for y in frame["periode"].map(lambda p: _period_key(p)[0]) if y] if not frame.empty else []
+    years = [y for y in (_period_key(p)[0] for p in frame["periode"].unique()) if y] if not frame.empty else []
     return (min(years), max(max(years), last)) if years else (last - 4, last)
 
 

@@ -68,8 +68,8 @@ else:
     review = current_review(date.today())
     st.caption(f"Dernière valeur : à la date d'arrêt de la {review.label.lower()} ({review.cutoff_label}).")
     st.dataframe(targets_table(ref, progress_frame(ref, ctx.values(), current, review)), hide_index=True,
-                 use_container_width=True)
+                 width="stretch")
 
 with st.expander("Historique des cibles"):
     st.dataframe(target_history_table(ref, target_history(store, ctx.convention)), hide_index=True,
-                 use_container_width=True)
+                 width="stretch")

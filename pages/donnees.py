@@ -1,5 +1,6 @@
 """Données: the current values with their source and batch, exports, the convention's conflicting figures."""
 
+import pandas as pd
 import streamlit as st
 
 from db.observations import conflicts, list_batches
@@ -12,10 +13,19 @@ from indicators.pilotage_view import (
     values_table,
     year_bounds,
 )
-from ui.context import setup_page
+from indicators.settings import get_settings
+from ui.context import get_reference, get_store, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def _values(convention: str, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Export rows and their French display (same index), read once per data change."""
+    rows = export_frame(get_store(), get_reference(), include_demo)
+    return rows, values_table(rows, list_batches(get_store(), convention))
+
 
 st.title("Données")
 st.caption("Toutes les valeurs en vigueur, avec leur source et le lot (dépôt, référence de la "
@@ -33,7 +43,7 @@ d2.download_button("Télécharger en Excel", lambda: export_bytes(store, ref, ".
                    key="donnees_xlsx")
 
 st.subheader("Valeurs en vigueur")
-frame = export_frame(store, ref, include_demo)
+frame, display = _values(ctx.convention, include_demo)
 fiche_titles = {f.code: f"{f.code} · {f.titre}" for f in ref.fiches}
 fiche_titles.update({"GOUV": "Gouvernance (Annexe 5)", "CCT": "Activité des chargés (Annexe 6)",
                      "CTX": "Indicateurs de contexte"})
@@ -51,9 +61,8 @@ years = f4.slider("Années", low, high, (low, high), key="donnees_annees")
 shown = filter_export(frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories,
                       annees=years)
 st.caption(f"{len(shown)} valeur(s) sur {len(frame)}.")
-batches = list_batches(store, ctx.convention)
-st.dataframe(values_table(shown, batches), hide_index=True,
-             use_container_width=True, height=420)
+st.dataframe(display[display.index.isin(shown.index)], hide_index=True,
+             width="stretch", height=420)
 
 st.subheader("Chiffres contradictoires de la convention")
 st.caption("Là où la convention donne deux valeurs pour la même chose, les deux sont conservées avec "
@@ -62,7 +71,7 @@ disputed = conflicts(store, ctx.convention)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:
-    st.dataframe(conflicts_table(ref, disputed), hide_index=True, use_container_width=True)
+    st.dataframe(conflicts_table(ref, disputed), hide_index=True, width="stretch")
 
 with st.expander("Lots de données"):
-    st.dataframe(batches_table(batches), hide_index=True, use_container_width=True)
+    st.dataframe(batches_table(list_batches(store, ctx.convention)), hide_index=True, width="stretch")

@@ -60,4 +60,4 @@ if only == "Fiche signée":
     shown = shown[shown["Fiche d'engagement"] == "signée"]
 elif only == "Fiche non signée":
     shown = shown[shown["Fiche d'engagement"] == "non signée"]
-st.dataframe(shown, hide_index=True, use_container_width=True, height=520)
+st.dataframe(shown, hide_index=True, width="stretch", height=520)

@@ -49,14 +49,14 @@ else:
                + "\n".join(f"- {m}" for m in due["message"]), icon=":material/warning:")
 
 st.subheader("Réunions tenues par an, au regard du minimum de la convention")
-st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, use_container_width=True)
+st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, width="stretch")
 
 st.subheader("Calendrier de l'Annexe 5")
 years = sorted(status["annee"].unique())
 year = st.segmented_control("Année", ["Toutes", *[str(y) for y in years]], default="Toutes",
                             key="gouv_annee")
 shown = status if year in (None, "Toutes") else status[status["annee"] == int(year)]
-st.dataframe(calendar_table(shown), hide_index=True, use_container_width=True)
+st.dataframe(calendar_table(shown), hide_index=True, width="stretch")
 
 with st.expander("Communes sans comité de pilotage communal tenu"):
     pick = st.selectbox("Année", years, index=years.index(today.year) if today.year in years else 0,
@@ -64,10 +64,10 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
     missing = communes_without_committee(ref, meetings, int(pick))
     st.write(f"{len(missing)} commune(s) sur {len(ref.communes())} sans comité tenu en {pick}.")
     st.dataframe(missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}),
-                 hide_index=True, use_container_width=True)
+                 hide_index=True, width="stretch")
 
 st.subheader("Réunions enregistrées")
-st.dataframe(meetings_table(ref, meetings), hide_index=True, use_container_width=True)
+st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")

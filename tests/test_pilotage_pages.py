@@ -8,9 +8,19 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from db.pilotage import add_comment, meetings_frame, record_meeting, set_engagement, set_target
+from db.pilotage import (
+    add_comment,
+    comments_frame,
+    engagements_frame,
+    meetings_frame,
+    record_meeting,
+    set_engagement,
+    set_target,
+    targets_frame,
+)
 from db.store import Store
 from indicators.access import SYSTEM
+from indicators.catalogue import EPCI_CODE
 from indicators.settings import get_settings
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT
@@ -86,3 +96,43 @@ def test_charge_comment_form_limited_to_scope(app_store):
     at = _page("pages/commentaires.py", "charge", ["62119"])
     options = at.selectbox(key="comm_territoire").options
     assert options == ["Béthune (62119)"]
+
+
+def test_cibles_form_sets_french_target(app_store, ref):
+    at = _page("pages/cibles.py")
+    at.selectbox(key="cibles_indicateur").set_value("PE_PLACES_EAJE").run()
+    at.text_input(key=f"cibles_PE_PLACES_EAJE_{EPCI_CODE}_2028").set_value("1 450")
+    next(b for b in at.button if b.label == "Enregistrer les cibles").click().run()
+    assert not at.exception, at.exception
+    with Store(app_store.url) as s:
+        current = targets_frame(s, ref.convention.code).set_index(["indicateur", "annee"])["valeur"]
+        assert current[("PE_PLACES_EAJE", 2028)] == 1450 and current[("PE_PLACES_EAJE", 2030)] == 1500
+    at.text_input(key=f"cibles_PE_PLACES_EAJE_{EPCI_CODE}_2030").set_value("beaucoup")
+    next(b for b in at.button if b.label == "Enregistrer les cibles").click().run()
+    assert any("« beaucoup » n'est pas un nombre" in e.value for e in at.error)
+
+
+def test_engagement_form(app_store, ref):
+    at = _page("pages/engagements.py")
+    at.selectbox(key="eng_commune").set_value("62178").run()
+    at.checkbox(key="eng_signee_62178").check()
+    at.date_input(key="eng_date_62178").set_value(dt.date(2026, 5, 4))
+    at.text_input(key="eng_elu_62178").set_value("M. Test")
+    next(b for b in at.button if b.label == "Enregistrer").click().run()
+    assert not at.exception, at.exception
+    assert any("Engagement de Bruay-la-Buissière enregistré" in s.value for s in at.success)
+    with Store(app_store.url) as s:
+        frame = engagements_frame(s, ref.convention.code).set_index("commune")
+    assert frame.loc["62178", "elu_referent"] == "M. Test"
+
+
+def test_comment_form(app_store, ref):
+    at = _page("pages/commentaires.py")
+    at.selectbox(key="comm_ambition").set_value("A2")
+    at.selectbox(key="comm_revue").set_value("mi-parcours")
+    at.text_area(key="comm_texte").set_value("Les ateliers numériques se multiplient.")
+    next(b for b in at.button if b.label == "Enregistrer l'analyse").click().run()
+    assert not at.exception, at.exception
+    assert any("Les ateliers numériques se multiplient." in m.value for m in at.markdown)
+    with Store(app_store.url) as s:
+        assert len(comments_frame(s, ref.convention.code, revue="mi-parcours", ambition="A2")) == 1
