@@ -102,11 +102,10 @@ def _sidebar(store: Store, actor: Actor) -> None:
     with st.sidebar:
         st.caption(f"Connecté : **{actor.login}** · {ROLE_LABELS[actor.role]}"
                    + (f" · territoires {', '.join(sorted(actor.territoires))}" if actor.territoires else ""))
-        left, right = st.columns(2)
-        if left.button("Se déconnecter", key="auth_logout", icon=":material/logout:"):
+        if st.button("Se déconnecter", key="auth_logout", icon=":material/logout:", width="stretch"):
             log_out("Vous êtes déconnecté.")
             st.rerun()
-        with right.popover("Mot de passe", icon=":material/key:"):
+        with st.popover("Changer mon mot de passe", icon=":material/key:", width="stretch"):
             _own_password_form(store, actor)
 
 
