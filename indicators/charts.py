@@ -241,7 +241,7 @@ def commune_map_figure(frame: pd.DataFrame, geojson: dict, ind: Indicator, capti
     names = dict(zip(frame["territoire"], frame["nom"], strict=True))
     low, high = (min(values.values()), max(values.values())) if values else (0.0, 1.0)
     span = (high - low) or 1.0
-    fig = go.Figure()
+    traces: list[dict] = []
     lats: list[float] = []
     for feature in geojson["features"]:
         code = feature["properties"]["code"]
@@ -251,9 +251,11 @@ def commune_map_figure(frame: pd.DataFrame, geojson: dict, ind: Indicator, capti
         value = values.get(code)
         colour = MISSING_GREY if value is None else sample_colorscale(SEQUENTIAL, (value - low) / span)[0]
         label = f"{name} : {format_value(value, ind.unite) if value is not None else MISSING}"
-        fig.add_trace(go.Scatter(x=xs, y=ys, fill="toself", fillcolor=colour, mode="lines",
-                                 line={"color": "white", "width": 0.7}, hoveron="fills", text=label,
-                                 hoverinfo="text", showlegend=False, name=code))
+        # Plain dicts, validated once by the Figure: 100 add_trace calls cost 0,4 s.
+        traces.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "fillcolor": colour,
+                       "mode": "lines", "line": {"color": "white", "width": 0.7}, "hoveron": "fills",
+                       "text": label, "hoverinfo": "text", "showlegend": False, "name": code})
+    fig = go.Figure(data=traces)
     if values:  # an invisible trace that carries the colour bar
         fig.add_trace(go.Scatter(
             x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",

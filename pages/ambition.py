@@ -3,7 +3,7 @@ their sources, the comments and jalons of the review. Shareable URL: ?ambition=A
 
 import streamlit as st
 
-from indicators.charts import commune_bar_figure, commune_map_figure, time_series_figure
+from indicators.charts import commune_bar_figure, time_series_figure
 from indicators.formatting import MISSING, format_value
 from indicators.periods import period_label
 from indicators.review import cutoff_caption, fiche_indicators, format_summary, headline_indicators
@@ -71,8 +71,8 @@ if indicators:
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
         by_commune = widgets.commune_values(conv, chosen, review.code)
-        widgets.show_figure(commune_map_figure(by_commune, widgets.communes_geojson(), ind, caption,
-                                               source=row["source"]), key=f"carte-{chosen}")
+        widgets.show_figure(widgets.commune_map(conv, chosen, review.code, caption, row["source"]),
+                            key=f"carte-{chosen}")
         with st.expander("Classement des communes", icon=":material/bar_chart:"):
             widgets.show_figure(commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"],
                                                    source=row["source"]), key=f"barres-{chosen}")

@@ -231,3 +231,11 @@ def show_figure(fig: go.Figure, key: str) -> None:
     from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
 
     png_download_button(fig, key)
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def commune_map(convention: str, code: str, review_code: str, caption: str, source: str) -> go.Figure:
+    """The commune map of an indicator at a review (cached: 100 polygons take 0,2 s to build)."""
+    from indicators.charts import commune_map_figure
+    return commune_map_figure(commune_values(convention, code, review_code), communes_geojson(),
+                              get_reference().indicator(code), caption, source=source)
