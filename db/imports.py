@@ -115,8 +115,9 @@ def _indicators_in(table) -> list[str]:
 
 def _previous_map(current: pd.DataFrame) -> dict[tuple[str, str, str], float]:
     numeric = current[current["valeur"].notna()]
-    return dict(zip(zip(numeric["indicateur"], numeric["territoire"], numeric["periode"], strict=True),
-                    numeric["valeur"].astype(float), strict=True))
+    keys = zip(numeric["indicateur"].tolist(), numeric["territoire"].tolist(), numeric["periode"].tolist(),
+               strict=True)  # plain lists: iterating arrow-backed columns is slow
+    return dict(zip(keys, numeric["valeur"].astype(float).tolist(), strict=True))
 
 
 # -- diff -------------------------------------------------------------------------------------
@@ -165,6 +166,7 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
             return text
         return format_value(number, unite)
 
+    diff = pd.DataFrame({c: diff[c].tolist() for c in diff.columns})  # plain objects: fast to iterate
     frame = pd.DataFrame({
         "ligne": diff["ligne"].astype(int),
         "statut": diff["statut"],

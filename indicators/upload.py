@@ -45,6 +45,9 @@ SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
 _FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
 _GROUPED = {sep: re.compile(r"[-+]?\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ",."}
+_PLAIN = re.compile(r"-?\d+(\.\d+)?")
+_PLAIN_FR = re.compile(r"-?\d+,\d+")
+_NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _HEADER_SCAN = 10  # the header is looked for among the first non-blank rows
 
 
@@ -121,7 +124,12 @@ def parse_number(value: object) -> float:
         raise ValueError(value)
     if isinstance(value, int | float):
         return float(value)
-    text = str(value).strip().replace("\u2212", "-")
+    text = str(value).strip()
+    if _PLAIN.fullmatch(text):  # fast path: 12, -3, 12.5
+        return float(text)
+    if _PLAIN_FR.fullmatch(text):  # 12,5
+        return float(text.replace(",", "."))
+    text = text.replace("\u2212", "-")
     text = text.removesuffix("€").removesuffix("%").strip().removesuffix("€").strip()
     text = text.removeprefix("€").strip()
     text = _SPACES.sub("", text)
@@ -143,7 +151,7 @@ def parse_number(value: object) -> float:
             text = text.replace(mark, "")
         else:
             text = text.replace(",", ".")
-    if not re.fullmatch(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", text):
+    if not _NUMBER.fullmatch(text):
         raise ValueError(value)
     return float(text)
 
@@ -160,7 +168,8 @@ def cell_text(value: object) -> str:
 
 
 def _is_blank(cells: list[object]) -> bool:
-    return all(cell_text(c) == "" for c in cells)
+    # cells are stripped when read: blank means None or ""
+    return all(c is None or c == "" for c in cells)
 
 
 # -- decoding ---------------------------------------------------------------------------------
@@ -270,8 +279,7 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
             "fichier-illisible", "Le fichier n'est pas un fichier texte (CSV) lisible."))
         return table
     text, table.encoding = decode(data)
-    lines = text.splitlines()
-    separator = sniff_separator(lines)
+    separator = sniff_separator(text[:65536].splitlines())
     if separator is None:
         table.issues.append(FileIssue("fichier-vide", "Le fichier ne contient aucune ligne."))
         return table
@@ -281,7 +289,9 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
     start = 1
     try:
         for cells in reader:
-            rows.append((start, [c.strip() for c in cells]))
+            stripped = [c.strip() for c in cells]
+            if any(stripped):  # blank lines are skipped, line numbers kept
+                rows.append((start, stripped))
             start = reader.line_num + 1
             if len(rows) > max_rows + _HEADER_SCAN + 1000:
                 break  # enough to say it is too long, without reading a huge file
@@ -289,7 +299,7 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
         table.issues.append(FileIssue(
             "fichier-illisible", f"CSV illisible ligne {reader.line_num} : {exc}.", line=reader.line_num))
         return table
-    if all(len(cells) <= 1 for _, cells in rows if not _is_blank(cells)):
+    if not any(len(cells) > 1 for _, cells in rows):
         table.issues.append(FileIssue(
             "non-tabulaire",
             "Le fichier n'est pas un tableau : aucune colonne séparée par « ; », « , » ou une tabulation."))

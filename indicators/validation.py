@@ -19,7 +19,7 @@ import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 import pandas as pd
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
@@ -91,9 +91,8 @@ class Issue:
     severity: Severity = "erreur"
 
 
-@dataclass(frozen=True)
-class CleanRow:
-    """A validated row, ready to be written as an observation."""
+class CleanRow(NamedTuple):
+    """A validated row, ready to be written as an observation (a tuple: cheap to build)."""
 
     line: int
     indicateur: str
@@ -323,62 +322,72 @@ class _Validator:
         self.report = Report()
         self.first = Period(ref.convention.debut.year, 1)
         self.last = Period(ref.convention.fin.year, 4)
-        self._periods: dict[str, tuple[Period | None, Issue | None]] = {}
+        self._caches: dict[str, dict] = {name: {} for name in
+                                         ("territoire", "indicateur", "periode", "niveau", "valeur")}
         self.seen: dict[tuple[str, str, str], CleanRow] = {}
 
     def issue(self, line: int, column: str, value: object, kind: str, message: str,
               severity: Severity = "erreur") -> None:
         self.report.add(Issue(line, column, _shown(value), kind, message, severity))
 
-    def territory(self, line: int, raw: object) -> str | None:
-        text = cell_text(raw)
+    def _cached(self, name: str, key: object, line: int, compute, *args):
+        """Checks are memoised by their input (a file repeats the same codes and values);
+        the issues are kept without a line and emitted for each line that has them."""
+        cache = self._caches[name]
+        hit = cache.get(key)
+        if hit is None:
+            hit = cache[key] = compute(*args)
+        if hit[1]:
+            for p in hit[1]:
+                self.report.add(Issue(line, p.column, p.value, p.kind, p.message, p.severity))
+        return hit[0]
+
+    def territory(self, line: int, text: str) -> str | None:
+        return self._cached("territoire", text, line, self._territory, text)
+
+    def _territory(self, text: str) -> tuple[str | None, list[Issue]]:
+        def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
+            return None, [Issue(None, "territoire", text, kind, message)]
         if not text:
-            self.issue(line, "territoire", text, "territoire-manquant", "Territoire non indiqué.")
-            return None
+            return bad("territoire-manquant", "Territoire non indiqué.")
         code = self.lookups.territory(text)
         if code is None:
-            self.issue(line, "territoire", text, "territoire-inconnu",
+            return bad("territoire-inconnu",
                        f"Territoire « {text} » inconnu : indiquer le code INSEE ou le nom d'une "
                        "commune (ou le code d'une structure) de la convention.")
-            return None
         if not self.actor.may_write_territory(code):
-            self.issue(line, "territoire", text, "hors-perimetre",
+            return bad("hors-perimetre",
                        f"Le territoire {code} ({self.lookups.territories[code].nom}) n'est pas dans "
                        f"le périmètre du compte « {self.actor.login} » : le fichier est refusé en entier.")
-            return None
-        return code
+        return code, []
 
     def indicator(self, line: int, raw: object) -> Indicator | None:
         text = cell_text(raw)
+        return self._cached("indicateur", text, line, self._indicator, text)
+
+    def _indicator(self, text: str) -> tuple[Indicator | None, list[Issue]]:
+        def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
+            return None, [Issue(None, "indicateur", text, kind, message)]
         if not text:
-            self.issue(line, "indicateur", text, "indicateur-manquant", "Indicateur non indiqué.")
-            return None
+            return bad("indicateur-manquant", "Indicateur non indiqué.")
         code = self.lookups.indicator(text)
         if code is None:
-            self.issue(line, "indicateur", text, "indicateur-inconnu",
-                       f"Indicateur « {text} » inconnu du catalogue (voir le modèle de dépôt).")
-            return None
+            return bad("indicateur-inconnu", f"Indicateur « {text} » inconnu du catalogue (voir le "
+                                             "modèle de dépôt).")
         ind = self.lookups.indicators[code]
         if ind.is_computed:
             factor = format_number(ind.facteur, None, " ")
-            self.issue(line, "indicateur", text, "indicateur-calcule",
+            return bad("indicateur-calcule",
                        f"{code} est un indicateur calculé ({factor} × {ind.numerateur} / "
                        f"{ind.denominateur}) : déposer ses composantes, pas le résultat.")
-            return None
-        return ind
+        return ind, []
 
-    def period(self, line: int, raw: object) -> Period | None:
-        text = cell_text(raw)
-        if text not in self._periods:
-            self._periods[text] = self._parse_period(text)
-        period, problem = self._periods[text]
-        if problem is not None:
-            self.report.add(Issue(line, problem.column, problem.value, problem.kind, problem.message))
-        return period
+    def period(self, line: int, text: str) -> Period | None:
+        return self._cached("periode", text, line, self._parse_period, text)
 
-    def _parse_period(self, text: str) -> tuple[Period | None, Issue | None]:
-        def bad(kind: str, message: str) -> tuple[None, Issue]:
-            return None, Issue(None, "periode", text, kind, message)
+    def _parse_period(self, text: str) -> tuple[Period | None, list[Issue]]:
+        def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
+            return None, [Issue(None, "periode", text, kind, message)]
         if not text:
             return bad("periode-manquante", "Période non indiquée (ex. 2026-T3, ou 2026 pour une "
                                             "valeur annuelle).")
@@ -393,34 +402,39 @@ class _Validator:
         if _quarter_start(period) > self.today:
             return bad("periode-future", f"{period.label} n'a pas encore commencé "
                                          f"(aujourd'hui : {self.today:%d/%m/%Y}).")
-        return period, None
+        return period, []
 
-    def level(self, line: int, raw: object, ind: Indicator, code: str) -> bool:
+    def level(self, line: int, text: str, ind: Indicator, code: str) -> bool:
+        return self._cached("niveau", (ind.code, code, text), line, self._level, text, ind, code)
+
+    def _level(self, text: str, ind: Indicator, code: str) -> tuple[bool, list[Issue]]:
         kind = self.lookups.territories[code].type
         if kind in ind.niveaux:
-            return True
-        self.issue(line, "territoire", raw, "niveau-non-collecte",
-                   f"{ind.code} n'est pas collecté au niveau {kind} ({code}) : niveaux prévus "
-                   f"{', '.join(ind.niveaux)}.")
-        return False
+            return True, []
+        return False, [Issue(None, "territoire", text, "niveau-non-collecte",
+                             f"{ind.code} n'est pas collecté au niveau {kind} ({code}) : niveaux "
+                             f"prévus {', '.join(ind.niveaux)}.")]
 
-    def value(self, line: int, raw: dict[str, object], ind: Indicator,
+    def value(self, line: int, value: object, period_text: str, ind: Indicator,
               period: Period | None) -> tuple[float | None, str | None] | None:
-        data = {"periode": period if period is not None else Period(self.first.year, 1),
-                "valeur": raw.get("valeur")}
+        key = (ind.code, period_text, type(value), value)
+        return self._cached("valeur", key, line, self._value, value, ind, period, period_text)
+
+    def _value(self, value: object, ind: Indicator, period: Period | None,
+               period_text: str) -> tuple[tuple[float | None, str | None] | None, list[Issue]]:
+        data = {"periode": period if period is not None else Period(self.first.year, 1), "valeur": value}
         try:
             checked = self.lookups.model(ind.code).model_validate(data)
         except ValidationError as exc:
+            problems = []
             for err in exc.errors():
                 column = str(err["loc"][0])
                 if column == "periode" and period is None:
                     continue
-                shown = raw.get(column) if column in raw else err.get("input")
-                self.issue(line, column, shown, err["type"], err["msg"])
-            return None
-        if period is None:
-            return None
-        return checked.valeur
+                shown = period_text if column == "periode" else value
+                problems.append(Issue(None, column, _shown(shown), err["type"], err["msg"]))
+            return None, problems
+        return (checked.valeur if period is not None else None), []
 
     def comment(self, line: int, raw: object) -> str | None:
         text = _shown(raw)
@@ -435,52 +449,59 @@ class _Validator:
     def row(self, line: int, raw: dict[str, object]) -> None:
         stats = self.report.stats
         stats["lignes"] += 1
-        if cell_text(raw.get("valeur")) == "":
+        value = raw.get("valeur")
+        if value is None or value == "":
             stats["non_renseignees"] += 1
             return
         stats["renseignees"] += 1
         before = len(self.report.errors)
-        territory = self.territory(line, raw.get("territoire"))
+        territory_text = cell_text(raw.get("territoire"))
+        territory = self.territory(line, territory_text)
         ind = self.indicator(line, raw.get("indicateur"))
-        period = self.period(line, raw.get("periode"))
+        period_text = cell_text(raw.get("periode"))
+        period = self.period(line, period_text)
         if ind is not None and territory is not None:
-            self.level(line, raw.get("territoire"), ind, territory)
-        parsed = self.value(line, raw, ind, period) if ind is not None else None
-        if ind is not None and ind.type == "qualitatif" and parsed is not None and \
-                is_formula_like(_shown(raw.get("valeur"))):
-            self.issue(line, "valeur", raw.get("valeur"), "formule-neutralisee",
+            self.level(line, territory_text, ind, territory)
+        parsed = self.value(line, value, period_text, ind, period) if ind is not None else None
+        if parsed is not None and parsed[1] is not None and ind.type == "qualitatif" and \
+                is_formula_like(_shown(value)):
+            self.issue(line, "valeur", value, "formule-neutralisee",
                        "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
                        "pour qu'il ne s'exécute jamais.", "avertissement")
-        comment = self.comment(line, raw.get("commentaire"))
+        comment = raw.get("commentaire")
+        comment = self.comment(line, comment) if comment not in (None, "") else None
         if len(self.report.errors) > before or parsed is None or territory is None or period is None:
             return
         clean = CleanRow(line, ind.code, territory, period.code, period.year, period.quarter,
                          parsed[0], parsed[1], comment)
-        self.accept(clean, raw, ind)
+        self.accept(clean, value, ind)
 
-    def accept(self, clean: CleanRow, raw: dict[str, object], ind: Indicator) -> None:
+    def accept(self, clean: CleanRow, value: object, ind: Indicator) -> None:
         key = (clean.indicateur, clean.territoire, clean.periode)
         first = self.seen.get(key)
         if first is not None:
             label = f"{clean.indicateur}, {clean.territoire}, {parse_period(clean.periode).label}"
             if (first.valeur, first.valeur_texte) == (clean.valeur, clean.valeur_texte):
-                self.issue(clean.line, "valeur", raw.get("valeur"), "doublon",
+                self.issue(clean.line, "valeur", value, "doublon",
                            f"{label} est déjà donné ligne {first.line} avec la même valeur : "
                            "ligne ignorée.", "avertissement")
             else:
                 shown = first.valeur_texte if first.valeur_texte is not None else \
                     format_value(first.valeur, ind.unite, " ")
-                self.issue(clean.line, "valeur", raw.get("valeur"), "doublon-contradictoire",
+                self.issue(clean.line, "valeur", value, "doublon-contradictoire",
                            f"{label} est déjà donné ligne {first.line} avec une autre valeur ({shown}).")
             return
         self.seen[key] = clean
         self.report.rows.append(clean)
 
     def suspicious(self) -> None:
+        previous_of: dict[str, str] = {}
         for clean in self.report.rows:
             if clean.valeur is None or not self.lookups.indicators[clean.indicateur].is_numeric:
                 continue
-            previous_code = parse_period(clean.periode).previous().code
+            previous_code = previous_of.get(clean.periode)
+            if previous_code is None:
+                previous_code = previous_of[clean.periode] = parse_period(clean.periode).previous().code
             key = (clean.indicateur, clean.territoire, previous_code)
             earlier = self.seen.get(key)
             before = earlier.valeur if earlier is not None else self.previous.get(key)
@@ -536,8 +557,6 @@ def rows_frame(report: Report) -> pd.DataFrame:
                "valeur_texte", "commentaire"]
     if not report.rows:
         return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame([(r.line, r.indicateur, r.territoire, r.periode, r.annee, r.trimestre,
-                           r.valeur, r.valeur_texte, r.commentaire) for r in report.rows],
-                         columns=columns)
+    frame = pd.DataFrame(report.rows, columns=columns)  # CleanRow fields, in this order
     frame["valeur"] = frame["valeur"].astype("float64")
     return frame
