@@ -43,7 +43,6 @@ from indicators.document import (
 from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, period_label
 from indicators.render import RenderEngine, pdf_destinations, pdf_page_count, rendering
-from indicators.settings import get_settings
 from indicators.review import (
     ALERT_KIND_LABELS,
     TOLERANCE,
@@ -58,9 +57,13 @@ from indicators.review import (
     indicator_summary,
     value_text,
 )
+from indicators.settings import get_settings
 
-CHART_WIDTH, MAP_HEIGHT = 1600, 1000  # pixels of a chart in the bilan (full text width)
-CHART_HEIGHT = None  # the panels' own height
+# A chart in the bilan spans the text width (180 mm): laid out 800 px wide like a slide, printed
+# at scale 1.5 (1200 px, about 170 dpi: sharp on paper, half the bytes of 1600 px). Time series
+# keep the panels' height; the map is 500 px high.
+LAYOUT_WIDTH, CHART_SCALE = 800, 1.5
+CHART_HEIGHT, MAP_HEIGHT = None, 500
 GEOJSON_NAME = "communes-cabbalr-200072460.geojson"
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
@@ -84,6 +87,7 @@ class Bilan:
     seconds: float
     images: int
     sections: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benchmark
 
 
 @dataclass
@@ -192,7 +196,7 @@ def _indicator_table(ctx: _Context, rows: list, caption: str | None = None) -> R
     review = ctx.review
     return table(["Indicateur", "Référence", f"Valeur à {review.cutoff_label}", f"Cible {review.target_year}",
                   "Évolution depuis la référence", "Statut"], rows, numeric={1, 2, 3, 4},
-                 widths=["38%", "13%", "16%", "10%", "12%", "11%"], caption=caption)
+                 widths=["34%", "13%", "16%", "10%", "13%", "14%"], caption=caption)
 
 
 # -- cover --------------------------------------------------------------------------------------
@@ -236,15 +240,14 @@ def _territory_name(ctx: _Context, code: str) -> str:
 def _summary_section(ctx: _Context, doc: Document) -> None:
     review = ctx.review
     doc.heading(1, "Synthèse des indicateurs", "synthese", new_page=False)
-    counts = ctx.summary["statut"].value_counts()
     numeric = ctx.summary[ctx.summary["type"].isin(["quantitatif", "barometre"])]
+    counts = numeric["statut_libelle"].value_counts()
+    spread = ", ".join(f"{format_number(int(n))} « {label.lower()} »" for label, n in counts.items())
     doc.add(tag("p", (
         f"Situation de l'agglomération ({_territory_name(ctx, EPCI_CODE)}) à {review.cutoff_label} pour "
-        f"les {len(ctx.summary)} indicateurs du catalogue, dont {len(numeric)} chiffrés : "
-        f"{counts.get('progression', 0)} en progression, {counts.get('stable', 0)} stables, "
-        f"{counts.get('recul', 0)} en recul, {counts.get('non_renseigne', 0)} non renseignés. "
-        "La valeur d'un indicateur de flux cumule les trimestres de l'année arrêtés à la date de la "
-        "revue ; l'évolution et le statut le comparent, ramené à l'année, à la valeur de référence.")))
+        f"les {len(ctx.summary)} indicateurs du catalogue. Statut des {len(numeric)} indicateurs chiffrés : "
+        f"{spread}. La valeur d'un indicateur de flux cumule les trimestres de l'année arrêtés à la date "
+        "de la revue ; l'évolution et le statut la comparent, ramenée à l'année, à la valeur de référence.")))
     rows: list = []
     order = [f.code for f in ctx.ref.fiches] + [k for k in FICHE_GROUP_LABELS]
     for fiche in order:
@@ -407,6 +410,8 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
     for ind in headlines:
         fig = indicator_figure(ctx.values, ctx.ref, ind.code, ctx.review, targets=ctx.targets,
                                territories=ctx.territories)
+        if not fig.data:
+            continue  # no value and no target: nothing to draw, the table says « non renseigné »
         blocks.append(_figure(ctx, fig, CHART_HEIGHT, ""))
     for ind in headlines:
         if "commune" not in ind.niveaux:
@@ -423,8 +428,10 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
     return blocks
 
 
-def _figure(ctx: _Context, fig, height: int, caption: str) -> Raw:
-    data = ctx.engine.png(fig, CHART_WIDTH, height) if ctx.engine else b""
+def _figure(ctx: _Context, fig, height: int | None, caption: str) -> Raw:
+    pixels = None if height is None else round(height * CHART_SCALE)
+    data = ctx.engine.png(fig, round(LAYOUT_WIDTH * CHART_SCALE), pixels, scale=CHART_SCALE) \
+        if ctx.engine else b""
     return figure("data:image/png;base64," + base64.b64encode(data).decode("ascii"), caption,
                   alt=str((fig.layout.meta or {}).get("titre") or caption))
 
@@ -667,24 +674,38 @@ def make_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | Non
     except LookupError as exc:
         raise BilanError(str(exc)) from None
     today = today or dt.date.today()
+    timings: dict[str, float] = {}
+
+    def lap(step: str, since: float) -> float:
+        now = time.perf_counter()
+        timings[step] = now - since
+        return now
+
     ctx = _gather(store, ref, review, today)
+    mark = lap("lecture et calculs", started)
     conv = ref.convention
     header = (f"CTG {conv.debut.year}-{conv.fin.year} · {Territories(ref).names.get(conv.epci, conv.epci)}"
               f" · {review.label}")
     footer = f"Données arrêtées à {review.cutoff_label} · édité le {today:%d/%m/%Y}" + (
         " · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
     with rendering() as engine:
+        mark = lap("démarrage du moteur d'images", mark)
         ctx.engine = engine
         html, doc = bilan_html(ctx)
-        first = engine.pdf(html, header=header, footer=footer)
-        pages = pdf_destinations(first)
-        pdf = first
-        if pages:
-            html = doc.html(cover=_cover(ctx), pages=pages)
-            pdf = engine.pdf(html, header=header, footer=footer)
+        mark = lap("graphiques et HTML", mark)
+
+
+        def toc_pages(first: bytes) -> dict[str, str]:
+            # the headings' pages in the first print fill the table of contents of the second
+            pages = pdf_destinations(first)
+            return {doc.page_cell_id(e.anchor): str(pages[e.anchor]) for e in doc.toc if e.anchor in pages}
+
+        pdf = engine.pdf(html, header=header, footer=footer, relabel=toc_pages)
+        mark = lap("impression (deux passes)", mark)
         images = engine.images
+    lap("arrêt du moteur", mark)
     return Bilan(pdf=pdf, review=review, pages=pdf_page_count(pdf), seconds=time.perf_counter() - started,
-                 images=images, sections=[e.title for e in doc.toc if e.level == 1])
+                 images=images, sections=[e.title for e in doc.toc if e.level == 1], timings=timings)
 
 
 def build_bilan(store: Store, ref: Reference, revue: str, today: dt.date | None = None) -> bytes:

@@ -98,6 +98,8 @@ def bullet_list(items: list[object], class_: str = "") -> Raw:
 
 @dataclass
 class TocEntry:
+    """One line of the table of contents: the heading's anchor, number, title and level."""
+
     anchor: str
     number: str
     title: str
@@ -132,6 +134,11 @@ class Document:
         """Append blocks (texts are escaped)."""
         self.parts.extend(esc(b) for b in blocks if b is not None)
 
+    @staticmethod
+    def page_cell_id(anchor: str) -> str:
+        """Id of the cell holding the page number of a heading in the table of contents."""
+        return f"toc-page-{anchor}"
+
     def toc_html(self, pages: dict[str, int] | None = None) -> Raw:
         """The table of contents; page numbers when known (else the column stays empty)."""
         pages = pages or {}
@@ -141,7 +148,8 @@ class Document:
             rows.append(
                 f'<tr class="toc-l{entry.level}"><td class="toc-num">{esc(entry.number)}</td>'
                 f'<td class="toc-title"><a href="#{esc(entry.anchor)}">{esc(entry.title)}</a></td>'
-                f'<td class="toc-pg">{"" if page is None else page}</td></tr>')
+                f'<td class="toc-pg" id="{esc(self.page_cell_id(entry.anchor))}">'
+                f'{"" if page is None else page}</td></tr>')
         return Raw(f'<table class="toc">{"".join(rows)}</table>')
 
     def html(self, *, cover: str, pages: dict[str, int] | None = None, lang: str = "fr") -> str:

@@ -26,7 +26,7 @@ import subprocess
 import tempfile
 import textwrap
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -226,29 +226,41 @@ class RenderEngine:
         self.images += 1
         return bytes(data)
 
-    def pdf(self, html: str, *, header: str = "", footer: str = "") -> bytes:
+    def pdf(self, html: str, *, header: str = "", footer: str = "",
+            relabel: Callable[[bytes], dict[str, str]] | None = None) -> bytes:
         """Print an HTML document to an A4 PDF with a running header and page numbers.
 
         `header` and `footer` are plain texts (escaped here); the footer ends with
         « page N / M ». Internal links (`<a href="#id">`) become named destinations that
-        `pdf_destinations` reads back.
+        `pdf_destinations` reads back. `relabel(first_pdf)` may return {element id: text}:
+        those texts are written into the loaded page, which is printed a second time (the
+        page numbers of a table of contents) without loading the document again.
         """
         from playwright.sync_api import Error as PlaywrightError
 
         self._start_browser()
         page = self._browser.new_page()  # type: ignore[union-attr]
+        style = ("font-family:'DejaVu Sans',sans-serif;font-size:7.5pt;color:#555;width:100%;"
+                 "margin:0 15mm;display:flex;justify-content:space-between;")
+        options = {
+            "format": "A4", "print_background": True, "display_header_footer": True,
+            "header_template": f'<div style="{style}"><span>{_escape(header)}</span></div>',
+            "footer_template": (f'<div style="{style}"><span>{_escape(footer)}</span>'
+                                '<span>page <span class="pageNumber"></span> / '
+                                '<span class="totalPages"></span></span></div>'),
+            "margin": {"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"},
+            "outline": True, "tagged": True,
+        }
         try:
-            page.set_content(html, wait_until="load", timeout=120_000)
-            style = ("font-family:'DejaVu Sans',sans-serif;font-size:7.5pt;color:#555;width:100%;"
-                     "margin:0 15mm;display:flex;justify-content:space-between;")
-            header_html = f'<div style="{style}"><span>{_escape(header)}</span></div>'
-            footer_html = (f'<div style="{style}"><span>{_escape(footer)}</span>'
-                           '<span>page <span class="pageNumber"></span> / '
-                           '<span class="totalPages"></span></span></div>')
-            return page.pdf(format="A4", print_background=True, display_header_footer=True,
-                            header_template=header_html, footer_template=footer_html,
-                            margin={"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"},
-                            outline=True, tagged=True)
+            page.set_content(html, wait_until="load", timeout=180_000)
+            pdf = page.pdf(**options)
+            labels = relabel(pdf) if relabel else {}
+            if labels:
+                page.evaluate("labels => { for (const [id, text] of Object.entries(labels)) {"
+                              " const el = document.getElementById(id); if (el) el.textContent = text; } }",
+                              labels)
+                pdf = page.pdf(**options)
+            return pdf
         except PlaywrightError as exc:
             raise RenderError(f"Le PDF n'a pas pu être produit par Chromium : {exc}") from exc
         finally:
