@@ -40,7 +40,8 @@ from indicators.upload import (
 )
 
 Severity = Literal["erreur", "avertissement"]
-SUSPICIOUS_FACTOR = 3.0  # a value more than 3 times the previous period's is flagged
+SUSPICIOUS_FACTOR = 3.0  # a value more than 3 times the previous period's is flagged...
+SUSPICIOUS_MIN_UNITS = 10  # ...for a count, when it also grew by at least 10 units
 MAX_TEXT = 4000
 
 ISSUE_LABELS = {
@@ -507,7 +508,10 @@ class _Validator:
             before = earlier.valeur if earlier is not None else self.previous.get(key)
             if before is None or not before > 0 or not clean.valeur > SUSPICIOUS_FACTOR * before:
                 continue
-            unite = self.lookups.indicators[clean.indicateur].unite
+            ind = self.lookups.indicators[clean.indicateur]
+            if ind.entier and clean.valeur - before < SUSPICIOUS_MIN_UNITS:
+                continue  # 2 then 7 events is ordinary; 20 then 70 is worth a look
+            unite = ind.unite
             self.report.add(Issue(
                 clean.line, "valeur", format_value(clean.valeur, unite, " "), "valeur-suspecte",
                 f"{format_value(clean.valeur, unite, ' ')} est plus de trois fois la valeur de "

@@ -157,14 +157,17 @@ def test_revert_brings_back_previous_values_with_a_trace(upload_store, upload_re
 
 
 def test_previous_quarter_in_store_makes_a_warning(upload_store, upload_ref):
-    import_file(upload_store, upload_ref, _csv("62119;IA_CAFES_PARTENAIRES;2026-T2;2;"), "t2.csv", SYSTEM,
+    import_file(upload_store, upload_ref, _csv("62119;IA_CAFES_PARTENAIRES;2026-T2;3;",
+                                               "62178;IA_CAFES_PARTENAIRES;2026-T2;2;"), "t2.csv", SYSTEM,
                 today=TODAY)
-    result = import_file(upload_store, upload_ref, _csv("62119;IA_CAFES_PARTENAIRES;2026-T3;9;"), "t3.csv",
+    result = import_file(upload_store, upload_ref, _csv("62119;IA_CAFES_PARTENAIRES;2026-T3;30;",
+                                                        "62178;IA_CAFES_PARTENAIRES;2026-T3;9;"), "t3.csv",
                          SYSTEM, today=TODAY, dry_run=True)
     assert result.plan.accepted
+    # 2 then 9 events is ordinary (less than 10 more); 3 then 30 is worth a look.
     assert result.plan.report.flatten(("line", "kind", "message"), warnings=True) == [[
         2, "valeur-suspecte",
-        "9 est plus de trois fois la valeur de T2 2026 (2) : à vérifier (la valeur est acceptée)."]]
+        "30 est plus de trois fois la valeur de T2 2026 (3) : à vérifier (la valeur est acceptée)."]]
 
 
 def test_the_clock_decides_what_is_the_future(upload_store, upload_ref):

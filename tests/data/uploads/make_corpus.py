@@ -74,8 +74,10 @@ def hand_written() -> None:
         "Béthune;IA_CAFES_PARTENAIRES;T1 2026;2,0;\n"
     ))
     text("good_suspicious.csv", HEADER + "\n" + (
-        "62119;IA_CAFES_PARTENAIRES;2026-T1;2;\n"
-        "62119;IA_CAFES_PARTENAIRES;2026-T2;7;\n"
+        "62119;IA_CAFES_PARTENAIRES;2026-T1;4;\n"
+        "62119;IA_CAFES_PARTENAIRES;2026-T2;15;\n"
+        "62178;IA_CAFES_PARTENAIRES;2026-T1;2;\n"
+        "62178;IA_CAFES_PARTENAIRES;2026-T2;7;\n"
     ))
     text("bad_values.csv", HEADER + "\n" + (
         "62119;PE_PLACES_ACCUEIL;2026-T3;abc;\n"
