@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators.aggregation import Territories, yearly_ratio
+from indicators.aggregation import Territories, territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, Reference
 from indicators.formatting import MISSING, format_value, unit_label
 from indicators.periods import period_label
@@ -13,24 +13,43 @@ KIND_LABELS = {"quantitatif": "quantitatif", "jalon": "jalon", "qualitatif": "qu
                "barometre": "baromètre"}
 
 
-def baseline_table(ref: Reference, values: pd.DataFrame) -> pd.DataFrame:
-    """One row per indicator: label, unit, rules, and the latest reference value of the EPCI."""
-    territories = Territories(ref)
+def baseline_table(ref: Reference, values: pd.DataFrame,
+                   conflicts: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per indicator: label, unit, rules, and the latest reference value of the EPCI.
+
+    Only values of the reference batch count as baselines; a ratio is recomputed from its
+    components, as everywhere else. `conflicts` (from `db.observations.conflicts`) lists the
+    figures on which the convention contradicts itself: both values are shown.
+    """
     reference = values[values["batch_kind"] == "reference"] if not values.empty else values
+    yearly = pd.DataFrame(columns=["indicateur", "annee", "valeur"])
+    sources: dict[tuple[str, int], str] = {}
+    contradictions: dict[tuple[str, int], list[float]] = {}
+    if not reference.empty:
+        periods = territory_periods(reference, ref, EPCI_CODE, Territories(ref))
+        yearly = yearly_all(periods, ref)
+        cited = reference.dropna(subset=["source_section"])
+        for (code, year), group in cited.groupby(["indicateur", "annee"]):
+            sources[(code, int(year))] = " ; ".join(list(dict.fromkeys(group["source_section"]))[:3])
+        # The convention contradicts itself on some figures: show every value, choose none.
+    if conflicts is not None and not conflicts.empty:
+        flagged = conflicts[conflicts["territoire"] == EPCI_CODE]
+        for (code, periode), group in flagged.groupby(["indicateur", "periode"]):
+            contradictions[(code, int(str(periode)[:4]))] = list(dict.fromkeys(group["valeur"]))
+    last = yearly.sort_values(["indicateur", "annee"]).groupby("indicateur").last()
     rows = []
     for ind in ref.indicators:
-        base, period, source = MISSING, "", ""
-        if ind.is_numeric and not reference.empty:
-            yearly = yearly_ratio(reference, ref, ind.code, EPCI_CODE, territories)
-            if not yearly.empty:
-                last = yearly.iloc[-1]
-                base = format_value(last["valeur"], ind.unite)
-                period = period_label(str(int(last["annee"])))
-                srcs = reference[(reference["indicateur"] == ind.code)]["source_section"].dropna().unique()
-                source = " ; ".join(srcs[:3]) if len(srcs) else (
-                    "calculé à partir de ses composantes" if ind.is_computed else "")
+        base, period, source = MISSING, MISSING, ""
+        if ind.is_numeric and ind.code in last.index:
+            base = format_value(last.loc[ind.code, "valeur"], ind.unite)
+            both = contradictions.get((ind.code, int(last.loc[ind.code, "annee"])))
+            if both and len(both) > 1:
+                base = " ou ".join(format_value(v, ind.unite) for v in both) + " (la convention se contredit)"
+            period = period_label(str(int(last.loc[ind.code, "annee"])))
+            source = sources.get((ind.code, int(last.loc[ind.code, "annee"]))) or (
+                "calculé à partir de ses composantes" if ind.is_computed else "")
         rows.append({"fiche": ind.fiche, "code": ind.code, "indicateur": ind.libelle,
                      "type": KIND_LABELS[ind.type], "unité": unit_label(ind.unite),
-                     "valeur de référence (EPCI)": base, "année": period or MISSING,
+                     "valeur de référence (EPCI)": base, "année": period,
                      "source": source or ind.section})
     return pd.DataFrame(rows)

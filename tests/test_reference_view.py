@@ -1,0 +1,22 @@
+"""The Référentiel table: baselines of the EPCI with their source, contradictions shown."""
+
+from __future__ import annotations
+
+from db.observations import conflicts, current_values
+from indicators.reference_view import baseline_table
+
+NB = "\u202f"
+
+
+def test_baselines_with_sources_ratios_and_contradictions(mini_store, mini_ref):
+    values = current_values(mini_store, "ctg-test")
+    table = baseline_table(mini_ref, values, conflicts(mini_store, "ctg-test")).set_index("code")
+    assert table.loc["POP_MUNICIPALE", "valeur de référence (EPCI)"] == f"47{NB}479"
+    assert table.loc["POP_MUNICIPALE", "année"] == "2024"
+    assert table.loc["POP_MUNICIPALE", "source"] == "Test"
+    # 100 × (300 + 200) / (1000 + 900 + 100), recomputed, not averaged.
+    assert table.loc["PE_CAPACITE_THEORIQUE", "valeur de référence (EPCI)"] == "25,0"
+    assert table.loc["PE_CAPACITE_THEORIQUE", "source"] == "calculé à partir de ses composantes"
+    assert table.loc["IA_CAFES_PARTENAIRES", "valeur de référence (EPCI)"] == (
+        "13 ou 14 (la convention se contredit)")
+    assert table.loc["BARO_HABITANTS", "valeur de référence (EPCI)"] == "non renseigné"
