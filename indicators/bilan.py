@@ -130,10 +130,8 @@ def _gather(store: Store, ref: Reference, review: Review, today: dt.date) -> _Co
     missing = completeness.missing_territories(matrix, review.cutoff)
     names = {t.code: t.nom for t in ref.territories}
     as_of = min(today, review.held_on)
-    alerts = build_alerts(summary, review, missing=missing, names=names)
-    alerts += [Alert("gouvernance", msg, code) for msg, code in zip(
-        governance.due_not_held(ref, meetings, as_of)["message"],
-        governance.due_not_held(ref, meetings, as_of)["code"], strict=True)]
+    alerts = build_alerts(summary, review, missing=missing, names=names,
+                          governance_due=governance.due_not_held(ref, meetings, as_of))
     return _Context(
         store=store, ref=ref, review=review, today=today, values=values,
         summary=summary.set_index("code", drop=False), targets=targets,

@@ -23,7 +23,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.aggregation import Territories, cutoff_all, territory_periods, yearly_all
-from indicators.catalogue import EPCI_CODE, CalendarEntry, Indicator, Reference
+from indicators.catalogue import EPCI_CODE, Indicator, Reference
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, period_label
 
@@ -357,46 +357,15 @@ def _names(codes: list[str], names: dict[str, str], limit: int = 8) -> str:
     return ", ".join(shown) + (f" et {more} autre{'s' if more > 1 else ''}" if more > 0 else "")
 
 
-def due_meetings(calendar: Iterable[CalendarEntry], meetings: pd.DataFrame | None,
-                 as_of: date) -> list[Alert]:
-    """Governance meetings whose window has closed by `as_of` and that were not recorded as held.
-
-    `meetings`: frame with columns instance, calendrier_code, date, tenue (e.g. the
-    `reunions` table). A recurring instance (`minimum_par_an`) is checked year by year,
-    the current year included, against its minimum.
-    """
-    held = meetings[meetings["tenue"].astype(bool)] if meetings is not None and not meetings.empty \
-        else pd.DataFrame(columns=["instance", "calendrier_code", "date", "tenue"])
-    held_codes = set(held["calendrier_code"].dropna())
-    out = []
-    for entry in calendar:
-        if entry.instance == "revue":
-            continue
-        end = entry.date_fin or entry.date_debut
-        if end is not None and end < as_of and entry.code not in held_codes:
-            out.append(Alert("gouvernance", f"{entry.libelle} : prévue au plus tard le "
-                             f"{end:%d/%m/%Y}, non enregistrée comme tenue.", entry.code))
-        if entry.minimum_par_an and end is None:
-            dates = pd.to_datetime(held[held["instance"] == entry.instance]["date"])
-            for year in range(FIRST_YEAR, min(as_of.year, LAST_YEAR) + 1):
-                count = int((dates.dt.year == year).sum()) if not dates.empty else 0
-                if count < entry.minimum_par_an:
-                    when = "d'ici la fin de l'année" if year == as_of.year else "sur l'année"
-                    out.append(Alert("gouvernance", f"{entry.libelle} {year} : {count} réunion(s) "
-                                     f"tenue(s), minimum {entry.minimum_par_an} {when}.",
-                                     f"{entry.code}-{year}"))
-    return out
-
-
 def build_alerts(summary: pd.DataFrame, review: Review, *, missing: Iterable[str] = (),
                  names: dict[str, str] | None = None,
-                 calendar: Iterable[CalendarEntry] = (), meetings: pd.DataFrame | None = None,
-                 as_of: date | None = None) -> list[Alert]:
+                 governance_due: pd.DataFrame | None = None) -> list[Alert]:
     """Alerts for the COPIL at a review.
 
     - indicators of `summary` whose status is `recul` (moving against their direction);
     - territories (`missing` codes) that sent nothing for the review's cut-off quarter;
-    - governance meetings due by `as_of` (default: the review date) and not held.
+    - governance meetings due and not held: the rows of `indicators.governance.due_not_held`
+      (columns `code`, `message`), the one rule for what the convention requires.
     """
     names = names or {}
     out: list[Alert] = []
@@ -411,5 +380,7 @@ def build_alerts(summary: pd.DataFrame, review: Review, *, missing: Iterable[str
         out.append(Alert("transmission", f"{len(missing)} territoire{'s' if len(missing) > 1 else ''} "
                          f"sans aucune valeur transmise pour {review.cutoff_label} : "
                          f"{_names(missing, names)}.", "transmission"))
-    out.extend(due_meetings(calendar, meetings, as_of or review.held_on))
+    if governance_due is not None:
+        out.extend(Alert("gouvernance", str(row.message), str(row.code))
+                   for row in governance_due.itertuples())
     return out

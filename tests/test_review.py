@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from indicators.catalogue import EPCI_CODE
+from indicators.governance import due_not_held
 from indicators.periods import Period
 from indicators.review import (
     REVIEWS,
@@ -127,19 +128,19 @@ def test_alerts_direction_transmission_and_governance(mini_ref):
                               "date": date(2026, 3, 10), "tenue": True}])
     alerts = build_alerts(s, review, missing=["62720", "62178"],
                           names={"62720": "Rombly", "62178": "Bruay-la-Buissière"},
-                          calendar=mini_ref.calendar, meetings=meetings, as_of=date(2027, 1, 15))
+                          governance_due=due_not_held(mini_ref, meetings, date(2027, 1, 15)))
     kinds = [a.kind for a in alerts]
     assert kinds.count("indicateur") == 1 and "Places d'accueil" in alerts[0].message
     transmission = next(a for a in alerts if a.kind == "transmission")
     assert transmission.message.startswith("2 territoires sans aucune valeur transmise pour T3 2026")
     assert "Bruay-la-Buissière, Rombly" in transmission.message
     gouv = [a.message for a in alerts if a.kind == "gouvernance"]
-    assert any("COPIL élargi 2026" in m and "31/12/2026" in m for m in gouv)
-    assert any("Comité technique 2026 : 1 réunion(s)" in m for m in gouv)
+    assert any("COPIL élargi 2026 : aucune réunion tenue (échéance du 31/12/2026)" in m for m in gouv)
+    assert any(m.startswith("Comité technique") and "1 réunion(s) tenue(s) sur 2" in m for m in gouv)
     held = pd.DataFrame([{"instance": "copil_elargi", "calendrier_code": "COPIL_ELARGI_2026",
                           "date": date(2026, 12, 3), "tenue": True}])
-    alerts = build_alerts(s.iloc[0:0], review, calendar=mini_ref.calendar, meetings=held,
-                          as_of=date(2026, 12, 31))
+    alerts = build_alerts(s.iloc[0:0], review,
+                          governance_due=due_not_held(mini_ref, held, date(2026, 12, 31)))
     assert not any("COPIL" in a.message for a in alerts)
 
 

@@ -21,6 +21,7 @@ from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE
 from indicators.charts import load_geojson
 from indicators.formatting import MISSING, format_change, format_value
+from indicators.governance import due_not_held
 from indicators.periods import FIRST_YEAR
 from indicators.review import (
     DIRECTION_LABELS,
@@ -158,9 +159,9 @@ def _alerts(convention: str, review_code: str) -> list[tuple[str, str, str]]:
     matrix = completeness(convention, review_code)
     missing = completeness_rules.missing_territories(matrix, review.cutoff)
     names = {t.code: t.nom for t in ref.territories}
+    due = due_not_held(ref, meetings(convention), min(date.today(), review.held_on))
     found = build_alerts(summary(convention, review_code), review, missing=missing, names=names,
-                         calendar=ref.calendar, meetings=meetings(convention),
-                         as_of=min(date.today(), review.held_on))
+                         governance_due=due)
     return [(a.kind, a.message, a.objet) for a in found]
 
 
