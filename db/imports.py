@@ -269,8 +269,8 @@ def import_file(store: Store, ref: Reference, data: bytes, filename: str, actor:
 def batch_history(store: Store, convention: str) -> pd.DataFrame:
     """Every batch, newest first, with French headers (for the page and the CLI)."""
     batches = list_batches(store, convention)
-    columns = ["n°", "type", "date", "auteur", "fichier", "lignes", "nouvelles", "modifiées",
-               "inchangées", "non renseignées", "statut", "sha256"]
+    columns = ["n°", "date", "type", "auteur", "fichier", "statut", "lignes", "nouvelles", "modifiées",
+               "inchangées", "non renseignées", "sha256"]
     if batches.empty:
         return pd.DataFrame(columns=columns)
     status = batches["status"].map(BATCH_STATUS_LABELS).fillna(batches["status"])
