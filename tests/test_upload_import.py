@@ -231,3 +231,16 @@ def test_report_csv_is_for_french_excel(upload_store, upload_ref):
     assert data.startswith("\ufeffligne;colonne;valeur lue;gravité;type;code;message".encode())
     frame = pd.read_csv(io.BytesIO(data), sep=";", encoding="utf-8-sig")
     assert len(frame) == 7 and frame["gravité"].unique().tolist() == ["erreur"]
+
+
+def test_two_uploads_at_once_in_one_process_both_land(upload_store, upload_ref):
+    """Two sessions of the app committing at the same moment (threads sharing the store)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    files = [_csv(*(f"{c};IA_CAFES_PARTENAIRES;2026-T{q};{q};" for q in (1, 2, 3))) for c in ("62119", "62178")]
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(lambda item: import_file(upload_store, upload_ref, item[1], f"f{item[0]}.csv",
+                                                         SYSTEM, today=TODAY), enumerate(files)))
+    assert all(r.committed for r in results), [r.message for r in results]
+    values = current_values(upload_store, upload_ref.convention.code)
+    assert len(values[values["indicateur"] == "IA_CAFES_PARTENAIRES"].query("periode.str.startswith('2026-T')")) == 6
