@@ -6,7 +6,6 @@ communes: the sectors exist, empty, and an administrator fills them in.
 
 from __future__ import annotations
 
-
 import pandas as pd
 import sqlalchemy as sa
 

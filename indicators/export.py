@@ -59,7 +59,7 @@ def export_bytes(store: Store, ref: Reference, suffix: str, include_demo: bool =
             sheet = writer.sheets["valeurs"]
             sheet.freeze_panes(1, 0)
             sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
-            for index, (column, width) in enumerate(_WIDTHS.items()):
+            for index, width in enumerate(_WIDTHS.values()):
                 sheet.set_column(index, index, width)
     elif suffix == ".parquet":
         frame.to_parquet(buffer, index=False)

@@ -10,7 +10,12 @@ import sqlalchemy as sa
 
 from db import schema
 from db.observations import (
-    BatchError, current_values, list_batches, revert_batch, value_history, write_batch,
+    BatchError,
+    current_values,
+    list_batches,
+    revert_batch,
+    value_history,
+    write_batch,
 )
 from db.reference import load_reference_into
 from db.store import Store
