@@ -17,7 +17,6 @@ territory, year) is the latest one (a row without value removes the target).
 from __future__ import annotations
 
 import datetime as dt
-import math
 
 import pandas as pd
 import sqlalchemy as sa
@@ -27,7 +26,7 @@ from db.observations import record_audit
 from db.store import Store
 from indicators.access import AccessDenied, Actor, require_admin, require_territory, require_writer
 from indicators.catalogue import EPCI_CODE, Reference
-from indicators.formatting import format_value
+from indicators.formatting import format_value, is_missing
 from indicators.governance import INSTANCE_LABELS, instance_fulfilled_by
 from indicators.review import REVIEWS, REVIEWS_BY_CODE
 
@@ -86,15 +85,6 @@ def _clean_text(value: str | None) -> str | None:
     return text or None
 
 
-def _is_missing(value: object) -> bool:
-    if value is None:
-        return True
-    try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return False
-
-
 # -- targets ------------------------------------------------------------------------------
 def set_target(store: Store, ref: Reference, actor: Actor, indicateur: str, annee: int,
                valeur: float | None, territoire: str = EPCI_CODE) -> None:
@@ -112,7 +102,7 @@ def set_target(store: Store, ref: Reference, actor: Actor, indicateur: str, anne
     if annee not in TARGET_YEARS:
         raise PilotageError(f"Une cible se fixe pour 2028 ou 2030, pas pour {annee}.")
     _check_territory(ref, territoire)
-    if _is_missing(valeur):
+    if is_missing(valeur):
         valeur = None
     else:
         valeur = float(valeur)  # type: ignore[arg-type]

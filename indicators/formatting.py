@@ -8,7 +8,8 @@ NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MISSING = "non renseigné"
 
 
-def _is_missing(value: object) -> bool:
+def is_missing(value: object) -> bool:
+    """True for None and NaN (a text or a number is not missing)."""
     if value is None:
         return True
     try:
@@ -23,7 +24,7 @@ def format_number(value: object, decimals: int | None = None, sep: str = NBSP) -
     >>> format_number(1234.5)
     '1\u202f234,5'
     """
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     if isinstance(value, str):
         return value
@@ -40,7 +41,7 @@ def format_number(value: object, decimals: int | None = None, sep: str = NBSP) -
 
 def format_value(value: object, unite: str, sep: str = NBSP) -> str:
     """Format a value with its unit: euros with 2 decimals, rates with one, counts plain."""
-    if _is_missing(value):
+    if is_missing(value):
         return MISSING
     if isinstance(value, str):
         return value
@@ -57,7 +58,7 @@ def format_value(value: object, unite: str, sep: str = NBSP) -> str:
 
 def format_change(delta: object, unite: str, sep: str = NBSP) -> str:
     """Format a signed change (`+12`, `−3,5 %`); `non renseigné` when unknown."""
-    if _is_missing(delta):
+    if is_missing(delta):
         return MISSING
     sign = "+" if float(delta) > 0 else ""  # type: ignore[arg-type]
     if unite == "pourcentage":

@@ -8,14 +8,13 @@ the value stays within a tolerance of it.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from indicators.aggregation import Territories
 from indicators.catalogue import Reference
-from indicators.formatting import MISSING, NBSP, format_number, format_value
+from indicators.formatting import MISSING, NBSP, format_number, format_value, is_missing
 from indicators.review import Review, indicator_summary
 from indicators.upload import parse_number
 
@@ -52,12 +51,14 @@ class Progress:
 
 
 def _missing(value: object) -> bool:
-    if value is None:
+    """Missing, or not a number (a target or a value to compare must be numeric)."""
+    if is_missing(value):
         return True
     try:
-        return math.isnan(float(value))  # type: ignore[arg-type]
+        float(value)  # type: ignore[arg-type]
     except (TypeError, ValueError):
         return True
+    return False
 
 
 def progress(baseline: float | None, current: float | None, target: float | None, sens: str,
