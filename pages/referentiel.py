@@ -18,7 +18,7 @@ for enjeu in ref.enjeux:
         fiche = ref.fiche_of_ambition(ambition.code)
         with st.expander(f"{ambition.code} · {ambition.titre}", expanded=False):
             rows = table[table["fiche"] == (fiche.code if fiche else None)]
-            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, use_container_width=True)
+            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, width="stretch")
 st.header("Réseau, gouvernance et contexte")
 for fiche_code, title in [("F9", "Réseau des chargés de coopération territoriale"),
                           ("CCT", "Activité des chargés de coopération (Annexe 6)"),
@@ -26,4 +26,4 @@ for fiche_code, title in [("F9", "Réseau des chargés de coopération territori
     rows = table[table["fiche"] == fiche_code]
     if not rows.empty:
         with st.expander(title):
-            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, use_container_width=True)
+            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, width="stretch")

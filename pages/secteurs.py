@@ -43,4 +43,4 @@ if structures.empty:
 else:
     st.dataframe(structures[["nom_groupe", "nom_commune", "commune", "section"]].rename(columns={
         "nom_groupe": "structure", "nom_commune": "commune", "commune": "code INSEE"}),
-        hide_index=True, use_container_width=True)
+        hide_index=True, width="stretch")
