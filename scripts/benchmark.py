@@ -18,5 +18,9 @@ for script in sorted(HERE.glob("bench_*.py")):
     name = script.stem.removeprefix("bench_")
     if wanted and name not in wanted:
         continue
-    print(f"== {name}")
-    runpy.run_path(str(script), run_name="__main__")
+    print(f"== {name}", flush=True)
+    try:
+        runpy.run_path(str(script), run_name="__main__")
+    except SystemExit as stop:  # a benchmark script may end with sys.exit(...)
+        if stop.code not in (None, 0):
+            print(f"{script.name} a échoué (code {stop.code})")
