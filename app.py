@@ -7,18 +7,15 @@ import streamlit as st
 
 from ui.auth import is_admin, is_logged_in
 
-st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:",
-                   layout="wide")
+st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
 
 pages = {
     "Pilotage": [
-        st.Page("pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:",
-                default=True),
+        st.Page("pages/vue_ensemble.py", title="Vue d'ensemble", icon=":material/dashboard:", default=True),
         st.Page("pages/ambition.py", title="Ambitions", icon=":material/flag_circle:"),
         st.Page("pages/communes.py", title="Communes", icon=":material/location_city:"),
         st.Page("pages/completude.py", title="Complétude", icon=":material/fact_check:"),
-        st.Page("pages/referentiel.py", title="Référentiel de la convention",
-                icon=":material/menu_book:"),
+        st.Page("pages/referentiel.py", title="Référentiel de la convention", icon=":material/menu_book:"),
         st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
         st.Page("pages/donnees.py", title="Données", icon=":material/download:"),
         st.Page("pages/bilan.py", title="Bilan (PDF)", icon=":material/picture_as_pdf:"),
@@ -31,11 +28,19 @@ pages = {
         st.Page("pages/cibles.py", title="Cibles", icon=":material/flag:"),
         st.Page("pages/engagements.py", title="Engagements des communes", icon=":material/handshake:"),
         st.Page("pages/secteurs.py", title="Secteurs", icon=":material/map:"),
-        *([st.Page("pages/utilisateurs.py", title="Utilisateurs", icon=":material/group:"),
-           st.Page("pages/audit.py", title="Journal des modifications", icon=":material/history:")]
-          if is_admin() else []),  # the pages refuse other accounts anyway; this declutters the menu
+        *(
+            [
+                st.Page("pages/utilisateurs.py", title="Utilisateurs", icon=":material/group:"),
+                st.Page("pages/audit.py", title="Journal des modifications", icon=":material/history:"),
+            ]
+            if is_admin()
+            else []
+        ),  # the pages refuse other accounts anyway; this declutters the menu
     ],
 }
 
-st.navigation({group: items for group, items in pages.items() if items},
-              position="sidebar" if is_logged_in() else "hidden", expanded=True).run()
+st.navigation(
+    {group: items for group, items in pages.items() if items},
+    position="sidebar" if is_logged_in() else "hidden",
+    expanded=True,
+).run()

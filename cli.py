@@ -18,7 +18,8 @@ COMMAND_MODULES = [
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="cli.py", description="Tableau de bord de la CTG 2026-2030 (CABBALR) : commandes.")
+        prog="cli.py", description="Tableau de bord de la CTG 2026-2030 (CABBALR) : commandes."
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -31,8 +31,10 @@ def cmd_bilan(args: argparse.Namespace) -> int:
     out.write_bytes(bilan.pdf)
     pages = f"{bilan.pages} pages, " if bilan.pages else ""
     seconds = f"{bilan.seconds:.1f}".replace(".", ",")
-    print(f"Bilan écrit : {out} ({bilan.review.label} ; {pages}{bilan.images} graphiques, "
-          f"{len(bilan.pdf) // 1024} Ko, en {seconds} s).")
+    print(
+        f"Bilan écrit : {out} ({bilan.review.label} ; {pages}{bilan.images} graphiques, "
+        f"{len(bilan.pdf) // 1024} Ko, en {seconds} s)."
+    )
     return 0
 
 
@@ -44,8 +46,9 @@ def cmd_png(args: argparse.Namespace) -> int:
         with open_store() as store:
             values = current_values(store, ref.convention.code)
             targets = targets_frame(store, ref.convention.code)
-        fig = indicator_figure(values, ref, args.indicateur, review, territory=args.territoire,
-                               targets=targets)
+        fig = indicator_figure(
+            values, ref, args.indicateur, review, territory=args.territoire, targets=targets
+        )
         data = figure_png(fig, args.largeur, args.hauteur)
     except (BilanError, ReviewError, RenderError, SeedError, StoreError) as exc:
         return fail(str(exc))
@@ -63,9 +66,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=cmd_bilan)
     p = sub.add_parser("png", help="écrit le graphique d'un indicateur en PNG (1600 × 900)")
     p.add_argument("--indicateur", required=True, help="code de l'indicateur, ex. PE_PLACES_EAJE")
-    p.add_argument("--territoire", help="code INSEE d'une commune ou code d'une structure "
-                                        "(défaut : l'agglomération)")
-    p.add_argument("--revue", default="mi-parcours", help=f"revue dont la date d'arrêté est marquée : {reviews}")
+    p.add_argument(
+        "--territoire", help="code INSEE d'une commune ou code d'une structure (défaut : l'agglomération)"
+    )
+    p.add_argument(
+        "--revue", default="mi-parcours", help=f"revue dont la date d'arrêté est marquée : {reviews}"
+    )
     p.add_argument("--out", required=True, help="fichier PNG à écrire")
     p.add_argument("--largeur", type=int, default=1600, help="largeur en pixels (défaut : 1600)")
     p.add_argument("--hauteur", type=int, default=900, help="hauteur en pixels (défaut : 900)")

@@ -41,19 +41,34 @@ def install_demo(store: Store, ref: Reference, actor: Actor = SYSTEM) -> DemoRep
     meetings = demo_meetings(ref)
 
     def work(conn: sa.Connection) -> DemoReport:
-        write_batch(conn, convention, rows, kind="demo", author=actor.login, is_demo=True,
-                    counts={"rows": len(rows), "new": len(rows)},
-                    note="Données de démonstration (générées, non réelles)")
+        write_batch(
+            conn,
+            convention,
+            rows,
+            kind="demo",
+            author=actor.login,
+            is_demo=True,
+            counts={"rows": len(rows), "new": len(rows)},
+            note="Données de démonstration (générées, non réelles)",
+        )
         now = datetime.now()
         if not comments.empty:
-            Store.insert_df(conn, "commentaires", comments.assign(
-                convention=convention, created_at=now, is_demo=True))
+            Store.insert_df(
+                conn, "commentaires", comments.assign(convention=convention, created_at=now, is_demo=True)
+            )
         if not meetings.empty:
-            Store.insert_df(conn, "reunions", meetings.assign(
-                convention=convention, created_at=now, is_demo=True))
-        record_audit(conn, convention, actor.login, "chargement_demo", "données de démonstration",
-                     None, {"observations": len(rows), "commentaires": len(comments),
-                            "reunions": len(meetings)})
+            Store.insert_df(
+                conn, "reunions", meetings.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "chargement_demo",
+            "données de démonstration",
+            None,
+            {"observations": len(rows), "commentaires": len(comments), "reunions": len(meetings)},
+        )
         return DemoReport(len(rows), len(comments), len(meetings))
 
     return store.write(work)
@@ -67,28 +82,40 @@ def cmd_demo(args: argparse.Namespace) -> int:
     with open_store() as store:
         if args.remove:
             removed = remove_demo(store, ref.convention.code, actor=SYSTEM.login)
-            print(f"Données de démonstration supprimées : {removed} ligne(s). "
-                  "Les autres données sont inchangées.")
+            print(
+                f"Données de démonstration supprimées : {removed} ligne(s). "
+                "Les autres données sont inchangées."
+            )
             return 0
         from db.reference import load_reference_into
+
         load_reference_into(store, ref)
         report = install_demo(store, ref)
         accounts = create_demo_accounts(store)
     if report.already:
-        print("Des données de démonstration sont déjà présentes : rien à faire "
-              "(`python cli.py demo --remove` pour les supprimer).")
+        print(
+            "Des données de démonstration sont déjà présentes : rien à faire "
+            "(`python cli.py demo --remove` pour les supprimer)."
+        )
     else:
-        print(f"Données de démonstration chargées : {report.observations} valeurs (T1 à T3 2026), "
-              f"{report.comments} commentaires, {report.meetings} réunions. Elles sont signalées "
-              "par un bandeau sur chaque page ; `python cli.py demo --remove` les supprime.")
-    print("Comptes de démonstration (identifiant / mot de passe) : "
-          + " ; ".join(f"{login} / {password} ({role})" for login, role, password in accounts) + ".")
+        print(
+            f"Données de démonstration chargées : {report.observations} valeurs (T1 à T3 2026), "
+            f"{report.comments} commentaires, {report.meetings} réunions. Elles sont signalées "
+            "par un bandeau sur chaque page ; `python cli.py demo --remove` les supprime."
+        )
+    print(
+        "Comptes de démonstration (identifiant / mot de passe) : "
+        + " ; ".join(f"{login} / {password} ({role})" for login, role, password in accounts)
+        + "."
+    )
     return 0
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="charge des données de démonstration (T1 à T3 2026), "
-                                    "ou les supprime avec --remove")
-    p.add_argument("--remove", action="store_true",
-                   help="supprime les données de démonstration, et rien d'autre")
+    p = sub.add_parser(
+        "demo", help="charge des données de démonstration (T1 à T3 2026), ou les supprime avec --remove"
+    )
+    p.add_argument(
+        "--remove", action="store_true", help="supprime les données de démonstration, et rien d'autre"
+    )
     p.set_defaults(func=cmd_demo)

@@ -24,8 +24,10 @@ def cmd_init(args: argparse.Namespace) -> int:
         where = store.path or store.url
         admin_hint = first_admin_hint(store)
     print(f"Référence : {ref.summary()}.")
-    print(("Données de référence chargées" if changed else "Données de référence déjà à jour, rien à faire")
-          + f" ({where}).")
+    print(
+        ("Données de référence chargées" if changed else "Données de référence déjà à jour, rien à faire")
+        + f" ({where})."
+    )
     if admin_hint:
         print(admin_hint)
     return 0
@@ -45,6 +47,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 def _reference():
     from commands.common import reference
+
     return reference()
 
 

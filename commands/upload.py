@@ -39,6 +39,7 @@ def resolve_actor(store: Store, login: str | None) -> Actor:
     if not login:
         return SYSTEM
     from db.users import actor_for  # the accounts module; raises UserError (French)
+
     return actor_for(store, login)
 
 
@@ -55,8 +56,14 @@ def print_result(result: ImportResult, ref, *, dry_run: bool) -> None:
     if report.errors:
         print(f"\nErreurs ({len(report.errors)}) : le fichier est refusé en entier, rien n'a été écrit.")
         for issue in report.errors:
-            where = ", ".join(p for p in (f"ligne {issue.line}" if issue.line else "",
-                                          f"colonne {issue.column}" if issue.column else "") if p)
+            where = ", ".join(
+                p
+                for p in (
+                    f"ligne {issue.line}" if issue.line else "",
+                    f"colonne {issue.column}" if issue.column else "",
+                )
+                if p
+            )
             print(f"  - {where + ' : ' if where else ''}{issue.message} [{issue.kind}]")
     if report.warnings:
         print(f"\nAvertissements ({len(report.warnings)}) : valeurs acceptées, à vérifier.")
@@ -66,8 +73,7 @@ def print_result(result: ImportResult, ref, *, dry_run: bool) -> None:
         preview = plan.preview(ref)
         changes = preview[preview["statut"] != STATUS_UNCHANGED]
         if not changes.empty:
-            print(f"\n{'Valeurs qui seraient écrites' if dry_run else 'Valeurs écrites'} "
-                  f"({len(changes)}) :")
+            print(f"\n{'Valeurs qui seraient écrites' if dry_run else 'Valeurs écrites'} ({len(changes)}) :")
             print(_table(changes.head(PREVIEW_LIMIT)))
             if len(changes) > PREVIEW_LIMIT:
                 print(f"… et {len(changes) - PREVIEW_LIMIT} autre(s).")
@@ -100,8 +106,10 @@ def cmd_template(args: argparse.Namespace) -> int:
     except (TemplateError, SeedError) as exc:
         return fail(str(exc))
     out.write_bytes(data)
-    print(f"Modèle écrit : {out} ({len(data)} octets) pour {', '.join(codes)}, "
-          f"{parse_period(args.periode).label}.")
+    print(
+        f"Modèle écrit : {out} ({len(data)} octets) pour {', '.join(codes)}, "
+        f"{parse_period(args.periode).label}."
+    )
     return 0
 
 
@@ -144,15 +152,21 @@ def cmd_value(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("template", help="écrit le modèle de dépôt d'un territoire et d'une période")
-    p.add_argument("--territoire", required=True, action="append",
-                   help="code INSEE ou de structure (répétable, ou séparés par des virgules)")
+    p.add_argument(
+        "--territoire",
+        required=True,
+        action="append",
+        help="code INSEE ou de structure (répétable, ou séparés par des virgules)",
+    )
     p.add_argument("--periode", required=True, help="2026-T3 (indicateurs trimestriels) ou 2026 (annuels)")
     p.add_argument("--out", required=True, help="fichier de sortie : .csv (;, UTF-8 BOM) ou .xlsx")
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser("import", help="dépose un fichier CSV ou XLSX (code 0 accepté, 2 refusé)")
     p.add_argument("fichier", help="fichier .csv ou .xlsx")
-    p.add_argument("--dry-run", action="store_true", help="essai à blanc : rapport et aperçu, rien n'est écrit")
+    p.add_argument(
+        "--dry-run", action="store_true", help="essai à blanc : rapport et aperçu, rien n'est écrit"
+    )
     p.add_argument("--as", dest="as_login", metavar="LOGIN", help="compte de l'auteur (défaut : système)")
     p.set_defaults(func=cmd_import)
 
@@ -160,7 +174,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--limite", type=int, default=0, help="n'affiche que les N derniers")
     p.set_defaults(func=cmd_history)
 
-    p = sub.add_parser("annuler", help="annule un dépôt (administrateurs) : les valeurs précédentes reviennent")
+    p = sub.add_parser(
+        "annuler", help="annule un dépôt (administrateurs) : les valeurs précédentes reviennent"
+    )
     p.add_argument("lot", type=int, help="numéro du dépôt (voir historique)")
     p.add_argument("--as", dest="as_login", metavar="LOGIN", help="compte de l'administrateur")
     p.set_defaults(func=cmd_revert)

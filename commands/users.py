@@ -43,10 +43,12 @@ def first_admin_hint(store: Store) -> str | None:
     """The sentence telling how to create the first administrator, or None when one exists."""
     if has_admin(store):
         return None
-    return ("Aucun compte administrateur : créez-le avec\n"
-            "  python cli.py users add admin --role administrateur\n"
-            "(le mot de passe est demandé deux fois ; `--password-stdin` le lit sur l'entrée "
-            "standard), ou au premier lancement de l'application, qui propose de le créer.")
+    return (
+        "Aucun compte administrateur : créez-le avec\n"
+        "  python cli.py users add admin --role administrateur\n"
+        "(le mot de passe est demandé deux fois ; `--password-stdin` le lit sur l'entrée "
+        "standard), ou au premier lancement de l'application, qui propose de le créer."
+    )
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -75,11 +77,13 @@ def cmd_add(args: argparse.Namespace) -> int:
         if get_user(store, check_login(args.login)) is not None:
             raise UserError(f"Le compte « {check_login(args.login)} » existe déjà.")
         password = _read_password(args)
-        user = create_user(store, cli_actor(), args.login, args.role, args.territoires,
-                           password=password, nom=args.nom)
+        user = create_user(
+            store, cli_actor(), args.login, args.role, args.territoires, password=password, nom=args.nom
+        )
         scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
         print(f"Compte « {user.login} » créé : {ROLE_LABELS[user.role]}{scope}.")
         return 0
+
     return _run(work)
 
 
@@ -100,9 +104,12 @@ def cmd_list(args: argparse.Namespace) -> int:
             if row.failed_attempts:
                 notes.append(f"{row.failed_attempts} échec(s)")
             state = "actif" if row.active else "désactivé"
-            print(f"{row.login:<20} {ROLE_LABELS[row.role]:<24} {row.territoires or 'tous':<24} "
-                  f"{state:<11} {', '.join(notes)}".rstrip())
+            print(
+                f"{row.login:<20} {ROLE_LABELS[row.role]:<24} {row.territoires or 'tous':<24} "
+                f"{state:<11} {', '.join(notes)}".rstrip()
+            )
         return 0
+
     return _run(work)
 
 
@@ -111,6 +118,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
         disable_user(store, cli_actor(), args.login)
         print(f"Compte « {args.login} » désactivé.")
         return 0
+
     return _run(work)
 
 
@@ -119,6 +127,7 @@ def cmd_enable(args: argparse.Namespace) -> int:
         enable_user(store, cli_actor(), args.login)
         print(f"Compte « {args.login} » réactivé (verrouillage levé).")
         return 0
+
     return _run(work)
 
 
@@ -127,6 +136,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
         set_password(store, cli_actor(), args.login, _read_password(args))
         print(f"Mot de passe du compte « {args.login} » changé (verrouillage levé).")
         return 0
+
     return _run(work)
 
 
@@ -134,11 +144,13 @@ def cmd_set(args: argparse.Namespace) -> int:
     def work(store: Store) -> int:
         if args.role is None and args.territoires is None and args.nom is None:
             raise UserError("Rien à changer : indiquez --role, --territoires ou --nom.")
-        user = update_user(store, cli_actor(), args.login, role=args.role,
-                           territoires=args.territoires, nom=args.nom)
+        user = update_user(
+            store, cli_actor(), args.login, role=args.role, territoires=args.territoires, nom=args.nom
+        )
         scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
         print(f"Compte « {user.login} » : {ROLE_LABELS[user.role]}{scope}.")
         return 0
+
     return _run(work)
 
 

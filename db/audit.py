@@ -42,27 +42,58 @@ ACTION_LABELS = {
 }
 
 FIELD_LABELS = {
-    "role": "rôle", "territoires": "territoires", "actif": "actif", "nom": "nom",
-    "status": "statut", "mot_de_passe": "mot de passe", "verrouille": "verrouillé",
-    "echecs": "échecs", "verrouille_jusqua": "verrouillé jusqu'à",
-    "lignes_supprimees": "lignes supprimées", "digest": "empreinte", "lot": "lot",
+    "role": "rôle",
+    "territoires": "territoires",
+    "actif": "actif",
+    "nom": "nom",
+    "status": "statut",
+    "mot_de_passe": "mot de passe",
+    "verrouille": "verrouillé",
+    "echecs": "échecs",
+    "verrouille_jusqua": "verrouillé jusqu'à",
+    "lignes_supprimees": "lignes supprimées",
+    "digest": "empreinte",
+    "lot": "lot",
     "lots_remplaces": "lots remplacés",
 }
 
 VALUE_LABELS = {
-    "charge": "chargé de coopération", "lecteur": "lecteur (COPIL)",
-    "administrateur": "administrateur", "valide": "valide", "annule": "annulé",
+    "charge": "chargé de coopération",
+    "lecteur": "lecteur (COPIL)",
+    "administrateur": "administrateur",
+    "valide": "valide",
+    "annule": "annulé",
     "remplace": "remplacé",
 }
 
-BATCH_KIND_LABELS = {"reference": "Référentiel", "depot": "Dépôt de fichier", "demo": "Démonstration",
-                     "annulation": "Annulation", "saisie": "Saisie"}
+BATCH_KIND_LABELS = {
+    "reference": "Référentiel",
+    "depot": "Dépôt de fichier",
+    "demo": "Démonstration",
+    "annulation": "Annulation",
+    "saisie": "Saisie",
+}
 BATCH_STATUS_LABELS = {"valide": "valide", "annule": "annulé", "remplace": "remplacé"}
 
 AUDIT_COLUMNS = ["Date", "Compte", "Action", "Objet", "Changement", "Avant", "Après"]
-BATCH_COLUMNS = ["N°", "Date", "Auteur", "Nature", "Fichier", "Lignes", "Nouvelles", "Modifiées",
-                 "Inchangées", "Ignorées", "Statut", "Démonstration", "Statut changé le",
-                 "Statut changé par", "Note", "Empreinte SHA-256"]
+BATCH_COLUMNS = [
+    "N°",
+    "Date",
+    "Auteur",
+    "Nature",
+    "Fichier",
+    "Lignes",
+    "Nouvelles",
+    "Modifiées",
+    "Inchangées",
+    "Ignorées",
+    "Statut",
+    "Démonstration",
+    "Statut changé le",
+    "Statut changé par",
+    "Note",
+    "Empreinte SHA-256",
+]
 
 
 @dataclass(frozen=True)
@@ -134,18 +165,21 @@ def audit_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
         "where happened_at >= $start and happened_at < $end "
         "and ($actor is null or actor = $actor) and ($action is null or action = $action) "
         "order by happened_at desc, id desc",
-        {"start": start, "end": end, "actor": flt.actor, "action": flt.action})
+        {"start": start, "end": end, "actor": flt.actor, "action": flt.action},
+    )
     if raw.empty:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
-    return pd.DataFrame({
-        "Date": raw["happened_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
-        "Compte": raw["actor"],
-        "Action": raw["action"].map(action_label),
-        "Objet": raw["objet"],
-        "Changement": [describe_change(a, b) for a, b in zip(raw["avant"], raw["apres"], strict=True)],
-        "Avant": raw["avant"].astype("object").where(raw["avant"].notna(), "—"),
-        "Après": raw["apres"].astype("object").where(raw["apres"].notna(), "—"),
-    })[AUDIT_COLUMNS]
+    return pd.DataFrame(
+        {
+            "Date": raw["happened_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
+            "Compte": raw["actor"],
+            "Action": raw["action"].map(action_label),
+            "Objet": raw["objet"],
+            "Changement": [describe_change(a, b) for a, b in zip(raw["avant"], raw["apres"], strict=True)],
+            "Avant": raw["avant"].astype("object").where(raw["avant"].notna(), "—"),
+            "Après": raw["apres"].astype("object").where(raw["apres"].notna(), "—"),
+        }
+    )[AUDIT_COLUMNS]
 
 
 def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFrame:
@@ -156,7 +190,9 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
         "n_skipped, status, is_demo, status_changed_at, status_changed_by, note, sha256 "
         "from batches where created_at >= $start and created_at < $end "
         "and ($actor is null or author = $actor or status_changed_by = $actor) "
-        "order by id desc", {"start": start, "end": end, "actor": flt.actor})
+        "order by id desc",
+        {"start": start, "end": end, "actor": flt.actor},
+    )
     if raw.empty:
         return pd.DataFrame(columns=BATCH_COLUMNS)
 
@@ -164,32 +200,38 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
         return series.astype("object").where(series.notna(), MISSING)
 
     changed = raw["status_changed_at"]
-    return pd.DataFrame({
-        "N°": raw["id"].astype(int),
-        "Date": raw["created_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
-        "Auteur": raw["author"],
-        "Nature": raw["kind"].map(lambda k: BATCH_KIND_LABELS.get(k, k)),
-        "Fichier": text(raw["filename"]),
-        "Lignes": raw["n_rows"].astype(int),
-        "Nouvelles": raw["n_new"].astype(int),
-        "Modifiées": raw["n_changed"].astype(int),
-        "Inchangées": raw["n_unchanged"].astype(int),
-        "Ignorées": raw["n_skipped"].astype(int),
-        "Statut": raw["status"].map(lambda s: BATCH_STATUS_LABELS.get(s, s)),
-        "Démonstration": raw["is_demo"].map({True: "oui", False: "non"}),
-        "Statut changé le": changed.dt.strftime("%d/%m/%Y %H:%M").astype("object").where(
-            changed.notna(), "—"),
-        "Statut changé par": raw["status_changed_by"].astype("object").where(
-            raw["status_changed_by"].notna(), "—"),
-        "Note": raw["note"].astype("object").where(raw["note"].notna(), "—"),
-        "Empreinte SHA-256": text(raw["sha256"]),
-    })[BATCH_COLUMNS]
+    return pd.DataFrame(
+        {
+            "N°": raw["id"].astype(int),
+            "Date": raw["created_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
+            "Auteur": raw["author"],
+            "Nature": raw["kind"].map(lambda k: BATCH_KIND_LABELS.get(k, k)),
+            "Fichier": text(raw["filename"]),
+            "Lignes": raw["n_rows"].astype(int),
+            "Nouvelles": raw["n_new"].astype(int),
+            "Modifiées": raw["n_changed"].astype(int),
+            "Inchangées": raw["n_unchanged"].astype(int),
+            "Ignorées": raw["n_skipped"].astype(int),
+            "Statut": raw["status"].map(lambda s: BATCH_STATUS_LABELS.get(s, s)),
+            "Démonstration": raw["is_demo"].map({True: "oui", False: "non"}),
+            "Statut changé le": changed.dt.strftime("%d/%m/%Y %H:%M")
+            .astype("object")
+            .where(changed.notna(), "—"),
+            "Statut changé par": raw["status_changed_by"]
+            .astype("object")
+            .where(raw["status_changed_by"].notna(), "—"),
+            "Note": raw["note"].astype("object").where(raw["note"].notna(), "—"),
+            "Empreinte SHA-256": text(raw["sha256"]),
+        }
+    )[BATCH_COLUMNS]
 
 
 def audit_actors(store: Store) -> list[str]:
     """Every login that appears in the audit log or as a batch author, sorted."""
-    df = store.query_df("select actor from audit union select author from batches "
-                        "union select status_changed_by from batches where status_changed_by is not null")
+    df = store.query_df(
+        "select actor from audit union select author from batches "
+        "union select status_changed_by from batches where status_changed_by is not null"
+    )
     return sorted(str(v) for v in df.iloc[:, 0].dropna().unique())
 
 

@@ -33,8 +33,13 @@ KEYS = ["indicateur", "territoire", "periode"]
 STATUS_NEW, STATUS_CHANGED, STATUS_UNCHANGED = "nouvelle", "modifiée", "inchangée"
 BATCH_KIND = "depot"
 BATCH_STATUS_LABELS = {"valide": "en vigueur", "annule": "annulé", "remplace": "remplacé"}
-BATCH_KIND_LABELS = {"depot": "dépôt", "reference": "référence", "demo": "démonstration",
-                     "saisie": "saisie", "annulation": "annulation"}
+BATCH_KIND_LABELS = {
+    "depot": "dépôt",
+    "reference": "référence",
+    "demo": "démonstration",
+    "saisie": "saisie",
+    "annulation": "annulation",
+}
 
 
 class ImportRejected(StoreError):
@@ -64,11 +69,15 @@ class ImportPlan:
     def summary(self) -> str:
         """The dry run in one French sentence."""
         if not self.accepted:
-            return (f"Fichier refusé : {len(self.report.errors)} erreur(s), rien ne sera écrit. "
-                    + self.report.summary())
+            return (
+                f"Fichier refusé : {len(self.report.errors)} erreur(s), rien ne sera écrit. "
+                + self.report.summary()
+            )
         c = self.counts
-        return (f"{c['new']} nouvelle(s) valeur(s), {c['changed']} modifiée(s), "
-                f"{c['unchanged']} inchangée(s), {c['skipped']} non renseignée(s).")
+        return (
+            f"{c['new']} nouvelle(s) valeur(s), {c['changed']} modifiée(s), "
+            f"{c['unchanged']} inchangée(s), {c['skipped']} non renseignée(s)."
+        )
 
     def preview(self, ref: Reference) -> pd.DataFrame:
         """The diff for people: territory, indicator, period, old → new value, status."""
@@ -115,8 +124,12 @@ def _indicators_in(table) -> list[str]:
 
 def _previous_map(current: pd.DataFrame) -> dict[tuple[str, str, str], float]:
     numeric = current[current["valeur"].notna()]
-    keys = zip(numeric["indicateur"].tolist(), numeric["territoire"].tolist(), numeric["periode"].tolist(),
-               strict=True)  # plain lists: iterating arrow-backed columns is slow
+    keys = zip(
+        numeric["indicateur"].tolist(),
+        numeric["territoire"].tolist(),
+        numeric["periode"].tolist(),
+        strict=True,
+    )  # plain lists: iterating arrow-backed columns is slow
     return dict(zip(keys, numeric["valeur"].astype(float).tolist(), strict=True))
 
 
@@ -127,8 +140,13 @@ def compute_diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
     A value is unchanged when the number (to 1e-9) and the text are the same and the
     comment is empty or the same; an empty comment never erases a stored one.
     """
-    old = current[[*KEYS, "valeur", "valeur_texte", "commentaire"]].rename(columns={
-        "valeur": "ancienne_valeur", "valeur_texte": "ancien_texte", "commentaire": "ancien_commentaire"})
+    old = current[[*KEYS, "valeur", "valeur_texte", "commentaire"]].rename(
+        columns={
+            "valeur": "ancienne_valeur",
+            "valeur_texte": "ancien_texte",
+            "commentaire": "ancien_commentaire",
+        }
+    )
     merged = rows.merge(old, on=KEYS, how="left", indicator=True)
     exists = merged["_merge"] == "both"
     new_v, old_v = merged["valeur"].astype("float64"), merged["ancienne_valeur"].astype("float64")
@@ -146,16 +164,28 @@ def compute_diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
 
 def _counts(diff: pd.DataFrame, report: Report) -> dict[str, int]:
     status = diff["statut"].value_counts() if not diff.empty else pd.Series(dtype=int)
-    return {"rows": report.stats.get("lignes", 0),
-            "new": int(status.get(STATUS_NEW, 0)), "changed": int(status.get(STATUS_CHANGED, 0)),
-            "unchanged": int(status.get(STATUS_UNCHANGED, 0)),
-            "skipped": report.stats.get("non_renseignees", 0)}
+    return {
+        "rows": report.stats.get("lignes", 0),
+        "new": int(status.get(STATUS_NEW, 0)),
+        "changed": int(status.get(STATUS_CHANGED, 0)),
+        "unchanged": int(status.get(STATUS_UNCHANGED, 0)),
+        "skipped": report.stats.get("non_renseignees", 0),
+    }
 
 
 def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     """A French table of the diff, with names, labels and formatted values (old → new)."""
-    columns = ["ligne", "statut", "territoire", "nom", "indicateur", "période", "ancienne valeur",
-               "nouvelle valeur", "commentaire"]
+    columns = [
+        "ligne",
+        "statut",
+        "territoire",
+        "nom",
+        "indicateur",
+        "période",
+        "ancienne valeur",
+        "nouvelle valeur",
+        "commentaire",
+    ]
     if diff.empty:
         return pd.DataFrame(columns=columns)
     names = {t.code: t.nom for t in ref.territories}
@@ -167,45 +197,73 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         return format_value(number, unite)
 
     diff = pd.DataFrame({c: diff[c].tolist() for c in diff.columns})  # plain objects: fast to iterate
-    frame = pd.DataFrame({
-        "ligne": diff["ligne"].astype(int),
-        "statut": diff["statut"],
-        "territoire": diff["territoire"],
-        "nom": diff["territoire"].map(names),
-        "indicateur": diff["indicateur"],
-        "période": diff["periode"].map(period_label),
-        "ancienne valeur": [
-            shown(v, t, units[i]) if s != STATUS_NEW else "—"
-            for v, t, i, s in zip(diff["ancienne_valeur"], diff["ancien_texte"], diff["indicateur"],
-                                  diff["statut"], strict=True)],
-        "nouvelle valeur": [shown(v, t, units[i]) for v, t, i in zip(
-            diff["valeur"], diff["valeur_texte"], diff["indicateur"], strict=True)],
-        "commentaire": diff["commentaire"].fillna(""),
-    })
+    frame = pd.DataFrame(
+        {
+            "ligne": diff["ligne"].astype(int),
+            "statut": diff["statut"],
+            "territoire": diff["territoire"],
+            "nom": diff["territoire"].map(names),
+            "indicateur": diff["indicateur"],
+            "période": diff["periode"].map(period_label),
+            "ancienne valeur": [
+                shown(v, t, units[i]) if s != STATUS_NEW else "—"
+                for v, t, i, s in zip(
+                    diff["ancienne_valeur"],
+                    diff["ancien_texte"],
+                    diff["indicateur"],
+                    diff["statut"],
+                    strict=True,
+                )
+            ],
+            "nouvelle valeur": [
+                shown(v, t, units[i])
+                for v, t, i in zip(diff["valeur"], diff["valeur_texte"], diff["indicateur"], strict=True)
+            ],
+            "commentaire": diff["commentaire"].fillna(""),
+        }
+    )
     order = {STATUS_CHANGED: 0, STATUS_NEW: 1, STATUS_UNCHANGED: 2}
     frame["_o"] = frame["statut"].map(order)
     return frame.sort_values(["_o", "ligne"]).drop(columns="_o").reset_index(drop=True)[columns]
 
 
 # -- dry run and commit -------------------------------------------------------------------------
-def prepare_import(store: Store, ref: Reference, data: bytes, filename: str, actor: Actor, *,
-                   today: dt.date | None = None, max_bytes: int | None = None,
-                   max_rows: int | None = None) -> ImportPlan:
+def prepare_import(
+    store: Store,
+    ref: Reference,
+    data: bytes,
+    filename: str,
+    actor: Actor,
+    *,
+    today: dt.date | None = None,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+) -> ImportPlan:
     """Read, validate and diff a file against the current values (the dry run): writes nothing."""
     settings = get_settings()
-    table = read_upload(data, filename, max_bytes=max_bytes or settings.upload_max_bytes,
-                        max_rows=max_rows or settings.upload_max_rows)
+    table = read_upload(
+        data,
+        filename,
+        max_bytes=max_bytes or settings.upload_max_bytes,
+        max_rows=max_rows or settings.upload_max_rows,
+    )
     asked = _indicators_in(table)
     current = current_for(store, ref.convention.code, asked)
-    report = validate_upload(table, ref, actor=actor, today=today or dt.date.today(),
-                             previous=_previous_map(current))
+    report = validate_upload(
+        table, ref, actor=actor, today=today or dt.date.today(), previous=_previous_map(current)
+    )
     rows = rows_frame(report) if report.valid else rows_frame(Report())
     resolved = sorted(set(rows["indicateur"]))
     if not set(resolved) <= set(asked):  # some indicators were named by their label
         current = current_for(store, ref.convention.code, resolved)
     diff = compute_diff(rows, current)
-    return ImportPlan(filename=filename, sha256=hashlib.sha256(data).hexdigest(), report=report,
-                      diff=diff, counts=_counts(diff, report))
+    return ImportPlan(
+        filename=filename,
+        sha256=hashlib.sha256(data).hexdigest(),
+        report=report,
+        diff=diff,
+        counts=_counts(diff, report),
+    )
 
 
 def _check_scope(actor: Actor, plan: ImportPlan) -> None:
@@ -224,8 +282,13 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
         raise ImportRejected(f"Fichier refusé ({len(plan.report.errors)} erreur(s)) : rien n'a été écrit.")
     _check_scope(actor, plan)
     convention = ref.convention.code
-    rows = plan.diff[[c for c in plan.diff.columns if c in (
-        "ligne", *KEYS, "annee", "trimestre", "valeur", "valeur_texte", "commentaire")]]
+    rows = plan.diff[
+        [
+            c
+            for c in plan.diff.columns
+            if c in ("ligne", *KEYS, "annee", "trimestre", "valeur", "valeur_texte", "commentaire")
+        ]
+    ]
     indicators = sorted(set(rows["indicateur"]))
 
     def work(conn: sa.Connection) -> tuple[int | None, dict[str, int]]:
@@ -235,29 +298,61 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
         to_write = diff[diff["statut"] != STATUS_UNCHANGED]
         if to_write.empty:
             return None, counts
-        batch_id = write_batch(conn, convention, to_write.reset_index(drop=True), kind=BATCH_KIND,
-                               author=actor.login, filename=plan.filename, sha256=plan.sha256,
-                               counts=counts)
-        record_audit(conn, convention, actor.login, "depot", f"dépôt {batch_id}", None,
-                     {"fichier": plan.filename, "sha256": plan.sha256, **counts})
+        batch_id = write_batch(
+            conn,
+            convention,
+            to_write.reset_index(drop=True),
+            kind=BATCH_KIND,
+            author=actor.login,
+            filename=plan.filename,
+            sha256=plan.sha256,
+            counts=counts,
+        )
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "depot",
+            f"dépôt {batch_id}",
+            None,
+            {"fichier": plan.filename, "sha256": plan.sha256, **counts},
+        )
         return batch_id, counts
 
     batch_id, counts = store.write(work)
     plan.counts = counts
     if batch_id is None:
-        return ImportResult(plan, None, f"Aucune modification : les {counts['unchanged']} valeur(s) du "
-                                        "fichier sont déjà enregistrées ; aucun dépôt n'a été créé.")
-    return ImportResult(plan, batch_id, f"Dépôt n°{batch_id} enregistré : {counts['new']} nouvelle(s) "
-                                        f"valeur(s), {counts['changed']} modifiée(s), {counts['unchanged']} "
-                                        f"inchangée(s), {counts['skipped']} non renseignée(s).")
+        return ImportResult(
+            plan,
+            None,
+            f"Aucune modification : les {counts['unchanged']} valeur(s) du "
+            "fichier sont déjà enregistrées ; aucun dépôt n'a été créé.",
+        )
+    return ImportResult(
+        plan,
+        batch_id,
+        f"Dépôt n°{batch_id} enregistré : {counts['new']} nouvelle(s) "
+        f"valeur(s), {counts['changed']} modifiée(s), {counts['unchanged']} "
+        f"inchangée(s), {counts['skipped']} non renseignée(s).",
+    )
 
 
-def import_file(store: Store, ref: Reference, data: bytes, filename: str, actor: Actor, *,
-                dry_run: bool = False, today: dt.date | None = None, max_bytes: int | None = None,
-                max_rows: int | None = None) -> ImportResult:
+def import_file(
+    store: Store,
+    ref: Reference,
+    data: bytes,
+    filename: str,
+    actor: Actor,
+    *,
+    dry_run: bool = False,
+    today: dt.date | None = None,
+    max_bytes: int | None = None,
+    max_rows: int | None = None,
+) -> ImportResult:
     """Dry run, then (unless `dry_run` or rejected) commit; the result says what happened."""
-    plan = prepare_import(store, ref, data, filename, actor, today=today, max_bytes=max_bytes,
-                          max_rows=max_rows)
+    plan = prepare_import(
+        store, ref, data, filename, actor, today=today, max_bytes=max_bytes, max_rows=max_rows
+    )
     if not plan.accepted:
         return ImportResult(plan, None, plan.summary())
     if dry_run:
@@ -269,58 +364,94 @@ def import_file(store: Store, ref: Reference, data: bytes, filename: str, actor:
 def batch_history(store: Store, convention: str) -> pd.DataFrame:
     """Every batch, newest first, with French headers (for the page and the CLI)."""
     batches = list_batches(store, convention)
-    columns = ["n°", "date", "type", "auteur", "fichier", "statut", "lignes", "nouvelles", "modifiées",
-               "inchangées", "non renseignées", "sha256"]
+    columns = [
+        "n°",
+        "date",
+        "type",
+        "auteur",
+        "fichier",
+        "statut",
+        "lignes",
+        "nouvelles",
+        "modifiées",
+        "inchangées",
+        "non renseignées",
+        "sha256",
+    ]
     if batches.empty:
         return pd.DataFrame(columns=columns)
     status = batches["status"].map(BATCH_STATUS_LABELS).fillna(batches["status"])
     changed = batches["status_changed_by"].notna()
-    status = status.where(~changed, status + " par " + batches["status_changed_by"].astype(str)
-                          + " le " + pd.to_datetime(batches["status_changed_at"]).dt.strftime("%d/%m/%Y %H:%M"))
-    return pd.DataFrame({
-        "n°": batches["id"].astype(int),
-        "type": batches["kind"].map(BATCH_KIND_LABELS).fillna(batches["kind"])
-        + batches["is_demo"].map({True: " (démonstration)", False: ""}),
-        "date": pd.to_datetime(batches["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-        "auteur": batches["author"],
-        "fichier": batches["filename"].fillna(MISSING),
-        "lignes": batches["n_rows"].astype(int),
-        "nouvelles": batches["n_new"].astype(int),
-        "modifiées": batches["n_changed"].astype(int),
-        "inchangées": batches["n_unchanged"].astype(int),
-        "non renseignées": batches["n_skipped"].astype(int),
-        "statut": status,
-        "sha256": batches["sha256"].fillna("").str.slice(0, 12),
-    })[columns]
+    status = status.where(
+        ~changed,
+        status
+        + " par "
+        + batches["status_changed_by"].astype(str)
+        + " le "
+        + pd.to_datetime(batches["status_changed_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+    )
+    return pd.DataFrame(
+        {
+            "n°": batches["id"].astype(int),
+            "type": batches["kind"].map(BATCH_KIND_LABELS).fillna(batches["kind"])
+            + batches["is_demo"].map({True: " (démonstration)", False: ""}),
+            "date": pd.to_datetime(batches["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+            "auteur": batches["author"],
+            "fichier": batches["filename"].fillna(MISSING),
+            "lignes": batches["n_rows"].astype(int),
+            "nouvelles": batches["n_new"].astype(int),
+            "modifiées": batches["n_changed"].astype(int),
+            "inchangées": batches["n_unchanged"].astype(int),
+            "non renseignées": batches["n_skipped"].astype(int),
+            "statut": status,
+            "sha256": batches["sha256"].fillna("").str.slice(0, 12),
+        }
+    )[columns]
 
 
 def revert_import(store: Store, ref: Reference, batch_id: int, actor: Actor) -> str:
     """Cancel a batch (administrators only): its values give way to the earlier ones; audited."""
     require_admin(actor, f"annulation du dépôt n°{batch_id}")
     revert_batch(store, ref.convention.code, batch_id, actor.login)
-    return (f"Dépôt n°{batch_id} annulé : ses valeurs ne sont plus en vigueur, les précédentes "
-            "reviennent (trace gardée dans l'historique).")
+    return (
+        f"Dépôt n°{batch_id} annulé : ses valeurs ne sont plus en vigueur, les précédentes "
+        "reviennent (trace gardée dans l'historique)."
+    )
 
 
 def value_trail(store: Store, ref: Reference, indicateur: str, territoire: str, periode: str) -> pd.DataFrame:
     """Every value ever written for one (indicator, territory, period), newest first, in French."""
     history = value_history(store, ref.convention.code, indicateur, territoire, periode)
-    columns = ["date", "valeur", "commentaire", "dépôt", "type", "auteur", "fichier", "statut du dépôt",
-               "en vigueur"]
+    columns = [
+        "date",
+        "valeur",
+        "commentaire",
+        "dépôt",
+        "type",
+        "auteur",
+        "fichier",
+        "statut du dépôt",
+        "en vigueur",
+    ]
     if history.empty:
         return pd.DataFrame(columns=columns)
     unite = ref.by_code[indicateur].unite if indicateur in ref.by_code else "nombre"
-    current_id = next((int(i) for i, s in zip(history["id"], history["status"], strict=True)
-                       if s == "valide"), None)
-    return pd.DataFrame({
-        "date": pd.to_datetime(history["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-        "valeur": [t if isinstance(t, str) and t else format_value(v, unite)
-                   for v, t in zip(history["valeur"], history["valeur_texte"], strict=True)],
-        "commentaire": history["commentaire"].fillna(""),
-        "dépôt": history["batch_id"].astype(int),
-        "type": history["kind"].map(BATCH_KIND_LABELS).fillna(history["kind"]),
-        "auteur": history["author"],
-        "fichier": history["filename"].fillna(MISSING),
-        "statut du dépôt": history["status"].map(BATCH_STATUS_LABELS).fillna(history["status"]),
-        "en vigueur": ["oui" if int(i) == current_id else "non" for i in history["id"]],
-    })[columns]
+    current_id = next(
+        (int(i) for i, s in zip(history["id"], history["status"], strict=True) if s == "valide"), None
+    )
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(history["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
+            "valeur": [
+                t if isinstance(t, str) and t else format_value(v, unite)
+                for v, t in zip(history["valeur"], history["valeur_texte"], strict=True)
+            ],
+            "commentaire": history["commentaire"].fillna(""),
+            "dépôt": history["batch_id"].astype(int),
+            "type": history["kind"].map(BATCH_KIND_LABELS).fillna(history["kind"]),
+            "auteur": history["author"],
+            "fichier": history["filename"].fillna(MISSING),
+            "statut du dépôt": history["status"].map(BATCH_STATUS_LABELS).fillna(history["status"]),
+            "en vigueur": ["oui" if int(i) == current_id else "non" for i in history["id"]],
+        }
+    )[columns]

@@ -31,9 +31,18 @@ select * exclude (rang) from (
 def m001_initial(conn: sa.Connection) -> None:
     """Reference tables, batches and append-only observations."""
     for table in (
-        schema.conventions, schema.enjeux, schema.ambitions, schema.fiches, schema.indicateurs,
-        schema.territoires, schema.appartenances, schema.charges_cooperation, schema.calendrier,
-        schema.batches, schema.observations, schema.audit,
+        schema.conventions,
+        schema.enjeux,
+        schema.ambitions,
+        schema.fiches,
+        schema.indicateurs,
+        schema.territoires,
+        schema.appartenances,
+        schema.charges_cooperation,
+        schema.calendrier,
+        schema.batches,
+        schema.observations,
+        schema.audit,
     ):
         table.create(conn, checkfirst=True)
     conn.exec_driver_sql(CURRENT_VIEW)
@@ -41,16 +50,26 @@ def m001_initial(conn: sa.Connection) -> None:
 
 def m002_pilotage(conn: sa.Connection) -> None:
     """Users, targets, comments, meetings and commune engagements."""
-    for table in (schema.utilisateurs, schema.cibles, schema.commentaires, schema.reunions,
-                  schema.engagements):
+    for table in (
+        schema.utilisateurs,
+        schema.cibles,
+        schema.commentaires,
+        schema.reunions,
+        schema.engagements,
+    ):
         table.create(conn, checkfirst=True)
 
 
 def m003_double_values(conn: sa.Connection) -> None:
     """Values in double precision: FLOAT (4 bytes) turned 110 021,39 € into 110 021,390625."""
-    for table, column in (("observations", "valeur"), ("cibles", "valeur"),
-                          ("charges_cooperation", "etp"), ("indicateurs", "facteur"),
-                          ("indicateurs", "min"), ("indicateurs", "max")):
+    for table, column in (
+        ("observations", "valeur"),
+        ("cibles", "valeur"),
+        ("charges_cooperation", "etp"),
+        ("indicateurs", "facteur"),
+        ("indicateurs", "min"),
+        ("indicateurs", "max"),
+    ):
         conn.exec_driver_sql(f'alter table {table} alter "{column}" type double')
     conn.exec_driver_sql(CURRENT_VIEW)
 
@@ -73,7 +92,10 @@ def migrate(engine: sa.Engine) -> list[str]:
             continue
         with engine.begin() as conn:
             function(conn)
-            conn.execute(schema.schema_migrations.insert().values(
-                version=version, name=name, applied_at=datetime.now()))
+            conn.execute(
+                schema.schema_migrations.insert().values(
+                    version=version, name=name, applied_at=datetime.now()
+                )
+            )
         applied.append(name)
     return applied

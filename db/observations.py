@@ -17,8 +17,16 @@ from db import schema
 from db.store import Store, StoreError
 
 OBSERVATION_COLUMNS = [
-    "indicateur", "territoire", "periode", "annee", "trimestre", "valeur", "valeur_texte",
-    "commentaire", "source_section", "conflit",
+    "indicateur",
+    "territoire",
+    "periode",
+    "annee",
+    "trimestre",
+    "valeur",
+    "valeur_texte",
+    "commentaire",
+    "source_section",
+    "conflit",
 ]
 
 
@@ -46,15 +54,26 @@ def write_batch(
     counts = counts or {}
     now = datetime.now()
     batch_id = conn.execute(
-        schema.batches.insert().values(
-            convention=convention, kind=kind, author=author, created_at=now, filename=filename,
-            sha256=sha256, n_rows=counts.get("rows", len(rows)), n_new=counts.get("new", 0),
-            n_changed=counts.get("changed", 0), n_unchanged=counts.get("unchanged", 0),
-            n_skipped=counts.get("skipped", 0), status="valide", is_demo=is_demo, note=note,
-        ).returning(schema.batches.c.id)
+        schema.batches.insert()
+        .values(
+            convention=convention,
+            kind=kind,
+            author=author,
+            created_at=now,
+            filename=filename,
+            sha256=sha256,
+            n_rows=counts.get("rows", len(rows)),
+            n_new=counts.get("new", 0),
+            n_changed=counts.get("changed", 0),
+            n_unchanged=counts.get("unchanged", 0),
+            n_skipped=counts.get("skipped", 0),
+            status="valide",
+            is_demo=is_demo,
+            note=note,
+        )
+        .returning(schema.batches.c.id)
     ).scalar_one()
-    frame = pd.DataFrame({c: rows[c] if c in rows else None for c in OBSERVATION_COLUMNS},
-                         index=rows.index)
+    frame = pd.DataFrame({c: rows[c] if c in rows else None for c in OBSERVATION_COLUMNS}, index=rows.index)
     frame = frame.astype({"valeur": "float64", "annee": "int64"})
     frame["trimestre"] = frame["trimestre"].astype("Int64")
     for col in ("valeur_texte", "commentaire", "source_section", "conflit"):
@@ -67,21 +86,38 @@ def write_batch(
     return int(batch_id)
 
 
-def record_audit(conn: sa.Connection, convention: str, actor: str, action: str, objet: str,
-                 avant: object = None, apres: object = None) -> None:
+def record_audit(
+    conn: sa.Connection,
+    convention: str,
+    actor: str,
+    action: str,
+    objet: str,
+    avant: object = None,
+    apres: object = None,
+) -> None:
     """Append one line to the audit log (before → after as JSON) inside the caller's transaction."""
+
     def dump(value: object) -> str | None:
         if value is None:
             return None
         return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
 
-    conn.execute(schema.audit.insert().values(
-        convention=convention, happened_at=datetime.now(), actor=actor, action=action,
-        objet=objet, avant=dump(avant), apres=dump(apres)))
+    conn.execute(
+        schema.audit.insert().values(
+            convention=convention,
+            happened_at=datetime.now(),
+            actor=actor,
+            action=action,
+            objet=objet,
+            avant=dump(avant),
+            apres=dump(apres),
+        )
+    )
 
 
-def current_values(store: Store, convention: str, *, include_demo: bool = True,
-                   indicators: list[str] | None = None) -> pd.DataFrame:
+def current_values(
+    store: Store, convention: str, *, include_demo: bool = True, indicators: list[str] | None = None
+) -> pd.DataFrame:
     """Current value of every (indicator, territory, period), with its batch and source."""
     sql = (
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
@@ -103,11 +139,14 @@ def conflicts(store: Store, convention: str) -> pd.DataFrame:
         "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section "
         "from observations o join batches b on b.id = o.batch_id "
         "where o.convention = $conv and b.status = 'valide' and o.conflit is not null "
-        "order by o.conflit, o.id", {"conv": convention})
+        "order by o.conflit, o.id",
+        {"conv": convention},
+    )
 
 
-def value_history(store: Store, convention: str, indicateur: str, territoire: str,
-                  periode: str) -> pd.DataFrame:
+def value_history(
+    store: Store, convention: str, indicateur: str, territoire: str, periode: str
+) -> pd.DataFrame:
     """Every value ever written for one (indicator, territory, period), newest first."""
     return store.query_df(
         "select o.id, o.valeur, o.valeur_texte, o.commentaire, o.source_section, o.created_at, "
@@ -115,7 +154,8 @@ def value_history(store: Store, convention: str, indicateur: str, territoire: st
         "from observations o join batches b on b.id = o.batch_id "
         "where o.convention = $conv and o.indicateur = $ind and o.territoire = $ter "
         "and o.periode = $per order by o.id desc",
-        {"conv": convention, "ind": indicateur, "ter": territoire, "per": periode})
+        {"conv": convention, "ind": indicateur, "ter": territoire, "per": periode},
+    )
 
 
 def list_batches(store: Store, convention: str) -> pd.DataFrame:
@@ -124,44 +164,73 @@ def list_batches(store: Store, convention: str) -> pd.DataFrame:
         "select id, kind, author, created_at, filename, sha256, n_rows, n_new, n_changed, "
         "n_unchanged, n_skipped, status, is_demo, reverts_batch, status_changed_at, "
         "status_changed_by, note from batches where convention = $conv order by id desc",
-        {"conv": convention})
+        {"conv": convention},
+    )
 
 
 def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> None:
     """Mark a batch `annule`: its values stop being current, earlier ones come back."""
+
     def work(conn: sa.Connection) -> None:
-        row = conn.execute(sa.select(schema.batches).where(
-            schema.batches.c.id == batch_id, schema.batches.c.convention == convention)).first()
+        row = conn.execute(
+            sa.select(schema.batches).where(
+                schema.batches.c.id == batch_id, schema.batches.c.convention == convention
+            )
+        ).first()
         if row is None:
             raise BatchError(f"Le dépôt n°{batch_id} n'existe pas.")
         if row.status != "valide":
             raise BatchError(f"Le dépôt n°{batch_id} est déjà annulé ou remplacé.")
         if row.kind == "reference":
             raise BatchError("Les données de référence se modifient dans seed/ puis `cli.py init`.")
-        conn.execute(schema.batches.update().where(schema.batches.c.id == batch_id).values(
-            status="annule", status_changed_at=datetime.now(), status_changed_by=actor))
-        record_audit(conn, convention, actor, "annulation_depot", f"dépôt {batch_id}",
-                     {"status": "valide"}, {"status": "annule"})
+        conn.execute(
+            schema.batches.update()
+            .where(schema.batches.c.id == batch_id)
+            .values(status="annule", status_changed_at=datetime.now(), status_changed_by=actor)
+        )
+        record_audit(
+            conn,
+            convention,
+            actor,
+            "annulation_depot",
+            f"dépôt {batch_id}",
+            {"status": "valide"},
+            {"status": "annule"},
+        )
+
     store.write(work)
 
 
 def has_demo(store: Store, convention: str) -> bool:
     """True while demonstration data are in the store."""
-    return bool(store.scalar(
-        "select count(*) from batches where convention = :c and is_demo", {"c": convention}))
+    return bool(
+        store.scalar("select count(*) from batches where convention = :c and is_demo", {"c": convention})
+    )
 
 
 def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
     """Delete every demonstration row (observations, batches, comments, meetings); return rows removed."""
+
     def work(conn: sa.Connection) -> int:
         removed = 0
         for table in (schema.observations, schema.batches, schema.commentaires, schema.reunions):
-            result = conn.execute(table.delete().where(
-                table.c.convention == convention, table.c.is_demo.is_(True)))
+            result = conn.execute(
+                table.delete().where(table.c.convention == convention, table.c.is_demo.is_(True))
+            )
             removed += result.rowcount or 0
-        removed += conn.execute(schema.utilisateurs.delete().where(
-            schema.utilisateurs.c.is_demo.is_(True))).rowcount or 0
-        record_audit(conn, convention, actor, "suppression_demo", "données de démonstration",
-                     None, {"lignes_supprimees": removed})
+        removed += (
+            conn.execute(schema.utilisateurs.delete().where(schema.utilisateurs.c.is_demo.is_(True))).rowcount
+            or 0
+        )
+        record_audit(
+            conn,
+            convention,
+            actor,
+            "suppression_demo",
+            "données de démonstration",
+            None,
+            {"lignes_supprimees": removed},
+        )
         return removed
+
     return store.write(work)

@@ -37,10 +37,19 @@ MAX_COMMENT_LENGTH = 5000
 TARGET_COLUMNS = ["indicateur", "territoire", "annee", "valeur"]
 TARGET_HISTORY_COLUMNS = ["id", "indicateur", "territoire", "annee", "valeur", "author", "set_at"]
 COMMENT_COLUMNS = ["id", "ambition", "revue", "territoire", "texte", "author", "created_at", "is_demo"]
-MEETING_COLUMNS = ["id", "instance", "calendrier_code", "territoire", "date", "tenue", "note",
-                   "author", "created_at", "is_demo"]
-ENGAGEMENT_COLUMNS = ["commune", "fiche_signee", "date_signature", "elu_referent", "updated_by",
-                      "updated_at"]
+MEETING_COLUMNS = [
+    "id",
+    "instance",
+    "calendrier_code",
+    "territoire",
+    "date",
+    "tenue",
+    "note",
+    "author",
+    "created_at",
+    "is_demo",
+]
+ENGAGEMENT_COLUMNS = ["commune", "fiche_signee", "date_signature", "elu_referent", "updated_by", "updated_at"]
 
 
 class PilotageError(ValueError):
@@ -86,8 +95,15 @@ def _clean_text(value: str | None) -> str | None:
 
 
 # -- targets ------------------------------------------------------------------------------
-def set_target(store: Store, ref: Reference, actor: Actor, indicateur: str, annee: int,
-               valeur: float | None, territoire: str = EPCI_CODE) -> None:
+def set_target(
+    store: Store,
+    ref: Reference,
+    actor: Actor,
+    indicateur: str,
+    annee: int,
+    valeur: float | None,
+    territoire: str = EPCI_CODE,
+) -> None:
     """Set (or, with `valeur=None`, remove) the target of an indicator for 2028 or 2030.
 
     Administrators only. The previous target stays in the history; an unchanged value
@@ -107,33 +123,61 @@ def set_target(store: Store, ref: Reference, actor: Actor, indicateur: str, anne
     else:
         valeur = float(valeur)  # type: ignore[arg-type]
         if ind.min is not None and valeur < ind.min or ind.max is not None and valeur > ind.max:
-            bornes = " et ".join(b for b in (
-                f"minimum {format_value(ind.min, ind.unite)}" if ind.min is not None else "",
-                f"maximum {format_value(ind.max, ind.unite)}" if ind.max is not None else "") if b)
-            raise PilotageError(f"Cible {format_value(valeur, ind.unite)} hors des bornes de "
-                                f"« {ind.libelle} » ({bornes}).")
+            bornes = " et ".join(
+                b
+                for b in (
+                    f"minimum {format_value(ind.min, ind.unite)}" if ind.min is not None else "",
+                    f"maximum {format_value(ind.max, ind.unite)}" if ind.max is not None else "",
+                )
+                if b
+            )
+            raise PilotageError(
+                f"Cible {format_value(valeur, ind.unite)} hors des bornes de « {ind.libelle} » ({bornes})."
+            )
         if ind.entier and not valeur.is_integer():
-            raise PilotageError(f"« {ind.libelle} » se compte en nombre entier : "
-                                f"{format_value(valeur, ind.unite)} n'est pas possible.")
+            raise PilotageError(
+                f"« {ind.libelle} » se compte en nombre entier : "
+                f"{format_value(valeur, ind.unite)} n'est pas possible."
+            )
     convention = ref.convention.code
 
     def work(conn: sa.Connection) -> None:
         t = schema.cibles
         before = conn.execute(
-            sa.select(t.c.valeur).where(t.c.convention == convention, t.c.indicateur == indicateur,
-                                        t.c.territoire == territoire, t.c.annee == annee)
-            .order_by(t.c.id.desc()).limit(1)).first()
+            sa.select(t.c.valeur)
+            .where(
+                t.c.convention == convention,
+                t.c.indicateur == indicateur,
+                t.c.territoire == territoire,
+                t.c.annee == annee,
+            )
+            .order_by(t.c.id.desc())
+            .limit(1)
+        ).first()
         previous = before.valeur if before is not None else None
         if previous == valeur:
             return
-        conn.execute(t.insert().values(
-            convention=convention, indicateur=indicateur, territoire=territoire, annee=annee,
-            valeur=valeur, author=actor.login, set_at=dt.datetime.now()))
-        record_audit(conn, convention, actor.login,
-                     "suppression_cible" if valeur is None else "cible",
-                     f"cible {indicateur} {territoire} {annee}",
-                     None if previous is None else {"valeur": previous},
-                     None if valeur is None else {"valeur": valeur})
+        conn.execute(
+            t.insert().values(
+                convention=convention,
+                indicateur=indicateur,
+                territoire=territoire,
+                annee=annee,
+                valeur=valeur,
+                author=actor.login,
+                set_at=dt.datetime.now(),
+            )
+        )
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "suppression_cible" if valeur is None else "cible",
+            f"cible {indicateur} {territoire} {annee}",
+            None if previous is None else {"valeur": previous},
+            None if valeur is None else {"valeur": valeur},
+        )
+
     store.write(work)
 
 
@@ -145,13 +189,16 @@ def targets_frame(store: Store, convention: str) -> pd.DataFrame:
         "                               order by id desc) as rang "
         "  from cibles where convention = $conv"
         ") where rang = 1 and valeur is not null order by indicateur, territoire, annee",
-        {"conv": convention})[TARGET_COLUMNS]
+        {"conv": convention},
+    )[TARGET_COLUMNS]
 
 
 def target_history(store: Store, convention: str, indicateur: str | None = None) -> pd.DataFrame:
     """Every target ever set (removals have no value), newest first."""
-    sql = ("select id, indicateur, territoire, annee, valeur, author, set_at from cibles "
-           "where convention = $conv")
+    sql = (
+        "select id, indicateur, territoire, annee, valeur, author, set_at from cibles "
+        "where convention = $conv"
+    )
     params: dict[str, object] = {"conv": convention}
     if indicateur:
         sql += " and indicateur = $ind"
@@ -169,13 +216,23 @@ def check_comment_allowed(actor: Actor, territoire: str | None) -> None:
         if EPCI_CODE not in actor.territoires:
             raise AccessDenied(
                 f"Un commentaire sur l'ensemble de l'ambition demande l'EPCI dans le périmètre "
-                f"du compte « {actor.login} » : choisissez l'un de vos territoires.")
+                f"du compte « {actor.login} » : choisissez l'un de vos territoires."
+            )
         return
     require_territory(actor, territoire, "rédaction du commentaire")
 
 
-def add_comment(store: Store, ref: Reference, actor: Actor, ambition: str, revue: str, texte: str,
-                territoire: str | None = None, *, is_demo: bool = False) -> int:
+def add_comment(
+    store: Store,
+    ref: Reference,
+    actor: Actor,
+    ambition: str,
+    revue: str,
+    texte: str,
+    territoire: str | None = None,
+    *,
+    is_demo: bool = False,
+) -> int:
     """Record a qualitative analysis of an ambition (or F9) for a review; return its id."""
     territoire = _clean_text(territoire)
     check_comment_allowed(actor, territoire)
@@ -188,20 +245,40 @@ def add_comment(store: Store, ref: Reference, actor: Actor, ambition: str, revue
     if text is None:
         raise PilotageError("Le commentaire est vide.")
     if len(text) > MAX_COMMENT_LENGTH:
-        raise PilotageError(f"Le commentaire dépasse {MAX_COMMENT_LENGTH} caractères "
-                            f"({len(text)}) : résumez-le ou découpez-le.")
+        raise PilotageError(
+            f"Le commentaire dépasse {MAX_COMMENT_LENGTH} caractères "
+            f"({len(text)}) : résumez-le ou découpez-le."
+        )
     if territoire is not None:
         _check_territory(ref, territoire)
     convention = ref.convention.code
 
     def work(conn: sa.Connection) -> int:
-        new_id = conn.execute(schema.commentaires.insert().values(
-            convention=convention, ambition=ambition, revue=revue, territoire=territoire,
-            texte=text, author=actor.login, created_at=dt.datetime.now(), is_demo=is_demo,
-        ).returning(schema.commentaires.c.id)).scalar_one()
-        record_audit(conn, convention, actor.login, "commentaire", f"commentaire {new_id}", None,
-                     {"ambition": ambition, "revue": revue, "territoire": territoire, "texte": text})
+        new_id = conn.execute(
+            schema.commentaires.insert()
+            .values(
+                convention=convention,
+                ambition=ambition,
+                revue=revue,
+                territoire=territoire,
+                texte=text,
+                author=actor.login,
+                created_at=dt.datetime.now(),
+                is_demo=is_demo,
+            )
+            .returning(schema.commentaires.c.id)
+        ).scalar_one()
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "commentaire",
+            f"commentaire {new_id}",
+            None,
+            {"ambition": ambition, "revue": revue, "territoire": territoire, "texte": text},
+        )
         return int(new_id)
+
     return store.write(work)
 
 
@@ -215,21 +292,37 @@ def delete_comment(store: Store, convention: str, actor: Actor, comment_id: int)
         if row is None:
             raise PilotageError(f"Le commentaire n°{comment_id} n'existe pas.")
         if not actor.is_admin and row.author != actor.login:
-            raise AccessDenied(f"Seul son auteur ou un administrateur peut supprimer le commentaire "
-                               f"n°{comment_id}.")
+            raise AccessDenied(
+                f"Seul son auteur ou un administrateur peut supprimer le commentaire n°{comment_id}."
+            )
         conn.execute(t.delete().where(t.c.id == comment_id))
-        record_audit(conn, convention, actor.login, "suppression_commentaire",
-                     f"commentaire {comment_id}",
-                     {"ambition": row.ambition, "revue": row.revue, "territoire": row.territoire,
-                      "texte": row.texte, "author": row.author}, None)
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "suppression_commentaire",
+            f"commentaire {comment_id}",
+            {
+                "ambition": row.ambition,
+                "revue": row.revue,
+                "territoire": row.territoire,
+                "texte": row.texte,
+                "author": row.author,
+            },
+            None,
+        )
+
     store.write(work)
 
 
-def comments_frame(store: Store, convention: str, revue: str | None = None,
-                   ambition: str | None = None) -> pd.DataFrame:
+def comments_frame(
+    store: Store, convention: str, revue: str | None = None, ambition: str | None = None
+) -> pd.DataFrame:
     """Comments, newest first, optionally of one review and/or one ambition."""
-    sql = ("select id, ambition, revue, territoire, texte, author, created_at, is_demo "
-           "from commentaires where convention = $conv")
+    sql = (
+        "select id, ambition, revue, territoire, texte, author, created_at, is_demo "
+        "from commentaires where convention = $conv"
+    )
     params: dict[str, object] = {"conv": convention}
     if revue:
         sql += " and revue = $revue"
@@ -241,15 +334,26 @@ def comments_frame(store: Store, convention: str, revue: str | None = None,
 
 
 # -- meetings -----------------------------------------------------------------------------
-def record_meeting(store: Store, ref: Reference, actor: Actor, instance: str, date: dt.date,
-                   tenue: bool = True, calendrier_code: str | None = None,
-                   territoire: str | None = None, note: str | None = None, *,
-                   is_demo: bool = False, today: dt.date | None = None) -> int:
+def record_meeting(
+    store: Store,
+    ref: Reference,
+    actor: Actor,
+    instance: str,
+    date: dt.date,
+    tenue: bool = True,
+    calendrier_code: str | None = None,
+    territoire: str | None = None,
+    note: str | None = None,
+    *,
+    is_demo: bool = False,
+    today: dt.date | None = None,
+) -> int:
     """Record a governance meeting (held or not) of Annexe 5; administrators only; return its id."""
     require_admin(actor, "enregistrer une réunion de gouvernance")
     if instance not in INSTANCE_LABELS:
-        raise PilotageError(f"L'instance « {instance} » n'existe pas "
-                            f"(attendu : {', '.join(INSTANCE_LABELS)}).")
+        raise PilotageError(
+            f"L'instance « {instance} » n'existe pas (attendu : {', '.join(INSTANCE_LABELS)})."
+        )
     calendrier_code = _clean_text(calendrier_code)
     territoire = _clean_text(territoire)
     if calendrier_code is not None:
@@ -257,11 +361,15 @@ def record_meeting(store: Store, ref: Reference, actor: Actor, instance: str, da
         if entry is None:
             raise PilotageError(f"L'échéance « {calendrier_code} » n'est pas au calendrier.")
         if instance not in instance_fulfilled_by(entry.instance):
-            raise PilotageError(f"L'échéance « {entry.libelle} » concerne l'instance "
-                                f"{INSTANCE_LABELS[entry.instance]}, pas {INSTANCE_LABELS[instance]}.")
+            raise PilotageError(
+                f"L'échéance « {entry.libelle} » concerne l'instance "
+                f"{INSTANCE_LABELS[entry.instance]}, pas {INSTANCE_LABELS[instance]}."
+            )
     if instance == "comite_communal" and territoire is None:
-        raise PilotageError("Un comité de pilotage communal se rattache à une commune "
-                            "(ou à une structure supra-communale) : choisissez-la.")
+        raise PilotageError(
+            "Un comité de pilotage communal se rattache à une commune "
+            "(ou à une structure supra-communale) : choisissez-la."
+        )
     if territoire is not None:
         _check_territory(ref, territoire)
     if not isinstance(date, dt.date):
@@ -269,24 +377,53 @@ def record_meeting(store: Store, ref: Reference, actor: Actor, instance: str, da
     if isinstance(date, dt.datetime):
         date = date.date()
     if not (ref.convention.debut.replace(month=1, day=1) <= date <= ref.convention.fin):
-        raise PilotageError(f"La date {date:%d/%m/%Y} est hors de la durée de la convention "
-                            f"({ref.convention.debut:%d/%m/%Y} – {ref.convention.fin:%d/%m/%Y}).")
+        raise PilotageError(
+            f"La date {date:%d/%m/%Y} est hors de la durée de la convention "
+            f"({ref.convention.debut:%d/%m/%Y} – {ref.convention.fin:%d/%m/%Y})."
+        )
     if tenue and date > (today or dt.date.today()):
-        raise PilotageError(f"Une réunion datée du {date:%d/%m/%Y} ne peut pas encore être tenue : "
-                            "enregistrez-la comme prévue (non tenue).")
+        raise PilotageError(
+            f"Une réunion datée du {date:%d/%m/%Y} ne peut pas encore être tenue : "
+            "enregistrez-la comme prévue (non tenue)."
+        )
     note = _clean_text(note)
     convention = ref.convention.code
 
     def work(conn: sa.Connection) -> int:
-        new_id = conn.execute(schema.reunions.insert().values(
-            convention=convention, instance=instance, calendrier_code=calendrier_code,
-            territoire=territoire, date=date, tenue=bool(tenue), note=note, author=actor.login,
-            created_at=dt.datetime.now(), is_demo=is_demo,
-        ).returning(schema.reunions.c.id)).scalar_one()
-        record_audit(conn, convention, actor.login, "reunion", f"réunion {new_id}", None,
-                     {"instance": instance, "calendrier_code": calendrier_code, "territoire": territoire,
-                      "date": date.isoformat(), "tenue": bool(tenue), "note": note})
+        new_id = conn.execute(
+            schema.reunions.insert()
+            .values(
+                convention=convention,
+                instance=instance,
+                calendrier_code=calendrier_code,
+                territoire=territoire,
+                date=date,
+                tenue=bool(tenue),
+                note=note,
+                author=actor.login,
+                created_at=dt.datetime.now(),
+                is_demo=is_demo,
+            )
+            .returning(schema.reunions.c.id)
+        ).scalar_one()
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "reunion",
+            f"réunion {new_id}",
+            None,
+            {
+                "instance": instance,
+                "calendrier_code": calendrier_code,
+                "territoire": territoire,
+                "date": date.isoformat(),
+                "tenue": bool(tenue),
+                "note": note,
+            },
+        )
         return int(new_id)
+
     return store.write(work)
 
 
@@ -300,10 +437,23 @@ def delete_meeting(store: Store, convention: str, actor: Actor, meeting_id: int)
         if row is None:
             raise PilotageError(f"La réunion n°{meeting_id} n'existe pas.")
         conn.execute(t.delete().where(t.c.id == meeting_id))
-        record_audit(conn, convention, actor.login, "suppression_reunion", f"réunion {meeting_id}",
-                     {"instance": row.instance, "calendrier_code": row.calendrier_code,
-                      "territoire": row.territoire, "date": row.date.isoformat(),
-                      "tenue": row.tenue, "note": row.note}, None)
+        record_audit(
+            conn,
+            convention,
+            actor.login,
+            "suppression_reunion",
+            f"réunion {meeting_id}",
+            {
+                "instance": row.instance,
+                "calendrier_code": row.calendrier_code,
+                "territoire": row.territoire,
+                "date": row.date.isoformat(),
+                "tenue": row.tenue,
+                "note": row.note,
+            },
+            None,
+        )
+
     store.write(work)
 
 
@@ -311,15 +461,25 @@ def meetings_frame(store: Store, convention: str) -> pd.DataFrame:
     """Every recorded meeting, by date."""
     frame = store.query_df(
         "select id, instance, calendrier_code, territoire, date, tenue, note, author, created_at, "
-        "is_demo from reunions where convention = $conv order by date, id", {"conv": convention})
+        "is_demo from reunions where convention = $conv order by date, id",
+        {"conv": convention},
+    )
     frame["date"] = pd.to_datetime(frame["date"]).dt.date
     return frame[MEETING_COLUMNS]
 
 
 # -- engagements --------------------------------------------------------------------------
-def set_engagement(store: Store, ref: Reference, actor: Actor, commune: str, fiche_signee: bool,
-                   date_signature: dt.date | None = None, elu_referent: str | None = None, *,
-                   today: dt.date | None = None) -> bool:
+def set_engagement(
+    store: Store,
+    ref: Reference,
+    actor: Actor,
+    commune: str,
+    fiche_signee: bool,
+    date_signature: dt.date | None = None,
+    elu_referent: str | None = None,
+    *,
+    today: dt.date | None = None,
+) -> bool:
     """Record a commune's fiche d'engagement (signed, when) and its élu référent CTG.
 
     Administrators only. Return False when nothing changed (nothing written).
@@ -332,34 +492,50 @@ def set_engagement(store: Store, ref: Reference, actor: Actor, commune: str, fic
     if isinstance(date_signature, dt.datetime):
         date_signature = date_signature.date()
     if date_signature is not None and not fiche_signee:
-        raise PilotageError(f"{names[commune]} : une date de signature suppose que la fiche "
-                            "d'engagement est signée.")
+        raise PilotageError(
+            f"{names[commune]} : une date de signature suppose que la fiche d'engagement est signée."
+        )
     if date_signature is not None and date_signature > (today or dt.date.today()):
-        raise PilotageError(f"{names[commune]} : la date de signature "
-                            f"{date_signature:%d/%m/%Y} est dans le futur.")
-    after = {"fiche_signee": bool(fiche_signee),
-             "date_signature": date_signature.isoformat() if date_signature else None,
-             "elu_referent": elu}
+        raise PilotageError(
+            f"{names[commune]} : la date de signature {date_signature:%d/%m/%Y} est dans le futur."
+        )
+    after = {
+        "fiche_signee": bool(fiche_signee),
+        "date_signature": date_signature.isoformat() if date_signature else None,
+        "elu_referent": elu,
+    }
     convention = ref.convention.code
 
     def work(conn: sa.Connection) -> bool:
         t = schema.engagements
         row = conn.execute(sa.select(t).where(t.c.convention == convention, t.c.commune == commune)).first()
-        before = None if row is None else {
-            "fiche_signee": bool(row.fiche_signee),
-            "date_signature": row.date_signature.isoformat() if row.date_signature else None,
-            "elu_referent": row.elu_referent}
+        before = (
+            None
+            if row is None
+            else {
+                "fiche_signee": bool(row.fiche_signee),
+                "date_signature": row.date_signature.isoformat() if row.date_signature else None,
+                "elu_referent": row.elu_referent,
+            }
+        )
         if before == after:
             return False
-        values = {"fiche_signee": bool(fiche_signee), "date_signature": date_signature,
-                  "elu_referent": elu, "updated_by": actor.login, "updated_at": dt.datetime.now()}
+        values = {
+            "fiche_signee": bool(fiche_signee),
+            "date_signature": date_signature,
+            "elu_referent": elu,
+            "updated_by": actor.login,
+            "updated_at": dt.datetime.now(),
+        }
         if row is None:
             conn.execute(t.insert().values(convention=convention, commune=commune, **values))
         else:
-            conn.execute(t.update().where(t.c.convention == convention, t.c.commune == commune)
-                         .values(**values))
+            conn.execute(
+                t.update().where(t.c.convention == convention, t.c.commune == commune).values(**values)
+            )
         record_audit(conn, convention, actor.login, "engagement", f"engagement {commune}", before, after)
         return True
+
     return store.write(work)
 
 
@@ -367,10 +543,13 @@ def engagements_frame(store: Store, convention: str) -> pd.DataFrame:
     """The engagements recorded (communes never edited have no row)."""
     frame = store.query_df(
         "select commune, fiche_signee, date_signature, elu_referent, updated_by, updated_at "
-        "from engagements where convention = $conv order by commune", {"conv": convention})
+        "from engagements where convention = $conv order by commune",
+        {"conv": convention},
+    )
     frame["date_signature"] = pd.to_datetime(frame["date_signature"]).dt.date
-    frame["date_signature"] = frame["date_signature"].astype("object").where(
-        frame["date_signature"].notna(), None)
+    frame["date_signature"] = (
+        frame["date_signature"].astype("object").where(frame["date_signature"].notna(), None)
+    )
     return frame[ENGAGEMENT_COLUMNS]
 
 

@@ -24,14 +24,16 @@ def _conv() -> sa.Column:
 
 
 schema_migrations = sa.Table(
-    "schema_migrations", metadata,
+    "schema_migrations",
+    metadata,
     sa.Column("version", sa.Integer, primary_key=True, autoincrement=False),
     sa.Column("name", sa.String, nullable=False),
     sa.Column("applied_at", sa.DateTime, nullable=False),
 )
 
 conventions = sa.Table(
-    "conventions", metadata,
+    "conventions",
+    metadata,
     sa.Column("code", sa.String, primary_key=True),
     sa.Column("nom", sa.String, nullable=False),
     sa.Column("debut", sa.Date, nullable=False),
@@ -44,7 +46,9 @@ conventions = sa.Table(
 )
 
 enjeux = sa.Table(
-    "enjeux", metadata, _conv(),
+    "enjeux",
+    metadata,
+    _conv(),
     sa.Column("code", sa.String, nullable=False),
     sa.Column("titre", sa.String, nullable=False),
     sa.Column("section", sa.String, nullable=False),
@@ -52,7 +56,9 @@ enjeux = sa.Table(
 )
 
 ambitions = sa.Table(
-    "ambitions", metadata, _conv(),
+    "ambitions",
+    metadata,
+    _conv(),
     sa.Column("code", sa.String, nullable=False),
     sa.Column("enjeu", sa.String, nullable=False),
     sa.Column("titre", sa.String, nullable=False),
@@ -61,7 +67,9 @@ ambitions = sa.Table(
 )
 
 fiches = sa.Table(
-    "fiches", metadata, _conv(),
+    "fiches",
+    metadata,
+    _conv(),
     sa.Column("code", sa.String, nullable=False),
     sa.Column("ambition", sa.String),
     sa.Column("titre", sa.String, nullable=False),
@@ -71,7 +79,9 @@ fiches = sa.Table(
 )
 
 indicateurs = sa.Table(
-    "indicateurs", metadata, _conv(),
+    "indicateurs",
+    metadata,
+    _conv(),
     sa.Column("code", sa.String, nullable=False),
     sa.Column("libelle", sa.String, nullable=False),
     sa.Column("fiche", sa.String, nullable=False),
@@ -95,7 +105,9 @@ indicateurs = sa.Table(
 )
 
 territoires = sa.Table(
-    "territoires", metadata, _conv(),
+    "territoires",
+    metadata,
+    _conv(),
     sa.Column("code", sa.String, nullable=False),
     sa.Column("nom", sa.String, nullable=False),
     sa.Column("type", sa.String, nullable=False),
@@ -104,7 +116,9 @@ territoires = sa.Table(
 )
 
 appartenances = sa.Table(
-    "appartenances", metadata, _conv(),
+    "appartenances",
+    metadata,
+    _conv(),
     sa.Column("groupe", sa.String, nullable=False),
     sa.Column("commune", sa.String, nullable=False),
     sa.Column("section", sa.String, nullable=False),
@@ -112,7 +126,9 @@ appartenances = sa.Table(
 )
 
 charges_cooperation = sa.Table(
-    "charges_cooperation", metadata, _conv(),
+    "charges_cooperation",
+    metadata,
+    _conv(),
     sa.Column("structure", sa.String, nullable=False),
     sa.Column("ctg", sa.String, nullable=False),
     sa.Column("etp", sa.Double),
@@ -123,7 +139,9 @@ charges_cooperation = sa.Table(
 )
 
 calendrier = sa.Table(
-    "calendrier", metadata, _conv(),
+    "calendrier",
+    metadata,
+    _conv(),
     sa.Column("code", sa.String, nullable=False),
     sa.Column("instance", sa.String, nullable=False),
     sa.Column("libelle", sa.String, nullable=False),
@@ -136,7 +154,8 @@ calendrier = sa.Table(
 )
 
 batches = sa.Table(
-    "batches", metadata,
+    "batches",
+    metadata,
     sa.Column("id", sa.Integer, batch_seq, server_default=batch_seq.next_value(), primary_key=True),
     _conv(),
     sa.Column("kind", sa.String, nullable=False),  # reference | depot | demo | annulation | saisie
@@ -158,9 +177,11 @@ batches = sa.Table(
 )
 
 observations = sa.Table(
-    "observations", metadata,
-    sa.Column("id", sa.BigInteger, observation_seq, server_default=observation_seq.next_value(),
-              primary_key=True),
+    "observations",
+    metadata,
+    sa.Column(
+        "id", sa.BigInteger, observation_seq, server_default=observation_seq.next_value(), primary_key=True
+    ),
     _conv(),
     sa.Column("batch_id", sa.Integer, nullable=False),
     sa.Column("indicateur", sa.String, nullable=False),
@@ -178,7 +199,8 @@ observations = sa.Table(
 )
 
 audit = sa.Table(
-    "audit", metadata,
+    "audit",
+    metadata,
     sa.Column("id", sa.BigInteger, audit_seq, server_default=audit_seq.next_value(), primary_key=True),
     _conv(),
     sa.Column("happened_at", sa.DateTime, nullable=False),
@@ -190,7 +212,8 @@ audit = sa.Table(
 )
 
 utilisateurs = sa.Table(
-    "utilisateurs", metadata,
+    "utilisateurs",
+    metadata,
     sa.Column("login", sa.String, primary_key=True),
     sa.Column("nom", sa.String),
     sa.Column("role", sa.String, nullable=False),  # lecteur | charge | administrateur
@@ -204,7 +227,8 @@ utilisateurs = sa.Table(
 )
 
 cibles = sa.Table(
-    "cibles", metadata,
+    "cibles",
+    metadata,
     sa.Column("id", sa.BigInteger, target_seq, server_default=target_seq.next_value(), primary_key=True),
     _conv(),
     sa.Column("indicateur", sa.String, nullable=False),
@@ -216,7 +240,8 @@ cibles = sa.Table(
 )
 
 commentaires = sa.Table(
-    "commentaires", metadata,
+    "commentaires",
+    metadata,
     sa.Column("id", sa.BigInteger, comment_seq, server_default=comment_seq.next_value(), primary_key=True),
     _conv(),
     sa.Column("ambition", sa.String, nullable=False),  # A1..A8, F9
@@ -229,7 +254,8 @@ commentaires = sa.Table(
 )
 
 reunions = sa.Table(
-    "reunions", metadata,
+    "reunions",
+    metadata,
     sa.Column("id", sa.BigInteger, meeting_seq, server_default=meeting_seq.next_value(), primary_key=True),
     _conv(),
     sa.Column("instance", sa.String, nullable=False),
@@ -244,7 +270,9 @@ reunions = sa.Table(
 )
 
 engagements = sa.Table(
-    "engagements", metadata, _conv(),
+    "engagements",
+    metadata,
+    _conv(),
     sa.Column("commune", sa.String, nullable=False),
     sa.Column("fiche_signee", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("date_signature", sa.Date),

@@ -27,8 +27,14 @@ from db.migrations import migrate
 
 T = TypeVar("T")
 
-_RETRYABLE = ("Could not set lock", "Conflicting lock", "Conflict on update", "TransactionContext Error",
-              "write-write conflict", "Catalog write-write conflict")
+_RETRYABLE = (
+    "Could not set lock",
+    "Conflicting lock",
+    "Conflict on update",
+    "TransactionContext Error",
+    "write-write conflict",
+    "Catalog write-write conflict",
+)
 
 
 class StoreError(Exception):
@@ -101,7 +107,8 @@ class Store:
                     if _is_retryable(exc):
                         raise StoreError(
                             "La base est occupée par un autre traitement depuis plus de "
-                            f"{self.retry_seconds:.0f} s ; réessayez dans un instant.") from exc
+                            f"{self.retry_seconds:.0f} s ; réessayez dans un instant."
+                        ) from exc
                     raise
                 time.sleep(delay * (1 + random.random()))
                 delay = min(delay * 2, 0.5)
@@ -118,6 +125,7 @@ class Store:
 
     def query_df(self, sql: str | sa.Executable, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a DataFrame (through DuckDB's fast path for text SQL)."""
+
         def run() -> pd.DataFrame:
             with self.engine.connect() as conn:
                 if isinstance(sql, str):
@@ -125,14 +133,17 @@ class Store:
                     result = raw.execute(sql, params) if params else raw.execute(sql)
                     return result.df()
                 return pd.read_sql(sql, conn, params=params)
+
         return self._retry(run)
 
     def scalar(self, sql: str | sa.Executable, params: dict[str, Any] | None = None) -> Any:
         """The first column of the first row of a query."""
+
         def run() -> Any:
             with self.engine.connect() as conn:
                 statement = sa.text(sql) if isinstance(sql, str) else sql
                 return conn.execute(statement, params or {}).scalar()
+
         return self._retry(run)
 
     # -- writes ----------------------------------------------------------------------
@@ -142,9 +153,11 @@ class Store:
         Every write of the application goes through here, so a failure leaves the store
         exactly as it was.
         """
+
         def run() -> T:
             with self.engine.begin() as conn:
                 return work(conn)
+
         return self._retry(run)
 
     @staticmethod
@@ -157,6 +170,6 @@ class Store:
         raw.register(name, df)
         try:
             columns = ", ".join(f'"{c}"' for c in df.columns)
-            conn.exec_driver_sql(f'insert into {table} ({columns}) select {columns} from {name}')
+            conn.exec_driver_sql(f"insert into {table} ({columns}) select {columns} from {name}")
         finally:
             raw.unregister(name)

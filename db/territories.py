@@ -27,7 +27,9 @@ def memberships(store: Store, convention: str) -> pd.DataFrame:
         "a.section from appartenances a "
         "join territoires g on g.convention = a.convention and g.code = a.groupe "
         "join territoires c on c.convention = a.convention and c.code = a.commune "
-        "where a.convention = $conv order by a.groupe, c.nom", {"conv": convention})
+        "where a.convention = $conv order by a.groupe, c.nom",
+        {"conv": convention},
+    )
 
 
 def membership_pairs(store: Store, convention: str) -> list[tuple[str, str]]:
@@ -36,8 +38,7 @@ def membership_pairs(store: Store, convention: str) -> list[tuple[str, str]]:
     return list(zip(frame["groupe"], frame["commune"], strict=True))
 
 
-def set_sector_members(store: Store, convention: str, sector: str, communes: list[str],
-                       actor: Actor) -> None:
+def set_sector_members(store: Store, convention: str, sector: str, communes: list[str], actor: Actor) -> None:
     """Replace the communes of a sector (administrators only), with an audit trace."""
     require_admin(actor, "modifier un secteur")
 
@@ -50,13 +51,23 @@ def set_sector_members(store: Store, convention: str, sector: str, communes: lis
         if unknown:
             raise TerritoryError(f"Commune(s) inconnue(s) : {', '.join(unknown)}.")
         a = schema.appartenances
-        before = sorted(r[0] for r in conn.execute(sa.select(a.c.commune).where(
-            a.c.convention == convention, a.c.groupe == sector)))
+        before = sorted(
+            r[0]
+            for r in conn.execute(
+                sa.select(a.c.commune).where(a.c.convention == convention, a.c.groupe == sector)
+            )
+        )
         conn.execute(a.delete().where(a.c.convention == convention, a.c.groupe == sector))
         if communes:
-            conn.execute(a.insert(), [{"convention": convention, "groupe": sector, "commune": c,
-                                       "section": ADMIN_SECTION} for c in sorted(set(communes))])
-        record_audit(conn, convention, actor.login, "modification_secteur", sector,
-                     before, sorted(set(communes)))
+            conn.execute(
+                a.insert(),
+                [
+                    {"convention": convention, "groupe": sector, "commune": c, "section": ADMIN_SECTION}
+                    for c in sorted(set(communes))
+                ],
+            )
+        record_audit(
+            conn, convention, actor.login, "modification_secteur", sector, before, sorted(set(communes))
+        )
 
     store.write(work)

@@ -41,19 +41,41 @@ _hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory pr
 _DUMMY_HASH = _hasher.hash("compte inexistant, mot de passe factice")
 
 _ROLE_SPELLINGS: dict[str, Role] = {
-    "lecteur": "lecteur", "lectrice": "lecteur", "copil": "lecteur",
-    "charge": "charge", "chargé": "charge", "chargée": "charge", "chargee": "charge",
-    "administrateur": "administrateur", "administratrice": "administrateur", "admin": "administrateur",
+    "lecteur": "lecteur",
+    "lectrice": "lecteur",
+    "copil": "lecteur",
+    "charge": "charge",
+    "chargé": "charge",
+    "chargée": "charge",
+    "chargee": "charge",
+    "administrateur": "administrateur",
+    "administratrice": "administrateur",
+    "admin": "administrateur",
 }
 
 # Demonstration accounts: clearly labelled (is_demo), documented passwords, removed with the demo data.
 DEMO_ACCOUNTS: list[dict] = [
-    {"login": "demo-admin", "nom": "Administrateur (démonstration)", "role": "administrateur",
-     "territoires": [], "password": "demo-admin-ctg"},
-    {"login": "demo-charge", "nom": "Chargée de coopération Béthune (démonstration)", "role": "charge",
-     "territoires": ["62119"], "password": "demo-charge-ctg"},
-    {"login": "demo-copil", "nom": "Membre du COPIL (démonstration)", "role": "lecteur",
-     "territoires": [], "password": "demo-copil-ctg"},
+    {
+        "login": "demo-admin",
+        "nom": "Administrateur (démonstration)",
+        "role": "administrateur",
+        "territoires": [],
+        "password": "demo-admin-ctg",
+    },
+    {
+        "login": "demo-charge",
+        "nom": "Chargée de coopération Béthune (démonstration)",
+        "role": "charge",
+        "territoires": ["62119"],
+        "password": "demo-charge-ctg",
+    },
+    {
+        "login": "demo-copil",
+        "nom": "Membre du COPIL (démonstration)",
+        "role": "lecteur",
+        "territoires": [],
+        "password": "demo-copil-ctg",
+    },
 ]
 
 
@@ -71,9 +93,11 @@ class AccountLocked(AuthenticationError):
     def __init__(self, until: datetime, attempts: int) -> None:
         self.until = until
         self.attempts = attempts
-        super().__init__(f"Compte verrouillé jusqu'à {until:%H:%M} après {attempts} "
-                         f"{'échec' if attempts == 1 else 'échecs'} de connexion. Réessayez après cette heure ou demandez à un "
-                         "administrateur de réinitialiser le mot de passe.")
+        super().__init__(
+            f"Compte verrouillé jusqu'à {until:%H:%M} après {attempts} "
+            f"{'échec' if attempts == 1 else 'échecs'} de connexion. Réessayez après cette heure ou demandez à un "
+            "administrateur de réinitialiser le mot de passe."
+        )
 
 
 @dataclass(frozen=True)
@@ -97,8 +121,12 @@ class User:
 
     def public(self) -> dict:
         """What the audit log may keep of the account (never the password or its hash)."""
-        return {"nom": self.nom, "role": self.role, "territoires": ",".join(self.territoires),
-                "actif": self.active}
+        return {
+            "nom": self.nom,
+            "role": self.role,
+            "territoires": ",".join(self.territoires),
+            "actif": self.active,
+        }
 
 
 # -- parsing ------------------------------------------------------------------------------
@@ -122,8 +150,10 @@ def check_login(login: str) -> str:
     """The login, lower-cased, or a French error when it is not a plain identifier."""
     clean = str(login).strip().lower()
     if not LOGIN_PATTERN.match(clean):
-        raise UserError(f"Identifiant « {login} » invalide : 2 à 40 caractères parmi a-z, 0-9, "
-                        "point, tiret et tiret bas, sans espace ni accent.")
+        raise UserError(
+            f"Identifiant « {login} » invalide : 2 à 40 caractères parmi a-z, 0-9, "
+            "point, tiret et tiret bas, sans espace ni accent."
+        )
     return clean
 
 
@@ -142,15 +172,21 @@ def hash_password(password: str) -> str:
 
 # -- reads --------------------------------------------------------------------------------
 def _row_to_user(row: sa.Row) -> User:
-    return User(login=row.login, nom=row.nom, role=row.role,
-                territoires=parse_territoires(row.territoires), active=bool(row.active),
-                is_demo=bool(row.is_demo), failed_attempts=int(row.failed_attempts or 0),
-                locked_until=row.locked_until, created_at=row.created_at)
+    return User(
+        login=row.login,
+        nom=row.nom,
+        role=row.role,
+        territoires=parse_territoires(row.territoires),
+        active=bool(row.active),
+        is_demo=bool(row.is_demo),
+        failed_attempts=int(row.failed_attempts or 0),
+        locked_until=row.locked_until,
+        created_at=row.created_at,
+    )
 
 
 def _fetch(conn: sa.Connection, login: str) -> sa.Row | None:
-    return conn.execute(sa.select(schema.utilisateurs).where(
-        schema.utilisateurs.c.login == login)).first()
+    return conn.execute(sa.select(schema.utilisateurs).where(schema.utilisateurs.c.login == login)).first()
 
 
 def get_user(store: Store, login: str) -> User | None:
@@ -163,23 +199,42 @@ def get_user(store: Store, login: str) -> User | None:
 def list_users(store: Store) -> pd.DataFrame:
     """Every account (no password hash), administrators first, then by login."""
     with store.connect() as conn:
-        rows = conn.execute(sa.select(schema.utilisateurs).order_by(
-            schema.utilisateurs.c.login)).all()
+        rows = conn.execute(sa.select(schema.utilisateurs).order_by(schema.utilisateurs.c.login)).all()
     users = [_row_to_user(r) for r in rows]
     order = {"administrateur": 0, "charge": 1, "lecteur": 2}
     users.sort(key=lambda u: (order.get(u.role, 3), u.login))
-    return pd.DataFrame([{
-        "login": u.login, "nom": u.nom, "role": u.role, "territoires": ",".join(u.territoires),
-        "active": u.active, "is_demo": u.is_demo, "failed_attempts": u.failed_attempts,
-        "locked_until": u.locked_until, "created_at": u.created_at,
-    } for u in users], columns=["login", "nom", "role", "territoires", "active", "is_demo",
-                                "failed_attempts", "locked_until", "created_at"])
+    return pd.DataFrame(
+        [
+            {
+                "login": u.login,
+                "nom": u.nom,
+                "role": u.role,
+                "territoires": ",".join(u.territoires),
+                "active": u.active,
+                "is_demo": u.is_demo,
+                "failed_attempts": u.failed_attempts,
+                "locked_until": u.locked_until,
+                "created_at": u.created_at,
+            }
+            for u in users
+        ],
+        columns=[
+            "login",
+            "nom",
+            "role",
+            "territoires",
+            "active",
+            "is_demo",
+            "failed_attempts",
+            "locked_until",
+            "created_at",
+        ],
+    )
 
 
 def has_admin(store: Store) -> bool:
     """True when at least one active administrator account exists."""
-    return bool(store.scalar(
-        "select count(*) from utilisateurs where role = 'administrateur' and active"))
+    return bool(store.scalar("select count(*) from utilisateurs where role = 'administrateur' and active"))
 
 
 def actor_for(store: Store, login: str) -> Actor:
@@ -198,8 +253,9 @@ def actor_for(store: Store, login: str) -> Actor:
 # -- writes -------------------------------------------------------------------------------
 def _convention(conn: sa.Connection) -> str:
     # Accounts serve every convention of the store; the audit row is filed under the loaded one.
-    code = conn.execute(sa.select(schema.conventions.c.code).order_by(
-        schema.conventions.c.loaded_at.desc())).scalar()
+    code = conn.execute(
+        sa.select(schema.conventions.c.code).order_by(schema.conventions.c.loaded_at.desc())
+    ).scalar()
     return code or ""
 
 
@@ -214,14 +270,25 @@ def _check_territoires(conn: sa.Connection, codes: tuple[str, ...]) -> None:
 
 def _scope(role: Role, territoires: tuple[str, ...]) -> tuple[str, ...]:
     if role == "charge" and not territoires:
-        raise UserError("Un compte chargé de coopération doit avoir au moins un territoire "
-                        "(codes INSEE séparés par des virgules, par exemple 62119,62126).")
+        raise UserError(
+            "Un compte chargé de coopération doit avoir au moins un territoire "
+            "(codes INSEE séparés par des virgules, par exemple 62119,62126)."
+        )
     return territoires if role == "charge" else ()
 
 
-def create_user(store: Store, actor: Actor, login: str, role: str,
-                territoires: str | Iterable[str] | None = None, *, password: str,
-                nom: str | None = None, is_demo: bool = False, now: datetime | None = None) -> User:
+def create_user(
+    store: Store,
+    actor: Actor,
+    login: str,
+    role: str,
+    territoires: str | Iterable[str] | None = None,
+    *,
+    password: str,
+    nom: str | None = None,
+    is_demo: bool = False,
+    now: datetime | None = None,
+) -> User:
     """Create an account (administrators only); the password is stored as an argon2 hash."""
     require_admin(actor, "création d'un compte")
     login = check_login(login)
@@ -235,13 +302,24 @@ def create_user(store: Store, actor: Actor, login: str, role: str,
         if _fetch(conn, login) is not None:
             raise UserError(f"Le compte « {login} » existe déjà.")
         _check_territoires(conn, codes)
-        conn.execute(schema.utilisateurs.insert().values(
-            login=login, nom=(nom or "").strip() or None, role=stored_role,
-            territoires=",".join(codes), password_hash=digest, active=True, is_demo=is_demo,
-            failed_attempts=0, locked_until=None, created_at=now))
+        conn.execute(
+            schema.utilisateurs.insert().values(
+                login=login,
+                nom=(nom or "").strip() or None,
+                role=stored_role,
+                territoires=",".join(codes),
+                password_hash=digest,
+                active=True,
+                is_demo=is_demo,
+                failed_attempts=0,
+                locked_until=None,
+                created_at=now,
+            )
+        )
         user = _row_to_user(_fetch(conn, login))
-        record_audit(conn, _convention(conn), actor.login, "creation_compte", f"compte {login}",
-                     None, user.public())
+        record_audit(
+            conn, _convention(conn), actor.login, "creation_compte", f"compte {login}", None, user.public()
+        )
         return user
 
     user = store.write(work)
@@ -249,8 +327,9 @@ def create_user(store: Store, actor: Actor, login: str, role: str,
     return user
 
 
-def create_first_admin(store: Store, login: str, password: str, nom: str | None = None,
-                       now: datetime | None = None) -> User:
+def create_first_admin(
+    store: Store, login: str, password: str, nom: str | None = None, now: datetime | None = None
+) -> User:
     """Create the first administrator; refused once any active administrator exists."""
     login = check_login(login)
     check_password(password, login)
@@ -258,19 +337,37 @@ def create_first_admin(store: Store, login: str, password: str, nom: str | None 
     now = now or datetime.now()
 
     def work(conn: sa.Connection) -> User:
-        admins = conn.execute(sa.text(
-            "select count(*) from utilisateurs where role = 'administrateur' and active")).scalar()
+        admins = conn.execute(
+            sa.text("select count(*) from utilisateurs where role = 'administrateur' and active")
+        ).scalar()
         if admins:
             raise AccessDenied("Un compte administrateur existe déjà : connectez-vous avec lui.")
         if _fetch(conn, login) is not None:
             raise UserError(f"Le compte « {login} » existe déjà.")
-        conn.execute(schema.utilisateurs.insert().values(
-            login=login, nom=(nom or "").strip() or None, role="administrateur", territoires="",
-            password_hash=digest, active=True, is_demo=False, failed_attempts=0,
-            locked_until=None, created_at=now))
+        conn.execute(
+            schema.utilisateurs.insert().values(
+                login=login,
+                nom=(nom or "").strip() or None,
+                role="administrateur",
+                territoires="",
+                password_hash=digest,
+                active=True,
+                is_demo=False,
+                failed_attempts=0,
+                locked_until=None,
+                created_at=now,
+            )
+        )
         user = _row_to_user(_fetch(conn, login))
-        record_audit(conn, _convention(conn), login, "creation_premier_administrateur",
-                     f"compte {login}", None, user.public())
+        record_audit(
+            conn,
+            _convention(conn),
+            login,
+            "creation_premier_administrateur",
+            f"compte {login}",
+            None,
+            user.public(),
+        )
         return user
 
     user = store.write(work)
@@ -278,8 +375,9 @@ def create_first_admin(store: Store, login: str, password: str, nom: str | None 
     return user
 
 
-def _change(store: Store, actor: Actor, login: str, action: str, label: str,
-            values: dict, check=None) -> User:
+def _change(
+    store: Store, actor: Actor, login: str, action: str, label: str, values: dict, check=None
+) -> User:
     """Update one account and audit before → after, in one transaction."""
     login = str(login).strip().lower()
 
@@ -290,8 +388,9 @@ def _change(store: Store, actor: Actor, login: str, action: str, label: str,
         before = _row_to_user(row)
         if check is not None:
             check(conn, before)
-        conn.execute(schema.utilisateurs.update().where(
-            schema.utilisateurs.c.login == login).values(**values))
+        conn.execute(
+            schema.utilisateurs.update().where(schema.utilisateurs.c.login == login).values(**values)
+        )
         after = _row_to_user(_fetch(conn, login))
         avant, apres = before.public(), after.public()
         if action == "reinitialisation_mot_de_passe":
@@ -307,9 +406,12 @@ def _change(store: Store, actor: Actor, login: str, action: str, label: str,
 
 def _keep_one_admin(conn: sa.Connection, before: User, *, leaving: bool) -> None:
     if leaving and before.role == "administrateur" and before.active:
-        others = conn.execute(sa.text(
-            "select count(*) from utilisateurs where role = 'administrateur' and active "
-            "and login <> :l"), {"l": before.login}).scalar()
+        others = conn.execute(
+            sa.text(
+                "select count(*) from utilisateurs where role = 'administrateur' and active and login <> :l"
+            ),
+            {"l": before.login},
+        ).scalar()
         if not others:
             raise UserError("Impossible : c'est le dernier compte administrateur actif.")
 
@@ -317,19 +419,39 @@ def _keep_one_admin(conn: sa.Connection, before: User, *, leaving: bool) -> None
 def disable_user(store: Store, actor: Actor, login: str) -> User:
     """Disable an account (administrators only); the last active administrator stays."""
     require_admin(actor, "désactivation d'un compte")
-    return _change(store, actor, login, "desactivation_compte", "Désactivation",
-                   {"active": False}, lambda conn, u: _keep_one_admin(conn, u, leaving=True))
+    return _change(
+        store,
+        actor,
+        login,
+        "desactivation_compte",
+        "Désactivation",
+        {"active": False},
+        lambda conn, u: _keep_one_admin(conn, u, leaving=True),
+    )
 
 
 def enable_user(store: Store, actor: Actor, login: str) -> User:
     """Re-enable an account and clear its lock-out (administrators only)."""
     require_admin(actor, "réactivation d'un compte")
-    return _change(store, actor, login, "reactivation_compte", "Réactivation",
-                   {"active": True, "failed_attempts": 0, "locked_until": None})
+    return _change(
+        store,
+        actor,
+        login,
+        "reactivation_compte",
+        "Réactivation",
+        {"active": True, "failed_attempts": 0, "locked_until": None},
+    )
 
 
-def update_user(store: Store, actor: Actor, login: str, *, role: str | None = None,
-                territoires: str | Iterable[str] | None = None, nom: str | None = None) -> User:
+def update_user(
+    store: Store,
+    actor: Actor,
+    login: str,
+    *,
+    role: str | None = None,
+    territoires: str | Iterable[str] | None = None,
+    nom: str | None = None,
+) -> User:
     """Change the role, the territories or the name of an account (administrators only)."""
     require_admin(actor, "modification d'un compte")
     current = get_user(store, login)
@@ -356,8 +478,14 @@ def set_password(store: Store, actor: Actor, login: str, password: str) -> User:
         raise AccessDenied(f"Le compte « {actor.login} » ne peut changer que son propre mot de passe.")
     check_password(password, login)
     digest = hash_password(password)
-    return _change(store, actor, login, "reinitialisation_mot_de_passe", "Nouveau mot de passe",
-                   {"password_hash": digest, "failed_attempts": 0, "locked_until": None})
+    return _change(
+        store,
+        actor,
+        login,
+        "reinitialisation_mot_de_passe",
+        "Nouveau mot de passe",
+        {"password_hash": digest, "failed_attempts": 0, "locked_until": None},
+    )
 
 
 # -- authentication -----------------------------------------------------------------------
@@ -371,8 +499,9 @@ def authenticate(store: Store, login: str, password: str, *, now: datetime | Non
     return _authenticate(store, login, password, now=now, record_login=True)
 
 
-def change_own_password(store: Store, actor: Actor, current: str, new: str, *,
-                        now: datetime | None = None) -> User:
+def change_own_password(
+    store: Store, actor: Actor, current: str, new: str, *, now: datetime | None = None
+) -> User:
     """Change one's own password after checking the current one (failures count toward lock-out)."""
     check_password(new, actor.login)
     if new == current:
@@ -386,8 +515,9 @@ def change_own_password(store: Store, actor: Actor, current: str, new: str, *,
     return set_password(store, actor, actor.login, new)
 
 
-def _authenticate(store: Store, login: str, password: str, *, now: datetime | None,
-                  record_login: bool) -> User:
+def _authenticate(
+    store: Store, login: str, password: str, *, now: datetime | None, record_login: bool
+) -> User:
     settings = get_settings()
     now = now or datetime.now()
     login = str(login or "").strip().lower()
@@ -408,18 +538,23 @@ def _authenticate(store: Store, login: str, password: str, *, now: datetime | No
             failures += 1
             if failures >= settings.lockout_attempts:
                 until = now + timedelta(minutes=settings.lockout_minutes)
-                conn.execute(table.update().where(where).values(failed_attempts=failures,
-                                                                 locked_until=until))
-                record_audit(conn, _convention(conn), login, "verrouillage_compte",
-                             f"compte {login}", {"echecs": failures - 1},
-                             {"echecs": failures, "verrouille_jusqua": f"{until:%d/%m/%Y %H:%M}"})
+                conn.execute(table.update().where(where).values(failed_attempts=failures, locked_until=until))
+                record_audit(
+                    conn,
+                    _convention(conn),
+                    login,
+                    "verrouillage_compte",
+                    f"compte {login}",
+                    {"echecs": failures - 1},
+                    {"echecs": failures, "verrouille_jusqua": f"{until:%d/%m/%Y %H:%M}"},
+                )
                 return None, AccountLocked(until, failures)
-            conn.execute(table.update().where(where).values(failed_attempts=failures,
-                                                             locked_until=None))
+            conn.execute(table.update().where(where).values(failed_attempts=failures, locked_until=None))
             return None, AuthenticationError(wrong)
         if not user.active:
             return None, AuthenticationError(
-                f"Le compte « {login} » est désactivé ; adressez-vous à un administrateur.")
+                f"Le compte « {login} » est désactivé ; adressez-vous à un administrateur."
+            )
         values: dict = {"failed_attempts": 0, "locked_until": None}
         if _hasher.check_needs_rehash(row.password_hash):
             values["password_hash"] = _hasher.hash(password)
@@ -453,8 +588,16 @@ def create_demo_accounts(store: Store, actor: Actor = SYSTEM) -> list[tuple[str,
     created = []
     for spec in DEMO_ACCOUNTS:
         if get_user(store, spec["login"]) is None:
-            create_user(store, actor, spec["login"], spec["role"], spec["territoires"],
-                        password=spec["password"], nom=spec["nom"], is_demo=True)
+            create_user(
+                store,
+                actor,
+                spec["login"],
+                spec["role"],
+                spec["territoires"],
+                password=spec["password"],
+                nom=spec["nom"],
+                is_demo=True,
+            )
         created.append((spec["login"], ROLE_LABELS[spec["role"]], spec["password"]))
     return created
 
@@ -482,12 +625,17 @@ def users_overview(store: Store, names: dict[str, str] | None = None) -> pd.Data
             parts.append(f"{row.failed_attempts} échec{'s' if row.failed_attempts > 1 else ''} de connexion")
         return " · ".join(parts)
 
-    return pd.DataFrame({
-        "Identifiant": df["login"],
-        "Nom": df["nom"].astype("object").where(df["nom"].notna(), "—"),
-        "Rôle": df["role"].map(ROLE_LABELS),
-        "Territoires": [scope(t) if r == "charge" else "tous" for t, r in zip(df["territoires"], df["role"], strict=True)],
-        "État": [state(row) for row in df.itertuples()],
-        "Démonstration": df["is_demo"].map({True: "oui", False: "non"}),
-        "Créé le": pd.to_datetime(df["created_at"]).dt.strftime("%d/%m/%Y"),
-    })[columns]
+    return pd.DataFrame(
+        {
+            "Identifiant": df["login"],
+            "Nom": df["nom"].astype("object").where(df["nom"].notna(), "—"),
+            "Rôle": df["role"].map(ROLE_LABELS),
+            "Territoires": [
+                scope(t) if r == "charge" else "tous"
+                for t, r in zip(df["territoires"], df["role"], strict=True)
+            ],
+            "État": [state(row) for row in df.itertuples()],
+            "Démonstration": df["is_demo"].map({True: "oui", False: "non"}),
+            "Créé le": pd.to_datetime(df["created_at"]).dt.strftime("%d/%m/%Y"),
+        }
+    )[columns]

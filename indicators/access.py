@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 Role = Literal["lecteur", "charge", "administrateur"]
-ROLE_LABELS = {"lecteur": "lecteur (COPIL)", "charge": "chargé de coopération",
-               "administrateur": "administrateur"}
+ROLE_LABELS = {
+    "lecteur": "lecteur (COPIL)",
+    "charge": "chargé de coopération",
+    "administrateur": "administrateur",
+}
 
 
 class AccessDenied(PermissionError):
@@ -44,8 +47,10 @@ SYSTEM = Actor(login="systeme", role="administrateur")
 def require_admin(actor: Actor, action: str) -> None:
     """Refuse `action` unless the actor is an administrator."""
     if not actor.is_admin:
-        raise AccessDenied(f"Action réservée aux administrateurs : {action} "
-                           f"(compte « {actor.login} », rôle {ROLE_LABELS[actor.role]}).")
+        raise AccessDenied(
+            f"Action réservée aux administrateurs : {action} "
+            f"(compte « {actor.login} », rôle {ROLE_LABELS[actor.role]})."
+        )
 
 
 def require_writer(actor: Actor, action: str) -> None:
@@ -58,5 +63,7 @@ def require_territory(actor: Actor, code: str, action: str = "saisie") -> None:
     """Refuse a write for a territory outside the actor's scope."""
     require_writer(actor, action)
     if not actor.may_write_territory(code):
-        raise AccessDenied(f"Le territoire {code} n'est pas dans le périmètre du compte "
-                           f"« {actor.login} » : {action} refusée.")
+        raise AccessDenied(
+            f"Le territoire {code} n'est pas dans le périmètre du compte "
+            f"« {actor.login} » : {action} refusée."
+        )

@@ -28,8 +28,9 @@ class Territories:
     def __init__(self, ref: Reference, memberships: Iterable[tuple[str, str]] | None = None) -> None:
         self.types = {t.code: t.type for t in ref.territories}
         self.names = {t.code: t.nom for t in ref.territories}
-        pairs = list(memberships) if memberships is not None else [
-            (m.groupe, m.commune) for m in ref.memberships]
+        pairs = (
+            list(memberships) if memberships is not None else [(m.groupe, m.commune) for m in ref.memberships]
+        )
         self.members: dict[str, set[str]] = {}
         for group, commune in pairs:
             self.members.setdefault(group, set()).add(commune)
@@ -57,17 +58,20 @@ def _period_cols(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("_key").drop(columns="_key").reset_index(drop=True)
 
 
-def _additive_series(values: pd.DataFrame, ind: Indicator, territory: str,
-                     territories: Territories) -> pd.DataFrame:
+def _additive_series(
+    values: pd.DataFrame, ind: Indicator, territory: str, territories: Territories
+) -> pd.DataFrame:
     rows = values[(values["indicateur"] == ind.code) & values["valeur"].notna()]
     direct = rows[rows["territoire"] == territory][["periode", "valeur"]].copy()
     direct["n_territoires"] = 1
     direct["calcul"] = "observé"
     parts = territories.parts(territory)
     if parts and ind.agregation_territoire == "somme":
-        summed = (rows[rows["territoire"].isin(parts)]
-                  .groupby("periode", as_index=False)
-                  .agg(valeur=("valeur", "sum"), n_territoires=("territoire", "nunique")))
+        summed = (
+            rows[rows["territoire"].isin(parts)]
+            .groupby("periode", as_index=False)
+            .agg(valeur=("valeur", "sum"), n_territoires=("territoire", "nunique"))
+        )
         summed = summed[~summed["periode"].isin(direct["periode"])]
         summed["calcul"] = "somme"
         direct = pd.concat([direct, summed], ignore_index=True) if not summed.empty else direct
@@ -90,8 +94,13 @@ def _lookup(series: pd.DataFrame, periode: str) -> float | None:
     return float(earlier["valeur"].iloc[-1])
 
 
-def series(values: pd.DataFrame, ref: Reference, code: str, territory: str = EPCI_CODE,
-           territories: Territories | None = None) -> pd.DataFrame:
+def series(
+    values: pd.DataFrame,
+    ref: Reference,
+    code: str,
+    territory: str = EPCI_CODE,
+    territories: Territories | None = None,
+) -> pd.DataFrame:
     """The period series of one indicator for one territory, with how each value was obtained."""
     territories = territories or Territories(ref)
     ind = ref.indicator(code)
@@ -106,9 +115,16 @@ def series(values: pd.DataFrame, ref: Reference, code: str, territory: str = EPC
         d = _lookup(den, row.periode)
         if d is None or d == 0:
             continue
-        out.append({"periode": row.periode, "annee": row.annee, "trimestre": row.trimestre,
-                    "valeur": (ind.facteur or 1) * row.valeur / d,
-                    "n_territoires": row.n_territoires, "calcul": "ratio"})
+        out.append(
+            {
+                "periode": row.periode,
+                "annee": row.annee,
+                "trimestre": row.trimestre,
+                "valeur": (ind.facteur or 1) * row.valeur / d,
+                "n_territoires": row.n_territoires,
+                "calcul": "ratio",
+            }
+        )
     return pd.DataFrame(out, columns=SERIES_COLUMNS) if out else _empty()
 
 
@@ -125,21 +141,43 @@ def yearly(period_series: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
         annual = group[group["trimestre"].isna()]
         quarters = group[group["trimestre"].notna()]
         if not annual.empty:
-            out.append({"annee": year, "valeur": float(annual["valeur"].iloc[-1]), "complet": True,
-                        "periode": str(year)})
+            out.append(
+                {
+                    "annee": year,
+                    "valeur": float(annual["valeur"].iloc[-1]),
+                    "complet": True,
+                    "periode": str(year),
+                }
+            )
         elif ind.agregation_temps == "flux":
-            out.append({"annee": year, "valeur": float(quarters["valeur"].sum()),
-                        "complet": quarters["trimestre"].nunique() == 4,
-                        "periode": quarters["periode"].iloc[-1]})
+            out.append(
+                {
+                    "annee": year,
+                    "valeur": float(quarters["valeur"].sum()),
+                    "complet": quarters["trimestre"].nunique() == 4,
+                    "periode": quarters["periode"].iloc[-1],
+                }
+            )
         else:
             last = quarters.iloc[-1]
-            out.append({"annee": year, "valeur": float(last["valeur"]),
-                        "complet": int(last["trimestre"]) == 4, "periode": last["periode"]})
+            out.append(
+                {
+                    "annee": year,
+                    "valeur": float(last["valeur"]),
+                    "complet": int(last["trimestre"]) == 4,
+                    "periode": last["periode"],
+                }
+            )
     return pd.DataFrame(out)
 
 
-def yearly_ratio(values: pd.DataFrame, ref: Reference, code: str, territory: str = EPCI_CODE,
-                 territories: Territories | None = None) -> pd.DataFrame:
+def yearly_ratio(
+    values: pd.DataFrame,
+    ref: Reference,
+    code: str,
+    territory: str = EPCI_CODE,
+    territories: Territories | None = None,
+) -> pd.DataFrame:
     """Yearly values of any indicator; a ratio is recomputed from its yearly components."""
     territories = territories or Territories(ref)
     ind = ref.indicator(code)
@@ -154,13 +192,25 @@ def yearly_ratio(values: pd.DataFrame, ref: Reference, code: str, territory: str
     for row in num.itertuples():
         d = _lookup(den_series, str(row.annee))
         if d:
-            out.append({"annee": row.annee, "valeur": (ind.facteur or 1) * row.valeur / d,
-                        "complet": row.complet, "periode": row.periode})
+            out.append(
+                {
+                    "annee": row.annee,
+                    "valeur": (ind.facteur or 1) * row.valeur / d,
+                    "complet": row.complet,
+                    "periode": row.periode,
+                }
+            )
     return pd.DataFrame(out, columns=["annee", "valeur", "complet", "periode"])
 
 
-def value_at(values: pd.DataFrame, ref: Reference, code: str, territory: str, periode: str,
-             territories: Territories | None = None) -> float | None:
+def value_at(
+    values: pd.DataFrame,
+    ref: Reference,
+    code: str,
+    territory: str,
+    periode: str,
+    territories: Territories | None = None,
+) -> float | None:
     """The value of an indicator for a territory at a period (a year aggregates its quarters)."""
     period = parse_period(periode)
     if period.is_quarter:
@@ -172,14 +222,20 @@ def value_at(values: pd.DataFrame, ref: Reference, code: str, territory: str, pe
     return None if match.empty else float(match["valeur"].iloc[0])
 
 
-def by_commune(values: pd.DataFrame, ref: Reference, code: str, periode: str,
-               territories: Territories | None = None) -> pd.DataFrame:
+def by_commune(
+    values: pd.DataFrame, ref: Reference, code: str, periode: str, territories: Territories | None = None
+) -> pd.DataFrame:
     """One row per commune: its value at `periode` (None when not given), ratios recomputed."""
     territories = territories or Territories(ref)
     rows = []
     for commune in ref.communes():
-        rows.append({"territoire": commune.code, "nom": commune.nom,
-                     "valeur": value_at(values, ref, code, commune.code, periode, territories)})
+        rows.append(
+            {
+                "territoire": commune.code,
+                "nom": commune.nom,
+                "valeur": value_at(values, ref, code, commune.code, periode, territories),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -207,8 +263,11 @@ def period_frame(values: pd.DataFrame, code: str, codes: Iterable[str] | None = 
         rows = rows[rows["territoire"].isin(set(codes))]
     frame = rows[["territoire", "periode", "valeur"]].copy()
     if frame.empty:
-        return frame.assign(annee=pd.Series(dtype="int64"), trimestre=pd.Series(dtype="float64"),
-                            _key=pd.Series(dtype="int64"))
+        return frame.assign(
+            annee=pd.Series(dtype="int64"),
+            trimestre=pd.Series(dtype="float64"),
+            _key=pd.Series(dtype="int64"),
+        )
     if "annee" in rows and "trimestre" in rows:
         frame["annee"] = rows["annee"].astype("int64")
         frame["trimestre"] = pd.to_numeric(rows["trimestre"], errors="coerce")
@@ -253,16 +312,20 @@ def at_cutoff(frame: pd.DataFrame, ind: Indicator, cutoff: Period, since_year: i
     annual = rows[rows["trimestre"].isna()]
     quarters = rows[rows["trimestre"].notna()]
     out = quarters.groupby("territoire", as_index=False).agg(
-        valeur=("valeur", "sum"), periode=("periode", "last"), n_periodes=("periode", "nunique"))
+        valeur=("valeur", "sum"), periode=("periode", "last"), n_periodes=("periode", "nunique")
+    )
     if not annual.empty:
         yearly_rows = annual.groupby("territoire", as_index=False).last().assign(n_periodes=4)
-        out = pd.concat([out[~out["territoire"].isin(yearly_rows["territoire"])],
-                         yearly_rows[CUTOFF_COLUMNS]], ignore_index=True)
+        out = pd.concat(
+            [out[~out["territoire"].isin(yearly_rows["territoire"])], yearly_rows[CUTOFF_COLUMNS]],
+            ignore_index=True,
+        )
     return out[CUTOFF_COLUMNS]
 
 
-def by_commune_at(values: pd.DataFrame, ref: Reference, code: str, cutoff: Period,
-                  since_year: int) -> pd.DataFrame:
+def by_commune_at(
+    values: pd.DataFrame, ref: Reference, code: str, cutoff: Period, since_year: int
+) -> pd.DataFrame:
     """Every commune's value of `code` at a review cut-off, vectorised; ratios recomputed.
 
     Columns: territoire, nom, valeur (None when not given), periode. A ratio divides the
@@ -272,8 +335,12 @@ def by_commune_at(values: pd.DataFrame, ref: Reference, code: str, cutoff: Perio
     codes = set(communes["territoire"])
     ind = ref.indicator(code)
     if ind.agregation_territoire == "ratio":
-        num = at_cutoff(period_frame(values, ind.numerateur, codes),  # type: ignore[arg-type]
-                        ref.indicator(ind.numerateur), cutoff, since_year)  # type: ignore[arg-type]
+        num = at_cutoff(
+            period_frame(values, ind.numerateur, codes),  # type: ignore[arg-type]
+            ref.indicator(ind.numerateur),
+            cutoff,
+            since_year,
+        )  # type: ignore[arg-type]
         den = latest_at(period_frame(values, ind.denominateur, codes), cutoff)  # type: ignore[arg-type]
         merged = num.merge(den[["territoire", "valeur"]], on="territoire", suffixes=("", "_den"))
         merged = merged[merged["valeur_den"].astype(float) > 0]
@@ -288,8 +355,10 @@ def by_commune_at(values: pd.DataFrame, ref: Reference, code: str, cutoff: Perio
 
 # -- Every indicator of one territory at once (vectorised, for panels) -------------------
 
-def territory_periods(values: pd.DataFrame, ref: Reference, territory: str,
-                      territories: Territories | None = None) -> pd.DataFrame:
+
+def territory_periods(
+    values: pd.DataFrame, ref: Reference, territory: str, territories: Territories | None = None
+) -> pd.DataFrame:
     """The period series of every additive indicator for one territory, in one frame.
 
     Same rules as `series`: a value observed at the territory wins, for that period, over
@@ -334,16 +403,18 @@ def yearly_all(periods: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     if periods.empty:
         return pd.DataFrame(columns=["indicateur", "annee", "valeur"])
     flux = _flux_codes(ref)
-    annual = periods[periods["trimestre"].isna()].groupby(["indicateur", "annee"], as_index=False)[
-        "valeur"].last()
+    annual = (
+        periods[periods["trimestre"].isna()].groupby(["indicateur", "annee"], as_index=False)["valeur"].last()
+    )
     quarters = periods[periods["trimestre"].notna()]
     is_flux = quarters["indicateur"].isin(flux)
     summed = quarters[is_flux].groupby(["indicateur", "annee"], as_index=False)["valeur"].sum()
     last = quarters[~is_flux].groupby(["indicateur", "annee"], as_index=False)["valeur"].last()
     from_quarters = pd.concat([summed, last], ignore_index=True)
     known = set(zip(annual["indicateur"], annual["annee"], strict=True))
-    keep = [(i, a) not in known for i, a in zip(from_quarters["indicateur"], from_quarters["annee"],
-                                                  strict=True)]
+    keep = [
+        (i, a) not in known for i, a in zip(from_quarters["indicateur"], from_quarters["annee"], strict=True)
+    ]
     out = pd.concat([annual, from_quarters[keep]], ignore_index=True)
     ratios = []
     for ind in ref.indicators:
@@ -356,8 +427,15 @@ def yearly_all(periods: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         merged = pd.merge_asof(num, den[["annee", "valeur"]], on="annee", suffixes=("", "_den"))
         merged = merged[merged["valeur_den"].notna() & (merged["valeur_den"] != 0)]
         if not merged.empty:
-            ratios.append(pd.DataFrame({"indicateur": ind.code, "annee": merged["annee"],
-                                        "valeur": (ind.facteur or 1) * merged["valeur"] / merged["valeur_den"]}))
+            ratios.append(
+                pd.DataFrame(
+                    {
+                        "indicateur": ind.code,
+                        "annee": merged["annee"],
+                        "valeur": (ind.facteur or 1) * merged["valeur"] / merged["valeur_den"],
+                    }
+                )
+            )
     out = pd.concat([out, *ratios], ignore_index=True) if ratios else out
     return out.sort_values(["indicateur", "annee"]).reset_index(drop=True)
 
@@ -383,8 +461,11 @@ def cutoff_all(periods: pd.DataFrame, ref: Reference, cutoff: Period, since_year
         parts.append(at_cutoff(frame[~is_flux], stock_ind, cutoff, since_year))
     if flux_ind is not None:
         parts.append(at_cutoff(frame[is_flux], flux_ind, cutoff, since_year))
-    out = pd.concat([p for p in parts if not p.empty], ignore_index=True) if any(
-        not p.empty for p in parts) else pd.DataFrame(columns=CUTOFF_COLUMNS)
+    out = (
+        pd.concat([p for p in parts if not p.empty], ignore_index=True)
+        if any(not p.empty for p in parts)
+        else pd.DataFrame(columns=CUTOFF_COLUMNS)
+    )
     out = out.rename(columns={"territoire": "indicateur"})
     out["valeur"] = out["valeur"].astype("float64")
     out["n_periodes"] = out["n_periodes"].astype("int64")
@@ -403,9 +484,15 @@ def cutoff_all(periods: pd.DataFrame, ref: Reference, cutoff: Period, since_year
             continue
         factor = ind.facteur or 1
         row = num.iloc[0]
-        ratios.append({"indicateur": ind.code, "valeur": factor * row["valeur"] / den,
-                       "periode": row["periode"], "n_periodes": row["n_periodes"],
-                       "comparable": factor * row["comparable"] / den})
+        ratios.append(
+            {
+                "indicateur": ind.code,
+                "valeur": factor * row["valeur"] / den,
+                "periode": row["periode"],
+                "n_periodes": row["n_periodes"],
+                "comparable": factor * row["comparable"] / den,
+            }
+        )
     if ratios:
         out = pd.concat([out, pd.DataFrame(ratios)], ignore_index=True)
     return out[columns].reset_index(drop=True)

@@ -67,10 +67,20 @@ CHART_HEIGHT, MAP_HEIGHT = None, 500
 GEOJSON_NAME = "communes-cabbalr-200072460.geojson"
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
-GOVERNANCE_KINDS = {"tenue": "ok", "atteint": "ok", "en cours": "neutral", "à venir": "neutral",
-                    "incomplète": "warn", "non tenue": "bad", "non atteint": "bad"}
-FICHE_GROUP_LABELS = {"GOUV": "Gouvernance (Annexe 5)", "CCT": "Activité des chargés de coopération (Annexe 6)",
-                      "CTX": "Contexte et diagnostic"}
+GOVERNANCE_KINDS = {
+    "tenue": "ok",
+    "atteint": "ok",
+    "en cours": "neutral",
+    "à venir": "neutral",
+    "incomplète": "warn",
+    "non tenue": "bad",
+    "non atteint": "bad",
+}
+FICHE_GROUP_LABELS = {
+    "GOUV": "Gouvernance (Annexe 5)",
+    "CCT": "Activité des chargés de coopération (Annexe 6)",
+    "CTX": "Contexte et diagnostic",
+}
 
 
 class BilanError(ValueError):
@@ -130,19 +140,46 @@ def _gather(store: Store, ref: Reference, review: Review, today: dt.date) -> _Co
     missing = completeness.missing_territories(matrix, review.cutoff)
     names = {t.code: t.nom for t in ref.territories}
     as_of = min(today, review.held_on)
-    alerts = build_alerts(summary, review, missing=missing, names=names,
-                          governance_due=governance.due_not_held(ref, meetings, as_of))
+    alerts = build_alerts(
+        summary,
+        review,
+        missing=missing,
+        names=names,
+        governance_due=governance.due_not_held(ref, meetings, as_of),
+    )
     return _Context(
-        store=store, ref=ref, review=review, today=today, values=values,
-        summary=summary.set_index("code", drop=False), targets=targets,
-        comments=comments_frame(store, convention, revue=review.code), meetings=meetings,
-        matrix=matrix, alerts=alerts, demo=has_demo(store, convention), territories=territories)
+        store=store,
+        ref=ref,
+        review=review,
+        today=today,
+        values=values,
+        summary=summary.set_index("code", drop=False),
+        targets=targets,
+        comments=comments_frame(store, convention, revue=review.code),
+        meetings=meetings,
+        matrix=matrix,
+        alerts=alerts,
+        demo=has_demo(store, convention),
+        territories=territories,
+    )
 
 
 # -- small texts ------------------------------------------------------------------------------
 def _date(day: dt.date) -> str:
-    months = ["janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-              "octobre", "novembre", "décembre"]
+    months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ]
     return f"{day.day}{'er' if day.day == 1 else ''} {months[day.month - 1]} {day.year}"
 
 
@@ -185,16 +222,35 @@ def _indicator_rows(ctx: _Context, codes: list[str]) -> list[list[object]]:
     rows: list[list[object]] = []
     for code in codes:
         row = ctx.row(code)
-        rows.append([row["libelle"], _reference_text(row), _value_cell(row), value_text(row, "cible"),
-                     value_text(row, "evolution_reference"), _status_badge(row)])
+        rows.append(
+            [
+                row["libelle"],
+                _reference_text(row),
+                _value_cell(row),
+                value_text(row, "cible"),
+                value_text(row, "evolution_reference"),
+                _status_badge(row),
+            ]
+        )
     return rows
 
 
 def _indicator_table(ctx: _Context, rows: list, caption: str | None = None) -> Raw:
     review = ctx.review
-    return table(["Indicateur", "Référence", f"Valeur à {review.cutoff_label}", f"Cible {review.target_year}",
-                  "Évolution depuis la référence", "Statut"], rows, numeric={1, 2, 3, 4},
-                 widths=["34%", "13%", "16%", "10%", "13%", "14%"], caption=caption)
+    return table(
+        [
+            "Indicateur",
+            "Référence",
+            f"Valeur à {review.cutoff_label}",
+            f"Cible {review.target_year}",
+            "Évolution depuis la référence",
+            "Statut",
+        ],
+        rows,
+        numeric={1, 2, 3, 4},
+        widths=["34%", "13%", "16%", "10%", "13%", "14%"],
+        caption=caption,
+    )
 
 
 # -- cover --------------------------------------------------------------------------------------
@@ -207,26 +263,41 @@ def _cover(ctx: _Context) -> Raw:
         ("Territoire", f"{_territory_name(ctx, conv.epci)} : {len(ctx.ref.communes())} communes"),
         ("Revue", review.label),
         ("Données arrêtées à", f"{review.cutoff_label} (fin de période : {review.cutoff.end:%d/%m/%Y})"),
-        ("Comparaisons", f"référence (dernière année avant {FIRST_YEAR}) → {review.cutoff_label} ; "
-                         f"{review.previous_year} → {review.cutoff_label} ; cible {review.target_year}"),
+        (
+            "Comparaisons",
+            f"référence (dernière année avant {FIRST_YEAR}) → {review.cutoff_label} ; "
+            f"{review.previous_year} → {review.cutoff_label} ; cible {review.target_year}",
+        ),
         ("Document édité le", _date(ctx.today)),
     ]
     fact_rows = "".join(f"<tr><td>{esc(k)}</td><td>{esc(v)}</td></tr>" for k, v in facts)
     signatories = "".join(
-        f"<tr><td>{esc(s.nom)}</td><td>{esc(s.representant or '')}</td></tr>" for s in conv.signataires)
-    demo = note("Attention : ce document contient des données de démonstration (valeurs générées, non "
-                "réelles). Il ne doit pas être diffusé comme un bilan de la convention.", "demo") \
-        if ctx.demo else ""
+        f"<tr><td>{esc(s.nom)}</td><td>{esc(s.representant or '')}</td></tr>" for s in conv.signataires
+    )
+    demo = (
+        note(
+            "Attention : ce document contient des données de démonstration (valeurs générées, non "
+            "réelles). Il ne doit pas être diffusé comme un bilan de la convention.",
+            "demo",
+        )
+        if ctx.demo
+        else ""
+    )
     return join(
-        tag("div", "Caisse d'allocations familiales du Pas-de-Calais · Convention Territoriale Globale",
-            class_="org"),
+        tag(
+            "div",
+            "Caisse d'allocations familiales du Pas-de-Calais · Convention Territoriale Globale",
+            class_="org",
+        ),
         tag("div", "Bilan de la convention", class_="kind"),
         tag("h1", conv.nom, class_="cover-title"),
         tag("div", review.label, class_="review"),
         Raw(f'<table class="facts">{fact_rows}</table>'),
         demo,
-        Raw(f'<div class="signatories"><h2>Signataires</h2><table>{signatories}</table>'
-            f'<p class="muted">{esc(conv.section)}</p></div>'),
+        Raw(
+            f'<div class="signatories"><h2>Signataires</h2><table>{signatories}</table>'
+            f'<p class="muted">{esc(conv.section)}</p></div>'
+        ),
     )
 
 
@@ -241,11 +312,17 @@ def _summary_section(ctx: _Context, doc: Document) -> None:
     numeric = ctx.summary[ctx.summary["type"].isin(["quantitatif", "barometre"])]
     counts = numeric["statut_libelle"].value_counts()
     spread = ", ".join(f"{format_number(int(n))} « {label.lower()} »" for label, n in counts.items())
-    doc.add(tag("p", (
-        f"Situation de l'agglomération ({_territory_name(ctx, EPCI_CODE)}) à {review.cutoff_label} pour "
-        f"les {len(ctx.summary)} indicateurs du catalogue. Statut des {len(numeric)} indicateurs chiffrés : "
-        f"{spread}. La valeur d'un indicateur de flux cumule les trimestres de l'année arrêtés à la date "
-        "de la revue ; l'évolution et le statut la comparent, ramenée à l'année, à la valeur de référence.")))
+    doc.add(
+        tag(
+            "p",
+            (
+                f"Situation de l'agglomération ({_territory_name(ctx, EPCI_CODE)}) à {review.cutoff_label} pour "
+                f"les {len(ctx.summary)} indicateurs du catalogue. Statut des {len(numeric)} indicateurs chiffrés : "
+                f"{spread}. La valeur d'un indicateur de flux cumule les trimestres de l'année arrêtés à la date "
+                "de la revue ; l'évolution et le statut la comparent, ramenée à l'année, à la valeur de référence."
+            ),
+        )
+    )
     rows: list = []
     order = [f.code for f in ctx.ref.fiches] + [k for k in FICHE_GROUP_LABELS]
     for fiche in order:
@@ -254,25 +331,50 @@ def _summary_section(ctx: _Context, doc: Document) -> None:
             continue
         rows.append(GroupRow(_fiche_label(ctx.ref, fiche)))
         rows.extend(_indicator_rows(ctx, codes))
-    doc.add(_indicator_table(ctx, rows, caption=(
-        "Référence : dernière valeur annuelle connue avant la convention. Statut : selon le sens "
-        "souhaité de l'indicateur, stable à ±" + format_number(100 * TOLERANCE) + " % près (±"
-        + format_number(TOLERANCE_POINTS) + " point pour un pourcentage).")))
+    doc.add(
+        _indicator_table(
+            ctx,
+            rows,
+            caption=(
+                "Référence : dernière valeur annuelle connue avant la convention. Statut : selon le sens "
+                "souhaité de l'indicateur, stable à ±"
+                + format_number(100 * TOLERANCE)
+                + " % près (±"
+                + format_number(TOLERANCE_POINTS)
+                + " point pour un pourcentage)."
+            ),
+        )
+    )
 
 
 # -- enjeux and ambitions ----------------------------------------------------------------------
 def _context_block(fiche: Fiche | None) -> Raw:
     if fiche is None:
         return Raw("")
-    parts = [tag("p", join(tag("span", f"Fiche-projet {fiche.code.removeprefix('F')} : ", class_="label"),
-                           fiche.titre))]
+    parts = [
+        tag(
+            "p",
+            join(tag("span", f"Fiche-projet {fiche.code.removeprefix('F')} : ", class_="label"), fiche.titre),
+        )
+    ]
     if fiche.diagnostic:
-        parts.append(tag("p", join(tag("span", "Diagnostic : ", class_="label"), _short(fiche.diagnostic, 520))))
+        parts.append(
+            tag("p", join(tag("span", "Diagnostic : ", class_="label"), _short(fiche.diagnostic, 520)))
+        )
     if fiche.public_cible:
-        parts.append(tag("p", join(tag("span", "Public : ", class_="label"), _short(fiche.public_cible, 200))))
+        parts.append(
+            tag("p", join(tag("span", "Public : ", class_="label"), _short(fiche.public_cible, 200)))
+        )
     if fiche.objectifs:
-        parts.append(tag("p", join(tag("span", "Objectifs : ", class_="label"),
-                                   " ; ".join(_short(o, 160) for o in fiche.objectifs[:4]))))
+        parts.append(
+            tag(
+                "p",
+                join(
+                    tag("span", "Objectifs : ", class_="label"),
+                    " ; ".join(_short(o, 160) for o in fiche.objectifs[:4]),
+                ),
+            )
+        )
     parts.append(tag("p", fiche.section, class_="muted"))
     return Raw(f'<div class="context">{join(*parts)}</div>')
 
@@ -287,10 +389,13 @@ def _kpis(ctx: _Context, indicators: list[Indicator]) -> Raw:
             detail.append(f"référence {_reference_text(row)}")
         if not _is_missing(row["cible"]):
             detail.append(f"cible {ctx.review.target_year} : {value_text(row, 'cible')}")
-        cards.append(Raw(
-            f'<div class="kpi"><div class="label">{esc(_short(ind.libelle, 95))}</div>'
-            f'<div class="value">{esc(value)}</div><div class="detail">{esc(" · ".join(detail))}</div>'
-            f"<div>{_status_badge(row)}</div></div>"))
+        cards.append(
+            Raw(
+                f'<div class="kpi"><div class="label">{esc(_short(ind.libelle, 95))}</div>'
+                f'<div class="value">{esc(value)}</div><div class="detail">{esc(" · ".join(detail))}</div>'
+                f"<div>{_status_badge(row)}</div></div>"
+            )
+        )
     return Raw(f'<div class="kpis">{"".join(cards)}</div>') if cards else Raw("")
 
 
@@ -300,12 +405,17 @@ def _comments_block(ctx: _Context, code: str) -> Raw:
         return tag("p", f"Aucun commentaire saisi pour la {ctx.review.label.lower()}.", class_="empty")
     items = []
     for row in rows.itertuples():
-        where = _territory_name(ctx, row.territoire) if isinstance(row.territoire, str) and row.territoire \
+        where = (
+            _territory_name(ctx, row.territoire)
+            if isinstance(row.territoire, str) and row.territoire
             else "ensemble du territoire"
+        )
         when = pd.Timestamp(row.created_at).strftime("%d/%m/%Y")
         demo = " · démonstration" if bool(row.is_demo) else ""
-        items.append(f'<div class="comment"><div>{esc(row.texte)}</div>'
-                     f'<div class="meta">{esc(where)} · {esc(row.author)} · {when}{demo}</div></div>')
+        items.append(
+            f'<div class="comment"><div>{esc(row.texte)}</div>'
+            f'<div class="meta">{esc(where)} · {esc(row.author)} · {when}{demo}</div></div>'
+        )
     return Raw(f'<div class="comments">{"".join(items)}</div>')
 
 
@@ -315,22 +425,32 @@ def _jalons_block(ctx: _Context, codes: list[str]) -> Raw:
         row = ctx.row(code)
         if row["type"] not in ("jalon", "qualitatif"):
             continue
-        text = str(row["valeur_texte"]) if isinstance(row["valeur_texte"], str) and row["valeur_texte"] \
+        text = (
+            str(row["valeur_texte"])
+            if isinstance(row["valeur_texte"], str) and row["valeur_texte"]
             else MISSING
-        when = MISSING if _is_missing(row["periode_valeur"]) or not row["periode_valeur"] \
+        )
+        when = (
+            MISSING
+            if _is_missing(row["periode_valeur"]) or not row["periode_valeur"]
             else period_label(str(row["periode_valeur"]))
+        )
         rows.append([row["libelle"], "jalon" if row["type"] == "jalon" else "qualitatif", text, when])
     if not rows:
         return Raw("")
-    return table(["Jalon ou indicateur qualitatif", "Type", "Réalisation / appréciation", "Période"], rows,
-                 widths=["42%", "10%", "36%", "12%"])
+    return table(
+        ["Jalon ou indicateur qualitatif", "Type", "Réalisation / appréciation", "Période"],
+        rows,
+        widths=["42%", "10%", "36%", "12%"],
+    )
 
 
 def _alerts_block(alerts: list[Alert], empty: str) -> Raw:
     if not alerts:
         return tag("p", empty, class_="empty")
-    return bullet_list([f"{ALERT_KIND_LABELS.get(a.kind, a.kind)} : {a.message}" for a in alerts],
-                       class_="alerts")
+    return bullet_list(
+        [f"{ALERT_KIND_LABELS.get(a.kind, a.kind)} : {a.message}" for a in alerts], class_="alerts"
+    )
 
 
 def _fiche_section(ctx: _Context, doc: Document, fiche: Fiche | None, code: str) -> None:
@@ -354,19 +474,30 @@ def _fiche_section(ctx: _Context, doc: Document, fiche: Fiche | None, code: str)
 
 def _ambition_sections(ctx: _Context, doc: Document) -> None:
     for enjeu in ctx.ref.enjeux:
-        doc.heading(1, f"Enjeu {enjeu.code.removeprefix('E')} · {enjeu.titre}", f"enjeu-{enjeu.code}",
-                    new_page=True)
+        doc.heading(
+            1, f"Enjeu {enjeu.code.removeprefix('E')} · {enjeu.titre}", f"enjeu-{enjeu.code}", new_page=True
+        )
         ambitions = [a for a in ctx.ref.ambitions if a.enjeu == enjeu.code]
-        doc.add(bullet_list([f"Ambition {a.code.removeprefix('A')} : {a.titre}" for a in ambitions]),
-                tag("p", enjeu.section, class_="muted"))
+        doc.add(
+            bullet_list([f"Ambition {a.code.removeprefix('A')} : {a.titre}" for a in ambitions]),
+            tag("p", enjeu.section, class_="muted"),
+        )
         for index, ambition in enumerate(ambitions):
-            doc.heading(2, f"Ambition {ambition.code.removeprefix('A')} · {ambition.titre}",
-                        f"ambition-{ambition.code}", new_page=index > 0)
+            doc.heading(
+                2,
+                f"Ambition {ambition.code.removeprefix('A')} · {ambition.titre}",
+                f"ambition-{ambition.code}",
+                new_page=index > 0,
+            )
             _fiche_section(ctx, doc, ctx.ref.fiche_of_ambition(ambition.code), ambition.code)
     for fiche in ctx.ref.fiches:
         if fiche.ambition is None:
-            doc.heading(1, f"Fiche {fiche.code.removeprefix('F')} · {fiche.titre}", f"fiche-{fiche.code}",
-                        new_page=True)
+            doc.heading(
+                1,
+                f"Fiche {fiche.code.removeprefix('F')} · {fiche.titre}",
+                f"fiche-{fiche.code}",
+                new_page=True,
+            )
             _fiche_section(ctx, doc, fiche, fiche.code)
 
 
@@ -378,9 +509,16 @@ def _targets_of(targets: pd.DataFrame | None, code: str, territory: str = EPCI_C
     return {int(r.annee): float(r.valeur) for r in rows.itertuples() if not _is_missing(r.valeur)}
 
 
-def indicator_figure(values: pd.DataFrame, ref: Reference, code: str, review: Review, *,
-                     territory: str | None = None, targets: pd.DataFrame | None = None,
-                     territories: Territories | None = None):
+def indicator_figure(
+    values: pd.DataFrame,
+    ref: Reference,
+    code: str,
+    review: Review,
+    *,
+    territory: str | None = None,
+    targets: pd.DataFrame | None = None,
+    territories: Territories | None = None,
+):
     """The panels' time series of one indicator for one territory (default: the EPCI), with its
     targets and the review's cut-off; BilanError (French) for an unknown code or territory."""
     territories = territories or Territories(ref)
@@ -388,14 +526,20 @@ def indicator_figure(values: pd.DataFrame, ref: Reference, code: str, review: Re
     if code not in ref.by_code:
         raise BilanError(f"Indicateur inconnu : « {code} » (voir le référentiel des indicateurs).")
     if territory not in territories.names:
-        raise BilanError(f"Territoire inconnu : « {territory} » (code INSEE d'une commune, ou code "
-                         "d'une structure).")
+        raise BilanError(
+            f"Territoire inconnu : « {territory} » (code INSEE d'une commune, ou code d'une structure)."
+        )
     ind = ref.indicator(code)
     if not ind.is_numeric:
         raise BilanError(f"« {ind.libelle} » n'est pas un indicateur chiffré : pas de graphique.")
     frame = series(values, ref, code, territory, territories)
-    return charts.time_series_figure(frame, ind, review.cutoff, targets=_targets_of(targets, code, territory),
-                                     territory_label=territories.names[territory])
+    return charts.time_series_figure(
+        frame,
+        ind,
+        review.cutoff,
+        targets=_targets_of(targets, code, territory),
+        territory_label=territories.names[territory],
+    )
 
 
 def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
@@ -406,8 +550,9 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
     blocks: list[Raw] = []
     headlines = headline_indicators(ctx.ref, fiche.code)
     for ind in headlines:
-        fig = indicator_figure(ctx.values, ctx.ref, ind.code, ctx.review, targets=ctx.targets,
-                               territories=ctx.territories)
+        fig = indicator_figure(
+            ctx.values, ctx.ref, ind.code, ctx.review, targets=ctx.targets, territories=ctx.territories
+        )
         if not fig.data:
             continue  # no value and no target: nothing to draw, the table says « non renseigné »
         blocks.append(_figure(ctx, fig, CHART_HEIGHT, ""))
@@ -428,10 +573,16 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
 
 def _figure(ctx: _Context, fig, height: int | None, caption: str) -> Raw:
     pixels = None if height is None else round(height * CHART_SCALE)
-    data = ctx.engine.png(fig, round(LAYOUT_WIDTH * CHART_SCALE), pixels, scale=CHART_SCALE) \
-        if ctx.engine else b""
-    return figure("data:image/png;base64," + base64.b64encode(data).decode("ascii"), caption,
-                  alt=str((fig.layout.meta or {}).get("titre") or caption))
+    data = (
+        ctx.engine.png(fig, round(LAYOUT_WIDTH * CHART_SCALE), pixels, scale=CHART_SCALE)
+        if ctx.engine
+        else b""
+    )
+    return figure(
+        "data:image/png;base64," + base64.b64encode(data).decode("ascii"),
+        caption,
+        alt=str((fig.layout.meta or {}).get("titre") or caption),
+    )
 
 
 def _geojson() -> dict | None:
@@ -443,63 +594,126 @@ def _geojson() -> dict | None:
 def _completeness_annex(ctx: _Context, doc: Document) -> None:
     doc.heading(1, "Annexe : complétude de la collecte", "annexe-completude", new_page=True)
     rate = completeness.overall_rate(ctx.matrix)
-    doc.add(tag("p", (
-        "Valeurs attendues : chaque trimestre, les indicateurs trimestriels de chaque commune, "
-        "structure et de l'EPCI selon leur niveau de collecte (les ratios, calculés, ne sont pas "
-        f"attendus). Taux global du {period_label(ctx.review.quarters()[0].code)} au "
-        f"{ctx.review.cutoff_label} : {format_value(rate, 'pourcentage')}.")))
+    doc.add(
+        tag(
+            "p",
+            (
+                "Valeurs attendues : chaque trimestre, les indicateurs trimestriels de chaque commune, "
+                "structure et de l'EPCI selon leur niveau de collecte (les ratios, calculés, ne sont pas "
+                f"attendus). Taux global du {period_label(ctx.review.quarters()[0].code)} au "
+                f"{ctx.review.cutoff_label} : {format_value(rate, 'pourcentage')}."
+            ),
+        )
+    )
     by_quarter = completeness.rate_by_quarter(ctx.matrix)
     doc.add(_figure(ctx, charts.completeness_figure(by_quarter), CHART_HEIGHT, ""))
-    rows = [[period_label(r.periode), format_number(r.attendus), format_number(r.recus),
-             format_value(r.taux, "pourcentage"), format_number(r.sans_envoi)]
-            for r in by_quarter.itertuples()]
-    doc.add(table(["Trimestre", "Valeurs attendues", "Valeurs reçues", "Taux", "Territoires sans envoi"],
-                  rows, numeric={1, 2, 3, 4}))
+    rows = [
+        [
+            period_label(r.periode),
+            format_number(r.attendus),
+            format_number(r.recus),
+            format_value(r.taux, "pourcentage"),
+            format_number(r.sans_envoi),
+        ]
+        for r in by_quarter.itertuples()
+    ]
+    doc.add(
+        table(
+            ["Trimestre", "Valeurs attendues", "Valeurs reçues", "Taux", "Territoires sans envoi"],
+            rows,
+            numeric={1, 2, 3, 4},
+        )
+    )
     missing = completeness.missing_territories(ctx.matrix, ctx.review.cutoff)
     doc.heading(3, f"Territoires sans aucune valeur pour {ctx.review.cutoff_label}", "completude-manquants")
     if missing:
         doc.add(tag("p", ", ".join(_territory_name(ctx, c) for c in missing) + "."))
     else:
         doc.add(tag("p", "Tous les territoires attendus ont transmis au moins une valeur.", class_="empty"))
-    doc.add(tag("p", "Le taux de chaque commune sur la période figure dans l'annexe par commune.",
-                class_="muted"))
+    doc.add(
+        tag("p", "Le taux de chaque commune sur la période figure dans l'annexe par commune.", class_="muted")
+    )
 
 
 def _governance_annex(ctx: _Context, doc: Document) -> None:
     doc.heading(1, "Annexe : gouvernance (réunions tenues et dues)", "annexe-gouvernance", new_page=True)
     as_of = ctx.as_of
-    doc.add(tag("p", f"Calendrier de l'Annexe 5 de la convention, comparé aux réunions enregistrées, "
-                     f"au {as_of:%d/%m/%Y}."))
+    doc.add(
+        tag(
+            "p",
+            f"Calendrier de l'Annexe 5 de la convention, comparé aux réunions enregistrées, "
+            f"au {as_of:%d/%m/%Y}.",
+        )
+    )
     yearly = governance.yearly_counts(ctx.ref, ctx.meetings, as_of)
     yearly = yearly[yearly["annee"] <= ctx.review.cutoff.year] if not yearly.empty else yearly
-    rows = [[r.instance_libelle, str(r.annee), format_number(r.tenues), format_number(r.minimum), r.unite,
-             badge(r.statut, GOVERNANCE_KINDS.get(r.statut, "neutral"))] for r in yearly.itertuples()]
+    rows = [
+        [
+            r.instance_libelle,
+            str(r.annee),
+            format_number(r.tenues),
+            format_number(r.minimum),
+            r.unite,
+            badge(r.statut, GOVERNANCE_KINDS.get(r.statut, "neutral")),
+        ]
+        for r in yearly.itertuples()
+    ]
     doc.heading(3, "Réunions tenues par instance et par année", "gouvernance-annees")
-    doc.add(table(["Instance", "Année", "Tenues", "Minimum dû", "Unité", "Statut"], rows,
-                  numeric={1, 2, 3}, widths=["38%", "10%", "12%", "14%", "12%", "14%"])
-            if rows else tag("p", "Aucune échéance de gouvernance pour cette période.", class_="empty"))
+    doc.add(
+        table(
+            ["Instance", "Année", "Tenues", "Minimum dû", "Unité", "Statut"],
+            rows,
+            numeric={1, 2, 3},
+            widths=["38%", "10%", "12%", "14%", "12%", "14%"],
+        )
+        if rows
+        else tag("p", "Aucune échéance de gouvernance pour cette période.", class_="empty")
+    )
     status = governance.calendar_status(ctx.ref, ctx.meetings, as_of)
-    status = status[(~status["recurrente"]) & (status["annee"] <= ctx.review.cutoff.year)] \
-        if not status.empty else status
+    status = (
+        status[(~status["recurrente"]) & (status["annee"] <= ctx.review.cutoff.year)]
+        if not status.empty
+        else status
+    )
     doc.heading(3, "Échéances datées du calendrier", "gouvernance-echeances")
     rows = []
     for r in status.itertuples():
         held = ", ".join(d.strftime("%d/%m/%Y") for d in r.dates_tenues) or "aucune"
-        rows.append([r.libelle, f"{r.debut:%d/%m/%Y} – {r.fin:%d/%m/%Y}", f"{r.tenues} / {r.attendues} {r.unite}",
-                     held, badge(r.statut, GOVERNANCE_KINDS.get(r.statut, "neutral"))])
-    doc.add(table(["Échéance", "Fenêtre", "Tenues / dues", "Dates", "Statut"], rows,
-                  widths=["36%", "20%", "16%", "16%", "12%"])
-            if rows else tag("p", "Aucune échéance datée pour cette période.", class_="empty"))
+        rows.append(
+            [
+                r.libelle,
+                f"{r.debut:%d/%m/%Y} – {r.fin:%d/%m/%Y}",
+                f"{r.tenues} / {r.attendues} {r.unite}",
+                held,
+                badge(r.statut, GOVERNANCE_KINDS.get(r.statut, "neutral")),
+            ]
+        )
+    doc.add(
+        table(
+            ["Échéance", "Fenêtre", "Tenues / dues", "Dates", "Statut"],
+            rows,
+            widths=["36%", "20%", "16%", "16%", "12%"],
+        )
+        if rows
+        else tag("p", "Aucune échéance datée pour cette période.", class_="empty")
+    )
     doc.heading(3, "Alertes de gouvernance et de transmission", "gouvernance-alertes")
-    doc.add(_alerts_block([a for a in ctx.alerts if a.kind in ("gouvernance", "transmission")],
-                          "Aucune réunion due non tenue, aucun territoire sans transmission."))
+    doc.add(
+        _alerts_block(
+            [a for a in ctx.alerts if a.kind in ("gouvernance", "transmission")],
+            "Aucune réunion due non tenue, aucun territoire sans transmission.",
+        )
+    )
 
 
 def commune_key_indicators(ref: Reference, values: pd.DataFrame, n: int = COMMUNE_COLUMNS) -> list[Indicator]:
     """The indicators of the per-commune annex: per fiche in order, its headline indicators
     collected in the communes that have commune values, up to `n`."""
-    has_commune_value = set(values.loc[values["territoire"].isin({c.code for c in ref.communes()}),
-                                       "indicateur"]) if not values.empty else set()
+    has_commune_value = (
+        set(values.loc[values["territoire"].isin({c.code for c in ref.communes()}), "indicateur"])
+        if not values.empty
+        else set()
+    )
     picked: list[Indicator] = []
     for rank in range(3):
         for fiche in ref.fiches:
@@ -524,15 +738,19 @@ def _commune_annex(ctx: _Context, doc: Document) -> None:
     review = ctx.review
     key = commune_key_indicators(ctx.ref, ctx.values)
     population = _population_indicator(ctx.ref)
-    columns: list[tuple[str, Indicator]] = ([("Population", population)] if population else []) + \
-        [(_short(i.libelle, 60), i) for i in key]
+    columns: list[tuple[str, Indicator]] = ([("Population", population)] if population else []) + [
+        (_short(i.libelle, 60), i) for i in key
+    ]
     frames = {}
     for _, ind in columns:
         at_cut = by_commune_at(ctx.values, ctx.ref, ind.code, review.cutoff, FIRST_YEAR)
         latest = by_commune_at(ctx.values, ctx.ref, ind.code, review.cutoff, 1900)
         frames[ind.code] = (at_cut.set_index("territoire"), latest.set_index("territoire"))
-    rates = ctx.matrix[ctx.matrix["type"] == "commune"].groupby("territoire")[["attendus", "recus"]].sum() \
-        if not ctx.matrix.empty else pd.DataFrame(columns=["attendus", "recus"])
+    rates = (
+        ctx.matrix[ctx.matrix["type"] == "commune"].groupby("territoire")[["attendus", "recus"]].sum()
+        if not ctx.matrix.empty
+        else pd.DataFrame(columns=["attendus", "recus"])
+    )
     old_used = False
     rows = []
     for commune in ctx.ref.communes():
@@ -548,23 +766,44 @@ def _commune_annex(ctx: _Context, doc: Document) -> None:
                     continue
             cells.append(format_value(value, ind.unite) if not _is_missing(value) else "–")
         if commune.code in rates.index and rates.at[commune.code, "attendus"]:
-            cells.append(format_value(100 * rates.at[commune.code, "recus"] / rates.at[commune.code, "attendus"],
-                                      "pourcentage"))
+            cells.append(
+                format_value(
+                    100 * rates.at[commune.code, "recus"] / rates.at[commune.code, "attendus"], "pourcentage"
+                )
+            )
         else:
             cells.append("–")
         rows.append(cells)
     headers = ["Commune"] + [label for label, _ in columns] + ["Complétude"]
-    units = ", ".join(f"{label} : {unit_label(ind.unite)}" for label, ind in columns[1:]
-                      if ind.unite not in ("nombre",))
-    doc.add(tag("p", (
-        f"Valeur de chaque commune à {review.cutoff_label} (stock : dernière valeur depuis {FIRST_YEAR} ; "
-        "flux : cumul des trimestres de l'année). Complétude : part des valeurs trimestrielles attendues "
-        f"reçues de {period_label(review.quarters()[0].code)} à {review.cutoff_label}. « – » : aucune valeur. "
-        + ("* : pas de valeur depuis le début de la convention, valeur de référence antérieure. " if old_used else "")
-        + (f"Unités : {units}." if units else ""))))
+    units = ", ".join(
+        f"{label} : {unit_label(ind.unite)}" for label, ind in columns[1:] if ind.unite not in ("nombre",)
+    )
+    doc.add(
+        tag(
+            "p",
+            (
+                f"Valeur de chaque commune à {review.cutoff_label} (stock : dernière valeur depuis {FIRST_YEAR} ; "
+                "flux : cumul des trimestres de l'année). Complétude : part des valeurs trimestrielles attendues "
+                f"reçues de {period_label(review.quarters()[0].code)} à {review.cutoff_label}. « – » : aucune valeur. "
+                + (
+                    "* : pas de valeur depuis le début de la convention, valeur de référence antérieure. "
+                    if old_used
+                    else ""
+                )
+                + (f"Unités : {units}." if units else "")
+            ),
+        )
+    )
     rest = (100 - 18 - 9) / max(1, len(headers) - 2)
-    doc.add(table(headers, rows, numeric=set(range(1, len(headers))), class_="data compact",
-                  widths=["18%"] + [f"{rest:.1f}%"] * (len(headers) - 2) + ["9%"]))
+    doc.add(
+        table(
+            headers,
+            rows,
+            numeric=set(range(1, len(headers))),
+            class_="data compact",
+            widths=["18%"] + [f"{rest:.1f}%"] * (len(headers) - 2) + ["9%"],
+        )
+    )
 
 
 def _methodology_annex(ctx: _Context, doc: Document) -> None:
@@ -572,47 +811,79 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
     review = ctx.review
     doc.heading(1, "Méthodologie et sources", "methodologie", new_page=True)
     if ctx.demo:
-        doc.add(note("Données de démonstration présentes : une partie des valeurs de ce bilan est générée "
-                     "(jeu de démonstration, non réel). Elles se suppriment par la commande "
-                     "« python cli.py demo --remove » ; le bilan doit alors être réédité.", "demo"))
+        doc.add(
+            note(
+                "Données de démonstration présentes : une partie des valeurs de ce bilan est générée "
+                "(jeu de démonstration, non réel). Elles se suppriment par la commande "
+                "« python cli.py demo --remove » ; le bilan doit alors être réédité.",
+                "demo",
+            )
+        )
     doc.heading(3, "Revue et comparaisons", "methodo-revue")
-    doc.add(bullet_list([
-        f"{review.label} : données arrêtées au {review.cutoff_label} (dernier trimestre complet avant la "
-        f"revue, tenue au plus tard le {review.held_on:%d/%m/%Y}).",
-        f"Référence : dernière valeur annuelle connue avant {FIRST_YEAR} (diagnostic de la convention).",
-        "Un stock (places, structures) prend la dernière valeur connue ; un flux (actions, montants) additionne "
-        "les trimestres de l'année ; avant le 4e trimestre, il est ramené à l'année pour les comparaisons.",
-        "Agrégation territoriale : les valeurs des communes et des structures s'additionnent ; une valeur "
-        "donnée directement pour l'agglomération prime sur la somme de ses parties ; un ratio est toujours "
-        "recalculé à partir de son numérateur et de son dénominateur agrégés, jamais moyenné.",
-        f"Statut : progression ou recul selon le sens souhaité de l'indicateur ; « stable » à ±"
-        f"{format_number(100 * TOLERANCE)} % près (±{format_number(TOLERANCE_POINTS)} point pour un pourcentage).",
-        "Cibles : fixées par les administrateurs pour 2028 (mi-parcours) et 2030 (fin de convention).",
-    ]))
+    doc.add(
+        bullet_list(
+            [
+                f"{review.label} : données arrêtées au {review.cutoff_label} (dernier trimestre complet avant la "
+                f"revue, tenue au plus tard le {review.held_on:%d/%m/%Y}).",
+                f"Référence : dernière valeur annuelle connue avant {FIRST_YEAR} (diagnostic de la convention).",
+                "Un stock (places, structures) prend la dernière valeur connue ; un flux (actions, montants) additionne "
+                "les trimestres de l'année ; avant le 4e trimestre, il est ramené à l'année pour les comparaisons.",
+                "Agrégation territoriale : les valeurs des communes et des structures s'additionnent ; une valeur "
+                "donnée directement pour l'agglomération prime sur la somme de ses parties ; un ratio est toujours "
+                "recalculé à partir de son numérateur et de son dénominateur agrégés, jamais moyenné.",
+                f"Statut : progression ou recul selon le sens souhaité de l'indicateur ; « stable » à ±"
+                f"{format_number(100 * TOLERANCE)} % près (±{format_number(TOLERANCE_POINTS)} point pour un pourcentage).",
+                "Cibles : fixées par les administrateurs pour 2028 (mi-parcours) et 2030 (fin de convention).",
+            ]
+        )
+    )
     doc.heading(3, "Indicateurs calculés", "methodo-calcules")
     rows = []
     for ind in ref.indicators:
         if ind.is_computed:
             num, den = ref.indicator(ind.numerateur), ref.indicator(ind.denominateur)  # type: ignore[arg-type]
-            rows.append([ind.libelle, f"{format_number(ind.facteur)} × {num.libelle} ÷ {den.libelle}",
-                         ind.section])
-    doc.add(table(["Indicateur", "Définition (facteur × numérateur ÷ dénominateur)", "Section"], rows,
-                  widths=["32%", "48%", "20%"])
-            if rows else tag("p", "Aucun indicateur calculé.", class_="empty"))
+            rows.append(
+                [ind.libelle, f"{format_number(ind.facteur)} × {num.libelle} ÷ {den.libelle}", ind.section]
+            )
+    doc.add(
+        table(
+            ["Indicateur", "Définition (facteur × numérateur ÷ dénominateur)", "Section"],
+            rows,
+            widths=["32%", "48%", "20%"],
+        )
+        if rows
+        else tag("p", "Aucun indicateur calculé.", class_="empty")
+    )
     doc.heading(3, "Origine des valeurs de référence", "methodo-sources")
-    doc.add(tag("p", "Chaque valeur de référence provient de la convention signée ; la section citée "
-                     "permet de la retrouver. Les valeurs par commune sont regroupées."))
+    doc.add(
+        tag(
+            "p",
+            "Chaque valeur de référence provient de la convention signée ; la section citée "
+            "permet de la retrouver. Les valeurs par commune sont regroupées.",
+        )
+    )
     doc.add(_sources_table(ctx))
     conflicts = _conflicts_table(ctx)
     if conflicts:
         doc.heading(3, "Valeurs contradictoires dans la convention", "methodo-conflits")
-        doc.add(tag("p", "La convention donne parfois deux valeurs pour la même chose : les deux sont "
-                         "conservées et signalées, aucune n'est choisie silencieusement."), conflicts)
+        doc.add(
+            tag(
+                "p",
+                "La convention donne parfois deux valeurs pour la même chose : les deux sont "
+                "conservées et signalées, aucune n'est choisie silencieusement.",
+            ),
+            conflicts,
+        )
     doc.heading(3, "Sources des données de suivi", "methodo-suivi")
     producers = sorted({i.source_donnee for i in ref.indicators})
-    doc.add(tag("p", "Fournisseurs des valeurs de suivi, selon le catalogue : " + ", ".join(producers) + ". "
-                     "Les valeurs sont déposées trimestriellement ou annuellement par les communes, les "
-                     "structures et les chargés de coopération ; chaque dépôt est conservé et traçable."))
+    doc.add(
+        tag(
+            "p",
+            "Fournisseurs des valeurs de suivi, selon le catalogue : " + ", ".join(producers) + ". "
+            "Les valeurs sont déposées trimestriellement ou annuellement par les communes, les "
+            "structures et les chargés de coopération ; chaque dépôt est conservé et traçable.",
+        )
+    )
 
 
 def _sources_table(ctx: _Context) -> Raw:
@@ -621,8 +892,9 @@ def _sources_table(ctx: _Context) -> Raw:
     for obs in ref.observations:
         groups.setdefault((obs.indicateur, obs.section), []).append(obs)
     rows: list[list[object]] = []
-    for (code, section), items in sorted(groups.items(), key=lambda kv: (
-            [i.code for i in ref.indicators].index(kv[0][0]), kv[0][1])):
+    for (code, section), items in sorted(
+        groups.items(), key=lambda kv: ([i.code for i in ref.indicators].index(kv[0][0]), kv[0][1])
+    ):
         ind = ref.indicator(code)
         epci = [o for o in items if o.territoire == EPCI_CODE]
         others = [o for o in items if o.territoire != EPCI_CODE]
@@ -633,8 +905,12 @@ def _sources_table(ctx: _Context) -> Raw:
             periods = sorted({period_label(o.periode) for o in others})
             parts.append(f"{len({o.territoire for o in others})} {what} ({', '.join(periods[:3])})")
         rows.append([ind.libelle, " ; ".join(parts), section])
-    return table(["Indicateur", "Valeur(s) de référence", "Section de la convention"], rows,
-                 widths=["40%", "30%", "30%"], class_="data compact")
+    return table(
+        ["Indicateur", "Valeur(s) de référence", "Section de la convention"],
+        rows,
+        widths=["40%", "30%", "30%"],
+        class_="data compact",
+    )
 
 
 def _conflicts_table(ctx: _Context) -> Raw | None:
@@ -643,12 +919,22 @@ def _conflicts_table(ctx: _Context) -> Raw | None:
     for obs in ref.observations:
         if obs.conflit:
             ind = ref.indicator(obs.indicateur)
-            rows.append([obs.conflit, ind.libelle, _territory_name(ctx, obs.territoire),
-                         f"{format_value(obs.valeur, ind.unite)} ({period_label(obs.periode)})", obs.section])
+            rows.append(
+                [
+                    obs.conflit,
+                    ind.libelle,
+                    _territory_name(ctx, obs.territoire),
+                    f"{format_value(obs.valeur, ind.unite)} ({period_label(obs.periode)})",
+                    obs.section,
+                ]
+            )
     if not rows:
         return None
-    return table(["Clé", "Indicateur", "Territoire", "Valeur", "Section"], rows,
-                 widths=["12%", "32%", "16%", "16%", "24%"])
+    return table(
+        ["Clé", "Indicateur", "Territoire", "Valeur", "Section"],
+        rows,
+        widths=["12%", "32%", "16%", "16%", "24%"],
+    )
 
 
 # -- assembling --------------------------------------------------------------------------------
@@ -682,16 +968,18 @@ def make_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | Non
     ctx = _gather(store, ref, review, today)
     mark = lap("lecture et calculs", started)
     conv = ref.convention
-    header = (f"CTG {conv.debut.year}-{conv.fin.year} · {Territories(ref).names.get(conv.epci, conv.epci)}"
-              f" · {review.label}")
+    header = (
+        f"CTG {conv.debut.year}-{conv.fin.year} · {Territories(ref).names.get(conv.epci, conv.epci)}"
+        f" · {review.label}"
+    )
     footer = f"Données arrêtées à {review.cutoff_label} · édité le {today:%d/%m/%Y}" + (
-        " · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
+        " · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else ""
+    )
     with rendering() as engine:
         mark = lap("démarrage du moteur d'images", mark)
         ctx.engine = engine
         html, doc = bilan_html(ctx)
         mark = lap("graphiques et HTML", mark)
-
 
         def toc_pages(first: bytes) -> dict[str, str]:
             # the headings' pages in the first print fill the table of contents of the second
@@ -702,8 +990,15 @@ def make_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | Non
         mark = lap("impression (deux passes)", mark)
         images = engine.images
     lap("arrêt du moteur", mark)
-    return Bilan(pdf=pdf, review=review, pages=pdf_page_count(pdf), seconds=time.perf_counter() - started,
-                 images=images, sections=[e.title for e in doc.toc if e.level == 1], timings=timings)
+    return Bilan(
+        pdf=pdf,
+        review=review,
+        pages=pdf_page_count(pdf),
+        seconds=time.perf_counter() - started,
+        images=images,
+        sections=[e.title for e in doc.toc if e.level == 1],
+        timings=timings,
+    )
 
 
 def build_bilan(store: Store, ref: Reference, revue: str, today: dt.date | None = None) -> bytes:

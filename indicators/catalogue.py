@@ -108,9 +108,9 @@ class Indicator(_Model):
     section: str
     note: str | None = None
 
-    _none = field_validator(
-        "numerateur", "denominateur", "facteur", "min", "max", "note", mode="before"
-    )(_blank_to_none)
+    _none = field_validator("numerateur", "denominateur", "facteur", "min", "max", "note", mode="before")(
+        _blank_to_none
+    )
 
     @field_validator("code")
     @classmethod
@@ -220,9 +220,7 @@ class CalendarEntry(_Model):
     section: str
     note: str | None = None
 
-    _none = field_validator("date_debut", "date_fin", "minimum_par_an", "note", mode="before")(
-        _blank_to_none
-    )
+    _none = field_validator("date_debut", "date_fin", "minimum_par_an", "note", mode="before")(_blank_to_none)
 
 
 @dataclass
@@ -308,8 +306,11 @@ def _read_csv(path: Path, model: type[_Model]) -> list:
     with path.open(encoding="utf-8-sig", newline="") as handle:
         reader = csv.DictReader(handle)
         expected = set(model.model_fields) - {"by_code"}
-        missing = [c for c in model.model_fields if c not in (reader.fieldnames or [])
-                   and model.model_fields[c].is_required()]
+        missing = [
+            c
+            for c in model.model_fields
+            if c not in (reader.fieldnames or []) and model.model_fields[c].is_required()
+        ]
         if missing:
             raise SeedError(f"{path.name}, ligne 1 : colonne(s) manquante(s) : {', '.join(missing)}")
         for record in reader:
@@ -319,8 +320,10 @@ def _read_csv(path: Path, model: type[_Model]) -> list:
             data = {k: v for k, v in record.items() if k in expected}
             extra = [k for k in record if k not in expected and k is not None]
             if extra or None in record:
-                raise SeedError(f"{path.name}, ligne {line} : colonne(s) inattendue(s) : "
-                                f"{', '.join(str(e) for e in extra) or 'valeurs en trop'}")
+                raise SeedError(
+                    f"{path.name}, ligne {line} : colonne(s) inattendue(s) : "
+                    f"{', '.join(str(e) for e in extra) or 'valeurs en trop'}"
+                )
             try:
                 rows.append(model.model_validate(data))
             except ValidationError as exc:
@@ -363,24 +366,32 @@ def _cross_check(ref: Reference) -> None:
             raise SeedError(f"appartenances.csv, ligne {i} : champ « commune » : {m.commune} inconnue")
     for i, c in enumerate(ref.charges, start=2):
         if c.structure not in territories:
-            raise SeedError(f"charges_cooperation.csv, ligne {i} : champ « structure » : {c.structure} inconnu")
+            raise SeedError(
+                f"charges_cooperation.csv, ligne {i} : champ « structure » : {c.structure} inconnu"
+            )
     for i, o in enumerate(ref.observations, start=2):
         if o.indicateur not in ref.by_code:
-            raise SeedError(f"observations_reference.csv, ligne {i} : champ « indicateur » : "
-                            f"{o.indicateur} inconnu")
+            raise SeedError(
+                f"observations_reference.csv, ligne {i} : champ « indicateur » : {o.indicateur} inconnu"
+            )
         if o.territoire not in territories:
-            raise SeedError(f"observations_reference.csv, ligne {i} : champ « territoire » : "
-                            f"{o.territoire} inconnu")
+            raise SeedError(
+                f"observations_reference.csv, ligne {i} : champ « territoire » : {o.territoire} inconnu"
+            )
         ind = ref.by_code[o.indicateur]
         if ind.min is not None and o.valeur < ind.min or ind.max is not None and o.valeur > ind.max:
-            raise SeedError(f"observations_reference.csv, ligne {i} : champ « valeur » : "
-                            f"{o.valeur} hors des bornes de {o.indicateur}")
+            raise SeedError(
+                f"observations_reference.csv, ligne {i} : champ « valeur » : "
+                f"{o.valeur} hors des bornes de {o.indicateur}"
+            )
     keys: dict[tuple, ReferenceObservation] = {}
     for i, o in enumerate(ref.observations, start=2):
         key = (o.indicateur, o.territoire, o.periode)
         if key in keys and not (o.conflit and keys[key].conflit == o.conflit):
-            raise SeedError(f"observations_reference.csv, ligne {i} : {key} est déjà donné "
-                            "(indiquer une clé « conflit » commune si la convention se contredit)")
+            raise SeedError(
+                f"observations_reference.csv, ligne {i} : {key} est déjà donné "
+                "(indiquer une clé « conflit » commune si la convention se contredit)"
+            )
         keys[key] = o
 
 

@@ -26,8 +26,13 @@ from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, parse_period, quar
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-STATUS_COLOURS = {"progression": "#009E73", "stable": "#0072B2", "recul": "#D55E00",
-                  "sans_reference": "#999999", "non_renseigne": "#BBBBBB"}
+STATUS_COLOURS = {
+    "progression": "#009E73",
+    "stable": "#0072B2",
+    "recul": "#D55E00",
+    "sans_reference": "#999999",
+    "non_renseigne": "#BBBBBB",
+}
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#E3E3E3"
 TEMPLATE_NAME = "ctg"
@@ -64,18 +69,42 @@ def axis_unit(ind: Indicator) -> str:
 
 def finish(fig: go.Figure, title: str, unit: str, source: str) -> go.Figure:
     """Apply the template and write title, unit and source on a figure (returns it)."""
-    fig.update_layout(template=TEMPLATE, separators=", ", title={"text": title},
-                      meta={"titre": title, "unite": unit, "source": source})
-    fig.add_annotation(name=SOURCE_ANNOTATION, text=f"Source : {source}", xref="paper", yref="paper",
-                       x=0, y=0, yshift=-62, xanchor="left", yanchor="top", showarrow=False,
-                       align="left", font={"size": 11, "color": "#555"})
+    fig.update_layout(
+        template=TEMPLATE,
+        separators=", ",
+        title={"text": title},
+        meta={"titre": title, "unite": unit, "source": source},
+    )
+    fig.add_annotation(
+        name=SOURCE_ANNOTATION,
+        text=f"Source : {source}",
+        xref="paper",
+        yref="paper",
+        x=0,
+        y=0,
+        yshift=-62,
+        xanchor="left",
+        yanchor="top",
+        showarrow=False,
+        align="left",
+        font={"size": 11, "color": "#555"},
+    )
     return fig
 
 
-def _empty(title: str, unit: str, source: str, message: str = "Aucune valeur pour cette période") -> go.Figure:
+def _empty(
+    title: str, unit: str, source: str, message: str = "Aucune valeur pour cette période"
+) -> go.Figure:
     fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False,
-                       font={"size": 15, "color": "#666"})
+    fig.add_annotation(
+        text=message,
+        x=0.5,
+        y=0.5,
+        xref="paper",
+        yref="paper",
+        showarrow=False,
+        font={"size": 15, "color": "#666"},
+    )
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(height=260)
@@ -83,6 +112,7 @@ def _empty(title: str, unit: str, source: str, message: str = "Aucune valeur pou
 
 
 # -- Time series -----------------------------------------------------------------------------
+
 
 def category_of(periode: str) -> str:
     """The x category of a period: `2024` for a year before the convention, `T3 2026` for a
@@ -93,9 +123,16 @@ def category_of(periode: str) -> str:
     return period.label
 
 
-def time_series_figure(series: pd.DataFrame, ind: Indicator, cutoff: Period, *,
-                       targets: dict[int, float] | None = None, title: str | None = None,
-                       source: str | None = None, territory_label: str = "CABBALR") -> go.Figure:
+def time_series_figure(
+    series: pd.DataFrame,
+    ind: Indicator,
+    cutoff: Period,
+    *,
+    targets: dict[int, float] | None = None,
+    title: str | None = None,
+    source: str | None = None,
+    territory_label: str = "CABBALR",
+) -> go.Figure:
     """Baseline years, then 2026-T1 … 2030-T4; the targets and the review cut-off marked.
 
     `series`: periode, valeur (e.g. `aggregation.series` for one territory). A flux shows
@@ -121,49 +158,112 @@ def time_series_figure(series: pd.DataFrame, ind: Indicator, cutoff: Period, *,
     fig = go.Figure()
     if not base.empty:
         shown = base["valeur"] / 4 if flux else base["valeur"]
-        hover = [f"{p} : {format_value(v, ind.unite)}" + (" sur l'année (÷ 4 sur le graphique)" if flux else "")
-                 for p, v in zip(base["periode"], base["valeur"], strict=True)]
-        fig.add_trace(go.Scatter(
-            x=[str(y) for y in base["annee"]], y=shown, mode="markers+lines", name="Référence (avant 2026)"
-            + (" — moyenne par trimestre" if flux else ""), marker={"size": 10, "symbol": "diamond",
-                                                                      "color": OKABE_ITO[1]},
-            line={"dash": "dot", "color": OKABE_ITO[1]}, hovertext=hover, hoverinfo="text"))
+        hover = [
+            f"{p} : {format_value(v, ind.unite)}" + (" sur l'année (÷ 4 sur le graphique)" if flux else "")
+            for p, v in zip(base["periode"], base["valeur"], strict=True)
+        ]
+        fig.add_trace(
+            go.Scatter(
+                x=[str(y) for y in base["annee"]],
+                y=shown,
+                mode="markers+lines",
+                name="Référence (avant 2026)" + (" — moyenne par trimestre" if flux else ""),
+                marker={"size": 10, "symbol": "diamond", "color": OKABE_ITO[1]},
+                line={"dash": "dot", "color": OKABE_ITO[1]},
+                hovertext=hover,
+                hoverinfo="text",
+            )
+        )
     quarterly = conv[~conv["annuel"]]
     if not quarterly.empty:
         quarterly = quarterly.assign(_cat=quarterly["periode"].map(category_of))
         quarterly["_order"] = quarterly["_cat"].map(categories.index)
         quarterly = quarterly.sort_values("_order")
-        fig.add_trace(go.Scatter(
-            x=quarterly["_cat"], y=quarterly["valeur"], mode="markers+lines",
-            name="Valeur du trimestre" if flux else "Valeur en fin de trimestre",
-            marker={"size": 9, "color": OKABE_ITO[0]}, line={"color": OKABE_ITO[0], "width": 3},
-            hovertext=[f"{c} : {format_value(v, ind.unite)}" for c, v in
-                       zip(quarterly["_cat"], quarterly["valeur"], strict=True)], hoverinfo="text"))
+        fig.add_trace(
+            go.Scatter(
+                x=quarterly["_cat"],
+                y=quarterly["valeur"],
+                mode="markers+lines",
+                name="Valeur du trimestre" if flux else "Valeur en fin de trimestre",
+                marker={"size": 9, "color": OKABE_ITO[0]},
+                line={"color": OKABE_ITO[0], "width": 3},
+                hovertext=[
+                    f"{c} : {format_value(v, ind.unite)}"
+                    for c, v in zip(quarterly["_cat"], quarterly["valeur"], strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
     yearly = conv[conv["annuel"]]
     if not yearly.empty:
-        fig.add_trace(go.Scatter(
-            x=yearly["periode"].map(category_of), y=yearly["valeur"] / 4 if flux else yearly["valeur"],
-            mode="markers", name="Valeur annuelle" + (" (÷ 4)" if flux else ""),
-            marker={"size": 12, "symbol": "square", "color": OKABE_ITO[2]},
-            hovertext=[f"{p} : {format_value(v, ind.unite)}" for p, v in
-                       zip(yearly["periode"], yearly["valeur"], strict=True)], hoverinfo="text"))
+        fig.add_trace(
+            go.Scatter(
+                x=yearly["periode"].map(category_of),
+                y=yearly["valeur"] / 4 if flux else yearly["valeur"],
+                mode="markers",
+                name="Valeur annuelle" + (" (÷ 4)" if flux else ""),
+                marker={"size": 12, "symbol": "square", "color": OKABE_ITO[2]},
+                hovertext=[
+                    f"{p} : {format_value(v, ind.unite)}"
+                    for p, v in zip(yearly["periode"], yearly["valeur"], strict=True)
+                ],
+                hoverinfo="text",
+            )
+        )
     for year, value in sorted(targets.items()):
         shown = value / 4 if flux else value
-        fig.add_trace(go.Scatter(
-            x=[categories[len(base_years)], Period(year, 4).label], y=[shown, shown], mode="lines",
-            name=f"Cible {year}", line={"dash": "dash", "color": OKABE_ITO[3 if year == 2030 else 4], "width": 2},
-            hovertext=f"Cible {year} : {format_value(value, ind.unite)}" + (" sur l'année" if flux else ""),
-            hoverinfo="text"))
-        fig.add_trace(go.Scatter(x=[Period(year, 4).label], y=[shown], mode="markers", showlegend=False,
-                                 marker={"size": 13, "symbol": "star", "color": OKABE_ITO[3 if year == 2030 else 4]},
-                                 hoverinfo="skip"))
+        fig.add_trace(
+            go.Scatter(
+                x=[categories[len(base_years)], Period(year, 4).label],
+                y=[shown, shown],
+                mode="lines",
+                name=f"Cible {year}",
+                line={"dash": "dash", "color": OKABE_ITO[3 if year == 2030 else 4], "width": 2},
+                hovertext=f"Cible {year} : {format_value(value, ind.unite)}"
+                + (" sur l'année" if flux else ""),
+                hoverinfo="text",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[Period(year, 4).label],
+                y=[shown],
+                mode="markers",
+                showlegend=False,
+                marker={"size": 13, "symbol": "star", "color": OKABE_ITO[3 if year == 2030 else 4]},
+                hoverinfo="skip",
+            )
+        )
     cut = cutoff.label if cutoff.quarter else Period(cutoff.year, 4).label
-    fig.add_shape(type="line", x0=cut, x1=cut, xref="x", y0=0, y1=1, yref="paper",
-                  line={"color": "#444", "dash": "dot", "width": 2})
-    fig.add_annotation(x=cut, y=1, xref="x", yref="paper", text=f"Arrêté {cut}", showarrow=False,
-                       yanchor="bottom", xanchor="left", font={"size": 11, "color": "#444"})
-    fig.update_xaxes(type="category", categoryorder="array", categoryarray=categories,
-                     range=[-0.5, len(categories) - 0.5], tickangle=-45, tickfont={"size": 10})
+    fig.add_shape(
+        type="line",
+        x0=cut,
+        x1=cut,
+        xref="x",
+        y0=0,
+        y1=1,
+        yref="paper",
+        line={"color": "#444", "dash": "dot", "width": 2},
+    )
+    fig.add_annotation(
+        x=cut,
+        y=1,
+        xref="x",
+        yref="paper",
+        text=f"Arrêté {cut}",
+        showarrow=False,
+        yanchor="bottom",
+        xanchor="left",
+        font={"size": 11, "color": "#444"},
+    )
+    fig.update_xaxes(
+        type="category",
+        categoryorder="array",
+        categoryarray=categories,
+        range=[-0.5, len(categories) - 0.5],
+        tickangle=-45,
+        tickfont={"size": 10},
+    )
     fig.update_yaxes(title={"text": unit + (" (par trimestre)" if flux else "")})
     fig.update_layout(height=420)
     return finish(fig, title, unit, source)
@@ -171,9 +271,16 @@ def time_series_figure(series: pd.DataFrame, ind: Indicator, cutoff: Period, *,
 
 # -- Per commune -------------------------------------------------------------------------------
 
-def commune_bar_figure(frame: pd.DataFrame, ind: Indicator, caption: str, *,
-                       epci_value: float | None = None, source: str | None = None,
-                       title: str | None = None) -> go.Figure:
+
+def commune_bar_figure(
+    frame: pd.DataFrame,
+    ind: Indicator,
+    caption: str,
+    *,
+    epci_value: float | None = None,
+    source: str | None = None,
+    title: str | None = None,
+) -> go.Figure:
     """Communes sorted by value (largest on top), the EPCI value as a reference line.
 
     `frame`: nom, valeur (missing values are left out and counted in the subtitle).
@@ -186,19 +293,37 @@ def commune_bar_figure(frame: pd.DataFrame, ind: Indicator, caption: str, *,
     if given.empty:
         return _empty(title, unit, source, "Aucune commune n'a de valeur pour cette période")
     subtitle = f"{len(given)} communes renseignées" + (f", {n_missing} non renseignées" if n_missing else "")
-    fig = go.Figure(go.Bar(
-        x=given["valeur"], y=given["nom"], orientation="h", marker={"color": OKABE_ITO[0]},
-        hovertext=[f"{n} : {format_value(v, ind.unite)}" for n, v in zip(given["nom"], given["valeur"], strict=True)],
-        hoverinfo="text", name=caption))
+    fig = go.Figure(
+        go.Bar(
+            x=given["valeur"],
+            y=given["nom"],
+            orientation="h",
+            marker={"color": OKABE_ITO[0]},
+            hovertext=[
+                f"{n} : {format_value(v, ind.unite)}"
+                for n, v in zip(given["nom"], given["valeur"], strict=True)
+            ],
+            hoverinfo="text",
+            name=caption,
+        )
+    )
     if epci_value is not None and not pd.isna(epci_value) and ind.is_computed:
         fig.add_vline(x=epci_value, line={"color": OKABE_ITO[3], "dash": "dash", "width": 2})
-        fig.add_annotation(x=epci_value, y=1, yref="paper", text=f"CABBALR : {format_value(epci_value, ind.unite)}",
-                           showarrow=False, xanchor="left", yanchor="bottom", font={"color": OKABE_ITO[3]})
+        fig.add_annotation(
+            x=epci_value,
+            y=1,
+            yref="paper",
+            text=f"CABBALR : {format_value(epci_value, ind.unite)}",
+            showarrow=False,
+            xanchor="left",
+            yanchor="bottom",
+            font={"color": OKABE_ITO[3]},
+        )
     fig.update_yaxes(type="category", tickfont={"size": 10}, automargin=True)
-    fig.update_xaxes(title={"text": unit}, rangemode="tozero", showgrid=True, gridcolor="#E5E5E5",
-                     side="top")
-    fig.update_layout(height=max(320, 18 * len(given) + 200), margin={"l": 170, "t": 150, "b": 70},
-                      bargap=0.25)
+    fig.update_xaxes(title={"text": unit}, rangemode="tozero", showgrid=True, gridcolor="#E5E5E5", side="top")
+    fig.update_layout(
+        height=max(320, 18 * len(given) + 200), margin={"l": 170, "t": 150, "b": 70}, bargap=0.25
+    )
     finish(fig, f"{title}<br><sup>{subtitle}</sup>", unit, source)
     fig.layout.annotations[-1].update(yshift=-30)
     return fig
@@ -226,8 +351,15 @@ def _rings(geometry: dict) -> tuple[list, list]:
     return xs, ys
 
 
-def commune_map_figure(frame: pd.DataFrame, geojson: dict, ind: Indicator, caption: str, *,
-                       source: str | None = None, title: str | None = None) -> go.Figure:
+def commune_map_figure(
+    frame: pd.DataFrame,
+    geojson: dict,
+    ind: Indicator,
+    caption: str,
+    *,
+    source: str | None = None,
+    title: str | None = None,
+) -> go.Figure:
     """Map of the communes coloured by value, drawn as filled polygons on plain axes.
 
     Fully offline (no tile server, and no world map fetched by plotly's geo layer): each
@@ -252,20 +384,46 @@ def commune_map_figure(frame: pd.DataFrame, geojson: dict, ind: Indicator, capti
         colour = MISSING_GREY if value is None else sample_colorscale(SEQUENTIAL, (value - low) / span)[0]
         label = f"{name} : {format_value(value, ind.unite) if value is not None else MISSING}"
         # Plain dicts, validated once by the Figure: 100 add_trace calls cost 0,4 s.
-        traces.append({"type": "scatter", "x": xs, "y": ys, "fill": "toself", "fillcolor": colour,
-                       "mode": "lines", "line": {"color": "white", "width": 0.7}, "hoveron": "fills",
-                       "text": label, "hoverinfo": "text", "showlegend": False, "name": code})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "fill": "toself",
+                "fillcolor": colour,
+                "mode": "lines",
+                "line": {"color": "white", "width": 0.7},
+                "hoveron": "fills",
+                "text": label,
+                "hoverinfo": "text",
+                "showlegend": False,
+                "name": code,
+            }
+        )
     fig = go.Figure(data=traces)
     if values:  # an invisible trace that carries the colour bar
-        fig.add_trace(go.Scatter(
-            x=[None], y=[None], mode="markers", showlegend=False, hoverinfo="skip",
-            marker={"color": [low, high], "colorscale": SEQUENTIAL, "cmin": low, "cmax": high,
-                    "showscale": True, "colorbar": {"title": {"text": unit, "side": "right"},
-                                                    "thickness": 14, "len": 0.8}}))
+        fig.add_trace(
+            go.Scatter(
+                x=[None],
+                y=[None],
+                mode="markers",
+                showlegend=False,
+                hoverinfo="skip",
+                marker={
+                    "color": [low, high],
+                    "colorscale": SEQUENTIAL,
+                    "cmin": low,
+                    "cmax": high,
+                    "showscale": True,
+                    "colorbar": {"title": {"text": unit, "side": "right"}, "thickness": 14, "len": 0.8},
+                },
+            )
+        )
     mid_lat = sum(lats) / len(lats) if lats else 50.5
     fig.update_xaxes(visible=False, constrain="domain")
-    fig.update_yaxes(visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)),
-                     rangemode="normal")
+    fig.update_yaxes(
+        visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)), rangemode="normal"
+    )
     fig.update_layout(height=600, margin={"l": 10, "r": 10, "t": 60, "b": 80}, hovermode="closest")
     fig.update_layout(meta={"communes_sans_valeur": len(geojson["features"]) - len(values)})
     return finish(fig, title, unit, source)
@@ -273,18 +431,31 @@ def commune_map_figure(frame: pd.DataFrame, geojson: dict, ind: Indicator, capti
 
 # -- Completeness -----------------------------------------------------------------------------
 
-def completeness_figure(by_quarter: pd.DataFrame, *, title: str = "Complétude de la collecte par trimestre",
-                        source: str = "dépôts des territoires ; catalogue des indicateurs") -> go.Figure:
+
+def completeness_figure(
+    by_quarter: pd.DataFrame,
+    *,
+    title: str = "Complétude de la collecte par trimestre",
+    source: str = "dépôts des territoires ; catalogue des indicateurs",
+) -> go.Figure:
     """Bars of the completeness rate (%) per quarter; `by_quarter`: periode, taux, recus, attendus."""
     if by_quarter.empty:
         return _empty(title, "%", source, "Aucune valeur attendue pour ces trimestres")
     labels = [parse_period(p).label for p in by_quarter["periode"]]
-    fig = go.Figure(go.Bar(
-        x=labels, y=by_quarter["taux"], marker={"color": OKABE_ITO[2]},
-        text=[format_value(t, "pourcentage") for t in by_quarter["taux"]], textposition="outside",
-        hovertext=[f"{lbl} : {r} valeurs reçues sur {a} attendues" for lbl, r, a in
-                   zip(labels, by_quarter["recus"], by_quarter["attendus"], strict=True)],
-        hoverinfo="text"))
+    fig = go.Figure(
+        go.Bar(
+            x=labels,
+            y=by_quarter["taux"],
+            marker={"color": OKABE_ITO[2]},
+            text=[format_value(t, "pourcentage") for t in by_quarter["taux"]],
+            textposition="outside",
+            hovertext=[
+                f"{lbl} : {r} valeurs reçues sur {a} attendues"
+                for lbl, r, a in zip(labels, by_quarter["recus"], by_quarter["attendus"], strict=True)
+            ],
+            hoverinfo="text",
+        )
+    )
     fig.update_yaxes(range=[0, 110], title={"text": "% des valeurs attendues"})
     fig.update_xaxes(type="category")
     fig.update_layout(height=340)

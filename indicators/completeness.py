@@ -57,16 +57,18 @@ def scope(ref: Reference, group: str | None = None) -> list[tuple[str, str, str]
     return [t for t in every if t[0] in members]
 
 
-def completeness_matrix(values: pd.DataFrame, ref: Reference, quarters: Iterable[Period],
-                        group: str | None = None) -> pd.DataFrame:
+def completeness_matrix(
+    values: pd.DataFrame, ref: Reference, quarters: Iterable[Period], group: str | None = None
+) -> pd.DataFrame:
     """One row per (territory, quarter): values expected, received, and the rate in %.
 
     Territories expecting nothing (no indicator at their level) are left out.
     """
     quarters = list(quarters)
     codes = [q.code for q in quarters]
-    expected = {level: {i.code for i in expected_indicators(ref, level)}
-                for level in ("commune", "structure", "epci")}
+    expected = {
+        level: {i.code for i in expected_indicators(ref, level)} for level in ("commune", "structure", "epci")
+    }
     territories = pd.DataFrame(scope(ref, group), columns=["territoire", "nom", "type"])
     territories["niveau"] = territories["type"].where(territories["territoire"] != EPCI_CODE, "epci")
     territories["attendus"] = territories["niveau"].map(lambda lv: len(expected.get(lv, ())))
@@ -84,14 +86,15 @@ def completeness_matrix(values: pd.DataFrame, ref: Reference, quarters: Iterable
         pairs = {(lv, c) for lv, cs in expected.items() for c in cs}
         keep = [(lv, c) in pairs for lv, c in zip(rows["niveau"], rows["indicateur"], strict=True)]
         rows = rows[pd.Series(keep, index=rows.index, dtype=bool)]  # a plain [] would select no column
-        received = (rows.groupby(["territoire", "periode"]).agg(recus=("indicateur", "nunique"))
-                    .reset_index())
+        received = rows.groupby(["territoire", "periode"]).agg(recus=("indicateur", "nunique")).reset_index()
     out = grid.merge(received, on=["territoire", "periode"], how="left")
     out["recus"] = out["recus"].fillna(0).astype("int64")
     out["attendus"] = out["attendus"].astype("int64")
     out["taux"] = 100.0 * out["recus"] / out["attendus"]
     order = {c: i for i, c in enumerate(codes)}
-    out = out.sort_values(["type", "nom", "periode"], key=lambda s: s.map(order) if s.name == "periode" else s)
+    out = out.sort_values(
+        ["type", "nom", "periode"], key=lambda s: s.map(order) if s.name == "periode" else s
+    )
     return out[MATRIX_COLUMNS].reset_index(drop=True)
 
 
@@ -108,9 +111,15 @@ def rate_by_quarter(matrix: pd.DataFrame) -> pd.DataFrame:
     """Per quarter: expected, received, rate in %, and territories that sent nothing."""
     if matrix.empty:
         return pd.DataFrame(columns=["periode", "attendus", "recus", "taux", "sans_envoi"])
-    grouped = matrix.groupby("periode", sort=False).agg(
-        attendus=("attendus", "sum"), recus=("recus", "sum"),
-        sans_envoi=("recus", lambda s: int((s == 0).sum()))).reset_index()
+    grouped = (
+        matrix.groupby("periode", sort=False)
+        .agg(
+            attendus=("attendus", "sum"),
+            recus=("recus", "sum"),
+            sans_envoi=("recus", lambda s: int((s == 0).sum())),
+        )
+        .reset_index()
+    )
     grouped["taux"] = 100.0 * grouped["recus"] / grouped["attendus"]
     return grouped[["periode", "attendus", "recus", "taux", "sans_envoi"]]
 
@@ -128,8 +137,9 @@ def pivot(matrix: pd.DataFrame) -> pd.DataFrame:
     if matrix.empty:
         return pd.DataFrame(columns=["territoire", "nom", "type"])
     order = list(dict.fromkeys(matrix["periode"]))
-    table = matrix.pivot_table(index=["territoire", "nom", "type"], columns="periode", values="taux",
-                               sort=False)
+    table = matrix.pivot_table(
+        index=["territoire", "nom", "type"], columns="periode", values="taux", sort=False
+    )
     table = table[[p for p in order if p in table.columns]].reset_index()
     table.columns.name = None
     return table

@@ -36,8 +36,14 @@ SECTION = "Données de démonstration (générées)"
 # baseline (children under 3 ≈ 3 years of births; about 55 places for 100 such children).
 PLAUSIBLE_RATES = {"PE_ENFANTS_MOINS_3": 0.031, "PE_PLACES_ACCUEIL": 0.017, "PE_PLACES_EAJE": 0.006}
 # Scale of an EPCI-wide yearly figure by unit when nothing better is known.
-DEFAULT_SCALE = {"nombre": 60.0, "euros": 120_000.0, "pourcentage": 55.0, "taux_100": 50.0,
-                 "etp": 20.0, "habitants": 275_000.0}
+DEFAULT_SCALE = {
+    "nombre": 60.0,
+    "euros": 120_000.0,
+    "pourcentage": 55.0,
+    "taux_100": 50.0,
+    "etp": 20.0,
+    "habitants": 275_000.0,
+}
 SHARE_OF_STRUCTURE = 0.02
 SILENT_SHARE = 0.07  # communes and structures that send nothing for the last quarter
 
@@ -53,14 +59,21 @@ def _population(ref: Reference) -> dict[str, float]:
 
 def _baselines(ref: Reference) -> dict[str, float]:
     """EPCI yearly baseline (last year before 2026) of every numeric indicator that has one."""
-    frame = pd.DataFrame([{"indicateur": o.indicateur, "territoire": o.territoire, "periode": o.periode,
-                           "valeur": o.valeur} for o in ref.observations])
+    frame = pd.DataFrame(
+        [
+            {"indicateur": o.indicateur, "territoire": o.territoire, "periode": o.periode, "valeur": o.valeur}
+            for o in ref.observations
+        ]
+    )
     if frame.empty:
         return {}
     yearly = yearly_all(territory_periods(frame, ref, EPCI_CODE), ref)
     before = yearly[yearly["annee"] < 2026].groupby("indicateur")["valeur"].last()
-    return {code: float(v) for code, v in before.items()
-            if code in ref.by_code and not ref.indicator(code).is_computed}
+    return {
+        code: float(v)
+        for code, v in before.items()
+        if code in ref.by_code and not ref.indicator(code).is_computed
+    }
 
 
 def _denominators(ref: Reference) -> set[str]:
@@ -155,9 +168,17 @@ def demo_observations(ref: Reference) -> pd.DataFrame:
                     value *= rng.uniform(0.9, 1.1) if flux else 1.0
                 if flux:
                     draw = rng.random()
-                rows.append({"indicateur": ind.code, "territoire": territory, "periode": quarter.code,
-                             "annee": quarter.year, "trimestre": quarter.quarter,
-                             "valeur": _clip(value, ind, draw), "source_section": SECTION})
+                rows.append(
+                    {
+                        "indicateur": ind.code,
+                        "territoire": territory,
+                        "periode": quarter.code,
+                        "annee": quarter.year,
+                        "trimestre": quarter.quarter,
+                        "valeur": _clip(value, ind, draw),
+                        "source_section": SECTION,
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -176,8 +197,12 @@ def demo_comments(ref: Reference) -> pd.DataFrame:
     codes = [a.code for a in ref.ambitions][: len(texts) - 1] + ["F9"]
     picks = [codes[0], codes[1] if len(codes) > 2 else codes[0]]
     picks += [codes[-2], codes[-1]] if len(codes) > 2 else []
-    return pd.DataFrame([{"ambition": code, "revue": "annuelle-2026", "territoire": None, "texte": text,
-                          "author": AUTHOR} for code, text in zip(picks, texts, strict=False)])
+    return pd.DataFrame(
+        [
+            {"ambition": code, "revue": "annuelle-2026", "territoire": None, "texte": text, "author": AUTHOR}
+            for code, text in zip(picks, texts, strict=False)
+        ]
+    )
 
 
 def demo_meetings(ref: Reference) -> pd.DataFrame:
@@ -191,6 +216,15 @@ def demo_meetings(ref: Reference) -> pd.DataFrame:
             continue
         seen.add(entry.instance)
         held_on = entry.date_debut.replace(day=min(15, entry.date_debut.day + 14))
-        rows.append({"instance": entry.instance, "calendrier_code": entry.code, "territoire": None,
-                     "date": held_on, "tenue": True, "note": "Réunion de démonstration", "author": AUTHOR})
+        rows.append(
+            {
+                "instance": entry.instance,
+                "calendrier_code": entry.code,
+                "territoire": None,
+                "date": held_on,
+                "tenue": True,
+                "note": "Réunion de démonstration",
+                "author": AUTHOR,
+            }
+        )
     return pd.DataFrame(rows)

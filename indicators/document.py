@@ -34,8 +34,11 @@ def esc(text: object) -> str:
 
 def tag(name: str, content: object = "", **attrs: object) -> Raw:
     """One element: `tag("p", "texte", class_="note")` (a trailing _ is dropped from names)."""
-    attributes = "".join(f' {k.rstrip("_").replace("_", "-")}="{esc(v)}"' for k, v in attrs.items()
-                         if v is not None and v is not False)
+    attributes = "".join(
+        f' {k.rstrip("_").replace("_", "-")}="{esc(v)}"'
+        for k, v in attrs.items()
+        if v is not None and v is not False
+    )
     return Raw(f"<{name}{attributes}>{esc(content)}</{name}>")
 
 
@@ -44,26 +47,37 @@ def join(*parts: object) -> Raw:
     return Raw("".join(esc(p) for p in parts if p is not None))
 
 
-def table(columns: list[str], rows: list[list[object]], *, numeric: set[int] | None = None,
-          widths: list[str] | None = None, class_: str = "data", caption: str | None = None) -> Raw:
+def table(
+    columns: list[str],
+    rows: list[list[object]],
+    *,
+    numeric: set[int] | None = None,
+    widths: list[str] | None = None,
+    class_: str = "data",
+    caption: str | None = None,
+) -> Raw:
     """A table whose header repeats on every page; `numeric` columns are right-aligned."""
     numeric = numeric or set()
     cols = ""
     if widths:
         cols = "<colgroup>" + "".join(f'<col style="width:{w}">' for w in widths) + "</colgroup>"
-    head = "".join(f'<th class="{"num" if i in numeric else ""}">{esc(c)}</th>'
-                   for i, c in enumerate(columns))
+    head = "".join(
+        f'<th class="{"num" if i in numeric else ""}">{esc(c)}</th>' for i, c in enumerate(columns)
+    )
     body = []
     for row in rows:
         if isinstance(row, GroupRow):
             body.append(f'<tr class="group"><td colspan="{len(columns)}">{esc(row.title)}</td></tr>')
             continue
-        cells = "".join(f'<td class="{"num" if i in numeric else ""}">{esc(c)}</td>'
-                        for i, c in enumerate(row))
+        cells = "".join(
+            f'<td class="{"num" if i in numeric else ""}">{esc(c)}</td>' for i, c in enumerate(row)
+        )
         body.append(f"<tr>{cells}</tr>")
     cap = f"<caption>{esc(caption)}</caption>" if caption else ""
-    return Raw(f'<table class="{esc(class_)}">{cap}{cols}<thead><tr>{head}</tr></thead>'
-               f'<tbody>{"".join(body)}</tbody></table>')
+    return Raw(
+        f'<table class="{esc(class_)}">{cap}{cols}<thead><tr>{head}</tr></thead>'
+        f"<tbody>{''.join(body)}</tbody></table>"
+    )
 
 
 @dataclass(frozen=True)
@@ -115,8 +129,9 @@ class Document:
     toc: list[TocEntry] = field(default_factory=list)
     _counters: list[int] = field(default_factory=lambda: [0, 0, 0])
 
-    def heading(self, level: int, title: str, anchor: str, *, new_page: bool = False,
-                numbered: bool = True) -> None:
+    def heading(
+        self, level: int, title: str, anchor: str, *, new_page: bool = False, numbered: bool = True
+    ) -> None:
         """A heading (1 or 2 in the table of contents, 3 not), numbered 1, 1.1…"""
         number = ""
         if numbered and level <= 2:
@@ -149,12 +164,18 @@ class Document:
                 f'<tr class="toc-l{entry.level}"><td class="toc-num">{esc(entry.number)}</td>'
                 f'<td class="toc-title"><a href="#{esc(entry.anchor)}">{esc(entry.title)}</a></td>'
                 f'<td class="toc-pg" id="{esc(self.page_cell_id(entry.anchor))}">'
-                f'{"" if page is None else page}</td></tr>')
+                f"{'' if page is None else page}</td></tr>"
+            )
         return Raw(f'<table class="toc">{"".join(rows)}</table>')
 
     def html(self, *, cover: str, pages: dict[str, int] | None = None, lang: str = "fr") -> str:
         """The whole document: stylesheet, cover, table of contents, body."""
         template = Template((TEMPLATES / "bilan.html").read_text(encoding="utf-8"))
         return template.substitute(
-            lang=lang, title=esc(self.title), css=(TEMPLATES / "bilan.css").read_text(encoding="utf-8"),
-            cover=cover, toc=self.toc_html(pages), body="\n".join(self.parts))
+            lang=lang,
+            title=esc(self.title),
+            css=(TEMPLATES / "bilan.css").read_text(encoding="utf-8"),
+            cover=cover,
+            toc=self.toc_html(pages),
+            body="\n".join(self.parts),
+        )

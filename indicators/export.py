@@ -10,12 +10,34 @@ from db.observations import current_values
 from db.store import Store
 from indicators.catalogue import Reference
 
-EXPORT_COLUMNS = ["indicateur", "libelle", "territoire", "nom_territoire", "periode", "valeur",
-                  "valeur_texte", "unite", "source", "lot", "demonstration"]
+EXPORT_COLUMNS = [
+    "indicateur",
+    "libelle",
+    "territoire",
+    "nom_territoire",
+    "periode",
+    "valeur",
+    "valeur_texte",
+    "unite",
+    "source",
+    "lot",
+    "demonstration",
+]
 
 
-_WIDTHS = {"indicateur": 26, "libelle": 48, "territoire": 12, "nom_territoire": 28, "periode": 10,
-           "valeur": 14, "valeur_texte": 18, "unite": 12, "source": 40, "lot": 8, "demonstration": 14}
+_WIDTHS = {
+    "indicateur": 26,
+    "libelle": 48,
+    "territoire": 12,
+    "nom_territoire": 28,
+    "periode": 10,
+    "valeur": 14,
+    "valeur_texte": 18,
+    "unite": 12,
+    "source": 40,
+    "lot": 8,
+    "demonstration": 14,
+}
 
 
 class ExportError(Exception):
@@ -28,21 +50,23 @@ def export_frame(store: Store, ref: Reference, include_demo: bool = True) -> pd.
     names = {t.code: t.nom for t in ref.territories}
     labels = {i.code: i.libelle for i in ref.indicators}
     units = {i.code: i.unite for i in ref.indicators}
-    frame = pd.DataFrame({
-        "indicateur": values["indicateur"],
-        "libelle": values["indicateur"].map(labels),
-        "territoire": values["territoire"],
-        "nom_territoire": values["territoire"].map(names),
-        "periode": values["periode"],
-        "valeur": values["valeur"],
-        "valeur_texte": values["valeur_texte"],
-        "unite": values["indicateur"].map(units),
-        "source": values["source_section"].where(
-            values["source_section"].notna(),
-            "Dépôt de " + values["batch_author"].astype(str)),
-        "lot": values["batch_id"],
-        "demonstration": values["is_demo"].map({True: "oui", False: "non"}),
-    })
+    frame = pd.DataFrame(
+        {
+            "indicateur": values["indicateur"],
+            "libelle": values["indicateur"].map(labels),
+            "territoire": values["territoire"],
+            "nom_territoire": values["territoire"].map(names),
+            "periode": values["periode"],
+            "valeur": values["valeur"],
+            "valeur_texte": values["valeur_texte"],
+            "unite": values["indicateur"].map(units),
+            "source": values["source_section"].where(
+                values["source_section"].notna(), "Dépôt de " + values["batch_author"].astype(str)
+            ),
+            "lot": values["batch_id"],
+            "demonstration": values["is_demo"].map({True: "oui", False: "non"}),
+        }
+    )
     return frame[EXPORT_COLUMNS]
 
 

@@ -51,12 +51,38 @@ STATUS_UNDATED = "date non fixée"
 STATUS_LATE = "en retard"  # a year not over yet, but one of its due dates passed without a meeting
 DUE_STATUSES = (STATUS_PARTIAL, STATUS_MISSED)
 
-OCCURRENCE_COLUMNS = ["code", "instance", "instance_libelle", "libelle", "annee", "debut", "fin",
-                      "attendues", "tenues", "unite", "statut", "dates_tenues", "prevue_le",
-                      "recurrente", "section", "note"]
+OCCURRENCE_COLUMNS = [
+    "code",
+    "instance",
+    "instance_libelle",
+    "libelle",
+    "annee",
+    "debut",
+    "fin",
+    "attendues",
+    "tenues",
+    "unite",
+    "statut",
+    "dates_tenues",
+    "prevue_le",
+    "recurrente",
+    "section",
+    "note",
+]
 YEARLY_COLUMNS = ["instance", "instance_libelle", "annee", "tenues", "minimum", "unite", "statut"]
-DUE_COLUMNS = ["code", "instance", "instance_libelle", "libelle", "annee", "echeance", "tenues",
-               "attendues", "unite", "statut", "message"]
+DUE_COLUMNS = [
+    "code",
+    "instance",
+    "instance_libelle",
+    "libelle",
+    "annee",
+    "echeance",
+    "tenues",
+    "attendues",
+    "unite",
+    "statut",
+    "message",
+]
 
 
 @dataclass(frozen=True)
@@ -104,15 +130,53 @@ def _occurrences_of(entry: CalendarEntry, first: int, last: int) -> list[Occurre
     if entry.date_debut or entry.date_fin:
         end = entry.date_fin or _month_end(entry.date_debut)  # type: ignore[arg-type]
         start = entry.date_debut or end.replace(month=1, day=1)
-        return [Occurrence(entry.code, entry.instance, entry.libelle, end.year, start, end, 1, yearly,
-                           False, entry.section, entry.note)]
+        return [
+            Occurrence(
+                entry.code,
+                entry.instance,
+                entry.libelle,
+                end.year,
+                start,
+                end,
+                1,
+                yearly,
+                False,
+                entry.section,
+                entry.note,
+            )
+        ]
     if not yearly:
-        return [Occurrence(entry.code, entry.instance, entry.libelle, last, None, None, 1, 0, False,
-                           entry.section, entry.note)]
-    return [Occurrence(entry.code, entry.instance, f"{entry.libelle} {year}", year,
-                       dt.date(year, 1, 1), dt.date(year, 12, 31), yearly, yearly, True, entry.section,
-                       entry.note)
-            for year in range(first, last + 1)]
+        return [
+            Occurrence(
+                entry.code,
+                entry.instance,
+                entry.libelle,
+                last,
+                None,
+                None,
+                1,
+                0,
+                False,
+                entry.section,
+                entry.note,
+            )
+        ]
+    return [
+        Occurrence(
+            entry.code,
+            entry.instance,
+            f"{entry.libelle} {year}",
+            year,
+            dt.date(year, 1, 1),
+            dt.date(year, 12, 31),
+            yearly,
+            yearly,
+            True,
+            entry.section,
+            entry.note,
+        )
+        for year in range(first, last + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -136,10 +200,19 @@ def _records(meetings: pd.DataFrame | None) -> list[_Meeting]:
     dates = pd.to_datetime(meetings["date"]).dt.date
     codes = meetings["calendrier_code"] if "calendrier_code" in meetings else [None] * len(meetings)
     places = meetings["territoire"] if "territoire" in meetings else [None] * len(meetings)
-    return [_Meeting(i, str(inst), None if _blank(code) else str(code), None if _blank(place) else str(place),
-                     day, bool(held))
-            for i, (inst, code, place, day, held) in enumerate(
-                zip(meetings["instance"], codes, places, dates, meetings["tenue"], strict=True))]
+    return [
+        _Meeting(
+            i,
+            str(inst),
+            None if _blank(code) else str(code),
+            None if _blank(place) else str(place),
+            day,
+            bool(held),
+        )
+        for i, (inst, code, place, day, held) in enumerate(
+            zip(meetings["instance"], codes, places, dates, meetings["tenue"], strict=True)
+        )
+    ]
 
 
 def _matches(meetings: list[_Meeting], occ: Occurrence) -> list[_Meeting]:
@@ -198,28 +271,41 @@ def calendar_status(ref: Reference, meetings: pd.DataFrame | None, today: dt.dat
         else:
             count, expected, unit = len(matched), occ.minimum, "réunions"
         future = _matches(planned, occ)
-        rows.append({
-            "code": occ.code, "instance": occ.instance,
-            "instance_libelle": INSTANCE_LABELS.get(occ.instance, occ.instance),
-            "libelle": occ.libelle, "annee": occ.annee, "debut": occ.debut, "fin": occ.fin,
-            "attendues": expected, "tenues": count, "unite": unit,
-            "statut": _status(count, expected, occ, today),
-            "dates_tenues": sorted(m.date for m in matched),
-            "prevue_le": min((m.date for m in future), default=None),
-            "recurrente": occ.recurrente, "section": occ.section, "note": occ.note,
-        })
+        rows.append(
+            {
+                "code": occ.code,
+                "instance": occ.instance,
+                "instance_libelle": INSTANCE_LABELS.get(occ.instance, occ.instance),
+                "libelle": occ.libelle,
+                "annee": occ.annee,
+                "debut": occ.debut,
+                "fin": occ.fin,
+                "attendues": expected,
+                "tenues": count,
+                "unite": unit,
+                "statut": _status(count, expected, occ, today),
+                "dates_tenues": sorted(m.date for m in matched),
+                "prevue_le": min((m.date for m in future), default=None),
+                "recurrente": occ.recurrente,
+                "section": occ.section,
+                "note": occ.note,
+            }
+        )
     return pd.DataFrame(rows, columns=OCCURRENCE_COLUMNS)
 
 
 def _due_message(row: pd.Series) -> str:
     when = f"échéance du {row['fin']:%d/%m/%Y}"
     if row["unite"] == "communes":
-        return (f"{row['libelle']} : {row['tenues']} commune(s) sur {row['attendues']} "
-                f"couverte(s) par un comité tenu ({when}).")
+        return (
+            f"{row['libelle']} : {row['tenues']} commune(s) sur {row['attendues']} "
+            f"couverte(s) par un comité tenu ({when})."
+        )
     if row["tenues"] == 0:
         return f"{row['libelle']} : aucune réunion tenue ({when})."
-    return (f"{row['libelle']} : {row['tenues']} réunion(s) tenue(s) sur {row['attendues']} "
-            f"au minimum ({when}).")
+    return (
+        f"{row['libelle']} : {row['tenues']} réunion(s) tenue(s) sur {row['attendues']} au minimum ({when})."
+    )
 
 
 def due_not_held(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.date) -> pd.DataFrame:
@@ -264,8 +350,13 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
             matched = {o.code: _matches(held, o) for o in of_year}
             counted = {m.row: m for found in matched.values() for m in found}
             if instance != COMMUNAL:  # an extra meeting of the instance counts toward its yearly minimum
-                counted.update({m.row: m for m in held
-                                if m.instance == instance and m.date.year == year and m.code is None})
+                counted.update(
+                    {
+                        m.row: m
+                        for m in held
+                        if m.instance == instance and m.date.year == year and m.code is None
+                    }
+                )
             if instance == COMMUNAL:
                 count = len(_communes_covered(list(counted.values()), territories))
                 minimum, unit = n_communes, "communes"
@@ -281,9 +372,17 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
                 status = STATUS_UPCOMING
             else:
                 status = STATUS_OPEN
-            rows.append({"instance": instance, "instance_libelle": INSTANCE_LABELS.get(instance, instance),
-                         "annee": year, "tenues": count, "minimum": minimum, "unite": unit,
-                         "statut": status})
+            rows.append(
+                {
+                    "instance": instance,
+                    "instance_libelle": INSTANCE_LABELS.get(instance, instance),
+                    "annee": year,
+                    "tenues": count,
+                    "minimum": minimum,
+                    "unite": unit,
+                    "statut": status,
+                }
+            )
     return pd.DataFrame(rows, columns=YEARLY_COLUMNS)
 
 
@@ -291,13 +390,17 @@ def communes_without_committee(ref: Reference, meetings_df: pd.DataFrame | None,
     """Communes not covered by a comité de pilotage communal held in `year` (code, nom)."""
     held = [m for m in _records(meetings_df) if m.tenue and m.instance == COMMUNAL and m.date.year == year]
     covered = _communes_covered(held, Territories(ref))
-    return pd.DataFrame([{"commune": c.code, "nom": c.nom} for c in ref.communes()
-                         if c.code not in covered], columns=["commune", "nom"])
+    return pd.DataFrame(
+        [{"commune": c.code, "nom": c.nom} for c in ref.communes() if c.code not in covered],
+        columns=["commune", "nom"],
+    )
 
 
 def status_counts(status: pd.DataFrame) -> dict[str, int]:
     """How many due dates are held, overdue (not or partly held), and still open or to come."""
     counts = status["statut"].value_counts()
-    return {"tenues": int(counts.get(STATUS_HELD, 0)),
-            "en_retard": int(sum(counts.get(s, 0) for s in DUE_STATUSES)),
-            "a_venir": int(sum(counts.get(s, 0) for s in (STATUS_OPEN, STATUS_UPCOMING, STATUS_UNDATED)))}
+    return {
+        "tenues": int(counts.get(STATUS_HELD, 0)),
+        "en_retard": int(sum(counts.get(s, 0) for s in DUE_STATUSES)),
+        "a_venir": int(sum(counts.get(s, 0) for s in (STATUS_OPEN, STATUS_UPCOMING, STATUS_UNDATED))),
+    }

@@ -17,11 +17,24 @@ from indicators.formatting import MISSING, format_number, format_value
 from indicators.governance import INSTANCE_LABELS, INSTANCE_ORDER
 from indicators.periods import PeriodError, parse_period, period_label
 
-STATUS_MARKS = {"tenue": "✔ tenue", "atteint": "✔ atteint", "non tenue": "✘ non tenue",
-                "incomplète": "✘ incomplète", "non atteint": "✘ non atteint", "en retard": "✘ en retard",
-                "en cours": "en cours", "à venir": "à venir", "date non fixée": "date non fixée"}
-BATCH_KINDS = {"reference": "référence (convention)", "depot": "dépôt", "demo": "démonstration",
-               "saisie": "saisie", "annulation": "annulation"}
+STATUS_MARKS = {
+    "tenue": "✔ tenue",
+    "atteint": "✔ atteint",
+    "non tenue": "✘ non tenue",
+    "incomplète": "✘ incomplète",
+    "non atteint": "✘ non atteint",
+    "en retard": "✘ en retard",
+    "en cours": "en cours",
+    "à venir": "à venir",
+    "date non fixée": "date non fixée",
+}
+BATCH_KINDS = {
+    "reference": "référence (convention)",
+    "depot": "dépôt",
+    "demo": "démonstration",
+    "saisie": "saisie",
+    "annulation": "annulation",
+}
 
 
 def _missing(value: object) -> bool:
@@ -78,36 +91,54 @@ def _count(held: int, expected: int, unit: str) -> str:
 
 def calendar_table(status: pd.DataFrame) -> pd.DataFrame:
     """The Annexe 5 calendar with, for each due date, what was held and its status."""
-    columns = ["Fenêtre", "Instance", "Statut", "Tenues / attendues", "Échéance", "Dates tenues",
-               "Prévue le", "Source"]
+    columns = [
+        "Fenêtre",
+        "Instance",
+        "Statut",
+        "Tenues / attendues",
+        "Échéance",
+        "Dates tenues",
+        "Prévue le",
+        "Source",
+    ]
     if status.empty:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame({
-        "Fenêtre": [_window(d, f) for d, f in zip(status["debut"], status["fin"], strict=True)],
-        "Instance": status["instance_libelle"],
-        "Statut": status["statut"].map(lambda s: STATUS_MARKS.get(s, s)),
-        "Tenues / attendues": [_count(h, e, u) for h, e, u in
-                               zip(status["tenues"], status["attendues"], status["unite"], strict=True)],
-        "Échéance": status["libelle"],
-        "Dates tenues": status["dates_tenues"].map(
-            lambda ds: ", ".join(format_date(d) for d in ds) if len(ds) else "aucune"),
-        "Prévue le": status["prevue_le"].map(lambda d: "—" if _missing(d) else format_date(d)),
-        "Source": status["section"],
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "Fenêtre": [_window(d, f) for d, f in zip(status["debut"], status["fin"], strict=True)],
+            "Instance": status["instance_libelle"],
+            "Statut": status["statut"].map(lambda s: STATUS_MARKS.get(s, s)),
+            "Tenues / attendues": [
+                _count(h, e, u)
+                for h, e, u in zip(status["tenues"], status["attendues"], status["unite"], strict=True)
+            ],
+            "Échéance": status["libelle"],
+            "Dates tenues": status["dates_tenues"].map(
+                lambda ds: ", ".join(format_date(d) for d in ds) if len(ds) else "aucune"
+            ),
+            "Prévue le": status["prevue_le"].map(lambda d: "—" if _missing(d) else format_date(d)),
+            "Source": status["section"],
+        },
+        columns=columns,
+    )
 
 
 def yearly_table(counts: pd.DataFrame) -> pd.DataFrame:
     """Instances × years: `held / minimum` and whether the minimum is met."""
     if counts.empty:
         return pd.DataFrame(columns=["Instance"])
-    cells = counts.assign(cell=[
-        f"{h} / {m} · {STATUS_MARKS.get(s, s)}"
-        for h, m, s in zip(counts["tenues"], counts["minimum"], counts["statut"], strict=True)])
+    cells = counts.assign(
+        cell=[
+            f"{h} / {m} · {STATUS_MARKS.get(s, s)}"
+            for h, m, s in zip(counts["tenues"], counts["minimum"], counts["statut"], strict=True)
+        ]
+    )
     table = cells.pivot(index="instance", columns="annee", values="cell")
     table = table.reindex([i for i in INSTANCE_ORDER if i in table.index]).fillna("—")
     communal = set(counts.loc[counts["unite"] == "communes", "instance"])
-    table.index = [INSTANCE_LABELS.get(i, i) + (" (communes couvertes)" if i in communal else "")
-                   for i in table.index]
+    table.index = [
+        INSTANCE_LABELS.get(i, i) + (" (communes couvertes)" if i in communal else "") for i in table.index
+    ]
     table.columns = [str(c) for c in table.columns]
     return table.rename_axis("Instance").reset_index()
 
@@ -119,16 +150,19 @@ def meetings_table(ref: Reference, meetings: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     labels = {c.code: c.libelle for c in ref.calendar}
     frame = meetings.sort_values(["date", "id"], ascending=False)
-    return pd.DataFrame({
-        "N°": frame["id"].astype(int).astype(str),
-        "Date": frame["date"].map(format_date),
-        "Instance": frame["instance"].map(lambda i: INSTANCE_LABELS.get(i, i)),
-        "Échéance": frame["calendrier_code"].map(lambda c: "—" if _missing(c) else labels.get(c, c)),
-        "Territoire": frame["territoire"].map(lambda c: "—" if _missing(c) else territory_label(ref, c)),
-        "Tenue": frame["tenue"].map(lambda t: "oui" if t else "non (prévue ou annulée)"),
-        "Note": frame["note"].map(lambda n: "" if _missing(n) else n),
-        "Saisie par": frame["author"],
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "N°": frame["id"].astype(int).astype(str),
+            "Date": frame["date"].map(format_date),
+            "Instance": frame["instance"].map(lambda i: INSTANCE_LABELS.get(i, i)),
+            "Échéance": frame["calendrier_code"].map(lambda c: "—" if _missing(c) else labels.get(c, c)),
+            "Territoire": frame["territoire"].map(lambda c: "—" if _missing(c) else territory_label(ref, c)),
+            "Tenue": frame["tenue"].map(lambda t: "oui" if t else "non (prévue ou annulée)"),
+            "Note": frame["note"].map(lambda n: "" if _missing(n) else n),
+            "Saisie par": frame["author"],
+        },
+        columns=columns,
+    )
 
 
 # -- targets ------------------------------------------------------------------------------
@@ -141,23 +175,34 @@ def _value(value: object, unite: str, period: object = None) -> str:
 
 def targets_table(ref: Reference, progress: pd.DataFrame) -> pd.DataFrame:
     """Current targets with the way covered, the baseline and the latest value."""
-    columns = ["Indicateur", "Échéance", "Cible", "Avancement", "Référence", "Dernière valeur",
-               "Territoire"]
+    columns = ["Indicateur", "Échéance", "Cible", "Avancement", "Référence", "Dernière valeur", "Territoire"]
     if progress.empty:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame({
-        "Indicateur": progress["libelle"],
-        "Échéance": progress["annee"].astype(int).astype(str),
-        "Cible": [_value(v, u) for v, u in zip(progress["cible"], progress["unite"], strict=True)],
-        "Avancement": [s + (" (cible contraire au sens souhaité)" if c else "")
-                       for s, c in zip(progress["statut"], progress["cible_contraire"], strict=True)],
-        "Référence": [_value(v, u, y) for v, u, y in
-                      zip(progress["reference"], progress["unite"], progress["annee_reference"], strict=True)],
-        "Dernière valeur": [_value(v, u, y) for v, u, y in
-                            zip(progress["actuelle"], progress["unite"], progress["annee_actuelle"],
-                                strict=True)],
-        "Territoire": progress["territoire"].map(lambda c: territory_label(ref, c)),
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "Indicateur": progress["libelle"],
+            "Échéance": progress["annee"].astype(int).astype(str),
+            "Cible": [_value(v, u) for v, u in zip(progress["cible"], progress["unite"], strict=True)],
+            "Avancement": [
+                s + (" (cible contraire au sens souhaité)" if c else "")
+                for s, c in zip(progress["statut"], progress["cible_contraire"], strict=True)
+            ],
+            "Référence": [
+                _value(v, u, y)
+                for v, u, y in zip(
+                    progress["reference"], progress["unite"], progress["annee_reference"], strict=True
+                )
+            ],
+            "Dernière valeur": [
+                _value(v, u, y)
+                for v, u, y in zip(
+                    progress["actuelle"], progress["unite"], progress["annee_actuelle"], strict=True
+                )
+            ],
+            "Territoire": progress["territoire"].map(lambda c: territory_label(ref, c)),
+        },
+        columns=columns,
+    )
 
 
 def target_history_table(ref: Reference, history: pd.DataFrame) -> pd.DataFrame:
@@ -167,33 +212,49 @@ def target_history_table(ref: Reference, history: pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     units = {i.code: i.unite for i in ref.indicators}
     labels = {i.code: i.libelle for i in ref.indicators}
-    return pd.DataFrame({
-        "Date": history["set_at"].map(format_datetime),
-        "Indicateur": history["indicateur"].map(lambda c: labels.get(c, c)),
-        "Territoire": history["territoire"].map(lambda c: territory_label(ref, c)),
-        "Échéance": history["annee"].astype(int).astype(str),
-        "Cible": [("cible retirée" if _missing(v) else format_value(v, units.get(c, "nombre")))
-                  for v, c in zip(history["valeur"], history["indicateur"], strict=True)],
-        "Par": history["author"],
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "Date": history["set_at"].map(format_datetime),
+            "Indicateur": history["indicateur"].map(lambda c: labels.get(c, c)),
+            "Territoire": history["territoire"].map(lambda c: territory_label(ref, c)),
+            "Échéance": history["annee"].astype(int).astype(str),
+            "Cible": [
+                ("cible retirée" if _missing(v) else format_value(v, units.get(c, "nombre")))
+                for v, c in zip(history["valeur"], history["indicateur"], strict=True)
+            ],
+            "Par": history["author"],
+        },
+        columns=columns,
+    )
 
 
 # -- engagements --------------------------------------------------------------------------
 def engagements_table(table: pd.DataFrame) -> pd.DataFrame:
     """Every commune: fiche d'engagement signed and when, élu référent, last change."""
-    columns = ["Code INSEE", "Commune", "Fiche d'engagement", "Date de signature", "Élu référent CTG",
-               "Modifié"]
+    columns = [
+        "Code INSEE",
+        "Commune",
+        "Fiche d'engagement",
+        "Date de signature",
+        "Élu référent CTG",
+        "Modifié",
+    ]
     if table.empty:
         return pd.DataFrame(columns=columns)
-    return pd.DataFrame({
-        "Code INSEE": table["commune"],
-        "Commune": table["nom"],
-        "Fiche d'engagement": table["fiche_signee"].map(lambda s: "signée" if s else "non signée"),
-        "Date de signature": table["date_signature"].map(format_date),
-        "Élu référent CTG": table["elu_referent"].map(lambda e: MISSING if _missing(e) else e),
-        "Modifié": ["jamais modifié" if _missing(by) else f"{format_datetime(at)} par {by}"
-                    for by, at in zip(table["updated_by"], table["updated_at"], strict=True)],
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "Code INSEE": table["commune"],
+            "Commune": table["nom"],
+            "Fiche d'engagement": table["fiche_signee"].map(lambda s: "signée" if s else "non signée"),
+            "Date de signature": table["date_signature"].map(format_date),
+            "Élu référent CTG": table["elu_referent"].map(lambda e: MISSING if _missing(e) else e),
+            "Modifié": [
+                "jamais modifié" if _missing(by) else f"{format_datetime(at)} par {by}"
+                for by, at in zip(table["updated_by"], table["updated_at"], strict=True)
+            ],
+        },
+        columns=columns,
+    )
 
 
 # -- data ---------------------------------------------------------------------------------
@@ -204,9 +265,16 @@ def _period_key(code: str) -> tuple[int, int]:
         return (0, 0)
 
 
-def filter_export(frame: pd.DataFrame, ref: Reference, *, fiches: list[str] | None = None,
-                  indicateurs: list[str] | None = None, territoires: list[str] | None = None,
-                  annees: tuple[int, int] | None = None, include_demo: bool = True) -> pd.DataFrame:
+def filter_export(
+    frame: pd.DataFrame,
+    ref: Reference,
+    *,
+    fiches: list[str] | None = None,
+    indicateurs: list[str] | None = None,
+    territoires: list[str] | None = None,
+    annees: tuple[int, int] | None = None,
+    include_demo: bool = True,
+) -> pd.DataFrame:
     """The rows of `indicators.export.export_frame` that pass the filters (empty filter: all)."""
     out = frame
     if fiches:
@@ -231,8 +299,10 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
         return pd.DataFrame(columns=columns)
     kinds = {}
     if batches is not None and not batches.empty:
-        kinds = {int(b.id): f"n°{int(b.id)} · {BATCH_KINDS.get(b.kind, b.kind)} du {format_date(b.created_at)}"
-                 for b in batches.itertuples()}
+        kinds = {
+            int(b.id): f"n°{int(b.id)} · {BATCH_KINDS.get(b.kind, b.kind)} du {format_date(b.created_at)}"
+            for b in batches.itertuples()
+        }
     unique = frame["periode"].unique()
     keys = {p: _period_key(p) for p in unique}
     labels = {p: period_label(p) for p in unique}
@@ -242,21 +312,27 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
     numbers = pd.to_numeric(frame["valeur"], errors="coerce").astype("float64")
     missing = numbers.isna().to_numpy()
     values = []
-    for i, (v, t, u) in enumerate(zip(numbers.to_numpy(), frame["valeur_texte"], frame["unite"], strict=True)):
+    for i, (v, t, u) in enumerate(
+        zip(numbers.to_numpy(), frame["valeur_texte"], frame["unite"], strict=True)
+    ):
         key = ("t", t, u) if has_text[i] else ("v", None if missing[i] else float(v), u)
         if key not in memo:
             memo[key] = format_value(key[1], u)
         values.append(memo[key])
-    return pd.DataFrame({
-        "Indicateur": frame["libelle"].where(frame["libelle"].notna(), frame["indicateur"]),
-        "Territoire": frame["nom_territoire"].where(frame["nom_territoire"].notna(), frame["territoire"]),
-        "Période": frame["periode"].map(labels),
-        "Valeur": values,
-        "Source": frame["source"].where(frame["source"].notna(), MISSING),
-        "Lot": frame["lot"].map({b: kinds.get(int(b), f"n°{int(b)}") for b in frame["lot"].dropna().unique()})
-        .fillna(MISSING),
-        "Démonstration": frame["demonstration"],
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "Indicateur": frame["libelle"].where(frame["libelle"].notna(), frame["indicateur"]),
+            "Territoire": frame["nom_territoire"].where(frame["nom_territoire"].notna(), frame["territoire"]),
+            "Période": frame["periode"].map(labels),
+            "Valeur": values,
+            "Source": frame["source"].where(frame["source"].notna(), MISSING),
+            "Lot": frame["lot"]
+            .map({b: kinds.get(int(b), f"n°{int(b)}") for b in frame["lot"].dropna().unique()})
+            .fillna(MISSING),
+            "Démonstration": frame["demonstration"],
+        },
+        columns=columns,
+    )
 
 
 def conflicts_table(ref: Reference, conflicts: pd.DataFrame) -> pd.DataFrame:
@@ -267,15 +343,22 @@ def conflicts_table(ref: Reference, conflicts: pd.DataFrame) -> pd.DataFrame:
     units = {i.code: i.unite for i in ref.indicators}
     labels = {i.code: i.libelle for i in ref.indicators}
     names = {t.code: t.nom for t in ref.territories}
-    return pd.DataFrame({
-        "Sujet": conflicts["conflit"].str.replace("_", " "),
-        "Indicateur": conflicts["indicateur"].map(lambda c: labels.get(c, c)),
-        "Territoire": conflicts["territoire"].map(lambda c: names.get(c, c)),
-        "Période": conflicts["periode"].map(period_label),
-        "Valeur": [format_value(v, units.get(c, "nombre"))
-                   for v, c in zip(conflicts["valeur"], conflicts["indicateur"], strict=True)],
-        "Section de la convention": conflicts["source_section"].map(lambda s: MISSING if _missing(s) else s),
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "Sujet": conflicts["conflit"].str.replace("_", " "),
+            "Indicateur": conflicts["indicateur"].map(lambda c: labels.get(c, c)),
+            "Territoire": conflicts["territoire"].map(lambda c: names.get(c, c)),
+            "Période": conflicts["periode"].map(period_label),
+            "Valeur": [
+                format_value(v, units.get(c, "nombre"))
+                for v, c in zip(conflicts["valeur"], conflicts["indicateur"], strict=True)
+            ],
+            "Section de la convention": conflicts["source_section"].map(
+                lambda s: MISSING if _missing(s) else s
+            ),
+        },
+        columns=columns,
+    )
 
 
 def count_text(count: int, total: int) -> str:
@@ -285,7 +368,9 @@ def count_text(count: int, total: int) -> str:
 
 def year_bounds(frame: pd.DataFrame, last: int = 2030) -> tuple[int, int]:
     """First and last year of the periods in an export frame (for a year filter)."""
-    years = [y for y in (_period_key(p)[0] for p in frame["periode"].unique()) if y] if not frame.empty else []
+    years = (
+        [y for y in (_period_key(p)[0] for p in frame["periode"].unique()) if y] if not frame.empty else []
+    )
     return (min(years), max(max(years), last)) if years else (last - 4, last)
 
 
@@ -295,13 +380,16 @@ def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
     if batches.empty:
         return pd.DataFrame(columns=columns)
     statuses = {"valide": "en vigueur", "annule": "annulé", "remplace": "remplacé"}
-    return pd.DataFrame({
-        "N°": batches["id"].astype(int).astype(str),
-        "Nature": batches["kind"].map(lambda k: BATCH_KINDS.get(k, k)),
-        "Auteur": batches["author"],
-        "Date": batches["created_at"].map(format_datetime),
-        "Fichier": batches["filename"].map(lambda f: "—" if _missing(f) else f),
-        "Lignes": batches["n_rows"].map(format_number),
-        "Statut": batches["status"].map(lambda s: statuses.get(s, s)),
-        "Démonstration": batches["is_demo"].map(lambda d: "oui" if d else "non"),
-    }, columns=columns)
+    return pd.DataFrame(
+        {
+            "N°": batches["id"].astype(int).astype(str),
+            "Nature": batches["kind"].map(lambda k: BATCH_KINDS.get(k, k)),
+            "Auteur": batches["author"],
+            "Date": batches["created_at"].map(format_datetime),
+            "Fichier": batches["filename"].map(lambda f: "—" if _missing(f) else f),
+            "Lignes": batches["n_rows"].map(format_number),
+            "Statut": batches["status"].map(lambda s: statuses.get(s, s)),
+            "Démonstration": batches["is_demo"].map(lambda d: "oui" if d else "non"),
+        },
+        columns=columns,
+    )

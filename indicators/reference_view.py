@@ -9,12 +9,17 @@ from indicators.catalogue import EPCI_CODE, Reference
 from indicators.formatting import MISSING, format_value, unit_label
 from indicators.periods import period_label
 
-KIND_LABELS = {"quantitatif": "quantitatif", "jalon": "jalon", "qualitatif": "qualitatif",
-               "barometre": "baromètre"}
+KIND_LABELS = {
+    "quantitatif": "quantitatif",
+    "jalon": "jalon",
+    "qualitatif": "qualitatif",
+    "barometre": "baromètre",
+}
 
 
-def baseline_table(ref: Reference, values: pd.DataFrame,
-                   conflicts: pd.DataFrame | None = None) -> pd.DataFrame:
+def baseline_table(
+    ref: Reference, values: pd.DataFrame, conflicts: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """One row per indicator: label, unit, rules, and the latest reference value of the EPCI.
 
     Only values of the reference batch count as baselines; a ratio is recomputed from its
@@ -47,9 +52,18 @@ def baseline_table(ref: Reference, values: pd.DataFrame,
                 base = " ou ".join(format_value(v, ind.unite) for v in both) + " (la convention se contredit)"
             period = period_label(str(int(last.loc[ind.code, "annee"])))
             source = sources.get((ind.code, int(last.loc[ind.code, "annee"]))) or (
-                "calculé à partir de ses composantes" if ind.is_computed else "")
-        rows.append({"fiche": ind.fiche, "code": ind.code, "indicateur": ind.libelle,
-                     "type": KIND_LABELS[ind.type], "unité": unit_label(ind.unite),
-                     "valeur de référence (EPCI)": base, "année": period,
-                     "source": source or ind.section})
+                "calculé à partir de ses composantes" if ind.is_computed else ""
+            )
+        rows.append(
+            {
+                "fiche": ind.fiche,
+                "code": ind.code,
+                "indicateur": ind.libelle,
+                "type": KIND_LABELS[ind.type],
+                "unité": unit_label(ind.unite),
+                "valeur de référence (EPCI)": base,
+                "année": period,
+                "source": source or ind.section,
+            }
+        )
     return pd.DataFrame(rows)

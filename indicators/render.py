@@ -34,9 +34,16 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 BROWSER_PATH = os.environ.get("BROWSER_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run",
-                 "--disable-dev-shm-usage"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
 GEO_ASSETS = Path(__file__).resolve().parent / "templates" / "plotly_geo_offline.js"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SOURCE_ANNOTATION = "ctg-source"  # the name indicators/charts.py gives its source line
@@ -55,9 +62,15 @@ def _meta(fig: go.Figure) -> dict[str, Any]:
     return dict(meta) if isinstance(meta, dict) else {}
 
 
-def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None = None,
-                  source: str | None = None, layout_width: int = 800,
-                  layout_height: int = 450) -> go.Figure:
+def export_figure(
+    fig: go.Figure,
+    *,
+    title: str | None = None,
+    unit: str | None = None,
+    source: str | None = None,
+    layout_width: int = 800,
+    layout_height: int = 450,
+) -> go.Figure:
     """A copy of `fig` with its title, unit and source written inside the image.
 
     Missing values are read from `fig.layout.meta` (keys `titre`, `unite`, `source`, as set
@@ -69,8 +82,11 @@ def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None 
     title = wrap_title(title or meta.get("titre") or (fig.layout.title.text or ""), layout_width)
     unit = unit or meta.get("unite") or ""
     source = source or meta.get("source") or ""
-    out.layout.annotations = [a for a in out.layout.annotations
-                              if a.name != SOURCE_ANNOTATION and not str(a.text or "").startswith("Source :")]
+    out.layout.annotations = [
+        a
+        for a in out.layout.annotations
+        if a.name != SOURCE_ANNOTATION and not str(a.text or "").startswith("Source :")
+    ]
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 70
     lines = title.count("<br>")
@@ -79,30 +95,57 @@ def export_figure(fig: go.Figure, *, title: str | None = None, unit: str | None 
     legend, default = out.layout.legend, out.layout.template.layout.legend  # the template's, if any
     orientation = legend.orientation or default.orientation
     legend_y = legend.y if legend.y is not None else default.y
-    shows_legend = sum(1 for t in out.data if t.showlegend is not False and t.name) > 1 \
+    shows_legend = (
+        sum(1 for t in out.data if t.showlegend is not False and t.name) > 1
         and out.layout.showlegend is not False
+    )
     if shows_legend and orientation == "h" and legend_y is not None and legend_y < 0:
         # a legend under the plot is placed by paper height in the panels: at another size it
         # would cover the axis labels, so pin it just above the source line
         bottom += 32
-        out.update_layout(legend={"yref": "container", "y": (30 if source else 6) / layout_height,
-                                  "yanchor": "bottom", "x": 12 / layout_width, "xanchor": "left",
-                                  "xref": "container"})
+        out.update_layout(
+            legend={
+                "yref": "container",
+                "y": (30 if source else 6) / layout_height,
+                "yanchor": "bottom",
+                "x": 12 / layout_width,
+                "xanchor": "left",
+                "xref": "container",
+            }
+        )
     out.update_layout(
         # plotly anchors a multi-line title badly at the top: push it down by its extra lines
-        title={"text": title, "x": 0.01, "xanchor": "left", "xref": "container", "yref": "container",
-               "y": 1 - (10 + 22 * lines) / layout_height, "yanchor": "top", "font": {"size": 19},
-               "subtitle": {"text": f"Unité : {unit}" if unit else "",
-                            "font": {"size": 12, "color": "#555"}}},
+        title={
+            "text": title,
+            "x": 0.01,
+            "xanchor": "left",
+            "xref": "container",
+            "yref": "container",
+            "y": 1 - (10 + 22 * lines) / layout_height,
+            "yanchor": "top",
+            "font": {"size": 19},
+            "subtitle": {"text": f"Unité : {unit}" if unit else "", "font": {"size": 12, "color": "#555"}},
+        },
         margin={"t": top, "b": bottom, "l": left, "r": margin.r if margin.r is not None else 30},
         paper_bgcolor="white",
         separators=out.layout.separators or ",\u202f",  # French decimals and thousands
     )
     if source:
         out.add_annotation(
-            name=SOURCE_ANNOTATION, text=f"Source : {source}", xref="paper", yref="paper", x=0,
-            xshift=-(left - 12), y=0, yshift=-(bottom - 8), xanchor="left", yanchor="bottom",
-            showarrow=False, align="left", font={"size": 11, "color": "#555"})
+            name=SOURCE_ANNOTATION,
+            text=f"Source : {source}",
+            xref="paper",
+            yref="paper",
+            x=0,
+            xshift=-(left - 12),
+            y=0,
+            yshift=-(bottom - 8),
+            xanchor="left",
+            yanchor="bottom",
+            showarrow=False,
+            align="left",
+            font={"size": 11, "color": "#555"},
+        )
     return out
 
 
@@ -146,8 +189,10 @@ class RenderEngine:
         import kaleido
 
         if not Path(self.browser_path).exists():
-            raise RenderError(f"Navigateur introuvable ({self.browser_path}) : installez le paquet "
-                              "Debian « chromium » (scripts/install-system.sh).")
+            raise RenderError(
+                f"Navigateur introuvable ({self.browser_path}) : installez le paquet "
+                "Debian « chromium » (scripts/install-system.sh)."
+            )
         os.environ.setdefault("BROWSER_PATH", self.browser_path)
         pio.defaults.headers = {}
         with _kaleido_lock:
@@ -167,7 +212,8 @@ class RenderEngine:
         try:
             self._playwright = sync_playwright().start()
             self._browser = self._playwright.chromium.launch(
-                executable_path=self.browser_path, args=CHROMIUM_ARGS)
+                executable_path=self.browser_path, args=CHROMIUM_ARGS
+            )
         except PlaywrightError as exc:
             self._stop_browser()
             raise RenderError(f"Impossible de démarrer Chromium pour le PDF : {exc}") from exc
@@ -200,8 +246,17 @@ class RenderEngine:
         self.close()
 
     # work
-    def png(self, fig: go.Figure, width: int = 1600, height: int | None = 900, *, scale: float = 2.0,
-            title: str | None = None, unit: str | None = None, source: str | None = None) -> bytes:
+    def png(
+        self,
+        fig: go.Figure,
+        width: int = 1600,
+        height: int | None = 900,
+        *,
+        scale: float = 2.0,
+        title: str | None = None,
+        unit: str | None = None,
+        source: str | None = None,
+    ) -> bytes:
         """PNG of `fig`, `width` × `height` pixels, laid out at 1/`scale` so texts stay readable.
 
         `height=None` keeps the figure's own height (a bar per commune is taller than a slide).
@@ -211,23 +266,41 @@ class RenderEngine:
         self.start_images()
         if height is None:
             height = round((fig.layout.height or 450) * scale)
-        laid = export_figure(fig, title=title, unit=unit, source=source, layout_width=round(width / scale),
-                             layout_height=round(height / scale))
-        opts = {"format": "png", "width": round(width / scale), "height": round(height / scale),
-                "scale": scale}
+        laid = export_figure(
+            fig,
+            title=title,
+            unit=unit,
+            source=source,
+            layout_width=round(width / scale),
+            layout_height=round(height / scale),
+        )
+        opts = {
+            "format": "png",
+            "width": round(width / scale),
+            "height": round(height / scale),
+            "scale": scale,
+        }
         with _kaleido_lock:
             try:
                 data = kaleido.calc_fig_sync(laid.to_dict(), opts=opts)
             except Exception as exc:  # kaleido wraps browser errors in many types
-                raise RenderError(f"Le graphique « {_meta(laid).get('titre') or ''} » n'a pas pu "
-                                  f"être converti en image : {exc}") from exc
+                raise RenderError(
+                    f"Le graphique « {_meta(laid).get('titre') or ''} » n'a pas pu "
+                    f"être converti en image : {exc}"
+                ) from exc
         if isinstance(data, BaseException):
             raise RenderError(f"Le graphique n'a pas pu être converti en image : {data}")
         self.images += 1
         return bytes(data)
 
-    def pdf(self, html: str, *, header: str = "", footer: str = "",
-            relabel: Callable[[bytes], dict[str, str]] | None = None) -> bytes:
+    def pdf(
+        self,
+        html: str,
+        *,
+        header: str = "",
+        footer: str = "",
+        relabel: Callable[[bytes], dict[str, str]] | None = None,
+    ) -> bytes:
         """Print an HTML document to an A4 PDF with a running header and page numbers.
 
         `header` and `footer` are plain texts (escaped here); the footer ends with
@@ -240,25 +313,34 @@ class RenderEngine:
 
         self._start_browser()
         page = self._browser.new_page()  # type: ignore[union-attr]
-        style = ("font-family:'DejaVu Sans',sans-serif;font-size:7.5pt;color:#555;width:100%;"
-                 "margin:0 15mm;display:flex;justify-content:space-between;")
+        style = (
+            "font-family:'DejaVu Sans',sans-serif;font-size:7.5pt;color:#555;width:100%;"
+            "margin:0 15mm;display:flex;justify-content:space-between;"
+        )
         options = {
-            "format": "A4", "print_background": True, "display_header_footer": True,
+            "format": "A4",
+            "print_background": True,
+            "display_header_footer": True,
             "header_template": f'<div style="{style}"><span>{_escape(header)}</span></div>',
-            "footer_template": (f'<div style="{style}"><span>{_escape(footer)}</span>'
-                                '<span>page <span class="pageNumber"></span> / '
-                                '<span class="totalPages"></span></span></div>'),
+            "footer_template": (
+                f'<div style="{style}"><span>{_escape(footer)}</span>'
+                '<span>page <span class="pageNumber"></span> / '
+                '<span class="totalPages"></span></span></div>'
+            ),
             "margin": {"top": "16mm", "bottom": "16mm", "left": "15mm", "right": "15mm"},
-            "outline": True, "tagged": True,
+            "outline": True,
+            "tagged": True,
         }
         try:
             page.set_content(html, wait_until="load", timeout=180_000)
             pdf = page.pdf(**options)
             labels = relabel(pdf) if relabel else {}
             if labels:
-                page.evaluate("labels => { for (const [id, text] of Object.entries(labels)) {"
-                              " const el = document.getElementById(id); if (el) el.textContent = text; } }",
-                              labels)
+                page.evaluate(
+                    "labels => { for (const [id, text] of Object.entries(labels)) {"
+                    " const el = document.getElementById(id); if (el) el.textContent = text; } }",
+                    labels,
+                )
                 pdf = page.pdf(**options)
             return pdf
         except PlaywrightError as exc:
@@ -268,8 +350,7 @@ class RenderEngine:
 
 
 def _escape(text: str) -> str:
-    return (str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;"))
+    return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 @contextlib.contextmanager
@@ -290,8 +371,15 @@ def _current() -> RenderEngine | None:
     return getattr(_local, "engine", None)
 
 
-def figure_png(fig: go.Figure, width: int = 1600, height: int | None = 900, *, title: str | None = None,
-               unit: str | None = None, source: str | None = None) -> bytes:
+def figure_png(
+    fig: go.Figure,
+    width: int = 1600,
+    height: int | None = 900,
+    *,
+    title: str | None = None,
+    unit: str | None = None,
+    source: str | None = None,
+) -> bytes:
     """PNG bytes of a figure with its title, unit and source inside (presentation size by default).
 
     Uses the engine opened by `rendering()` in this thread, else kaleido's process-wide
@@ -358,7 +446,7 @@ def _run_on_pdf(pdf: bytes, command: list[str]) -> str:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as handle:
         handle.write(pdf)
         handle.flush()
-        result = subprocess.run([*command, handle.name], capture_output=True, text=True,
-                                timeout=60, check=False)
+        result = subprocess.run(
+            [*command, handle.name], capture_output=True, text=True, timeout=60, check=False
+        )
     return result.stdout
-

@@ -63,8 +63,11 @@ class Review:
     @property
     def target_year(self) -> int:
         """The target year the review looks at: 2028 until mid-term, then 2030."""
-        return next(y for y in TARGET_YEARS if y >= self.cutoff.year) if self.cutoff.year <= 2030 \
+        return (
+            next(y for y in TARGET_YEARS if y >= self.cutoff.year)
+            if self.cutoff.year <= 2030
             else TARGET_YEARS[-1]
+        )
 
     @property
     def cutoff_label(self) -> str:
@@ -73,17 +76,22 @@ class Review:
 
     def quarters(self) -> list[Period]:
         """The quarters of the convention up to the cut-off (2026-T1 … cut-off)."""
-        return [Period(y, q) for y in range(FIRST_YEAR, self.cutoff.year + 1) for q in range(1, 5)
-                if Period(y, q).sort_key <= self.cutoff.sort_key]
+        return [
+            Period(y, q)
+            for y in range(FIRST_YEAR, self.cutoff.year + 1)
+            for q in range(1, 5)
+            if Period(y, q).sort_key <= self.cutoff.sort_key
+        ]
 
 
 def _reviews() -> list[Review]:
     # Annual reviews: COPIL élargi of November–December (Annexe 5); the last complete
     # quarter before it is T3. Mid-term: June 2028, with T1 2028 as last complete quarter.
-    out = [Review(f"annuelle-{y}", f"Revue annuelle {y}", Period(y, 3), date(y, 12, 31))
-           for y in range(FIRST_YEAR, LAST_YEAR + 1)]
-    out.insert(3, Review("mi-parcours", "Bilan mi-parcours (juin 2028)", Period(2028, 1),
-                         date(2028, 6, 30)))
+    out = [
+        Review(f"annuelle-{y}", f"Revue annuelle {y}", Period(y, 3), date(y, 12, 31))
+        for y in range(FIRST_YEAR, LAST_YEAR + 1)
+    ]
+    out.insert(3, Review("mi-parcours", "Bilan mi-parcours (juin 2028)", Period(2028, 1), date(2028, 6, 30)))
     return out
 
 
@@ -96,8 +104,7 @@ def get_review(code: str) -> Review:
     try:
         return REVIEWS_BY_CODE[code]
     except KeyError:
-        raise ReviewError(f"Revue inconnue : « {code} » (attendu : "
-                          f"{', '.join(REVIEWS_BY_CODE)}).") from None
+        raise ReviewError(f"Revue inconnue : « {code} » (attendu : {', '.join(REVIEWS_BY_CODE)}).") from None
 
 
 def current_review(today: date) -> Review:
@@ -107,6 +114,7 @@ def current_review(today: date) -> Review:
 
 
 # -- Headline indicators ----------------------------------------------------------------
+
 
 def headline_indicators(ref: Reference, fiche: str, n: int = 3) -> list[Indicator]:
     """The indicators shown on a fiche's card: numeric ones of the fiche, ratios first,
@@ -131,12 +139,18 @@ def fiche_indicators(ref: Reference, fiche: str) -> list[Indicator]:
 
 # -- Status ------------------------------------------------------------------------------
 
+
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
-def status_of(value: float | None, reference: float | None, sens: str, unite: str = "nombre",
-              tolerance: float = TOLERANCE) -> str:
+def status_of(
+    value: float | None,
+    reference: float | None,
+    sens: str,
+    unite: str = "nombre",
+    tolerance: float = TOLERANCE,
+) -> str:
     """`progression`, `stable`, `recul` or `non_renseigne` for a move reference → value.
 
     The desired direction decides: a rise is a progression for `hausse`, a decline for
@@ -166,11 +180,33 @@ def status_of(value: float | None, reference: float | None, sens: str, unite: st
 # -- Summary -----------------------------------------------------------------------------
 
 SUMMARY_COLUMNS = [
-    "code", "libelle", "fiche", "type", "unite", "sens", "agregation_temps",
-    "reference", "periode_reference", "valeur", "periode_valeur", "n_periodes", "comparable",
-    "annee_precedente", "periode_precedente", "cible", "annee_cible",
-    "evolution_reference", "evolution_annee", "avancement_cible", "statut", "statut_libelle",
-    "valeur_texte", "source", "premiere_valeur", "periode_premiere", "tendance",
+    "code",
+    "libelle",
+    "fiche",
+    "type",
+    "unite",
+    "sens",
+    "agregation_temps",
+    "reference",
+    "periode_reference",
+    "valeur",
+    "periode_valeur",
+    "n_periodes",
+    "comparable",
+    "annee_precedente",
+    "periode_precedente",
+    "cible",
+    "annee_cible",
+    "evolution_reference",
+    "evolution_annee",
+    "avancement_cible",
+    "statut",
+    "statut_libelle",
+    "valeur_texte",
+    "source",
+    "premiere_valeur",
+    "periode_premiere",
+    "tendance",
 ]
 
 
@@ -195,15 +231,23 @@ def source_map(values: pd.DataFrame, ref: Reference) -> dict[str, str]:
         deposits = values[values["batch_kind"].isin(["depot", "saisie"])]["indicateur"].unique()
         for code in deposits:
             found.setdefault(str(code), []).append("dépôts des territoires")
-    return {ind.code: f"{ind.source_donnee} · {' ; '.join(found.get(ind.code, [])) or ind.section}"
-            for ind in ref.indicators}
+    return {
+        ind.code: f"{ind.source_donnee} · {' ; '.join(found.get(ind.code, [])) or ind.section}"
+        for ind in ref.indicators
+    }
 
 
-def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
-                      territory: str = EPCI_CODE, codes: Iterable[str] | None = None,
-                      targets: pd.DataFrame | None = None,
-                      territories: Territories | None = None,
-                      computed: dict[str, float] | None = None) -> pd.DataFrame:
+def indicator_summary(
+    values: pd.DataFrame,
+    ref: Reference,
+    review: Review,
+    *,
+    territory: str = EPCI_CODE,
+    codes: Iterable[str] | None = None,
+    targets: pd.DataFrame | None = None,
+    territories: Territories | None = None,
+    computed: dict[str, float] | None = None,
+) -> pd.DataFrame:
     """Where each indicator stands for a territory at a review (one row per indicator).
 
     `values`: current values (db.observations.current_values). `targets`: optional frame
@@ -217,15 +261,21 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
     """
     territories = territories or Territories(ref)
     wanted = list(codes) if codes is not None else [i.code for i in ref.indicators]
-    periods = territory_periods(values, ref, territory, territories) if not values.empty \
+    periods = (
+        territory_periods(values, ref, territory, territories)
+        if not values.empty
         else pd.DataFrame(columns=["indicateur", "periode", "annee", "trimestre", "valeur", "_key"])
+    )
     yearly = yearly_all(periods, ref)
     at_cut = cutoff_all(periods, ref, review.cutoff, FIRST_YEAR).set_index("indicateur")
     before = yearly[yearly["annee"] < FIRST_YEAR].groupby("indicateur").last()
     # First value of the convention period, for the trend within it (stocks only).
     cut_key = review.cutoff.year * 10 + (review.cutoff.quarter or 5)
-    since = periods[(periods["annee"] >= FIRST_YEAR) & (periods["_key"] <= cut_key)] if not periods.empty \
+    since = (
+        periods[(periods["annee"] >= FIRST_YEAR) & (periods["_key"] <= cut_key)]
+        if not periods.empty
         else periods
+    )
     first = since.sort_values("_key").groupby("indicateur").first() if not since.empty else since
     previous = yearly[yearly["annee"] == review.previous_year].set_index("indicateur")
     texts = pd.DataFrame()
@@ -237,9 +287,18 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
     for code in wanted:
         ind = ref.indicator(code)
         row: dict[str, object] = {c: None for c in SUMMARY_COLUMNS}
-        row.update(code=code, libelle=ind.libelle, fiche=ind.fiche, type=ind.type, unite=ind.unite,
-                   sens=ind.sens, agregation_temps=ind.agregation_temps,
-                   source=sources[code], annee_cible=review.target_year, n_periodes=0)
+        row.update(
+            code=code,
+            libelle=ind.libelle,
+            fiche=ind.fiche,
+            type=ind.type,
+            unite=ind.unite,
+            sens=ind.sens,
+            agregation_temps=ind.agregation_temps,
+            source=sources[code],
+            annee_cible=review.target_year,
+            n_periodes=0,
+        )
         if not ind.is_numeric:
             if code in texts.index:
                 row["valeur_texte"] = str(texts.loc[code, "valeur_texte"])
@@ -255,11 +314,19 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
             row["periode_precedente"] = str(review.previous_year)
         if code in at_cut.index:
             hit = at_cut.loc[code]
-            row.update(valeur=float(hit["valeur"]), periode_valeur=str(hit["periode"]),
-                       n_periodes=int(hit["n_periodes"]), comparable=float(hit["comparable"]))
+            row.update(
+                valeur=float(hit["valeur"]),
+                periode_valeur=str(hit["periode"]),
+                n_periodes=int(hit["n_periodes"]),
+                comparable=float(hit["comparable"]),
+            )
         elif computed and code in computed and computed[code] is not None:
-            row.update(valeur=computed[code], periode_valeur=review.cutoff.code, n_periodes=1,
-                       comparable=computed[code])
+            row.update(
+                valeur=computed[code],
+                periode_valeur=review.cutoff.code,
+                n_periodes=1,
+                comparable=computed[code],
+            )
         if ind.agregation_temps == "stock" and not ind.is_computed and code in first.index:
             row["premiere_valeur"] = float(first.loc[code, "valeur"])
             row["periode_premiere"] = str(first.loc[code, "periode"])
@@ -284,8 +351,17 @@ def indicator_summary(values: pd.DataFrame, ref: Reference, review: Review, *,
         row.update(statut=statut, statut_libelle=STATUS_LABELS[statut])
         rows.append(row)
     frame = pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
-    for col in ("reference", "valeur", "comparable", "annee_precedente", "cible", "evolution_reference",
-                "evolution_annee", "avancement_cible", "premiere_valeur"):
+    for col in (
+        "reference",
+        "valeur",
+        "comparable",
+        "annee_precedente",
+        "cible",
+        "evolution_reference",
+        "evolution_annee",
+        "avancement_cible",
+        "premiere_valeur",
+    ):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
 
@@ -319,24 +395,30 @@ def format_summary(summary: pd.DataFrame, review: Review) -> pd.DataFrame:
     """The summary as a French table for display (every cell a text, nothing empty)."""
     rows = []
     for _, row in summary.iterrows():
-        rows.append({
-            "Indicateur": row["libelle"],
-            "Référence": (f"{value_text(row, 'reference')} ({row['periode_reference']})"
-                          if not _missing(row["reference"]) else MISSING),
-            f"Valeur ({review.cutoff_label})": value_text(row, "valeur"),
-            "Période": cutoff_caption(row),
-            f"{review.previous_year}": value_text(row, "annee_precedente"),
-            "Évolution depuis la référence": value_text(row, "evolution_reference"),
-            f"Évolution depuis {review.previous_year}": value_text(row, "evolution_annee"),
-            f"Cible {review.target_year}": value_text(row, "cible"),
-            "Statut": row["statut_libelle"],
-            "Sens souhaité": DIRECTION_LABELS.get(str(row["sens"]), str(row["sens"])),
-            "Source": row["source"],
-        })
+        rows.append(
+            {
+                "Indicateur": row["libelle"],
+                "Référence": (
+                    f"{value_text(row, 'reference')} ({row['periode_reference']})"
+                    if not _missing(row["reference"])
+                    else MISSING
+                ),
+                f"Valeur ({review.cutoff_label})": value_text(row, "valeur"),
+                "Période": cutoff_caption(row),
+                f"{review.previous_year}": value_text(row, "annee_precedente"),
+                "Évolution depuis la référence": value_text(row, "evolution_reference"),
+                f"Évolution depuis {review.previous_year}": value_text(row, "evolution_annee"),
+                f"Cible {review.target_year}": value_text(row, "cible"),
+                "Statut": row["statut_libelle"],
+                "Sens souhaité": DIRECTION_LABELS.get(str(row["sens"]), str(row["sens"])),
+                "Source": row["source"],
+            }
+        )
     return pd.DataFrame(rows)
 
 
 # -- Alerts ------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Alert:
@@ -347,8 +429,7 @@ class Alert:
     objet: str = ""
 
 
-ALERT_KIND_LABELS = {"indicateur": "Indicateur", "transmission": "Transmission",
-                     "gouvernance": "Gouvernance"}
+ALERT_KIND_LABELS = {"indicateur": "Indicateur", "transmission": "Transmission", "gouvernance": "Gouvernance"}
 
 
 def _names(codes: list[str], names: dict[str, str], limit: int = 8) -> str:
@@ -357,9 +438,14 @@ def _names(codes: list[str], names: dict[str, str], limit: int = 8) -> str:
     return ", ".join(shown) + (f" et {more} autre{'s' if more > 1 else ''}" if more > 0 else "")
 
 
-def build_alerts(summary: pd.DataFrame, review: Review, *, missing: Iterable[str] = (),
-                 names: dict[str, str] | None = None,
-                 governance_due: pd.DataFrame | None = None) -> list[Alert]:
+def build_alerts(
+    summary: pd.DataFrame,
+    review: Review,
+    *,
+    missing: Iterable[str] = (),
+    names: dict[str, str] | None = None,
+    governance_due: pd.DataFrame | None = None,
+) -> list[Alert]:
     """Alerts for the COPIL at a review.
 
     - indicators of `summary` whose status is `recul` (moving against their direction);
@@ -370,17 +456,32 @@ def build_alerts(summary: pd.DataFrame, review: Review, *, missing: Iterable[str
     names = names or {}
     out: list[Alert] = []
     for _, row in summary[summary["statut"] == "recul"].iterrows():
-        since = f"depuis {row['periode_reference']}" if not _missing(row["reference"]) \
+        since = (
+            f"depuis {row['periode_reference']}"
+            if not _missing(row["reference"])
             else f"depuis {row['periode_precedente']}"
-        out.append(Alert("indicateur", f"{row['libelle']} : {value_text(row, 'evolution_reference')} "
-                         f"{since} (sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}).",
-                         str(row["code"])))
+        )
+        out.append(
+            Alert(
+                "indicateur",
+                f"{row['libelle']} : {value_text(row, 'evolution_reference')} "
+                f"{since} (sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}).",
+                str(row["code"]),
+            )
+        )
     missing = sorted(missing)
     if missing:
-        out.append(Alert("transmission", f"{len(missing)} territoire{'s' if len(missing) > 1 else ''} "
-                         f"sans aucune valeur transmise pour {review.cutoff_label} : "
-                         f"{_names(missing, names)}.", "transmission"))
+        out.append(
+            Alert(
+                "transmission",
+                f"{len(missing)} territoire{'s' if len(missing) > 1 else ''} "
+                f"sans aucune valeur transmise pour {review.cutoff_label} : "
+                f"{_names(missing, names)}.",
+                "transmission",
+            )
+        )
     if governance_due is not None:
-        out.extend(Alert("gouvernance", str(row.message), str(row.code))
-                   for row in governance_due.itertuples())
+        out.extend(
+            Alert("gouvernance", str(row.message), str(row.code)) for row in governance_due.itertuples()
+        )
     return out

@@ -27,9 +27,22 @@ STATUS_AWAY = "s'éloigne de la cible"
 STATUS_GAP = "écart à la cible"
 STATUS_UNKNOWN = "non renseigné"
 
-PROGRESS_COLUMNS = ["indicateur", "libelle", "territoire", "annee", "unite", "sens", "reference",
-                    "annee_reference", "actuelle", "annee_actuelle", "cible", "part", "statut",
-                    "cible_contraire"]
+PROGRESS_COLUMNS = [
+    "indicateur",
+    "libelle",
+    "territoire",
+    "annee",
+    "unite",
+    "sens",
+    "reference",
+    "annee_reference",
+    "actuelle",
+    "annee_actuelle",
+    "cible",
+    "part",
+    "statut",
+    "cible_contraire",
+]
 
 
 @dataclass(frozen=True)
@@ -61,8 +74,13 @@ def _missing(value: object) -> bool:
     return False
 
 
-def progress(baseline: float | None, current: float | None, target: float | None, sens: str,
-             tolerance: float = STABLE_TOLERANCE) -> Progress:
+def progress(
+    baseline: float | None,
+    current: float | None,
+    target: float | None,
+    sens: str,
+    tolerance: float = STABLE_TOLERANCE,
+) -> Progress:
     """Progress from `baseline` to `target` given the `current` value and the desired direction."""
     if _missing(current) or _missing(target):
         return Progress(None, STATUS_UNKNOWN)
@@ -91,8 +109,9 @@ def progress(baseline: float | None, current: float | None, target: float | None
     return Progress(share, status, against)
 
 
-def progress_frame(ref: Reference, values: pd.DataFrame, targets: pd.DataFrame,
-                   review: Review) -> pd.DataFrame:
+def progress_frame(
+    ref: Reference, values: pd.DataFrame, targets: pd.DataFrame, review: Review
+) -> pd.DataFrame:
     """One row per current target: the baseline and the value at the review's cut-off, taken
     from `indicators.review.indicator_summary` (the panels' figures: ratios recomputed, a flux
     annualised), then the share of the way to the target, respecting the desired direction."""
@@ -101,20 +120,33 @@ def progress_frame(ref: Reference, values: pd.DataFrame, targets: pd.DataFrame,
     territories = Territories(ref)
     for territory, group in known.groupby("territoire", sort=False) if not known.empty else []:
         codes = list(dict.fromkeys(group["indicateur"]))
-        summary = indicator_summary(values, ref, review, territory=str(territory), codes=codes,
-                                    territories=territories).set_index("code")
+        summary = indicator_summary(
+            values, ref, review, territory=str(territory), codes=codes, territories=territories
+        ).set_index("code")
         for t in group.itertuples():
             ind = ref.indicator(t.indicateur)
             line = summary.loc[t.indicateur]
             base = None if _missing(line["reference"]) else float(line["reference"])
             latest = None if _missing(line["comparable"]) else float(line["comparable"])
             result = progress(base, latest, t.valeur, ind.sens)
-            rows.append({"indicateur": ind.code, "libelle": ind.libelle, "territoire": t.territoire,
-                         "annee": int(t.annee), "unite": ind.unite, "sens": ind.sens,
-                         "reference": base, "annee_reference": line["periode_reference"],
-                         "actuelle": latest, "annee_actuelle": line["periode_valeur"],
-                         "cible": float(t.valeur), "part": result.share, "statut": result.label,
-                         "cible_contraire": result.against_direction})
+            rows.append(
+                {
+                    "indicateur": ind.code,
+                    "libelle": ind.libelle,
+                    "territoire": t.territoire,
+                    "annee": int(t.annee),
+                    "unite": ind.unite,
+                    "sens": ind.sens,
+                    "reference": base,
+                    "annee_reference": line["periode_reference"],
+                    "actuelle": latest,
+                    "annee_actuelle": line["periode_valeur"],
+                    "cible": float(t.valeur),
+                    "part": result.share,
+                    "statut": result.label,
+                    "cible_contraire": result.against_direction,
+                }
+            )
     return pd.DataFrame(rows, columns=PROGRESS_COLUMNS)
 
 
@@ -129,7 +161,9 @@ def read_target(text: str | None) -> float | None:
     try:
         return parse_number(text)
     except ValueError:
-        raise TargetInputError(f"« {str(text).strip()} » n'est pas un nombre (exemples : 1 200 ou 55,5).") from None
+        raise TargetInputError(
+            f"« {str(text).strip()} » n'est pas un nombre (exemples : 1 200 ou 55,5)."
+        ) from None
 
 
 def target_input_text(value: float | None) -> str:

@@ -19,10 +19,28 @@ from indicators.catalogue import Indicator, Reference
 from indicators.formatting import format_number, format_value, unit_label
 from indicators.periods import Period, PeriodError, parse_period
 
-TEMPLATE_COLUMNS = ["territoire", "nom_territoire", "indicateur", "libelle", "unite", "periode",
-                    "valeur", "commentaire", "derniere_valeur_connue"]
-_WIDTHS = {"territoire": 12, "nom_territoire": 28, "indicateur": 30, "libelle": 60, "unite": 14,
-           "periode": 10, "valeur": 14, "commentaire": 40, "derniere_valeur_connue": 24}
+TEMPLATE_COLUMNS = [
+    "territoire",
+    "nom_territoire",
+    "indicateur",
+    "libelle",
+    "unite",
+    "periode",
+    "valeur",
+    "commentaire",
+    "derniere_valeur_connue",
+]
+_WIDTHS = {
+    "territoire": 12,
+    "nom_territoire": 28,
+    "indicateur": 30,
+    "libelle": 60,
+    "unite": 14,
+    "periode": 10,
+    "valeur": 14,
+    "commentaire": 40,
+    "derniere_valeur_connue": 24,
+}
 
 
 class TemplateError(ValueError):
@@ -34,8 +52,11 @@ def expected_indicators(ref: Reference, territory: str, period: Period) -> list[
     kinds = {t.code: t.type for t in ref.territories}
     level = kinds[territory]
     wanted = ("trimestrielle",) if period.is_quarter else ("annuelle", "ponctuelle")
-    return [ind for ind in ref.indicators
-            if not ind.is_computed and level in ind.niveaux and ind.periodicite in wanted]
+    return [
+        ind
+        for ind in ref.indicators
+        if not ind.is_computed and level in ind.niveaux and ind.periodicite in wanted
+    ]
 
 
 def _last_known(values: pd.DataFrame | None, period: Period) -> dict[tuple[str, str], str]:
@@ -46,13 +67,22 @@ def _last_known(values: pd.DataFrame | None, period: Period) -> dict[tuple[str, 
     keys = frame["periode"].map(lambda code: parse_period(code).sort_key)
     frame = frame[keys <= period.sort_key].assign(_k=keys)
     frame = frame.sort_values("_k").drop_duplicates(["indicateur", "territoire"], keep="last")
-    return {(i, t): (vt if isinstance(vt, str) and vt else v, p)
-            for i, t, p, v, vt in zip(frame["indicateur"], frame["territoire"], frame["periode"],
-                                      frame["valeur"], frame["valeur_texte"], strict=True)}
+    return {
+        (i, t): (vt if isinstance(vt, str) and vt else v, p)
+        for i, t, p, v, vt in zip(
+            frame["indicateur"],
+            frame["territoire"],
+            frame["periode"],
+            frame["valeur"],
+            frame["valeur_texte"],
+            strict=True,
+        )
+    }
 
 
-def template_frame(ref: Reference, territories: Iterable[str], periode: str,
-                   values: pd.DataFrame | None = None) -> pd.DataFrame:
+def template_frame(
+    ref: Reference, territories: Iterable[str], periode: str, values: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The template rows for these territories and this period (raises TemplateError)."""
     try:
         period = parse_period(periode)
@@ -73,14 +103,27 @@ def template_frame(ref: Reference, territories: Iterable[str], periode: str,
             shown = ""
             if hint is not None:
                 number, at = hint
-                shown = (number if isinstance(number, str) else format_value(number, ind.unite, " ")) \
-                    + f" ({parse_period(at).label})"
-            rows.append({"territoire": code, "nom_territoire": names[code], "indicateur": ind.code,
-                         "libelle": ind.libelle, "unite": unit_label(ind.unite), "periode": period.code,
-                         "valeur": "", "commentaire": "", "derniere_valeur_connue": shown})
+                shown = (
+                    number if isinstance(number, str) else format_value(number, ind.unite, " ")
+                ) + f" ({parse_period(at).label})"
+            rows.append(
+                {
+                    "territoire": code,
+                    "nom_territoire": names[code],
+                    "indicateur": ind.code,
+                    "libelle": ind.libelle,
+                    "unite": unit_label(ind.unite),
+                    "periode": period.code,
+                    "valeur": "",
+                    "commentaire": "",
+                    "derniere_valeur_connue": shown,
+                }
+            )
     if not rows:
-        raise TemplateError(f"Aucun indicateur à saisir pour {', '.join(codes)} en {period.label} "
-                            "(niveau ou périodicité sans indicateur).")
+        raise TemplateError(
+            f"Aucun indicateur à saisir pour {', '.join(codes)} en {period.label} "
+            "(niveau ou périodicité sans indicateur)."
+        )
     return pd.DataFrame(rows, columns=TEMPLATE_COLUMNS)
 
 
@@ -93,12 +136,24 @@ def _validation_for(ind: Indicator):
     from openpyxl.worksheet.datavalidation import DataValidation
 
     if ind.type == "jalon":
-        return DataValidation(type="list", formula1='"oui,non"', allow_blank=True, errorStyle="warning",
-                              promptTitle="Jalon", prompt="oui, non ou la date de réalisation (JJ/MM/AAAA)",
-                              errorTitle="Jalon", error="Attendu : oui, non ou une date.")
+        return DataValidation(
+            type="list",
+            formula1='"oui,non"',
+            allow_blank=True,
+            errorStyle="warning",
+            promptTitle="Jalon",
+            prompt="oui, non ou la date de réalisation (JJ/MM/AAAA)",
+            errorTitle="Jalon",
+            error="Attendu : oui, non ou une date.",
+        )
     if ind.type == "qualitatif":
-        return DataValidation(type="textLength", operator="lessThanOrEqual", formula1="4000",
-                              allow_blank=True, prompt="Texte libre (4000 caractères au plus)")
+        return DataValidation(
+            type="textLength",
+            operator="lessThanOrEqual",
+            formula1="4000",
+            allow_blank=True,
+            prompt="Texte libre (4000 caractères au plus)",
+        )
     kind = "whole" if ind.entier else "decimal"
     words = "un nombre entier" if ind.entier else "un nombre"
     low = ind.min if ind.min is not None else -999_999_999_999
@@ -109,9 +164,16 @@ def _validation_for(ind: Indicator):
         bounds = f" supérieur ou égal à {format_number(ind.min, None, ' ')}"
     else:
         bounds = ""
-    return DataValidation(type=kind, operator="between", formula1=f"{low:.10g}", formula2=f"{high:.10g}",
-                          allow_blank=True, errorTitle="Valeur refusée", error=f"Attendu : {words}{bounds}.",
-                          prompt=f"{words.capitalize()}{bounds} ({unit_label(ind.unite)})")
+    return DataValidation(
+        type=kind,
+        operator="between",
+        formula1=f"{low:.10g}",
+        formula2=f"{high:.10g}",
+        allow_blank=True,
+        errorTitle="Valeur refusée",
+        error=f"Attendu : {words}{bounds}.",
+        prompt=f"{words.capitalize()}{bounds} ({unit_label(ind.unite)})",
+    )
 
 
 def template_xlsx(frame: pd.DataFrame, ref: Reference) -> bytes:
@@ -163,8 +225,9 @@ def template_xlsx(frame: pd.DataFrame, ref: Reference) -> bytes:
     return buffer.getvalue()
 
 
-def template_bytes(ref: Reference, territories: Iterable[str], periode: str,
-                   values: pd.DataFrame | None, suffix: str) -> bytes:
+def template_bytes(
+    ref: Reference, territories: Iterable[str], periode: str, values: pd.DataFrame | None, suffix: str
+) -> bytes:
     """The template as `.csv` or `.xlsx` bytes (raises TemplateError)."""
     suffix = suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -183,8 +246,9 @@ def template_filename(territories: Iterable[str], periode: str, suffix: str) -> 
 def period_choices(ref: Reference, today: dt.date) -> list[str]:
     """Periods one may upload today, newest first: started quarters, then started years."""
     first, last = ref.convention.debut.year, ref.convention.fin.year
-    quarters = [Period(y, q) for y in range(first, last + 1) for q in range(1, 5)
-                if dt.date(y, 3 * q - 2, 1) <= today]
+    quarters = [
+        Period(y, q) for y in range(first, last + 1) for q in range(1, 5) if dt.date(y, 3 * q - 2, 1) <= today
+    ]
     years = [Period(y) for y in range(first, last + 1) if dt.date(y, 1, 1) <= today]
     return [p.code for p in sorted(quarters, reverse=True)] + [p.code for p in sorted(years, reverse=True)]
 

@@ -30,13 +30,20 @@ COLUMNS = (*REQUIRED_COLUMNS, "commentaire")
 
 # Headers are compared once normalised (lower case, no accents, letters and digits only).
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "territoire": ("territoire", "territoires", "commune", "codeinsee", "codecommune", "insee",
-                   "codeterritoire", "codeinseecommune"),
+    "territoire": (
+        "territoire",
+        "territoires",
+        "commune",
+        "codeinsee",
+        "codecommune",
+        "insee",
+        "codeterritoire",
+        "codeinseecommune",
+    ),
     "indicateur": ("indicateur", "indicateurs", "codeindicateur"),
     "periode": ("periode", "periodes", "trimestre", "periodedereference", "annee"),
     "valeur": ("valeur", "valeurs", "valeursaisie", "value"),
-    "commentaire": ("commentaire", "commentaires", "remarque", "remarques", "observation",
-                    "observations"),
+    "commentaire": ("commentaire", "commentaires", "remarque", "remarques", "observation", "observations"),
 }
 _ALIAS_TO_COLUMN = {alias: col for col, aliases in HEADER_ALIASES.items() for alias in aliases}
 
@@ -239,10 +246,14 @@ def _tabulate(rows: list[tuple[int, list[object]]], table: RawTable, max_rows: i
         return table
     found = _locate_header(rows)
     if found is None:
-        table.issues.append(FileIssue(
-            "colonnes-manquantes",
-            "Aucune ligne d'en-tête reconnue : le fichier doit avoir les colonnes territoire, "
-            "indicateur, periode, valeur (et commentaire, facultative).", line=rows[0][0]))
+        table.issues.append(
+            FileIssue(
+                "colonnes-manquantes",
+                "Aucune ligne d'en-tête reconnue : le fichier doit avoir les colonnes territoire, "
+                "indicateur, periode, valeur (et commentaire, facultative).",
+                line=rows[0][0],
+            )
+        )
         return table
     index, mapping, extras = found
     header_line, header_cells = rows[index]
@@ -251,20 +262,32 @@ def _tabulate(rows: list[tuple[int, list[object]]], table: RawTable, max_rows: i
     table.ignored_columns = extras
     missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
     for column in missing:
-        table.issues.append(FileIssue(
-            "colonne-manquante", f"Colonne « {column} » absente de l'en-tête.",
-            line=header_line, column=column))
+        table.issues.append(
+            FileIssue(
+                "colonne-manquante",
+                f"Colonne « {column} » absente de l'en-tête.",
+                line=header_line,
+                column=column,
+            )
+        )
     if missing:
         return table
-    data = rows[index + 1:]
+    data = rows[index + 1 :]
     if not data:
-        table.issues.append(FileIssue(
-            "fichier-vide", "Le fichier ne contient que l'en-tête, aucune ligne de valeurs.",
-            line=header_line))
+        table.issues.append(
+            FileIssue(
+                "fichier-vide",
+                "Le fichier ne contient que l'en-tête, aucune ligne de valeurs.",
+                line=header_line,
+            )
+        )
         return table
     if len(data) > max_rows:
-        table.issues.append(FileIssue(
-            "trop-de-lignes", f"Le fichier compte {len(data)} lignes : au plus {max_rows} par dépôt."))
+        table.issues.append(
+            FileIssue(
+                "trop-de-lignes", f"Le fichier compte {len(data)} lignes : au plus {max_rows} par dépôt."
+            )
+        )
         return table
     for line, cells in data:
         values = {c: (cells[p] if p < len(cells) else None) for c, p in mapping.items()}
@@ -275,8 +298,9 @@ def _tabulate(rows: list[tuple[int, list[object]]], table: RawTable, max_rows: i
 # -- CSV -------------------------------------------------------------------------------------
 def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
     if _looks_binary(data):
-        table.issues.append(FileIssue(
-            "fichier-illisible", "Le fichier n'est pas un fichier texte (CSV) lisible."))
+        table.issues.append(
+            FileIssue("fichier-illisible", "Le fichier n'est pas un fichier texte (CSV) lisible.")
+        )
         return table
     text, table.encoding = decode(data)
     separator = sniff_separator(text[:65536].splitlines())
@@ -296,13 +320,19 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
             if len(rows) > max_rows + _HEADER_SCAN + 1000:
                 break  # enough to say it is too long, without reading a huge file
     except csv.Error as exc:
-        table.issues.append(FileIssue(
-            "fichier-illisible", f"CSV illisible ligne {reader.line_num} : {exc}.", line=reader.line_num))
+        table.issues.append(
+            FileIssue(
+                "fichier-illisible", f"CSV illisible ligne {reader.line_num} : {exc}.", line=reader.line_num
+            )
+        )
         return table
     if not any(len(cells) > 1 for _, cells in rows):
-        table.issues.append(FileIssue(
-            "non-tabulaire",
-            "Le fichier n'est pas un tableau : aucune colonne séparée par « ; », « , » ou une tabulation."))
+        table.issues.append(
+            FileIssue(
+                "non-tabulaire",
+                "Le fichier n'est pas un tableau : aucune colonne séparée par « ; », « , » ou une tabulation.",
+            )
+        )
         return table
     return _tabulate(rows, table, max_rows)
 
@@ -322,8 +352,10 @@ def _xlsx_cell(cell) -> object:
 def _read_xlsx(data: bytes, table: RawTable, max_rows: int) -> RawTable:
     import openpyxl  # imported here: reading a CSV should not pay for it
 
-    invalid = FileIssue("classeur-invalide",
-                        "Le fichier .xlsx n'est pas un classeur Excel valide (fichier renommé ou abîmé ?).")
+    invalid = FileIssue(
+        "classeur-invalide",
+        "Le fichier .xlsx n'est pas un classeur Excel valide (fichier renommé ou abîmé ?).",
+    )
     if not data.startswith(b"PK"):
         table.issues.append(invalid)
         return table
@@ -348,7 +380,8 @@ def _read_xlsx(data: bytes, table: RawTable, max_rows: int) -> RawTable:
                     break
             _tabulate(rows, attempt, max_rows)
             if attempt.header_line is not None and not any(
-                    i.kind == "colonne-manquante" for i in attempt.issues):
+                i.kind == "colonne-manquante" for i in attempt.issues
+            ):
                 return attempt
             first = first or attempt
     finally:
@@ -360,17 +393,21 @@ def _read_xlsx(data: bytes, table: RawTable, max_rows: int) -> RawTable:
 
 
 # -- entry point ---------------------------------------------------------------------------------
-def read_upload(data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024,
-                max_rows: int = 50_000) -> RawTable:
+def read_upload(
+    data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024, max_rows: int = 50_000
+) -> RawTable:
     """Read an uploaded CSV or XLSX into raw rows; file-level problems come back as issues."""
     table = RawTable()
     suffix = PurePath(filename or "").suffix.lower()
     if len(data) > max_bytes:
         size = format_number(round(len(data) / 1_048_576, 1), None, " ")
-        table.issues.append(FileIssue(
-            "fichier-trop-volumineux",
-            f"Le fichier pèse {size} Mo : au plus {format_number(round(max_bytes / 1_048_576, 1), None, ' ')} Mo "
-            "par dépôt."))
+        table.issues.append(
+            FileIssue(
+                "fichier-trop-volumineux",
+                f"Le fichier pèse {size} Mo : au plus {format_number(round(max_bytes / 1_048_576, 1), None, ' ')} Mo "
+                "par dépôt.",
+            )
+        )
         return table
     if not data.strip():
         table.issues.append(FileIssue("fichier-vide", "Le fichier est vide."))
@@ -379,9 +416,12 @@ def read_upload(data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024
     if suffix == ".xlsx" or (suffix == "" and is_zip):
         return _read_xlsx(data, table, max_rows)
     if suffix not in SUPPORTED_SUFFIXES and (suffix or is_zip):
-        table.issues.append(FileIssue(
-            "format-non-pris-en-charge",
-            f"Format « {suffix or 'inconnu'} » non pris en charge : enregistrer le tableau "
-            "en .xlsx ou en .csv."))
+        table.issues.append(
+            FileIssue(
+                "format-non-pris-en-charge",
+                f"Format « {suffix or 'inconnu'} » non pris en charge : enregistrer le tableau "
+                "en .xlsx ou en .csv.",
+            )
+        )
         return table
     return _read_csv(data, table, max_rows)

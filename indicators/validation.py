@@ -124,8 +124,9 @@ class Report:
         """Record an issue in errors or warnings by its severity."""
         (self.errors if issue.severity == "erreur" else self.warnings).append(issue)
 
-    def flatten(self, fields: tuple[str, ...] = ("line", "column", "value", "kind"),
-                warnings: bool = False) -> list[list]:
+    def flatten(
+        self, fields: tuple[str, ...] = ("line", "column", "value", "kind"), warnings: bool = False
+    ) -> list[list]:
         """The errors (or warnings) as lists of the given fields, for tests.
 
         >>> report.flatten(("line", "kind"))
@@ -136,17 +137,21 @@ class Report:
 
     def to_frame(self) -> pd.DataFrame:
         """Errors then warnings as a table with French headers (for the page and the CSV)."""
-        rows = [{
-            "ligne": issue.line if issue.line is not None else "",
-            "colonne": issue.column or "",
-            "valeur lue": issue.value,
-            "gravité": issue.severity,
-            "type": ISSUE_LABELS.get(issue.kind, issue.kind),
-            "code": issue.kind,
-            "message": issue.message,
-        } for issue in [*self.errors, *self.warnings]]
-        return pd.DataFrame(rows, columns=["ligne", "colonne", "valeur lue", "gravité", "type",
-                                           "code", "message"])
+        rows = [
+            {
+                "ligne": issue.line if issue.line is not None else "",
+                "colonne": issue.column or "",
+                "valeur lue": issue.value,
+                "gravité": issue.severity,
+                "type": ISSUE_LABELS.get(issue.kind, issue.kind),
+                "code": issue.kind,
+                "message": issue.message,
+            }
+            for issue in [*self.errors, *self.warnings]
+        ]
+        return pd.DataFrame(
+            rows, columns=["ligne", "colonne", "valeur lue", "gravité", "type", "code", "message"]
+        )
 
     def to_csv(self) -> bytes:
         """The report as a CSV for French Excel (`;`, UTF-8 with BOM)."""
@@ -155,10 +160,13 @@ class Report:
     def summary(self) -> str:
         """One French sentence: lines read, filled in, errors, warnings."""
         s = self.stats
-        parts = [f"{s.get('lignes', 0)} ligne(s) lue(s)",
-                 f"{s.get('renseignees', 0)} valeur(s) renseignée(s)",
-                 f"{s.get('non_renseignees', 0)} non renseignée(s)",
-                 f"{len(self.errors)} erreur(s)", f"{len(self.warnings)} avertissement(s)"]
+        parts = [
+            f"{s.get('lignes', 0)} ligne(s) lue(s)",
+            f"{s.get('renseignees', 0)} valeur(s) renseignée(s)",
+            f"{s.get('non_renseignees', 0)} non renseignée(s)",
+            f"{len(self.errors)} erreur(s)",
+            f"{len(self.warnings)} avertissement(s)",
+        ]
         return ", ".join(parts) + "."
 
 
@@ -175,19 +183,27 @@ def _number(ind: Indicator, raw: object) -> tuple[float, None]:
     try:
         number = parse_number(raw)
     except ValueError:
-        raise _fail("pas-un-nombre", f"« {_shown(raw)} » n'est pas un nombre "
-                                     f"(attendu : {ind.code} en {_unit_words(ind)}).") from None
+        raise _fail(
+            "pas-un-nombre",
+            f"« {_shown(raw)} » n'est pas un nombre (attendu : {ind.code} en {_unit_words(ind)}).",
+        ) from None
     if math.isnan(number) or math.isinf(number):
         raise _fail("pas-un-nombre", f"« {_shown(raw)} » n'est pas un nombre.")
     if ind.entier and not number.is_integer():
-        raise _fail("pas-un-entier", f"« {_shown(raw)} » n'est pas un nombre entier : {ind.code} "
-                                     "compte des unités.")
+        raise _fail(
+            "pas-un-entier", f"« {_shown(raw)} » n'est pas un nombre entier : {ind.code} compte des unités."
+        )
     if ind.min is not None and number < ind.min:
-        raise _fail("sous-minimum", f"{format_number(number, None, ' ')} est inférieur au minimum "
-                                    f"({_bound(ind, ind.min)}) de {ind.code}.")
+        raise _fail(
+            "sous-minimum",
+            f"{format_number(number, None, ' ')} est inférieur au minimum "
+            f"({_bound(ind, ind.min)}) de {ind.code}.",
+        )
     if ind.max is not None and number > ind.max:
-        raise _fail("au-dessus-maximum", f"{format_number(number, None, ' ')} dépasse le maximum "
-                                         f"({_bound(ind, ind.max)}) de {ind.code}.")
+        raise _fail(
+            "au-dessus-maximum",
+            f"{format_number(number, None, ' ')} dépasse le maximum ({_bound(ind, ind.max)}) de {ind.code}.",
+        )
     return number, None
 
 
@@ -214,27 +230,33 @@ def _jalon(ind: Indicator, raw: object) -> tuple[float, str]:
             return 1.0, dt.datetime.strptime(text, fmt).strftime("%d/%m/%Y")
         except ValueError:
             continue
-    raise _fail("jalon-invalide", f"« {text} » : le jalon {ind.code} s'indique par oui, non ou la "
-                                  "date de réalisation (JJ/MM/AAAA).")
+    raise _fail(
+        "jalon-invalide",
+        f"« {text} » : le jalon {ind.code} s'indique par oui, non ou la date de réalisation (JJ/MM/AAAA).",
+    )
 
 
 def _text(ind: Indicator, raw: object) -> tuple[None, str]:
     text = _shown(raw)
     if len(text) > MAX_TEXT:
-        raise _fail("texte-trop-long", f"Texte de {len(text)} caractères pour {ind.code} : "
-                                       f"au plus {MAX_TEXT}.")
+        raise _fail(
+            "texte-trop-long", f"Texte de {len(text)} caractères pour {ind.code} : au plus {MAX_TEXT}."
+        )
     return None, neutralise(text)
 
 
 def _periodicity(ind: Indicator, period: Period) -> Period:
     if ind.periodicite == "trimestrielle" and not period.is_quarter:
-        raise _fail("periodicite-incompatible",
-                    f"{ind.code} est trimestriel : indiquer un trimestre (ex. {period.year}-T1), "
-                    f"pas l'année {period.year}.")
+        raise _fail(
+            "periodicite-incompatible",
+            f"{ind.code} est trimestriel : indiquer un trimestre (ex. {period.year}-T1), "
+            f"pas l'année {period.year}.",
+        )
     if ind.periodicite == "annuelle" and period.is_quarter:
-        raise _fail("periodicite-incompatible",
-                    f"{ind.code} est annuel : indiquer l'année ({period.year}), pas le trimestre "
-                    f"{period.label}.")
+        raise _fail(
+            "periodicite-incompatible",
+            f"{ind.code} est annuel : indiquer l'année ({period.year}), pas le trimestre {period.label}.",
+        )
     return period
 
 
@@ -255,8 +277,13 @@ def _bound(ind: Indicator, value: float) -> str:
 
 
 def _unit_words(ind: Indicator) -> str:
-    return {"euros": "euros", "pourcentage": "pourcentage", "taux_100": "taux pour 100",
-            "etp": "ETP", "habitants": "habitants"}.get(ind.unite, "nombre")
+    return {
+        "euros": "euros",
+        "pourcentage": "pourcentage",
+        "taux_100": "taux pour 100",
+        "etp": "ETP",
+        "habitants": "habitants",
+    }.get(ind.unite, "nombre")
 
 
 # -- lookups ------------------------------------------------------------------------------------
@@ -313,8 +340,13 @@ def _quarter_start(period: Period) -> dt.date:
 
 # -- the row checks ----------------------------------------------------------------------------
 class _Validator:
-    def __init__(self, ref: Reference, actor: Actor, today: dt.date,
-                 previous: Mapping[tuple[str, str, str], float] | None) -> None:
+    def __init__(
+        self,
+        ref: Reference,
+        actor: Actor,
+        today: dt.date,
+        previous: Mapping[tuple[str, str, str], float] | None,
+    ) -> None:
         self.ref = ref
         self.actor = actor
         self.today = today
@@ -323,12 +355,14 @@ class _Validator:
         self.report = Report()
         self.first = Period(ref.convention.debut.year, 1)
         self.last = Period(ref.convention.fin.year, 4)
-        self._caches: dict[str, dict] = {name: {} for name in
-                                         ("territoire", "indicateur", "periode", "niveau", "valeur")}
+        self._caches: dict[str, dict] = {
+            name: {} for name in ("territoire", "indicateur", "periode", "niveau", "valeur")
+        }
         self.seen: dict[tuple[str, str, str], CleanRow] = {}
 
-    def issue(self, line: int, column: str, value: object, kind: str, message: str,
-              severity: Severity = "erreur") -> None:
+    def issue(
+        self, line: int, column: str, value: object, kind: str, message: str, severity: Severity = "erreur"
+    ) -> None:
         self.report.add(Issue(line, column, _shown(value), kind, message, severity))
 
     def _cached(self, name: str, key: object, line: int, compute, *args):
@@ -349,17 +383,22 @@ class _Validator:
     def _territory(self, text: str) -> tuple[str | None, list[Issue]]:
         def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
             return None, [Issue(None, "territoire", text, kind, message)]
+
         if not text:
             return bad("territoire-manquant", "Territoire non indiqué.")
         code = self.lookups.territory(text)
         if code is None:
-            return bad("territoire-inconnu",
-                       f"Territoire « {text} » inconnu : indiquer le code INSEE ou le nom d'une "
-                       "commune (ou le code d'une structure) de la convention.")
+            return bad(
+                "territoire-inconnu",
+                f"Territoire « {text} » inconnu : indiquer le code INSEE ou le nom d'une "
+                "commune (ou le code d'une structure) de la convention.",
+            )
         if not self.actor.may_write_territory(code):
-            return bad("hors-perimetre",
-                       f"Le territoire {code} ({self.lookups.territories[code].nom}) n'est pas dans "
-                       f"le périmètre du compte « {self.actor.login} » : le fichier est refusé en entier.")
+            return bad(
+                "hors-perimetre",
+                f"Le territoire {code} ({self.lookups.territories[code].nom}) n'est pas dans "
+                f"le périmètre du compte « {self.actor.login} » : le fichier est refusé en entier.",
+            )
         return code, []
 
     def indicator(self, line: int, raw: object) -> Indicator | None:
@@ -369,18 +408,22 @@ class _Validator:
     def _indicator(self, text: str) -> tuple[Indicator | None, list[Issue]]:
         def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
             return None, [Issue(None, "indicateur", text, kind, message)]
+
         if not text:
             return bad("indicateur-manquant", "Indicateur non indiqué.")
         code = self.lookups.indicator(text)
         if code is None:
-            return bad("indicateur-inconnu", f"Indicateur « {text} » inconnu du catalogue (voir le "
-                                             "modèle de dépôt).")
+            return bad(
+                "indicateur-inconnu", f"Indicateur « {text} » inconnu du catalogue (voir le modèle de dépôt)."
+            )
         ind = self.lookups.indicators[code]
         if ind.is_computed:
             factor = format_number(ind.facteur, None, " ")
-            return bad("indicateur-calcule",
-                       f"{code} est un indicateur calculé ({factor} × {ind.numerateur} / "
-                       f"{ind.denominateur}) : déposer ses composantes, pas le résultat.")
+            return bad(
+                "indicateur-calcule",
+                f"{code} est un indicateur calculé ({factor} × {ind.numerateur} / "
+                f"{ind.denominateur}) : déposer ses composantes, pas le résultat.",
+            )
         return ind, []
 
     def period(self, line: int, text: str) -> Period | None:
@@ -389,20 +432,27 @@ class _Validator:
     def _parse_period(self, text: str) -> tuple[Period | None, list[Issue]]:
         def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
             return None, [Issue(None, "periode", text, kind, message)]
+
         if not text:
-            return bad("periode-manquante", "Période non indiquée (ex. 2026-T3, ou 2026 pour une "
-                                            "valeur annuelle).")
+            return bad(
+                "periode-manquante", "Période non indiquée (ex. 2026-T3, ou 2026 pour une valeur annuelle)."
+            )
         try:
             period = parse_period(text)
         except PeriodError:
-            return bad("periode-invalide", f"« {text} » n'est pas une période (attendu : 2026-T3, "
-                                           "T3 2026 ou 2026).")
+            return bad(
+                "periode-invalide", f"« {text} » n'est pas une période (attendu : 2026-T3, T3 2026 ou 2026)."
+            )
         if not (self.first.year <= period.year <= self.last.year):
-            return bad("periode-hors-convention",
-                       f"{period.label} est hors de la convention ({self.first.label} … {self.last.label}).")
+            return bad(
+                "periode-hors-convention",
+                f"{period.label} est hors de la convention ({self.first.label} … {self.last.label}).",
+            )
         if _quarter_start(period) > self.today:
-            return bad("periode-future", f"{period.label} n'a pas encore commencé "
-                                         f"(aujourd'hui : {self.today:%d/%m/%Y}).")
+            return bad(
+                "periode-future",
+                f"{period.label} n'a pas encore commencé (aujourd'hui : {self.today:%d/%m/%Y}).",
+            )
         return period, []
 
     def level(self, line: int, text: str, ind: Indicator, code: str) -> bool:
@@ -412,17 +462,26 @@ class _Validator:
         kind = self.lookups.territories[code].type
         if kind in ind.niveaux:
             return True, []
-        return False, [Issue(None, "territoire", text, "niveau-non-collecte",
-                             f"{ind.code} n'est pas collecté au niveau {kind} ({code}) : niveaux "
-                             f"prévus {', '.join(ind.niveaux)}.")]
+        return False, [
+            Issue(
+                None,
+                "territoire",
+                text,
+                "niveau-non-collecte",
+                f"{ind.code} n'est pas collecté au niveau {kind} ({code}) : niveaux "
+                f"prévus {', '.join(ind.niveaux)}.",
+            )
+        ]
 
-    def value(self, line: int, value: object, period_text: str, ind: Indicator,
-              period: Period | None) -> tuple[float | None, str | None] | None:
+    def value(
+        self, line: int, value: object, period_text: str, ind: Indicator, period: Period | None
+    ) -> tuple[float | None, str | None] | None:
         key = (ind.code, period_text, type(value), value)
         return self._cached("valeur", key, line, self._value, value, ind, period, period_text)
 
-    def _value(self, value: object, ind: Indicator, period: Period | None,
-               period_text: str) -> tuple[tuple[float | None, str | None] | None, list[Issue]]:
+    def _value(
+        self, value: object, ind: Indicator, period: Period | None, period_text: str
+    ) -> tuple[tuple[float | None, str | None] | None, list[Issue]]:
         data = {"periode": period if period is not None else Period(self.first.year, 1), "valeur": value}
         try:
             checked = self.lookups.model(ind.code).model_validate(data)
@@ -442,9 +501,15 @@ class _Validator:
         if not text:
             return None
         if is_formula_like(text):
-            self.issue(line, "commentaire", text, "formule-neutralisee",
-                       "Le commentaire commence comme une formule de tableur : une apostrophe a été "
-                       "ajoutée pour qu'il ne s'exécute jamais.", "avertissement")
+            self.issue(
+                line,
+                "commentaire",
+                text,
+                "formule-neutralisee",
+                "Le commentaire commence comme une formule de tableur : une apostrophe a été "
+                "ajoutée pour qu'il ne s'exécute jamais.",
+                "avertissement",
+            )
         return neutralise(text)[:MAX_TEXT]
 
     def row(self, line: int, raw: dict[str, object]) -> None:
@@ -464,17 +529,28 @@ class _Validator:
         if ind is not None and territory is not None:
             self.level(line, territory_text, ind, territory)
         parsed = self.value(line, value, period_text, ind, period) if ind is not None else None
-        if parsed is not None and parsed[1] is not None and ind.type == "qualitatif" and \
-                is_formula_like(_shown(value)):
-            self.issue(line, "valeur", value, "formule-neutralisee",
-                       "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
-                       "pour qu'il ne s'exécute jamais.", "avertissement")
+        if (
+            parsed is not None
+            and parsed[1] is not None
+            and ind.type == "qualitatif"
+            and is_formula_like(_shown(value))
+        ):
+            self.issue(
+                line,
+                "valeur",
+                value,
+                "formule-neutralisee",
+                "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
+                "pour qu'il ne s'exécute jamais.",
+                "avertissement",
+            )
         comment = raw.get("commentaire")
         comment = self.comment(line, comment) if comment not in (None, "") else None
         if len(self.report.errors) > before or parsed is None or territory is None or period is None:
             return
-        clean = CleanRow(line, ind.code, territory, period.code, period.year, period.quarter,
-                         parsed[0], parsed[1], comment)
+        clean = CleanRow(
+            line, ind.code, territory, period.code, period.year, period.quarter, parsed[0], parsed[1], comment
+        )
         self.accept(clean, value, ind)
 
     def accept(self, clean: CleanRow, value: object, ind: Indicator) -> None:
@@ -483,14 +559,27 @@ class _Validator:
         if first is not None:
             label = f"{clean.indicateur}, {clean.territoire}, {parse_period(clean.periode).label}"
             if (first.valeur, first.valeur_texte) == (clean.valeur, clean.valeur_texte):
-                self.issue(clean.line, "valeur", value, "doublon",
-                           f"{label} est déjà donné ligne {first.line} avec la même valeur : "
-                           "ligne ignorée.", "avertissement")
+                self.issue(
+                    clean.line,
+                    "valeur",
+                    value,
+                    "doublon",
+                    f"{label} est déjà donné ligne {first.line} avec la même valeur : ligne ignorée.",
+                    "avertissement",
+                )
             else:
-                shown = first.valeur_texte if first.valeur_texte is not None else \
-                    format_value(first.valeur, ind.unite, " ")
-                self.issue(clean.line, "valeur", value, "doublon-contradictoire",
-                           f"{label} est déjà donné ligne {first.line} avec une autre valeur ({shown}).")
+                shown = (
+                    first.valeur_texte
+                    if first.valeur_texte is not None
+                    else format_value(first.valeur, ind.unite, " ")
+                )
+                self.issue(
+                    clean.line,
+                    "valeur",
+                    value,
+                    "doublon-contradictoire",
+                    f"{label} est déjà donné ligne {first.line} avec une autre valeur ({shown}).",
+                )
             return
         self.seen[key] = clean
         self.report.rows.append(clean)
@@ -512,15 +601,28 @@ class _Validator:
             if ind.entier and clean.valeur - before < SUSPICIOUS_MIN_UNITS:
                 continue  # 2 then 7 events is ordinary; 20 then 70 is worth a look
             unite = ind.unite
-            self.report.add(Issue(
-                clean.line, "valeur", format_value(clean.valeur, unite, " "), "valeur-suspecte",
-                f"{format_value(clean.valeur, unite, ' ')} est plus de trois fois la valeur de "
-                f"{parse_period(previous_code).label} ({format_value(before, unite, ' ')}) : "
-                "à vérifier (la valeur est acceptée).", "avertissement"))
+            self.report.add(
+                Issue(
+                    clean.line,
+                    "valeur",
+                    format_value(clean.valeur, unite, " "),
+                    "valeur-suspecte",
+                    f"{format_value(clean.valeur, unite, ' ')} est plus de trois fois la valeur de "
+                    f"{parse_period(previous_code).label} ({format_value(before, unite, ' ')}) : "
+                    "à vérifier (la valeur est acceptée).",
+                    "avertissement",
+                )
+            )
 
 
-def validate_upload(table: RawTable, ref: Reference, *, actor: Actor, today: dt.date,
-                    previous: Mapping[tuple[str, str, str], float] | None = None) -> Report:
+def validate_upload(
+    table: RawTable,
+    ref: Reference,
+    *,
+    actor: Actor,
+    today: dt.date,
+    previous: Mapping[tuple[str, str, str], float] | None = None,
+) -> Report:
     """Validate every row of a read file; return the report (never raises on bad content).
 
     `today` is the clock (a period that has not started is refused); `previous` maps
@@ -532,8 +634,15 @@ def validate_upload(table: RawTable, ref: Reference, *, actor: Actor, today: dt.
     for problem in table.issues:
         report.add(Issue(problem.line, problem.column, problem.value, problem.kind, problem.message))
     if actor.role == "lecteur":
-        report.add(Issue(None, None, "", "droits-insuffisants",
-                         f"Le compte « {actor.login} » est en lecture seule : dépôt impossible."))
+        report.add(
+            Issue(
+                None,
+                None,
+                "",
+                "droits-insuffisants",
+                f"Le compte « {actor.login} » est en lecture seule : dépôt impossible.",
+            )
+        )
     if report.errors:
         return _finish(report)
     for raw in table.rows:
@@ -547,6 +656,7 @@ def _finish(report: Report) -> Report:
 
     def key(issue: Issue) -> tuple:
         return (issue.line or 0, order.get(issue.column or "", -1))
+
     report.errors.sort(key=key)
     report.warnings.sort(key=key)
     report.stats["erreurs"] = len(report.errors)
@@ -557,8 +667,17 @@ def _finish(report: Report) -> Report:
 
 def rows_frame(report: Report) -> pd.DataFrame:
     """The clean rows as a DataFrame (columns of the observations table plus `ligne`)."""
-    columns = ["ligne", "indicateur", "territoire", "periode", "annee", "trimestre", "valeur",
-               "valeur_texte", "commentaire"]
+    columns = [
+        "ligne",
+        "indicateur",
+        "territoire",
+        "periode",
+        "annee",
+        "trimestre",
+        "valeur",
+        "valeur_texte",
+        "commentaire",
+    ]
     if not report.rows:
         return pd.DataFrame(columns=columns)
     frame = pd.DataFrame(report.rows, columns=columns)  # CleanRow fields, in this order

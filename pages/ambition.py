@@ -20,23 +20,32 @@ if network is not None:
     choices[network.code] = f"{network.code} · {network.titre}"
 codes = list(choices)
 asked = st.query_params.get("ambition")
-code = st.selectbox("Ambition", codes, index=codes.index(asked) if asked in codes else 0,
-                    format_func=choices.get, key="ambition_choisie")
+code = st.selectbox(
+    "Ambition",
+    codes,
+    index=codes.index(asked) if asked in codes else 0,
+    format_func=choices.get,
+    key="ambition_choisie",
+)
 st.query_params["ambition"] = code
 fiche = ref.fiche_of_ambition(code) if code in {a.code for a in ref.ambitions} else network
 
 st.title(choices[code])
 st.caption(f"{review.label} · données arrêtées au {review.cutoff_label} · {fiche.section}")
 
-with st.expander("Contexte de la fiche-projet : diagnostic, objectifs, résultats attendus",
-                 icon=":material/description:"):
+with st.expander(
+    "Contexte de la fiche-projet : diagnostic, objectifs, résultats attendus", icon=":material/description:"
+):
     if fiche.diagnostic:
         st.markdown("**Diagnostic**")
         st.markdown(fiche.diagnostic)
     if fiche.public_cible:
         st.markdown(f"**Public cible** : {fiche.public_cible}")
-    for label, items in (("Objectifs", fiche.objectifs), ("Priorités 2026-2027", fiche.priorites_2026_2027),
-                         ("Résultats attendus", fiche.resultats_attendus)):
+    for label, items in (
+        ("Objectifs", fiche.objectifs),
+        ("Priorités 2026-2027", fiche.priorites_2026_2027),
+        ("Résultats attendus", fiche.resultats_attendus),
+    ):
         if items:
             st.markdown(f"**{label}**")
             st.markdown("\n".join(f"- {item}" for item in items))
@@ -47,8 +56,11 @@ summary = widgets.summary(conv, review.code)
 rows = summary[summary["fiche"] == fiche.code]
 st.subheader("Où en est-on ?")
 table = format_summary(rows, review)
-st.dataframe(table[[c for c in table.columns if c not in ("Sens souhaité", "Source", f"{review.previous_year}")]],
-             hide_index=True, width="stretch")
+st.dataframe(
+    table[[c for c in table.columns if c not in ("Sens souhaité", "Source", f"{review.previous_year}")]],
+    hide_index=True,
+    width="stretch",
+)
 
 indicators = [i for i in fiche_indicators(ref, fiche.code) if i.is_numeric]
 if indicators:
@@ -56,32 +68,47 @@ if indicators:
     heads = [i.code for i in headline_indicators(ref, fiche.code)]
     options = heads + [i.code for i in indicators if i.code not in heads]
     asked = st.query_params.get("indicateur")
-    chosen = st.selectbox("Indicateur", options, index=options.index(asked) if asked in options else 0,
-                          format_func=lambda c: ref.indicator(c).libelle, key=f"indicateur_{code}")
+    chosen = st.selectbox(
+        "Indicateur",
+        options,
+        index=options.index(asked) if asked in options else 0,
+        format_func=lambda c: ref.indicator(c).libelle,
+        key=f"indicateur_{code}",
+    )
     st.query_params["indicateur"] = chosen
     ind = ref.indicator(chosen)
     row = summary.set_index("code").loc[chosen]
     target_rows = widgets.targets(conv)
-    target_rows = target_rows[(target_rows["indicateur"] == chosen)
-                              & (target_rows["territoire"].fillna("200072460") == "200072460")]
+    target_rows = target_rows[
+        (target_rows["indicateur"] == chosen) & (target_rows["territoire"].fillna("200072460") == "200072460")
+    ]
     targets = dict(zip(target_rows["annee"].astype(int), target_rows["valeur"], strict=True))
     series = widgets.indicator_series(conv, chosen)
-    widgets.show_figure(time_series_figure(series, ind, review.cutoff, targets=targets,
-                                           source=row["source"]), key=f"serie-{chosen}")
+    widgets.show_figure(
+        time_series_figure(series, ind, review.cutoff, targets=targets, source=row["source"]),
+        key=f"serie-{chosen}",
+    )
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
         by_commune = widgets.commune_values(conv, chosen, review.code)
-        widgets.show_figure(widgets.commune_map(conv, chosen, review.code, caption, row["source"]),
-                            key=f"carte-{chosen}")
+        widgets.show_figure(
+            widgets.commune_map(conv, chosen, review.code, caption, row["source"]), key=f"carte-{chosen}"
+        )
         with st.expander("Classement des communes", icon=":material/bar_chart:"):
-            widgets.show_figure(commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"],
-                                                   source=row["source"]), key=f"barres-{chosen}")
+            widgets.show_figure(
+                commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"], source=row["source"]),
+                key=f"barres-{chosen}",
+            )
     with st.expander("Valeurs et sources (CABBALR)", icon=":material/table:"):
-        table = series.assign(
-            Période=series["periode"].map(period_label),
-            Valeur=series["valeur"].map(lambda v: format_value(v, ind.unite)),
-            Calcul=series["calcul"].fillna(MISSING),
-        )[["Période", "Valeur", "Calcul"]] if not series.empty else None
+        table = (
+            series.assign(
+                Période=series["periode"].map(period_label),
+                Valeur=series["valeur"].map(lambda v: format_value(v, ind.unite)),
+                Calcul=series["calcul"].fillna(MISSING),
+            )[["Période", "Valeur", "Calcul"]]
+            if not series.empty
+            else None
+        )
         if table is None:
             st.info("Aucune valeur pour cet indicateur.")
         else:
@@ -91,12 +118,18 @@ if indicators:
 st.subheader("Jalons et analyses qualitatives")
 jalons = rows[rows["type"].isin(["jalon", "qualitatif"])]
 if not jalons.empty:
-    st.dataframe(jalons.assign(Valeur=jalons["valeur_texte"].fillna(MISSING),
-                               Période=jalons["periode_valeur"].map(
-                                   lambda p: period_label(p) if isinstance(p, str) else MISSING))
-                 .rename(columns={"libelle": "Jalon ou indicateur qualitatif"})
-                 [["Jalon ou indicateur qualitatif", "Valeur", "Période"]],
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        jalons.assign(
+            Valeur=jalons["valeur_texte"].fillna(MISSING),
+            Période=jalons["periode_valeur"].map(
+                lambda p: period_label(p) if isinstance(p, str) else MISSING
+            ),
+        ).rename(columns={"libelle": "Jalon ou indicateur qualitatif"})[
+            ["Jalon ou indicateur qualitatif", "Valeur", "Période"]
+        ],
+        hide_index=True,
+        width="stretch",
+    )
 notes = widgets.comments(conv, review.code)
 notes = notes[notes["ambition"].isin([code, fiche.code])]
 if notes.empty:
@@ -104,5 +137,7 @@ if notes.empty:
 for note in notes.itertuples():
     with st.container(border=True):
         st.markdown(note.texte)
-        st.caption(f"{note.author} · {note.created_at:%d/%m/%Y}"
-                   + (" · donnée de démonstration" if note.is_demo else ""))
+        st.caption(
+            f"{note.author} · {note.created_at:%d/%m/%Y}"
+            + (" · donnée de démonstration" if note.is_demo else "")
+        )

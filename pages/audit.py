@@ -20,16 +20,19 @@ from ui.context import setup_page
 ctx = setup_page()
 require_admin_page(ctx.actor)
 st.title("Journal des modifications")
-st.caption("Qui a fait quoi et quand : chaque dépôt de valeurs et chaque changement "
-           "administratif (comptes, secteurs, cibles, réunions, annulations), avec l'état avant "
-           "et après. Les mots de passe n'y figurent jamais.")
+st.caption(
+    "Qui a fait quoi et quand : chaque dépôt de valeurs et chaque changement "
+    "administratif (comptes, secteurs, cibles, réunions, annulations), avec l'état avant "
+    "et après. Les mots de passe n'y figurent jamais."
+)
 
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 actors = audit_actors(ctx.store)
 actions = audit_actions(ctx.store)
 who = c1.selectbox("Compte", [None, *actors], format_func=lambda v: "Tous" if v is None else v)
-what = c2.selectbox("Action", [None, *actions],
-                    format_func=lambda v: "Toutes" if v is None else action_label(v))
+what = c2.selectbox(
+    "Action", [None, *actions], format_func=lambda v: "Toutes" if v is None else action_label(v)
+)
 start = c3.date_input("Du", value=None, format="DD/MM/YYYY")
 end = c4.date_input("Au", value=None, format="DD/MM/YYYY")
 if start and end and start > end:
@@ -40,14 +43,14 @@ flt = AuditFilter(actor=who, action=what, start=start, end=end)
 changes = audit_entries(ctx.store, flt)
 batches = batch_entries(ctx.store, flt)
 
-tab_changes, tab_batches = st.tabs([f"Changements administratifs ({len(changes)})",
-                                    f"Dépôts et lots de valeurs ({len(batches)})"])
+tab_changes, tab_batches = st.tabs(
+    [f"Changements administratifs ({len(changes)})", f"Dépôts et lots de valeurs ({len(batches)})"]
+)
 with tab_changes:
     if changes.empty:
         st.info("Aucun changement pour ces filtres.")
     else:
-        st.dataframe(changes.drop(columns=["Avant", "Après"]), hide_index=True,
-                     width="stretch")
+        st.dataframe(changes.drop(columns=["Avant", "Après"]), hide_index=True, width="stretch")
 with tab_batches:
     if what:
         st.caption("Le filtre « Action » ne s'applique qu'aux changements administratifs.")
@@ -62,12 +65,24 @@ with tab_batches:
 stamp = f"{date.today():%Y-%m-%d}"
 d1, d2, d3 = st.columns(3)
 # Callables: the files are built only when a button is clicked, not at every rerun.
-d1.download_button("Tout exporter (Excel)",
-                   lambda: export_audit({"Changements": changes, "Lots": batches}, ".xlsx"),
-                   file_name=f"journal-ctg-{stamp}.xlsx", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-d2.download_button("Changements (CSV)", lambda: export_audit({"Changements": changes}, ".csv"),
-                   file_name=f"journal-changements-{stamp}.csv", mime="text/csv",
-                   icon=":material/download:")
-d3.download_button("Lots (CSV)", lambda: export_audit({"Lots": batches}, ".csv"),
-                   file_name=f"journal-lots-{stamp}.csv", mime="text/csv", icon=":material/download:")
+d1.download_button(
+    "Tout exporter (Excel)",
+    lambda: export_audit({"Changements": changes, "Lots": batches}, ".xlsx"),
+    file_name=f"journal-ctg-{stamp}.xlsx",
+    icon=":material/download:",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+)
+d2.download_button(
+    "Changements (CSV)",
+    lambda: export_audit({"Changements": changes}, ".csv"),
+    file_name=f"journal-changements-{stamp}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)
+d3.download_button(
+    "Lots (CSV)",
+    lambda: export_audit({"Lots": batches}, ".csv"),
+    file_name=f"journal-lots-{stamp}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+)

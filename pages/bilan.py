@@ -18,7 +18,8 @@ st.markdown(
     "date d'arrêté, cible, évolution, statut), une section par enjeu et par ambition (contexte de la "
     "fiche, graphiques, tableau, jalons et commentaires, alertes), puis les annexes : complétude, "
     "gouvernance, indicateurs clés des 100 communes, méthodologie et sources. Les graphiques sont ceux "
-    "des tableaux de bord. Choisissez la revue dans le menu latéral.")
+    "des tableaux de bord. Choisissez la revue dans le menu latéral."
+)
 
 bilan_download_button(ctx.store, ctx.ref, review, key="page-bilan")
 bilan = built_bilan(review)

@@ -19,9 +19,11 @@ ref, store = ctx.ref, ctx.store
 actor = current_actor()
 
 st.title("Cibles 2028 et 2030")
-st.caption("Une cible par indicateur chiffré, pour le bilan à mi-parcours (2028) et la fin de la "
-           "convention (2030). Chaque modification est conservée dans l'historique ; les panneaux "
-           "montrent le chemin parcouru depuis la valeur de référence.")
+st.caption(
+    "Une cible par indicateur chiffré, pour le bilan à mi-parcours (2028) et la fin de la "
+    "convention (2030). Chaque modification est conservée dans l'historique ; les panneaux "
+    "montrent le chemin parcouru depuis la valeur de référence."
+)
 if "cibles_flash" in st.session_state:
     st.success(st.session_state.pop("cibles_flash"), icon=":material/check_circle:")
 
@@ -30,22 +32,32 @@ numeric = [i for i in ref.indicators if i.is_numeric]
 
 if actor.is_admin:
     st.subheader("Fixer une cible")
-    code = st.selectbox("Indicateur", [i.code for i in numeric], key="cibles_indicateur",
-                        format_func=lambda c: f"{ref.indicator(c).fiche} · {ref.indicator(c).libelle}")
+    code = st.selectbox(
+        "Indicateur",
+        [i.code for i in numeric],
+        key="cibles_indicateur",
+        format_func=lambda c: f"{ref.indicator(c).fiche} · {ref.indicator(c).libelle}",
+    )
     ind = ref.indicator(code)
     levels = [EPCI_CODE] + ([c.code for c in ref.communes()] if "commune" in ind.niveaux else [])
-    territory = st.selectbox("Territoire", levels, format_func=lambda c: territory_label(ref, c),
-                             key="cibles_territoire")
+    territory = st.selectbox(
+        "Territoire", levels, format_func=lambda c: territory_label(ref, c), key="cibles_territoire"
+    )
     existing = current[(current["indicateur"] == code) & (current["territoire"] == territory)]
     before = {int(r.annee): float(r.valeur) for r in existing.itertuples()}
-    st.caption(f"Unité : {unit_label(ind.unite)} · sens souhaité : {ind.sens} · "
-               "laisser vide pour retirer une cible.")
+    st.caption(
+        f"Unité : {unit_label(ind.unite)} · sens souhaité : {ind.sens} · laisser vide pour retirer une cible."
+    )
     with st.form("cibles_form"):
         cols = st.columns(len(TARGET_YEARS))
         entered = {}
         for col, year in zip(cols, TARGET_YEARS, strict=True):
-            entered[year] = col.text_input(f"Cible {year}", value=target_input_text(before.get(year)),
-                                           placeholder="aucune", key=f"cibles_{code}_{territory}_{year}")
+            entered[year] = col.text_input(
+                f"Cible {year}",
+                value=target_input_text(before.get(year)),
+                placeholder="aucune",
+                key=f"cibles_{code}_{territory}_{year}",
+            )
         if st.form_submit_button("Enregistrer les cibles", type="primary"):
             try:
                 wanted = {year: read_target(text) for year, text in entered.items()}
@@ -58,8 +70,10 @@ if actor.is_admin:
                 st.session_state["cibles_flash"] = f"Cibles de « {ind.libelle} » enregistrées."
                 st.rerun()
 else:
-    st.info("Seuls les administrateurs fixent les cibles ; elles sont consultables ci-dessous.",
-            icon=":material/lock:")
+    st.info(
+        "Seuls les administrateurs fixent les cibles ; elles sont consultables ci-dessous.",
+        icon=":material/lock:",
+    )
 
 st.subheader("Cibles en vigueur")
 if current.empty:
@@ -67,9 +81,13 @@ if current.empty:
 else:
     review = current_review(date.today())
     st.caption(f"Dernière valeur : à la date d'arrêt de la {review.label.lower()} ({review.cutoff_label}).")
-    st.dataframe(targets_table(ref, progress_frame(ref, ctx.values(), current, review)), hide_index=True,
-                 width="stretch")
+    st.dataframe(
+        targets_table(ref, progress_frame(ref, ctx.values(), current, review)),
+        hide_index=True,
+        width="stretch",
+    )
 
 with st.expander("Historique des cibles"):
-    st.dataframe(target_history_table(ref, target_history(store, ctx.convention)), hide_index=True,
-                 width="stretch")
+    st.dataframe(
+        target_history_table(ref, target_history(store, ctx.convention)), hide_index=True, width="stretch"
+    )

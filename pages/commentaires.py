@@ -28,31 +28,43 @@ reviews = review_codes()
 default_review = current_review(date.today()).code
 
 st.title("Analyses qualitatives")
-st.caption("Pour chaque ambition et chaque revue, l'analyse des chargés de coopération et des "
-           "administrateurs : ce que les chiffres ne disent pas. Elles sont reprises sur les panneaux "
-           "et dans le bilan.")
+st.caption(
+    "Pour chaque ambition et chaque revue, l'analyse des chargés de coopération et des "
+    "administrateurs : ce que les chiffres ne disent pas. Elles sont reprises sur les panneaux "
+    "et dans le bilan."
+)
 if "comm_flash" in st.session_state:
     st.success(st.session_state.pop("comm_flash"), icon=":material/check_circle:")
 
 if actor.role == "lecteur":
-    st.info("Votre compte est en lecture seule : vous pouvez lire les analyses ci-dessous.",
-            icon=":material/lock:")
+    st.info(
+        "Votre compte est en lecture seule : vous pouvez lire les analyses ci-dessous.",
+        icon=":material/lock:",
+    )
 else:
     st.subheader("Rédiger une analyse")
     if actor.is_admin:
         scope = [None] + [t.code for t in ref.territories if t.type != "epci"]
     else:
         scope = ([None] if EPCI_CODE in actor.territoires else []) + sorted(
-            t for t in actor.territoires if t != EPCI_CODE)
+            t for t in actor.territoires if t != EPCI_CODE
+        )
     with st.form("comm_form", clear_on_submit=True):
         c1, c2 = st.columns(2)
         ambition = c1.selectbox("Ambition", list(ambitions), format_func=ambitions.get, key="comm_ambition")
-        revue = c2.selectbox("Revue", reviews, index=reviews.index(default_review), format_func=review_label,
-                             key="comm_revue")
-        territory = st.selectbox("Territoire", scope, format_func=lambda c: territory_label(ref, c),
-                                 key="comm_territoire")
-        text = st.text_area("Analyse", height=160, max_chars=5000, key="comm_texte",
-                            placeholder="Ce qui a avancé, ce qui bloque, ce que le COPIL doit décider…")
+        revue = c2.selectbox(
+            "Revue", reviews, index=reviews.index(default_review), format_func=review_label, key="comm_revue"
+        )
+        territory = st.selectbox(
+            "Territoire", scope, format_func=lambda c: territory_label(ref, c), key="comm_territoire"
+        )
+        text = st.text_area(
+            "Analyse",
+            height=160,
+            max_chars=5000,
+            key="comm_texte",
+            placeholder="Ce qui a avancé, ce qui bloque, ce que le COPIL doit décider…",
+        )
         if st.form_submit_button("Enregistrer l'analyse", type="primary", disabled=not scope):
             try:
                 add_comment(store, ref, actor, ambition, revue, text, territory)
@@ -65,23 +77,34 @@ else:
 
 st.subheader("Analyses enregistrées")
 f1, f2 = st.columns(2)
-pick_review = f1.selectbox("Revue", [None, *reviews], key="comm_filtre_revue",
-                           format_func=lambda c: "toutes les revues" if c is None else review_label(c))
-pick_ambition = f2.selectbox("Ambition", [None, *ambitions], key="comm_filtre_ambition",
-                             format_func=lambda c: "toutes les ambitions" if c is None else ambitions[c])
+pick_review = f1.selectbox(
+    "Revue",
+    [None, *reviews],
+    key="comm_filtre_revue",
+    format_func=lambda c: "toutes les revues" if c is None else review_label(c),
+)
+pick_ambition = f2.selectbox(
+    "Ambition",
+    [None, *ambitions],
+    key="comm_filtre_ambition",
+    format_func=lambda c: "toutes les ambitions" if c is None else ambitions[c],
+)
 comments = comments_frame(store, ctx.convention, revue=pick_review, ambition=pick_ambition)
 if comments.empty:
     st.write("Aucune analyse pour cette sélection.")
 for row in comments.itertuples():
     with st.container(border=True):
-        st.markdown(f"**{ambitions.get(row.ambition, row.ambition)}** · {review_label(row.revue)} · "
-                    f"{territory_label(ref, row.territoire)}")
+        st.markdown(
+            f"**{ambitions.get(row.ambition, row.ambition)}** · {review_label(row.revue)} · "
+            f"{territory_label(ref, row.territoire)}"
+        )
         st.write(row.texte)
-        st.caption(f"Par {row.author}, le {format_datetime(row.created_at)}"
-                   + (" · démonstration" if row.is_demo else ""))
+        st.caption(
+            f"Par {row.author}, le {format_datetime(row.created_at)}"
+            + (" · démonstration" if row.is_demo else "")
+        )
         if actor.is_admin or row.author == actor.login:
-            if st.button("Supprimer", key=f"comm_suppr_{row.id}", type="tertiary",
-                         icon=":material/delete:"):
+            if st.button("Supprimer", key=f"comm_suppr_{row.id}", type="tertiary", icon=":material/delete:"):
                 try:
                     delete_comment(store, ctx.convention, actor, int(row.id))
                 except (PilotageError, AccessDenied) as exc:

@@ -19,10 +19,14 @@ codes = sorted(names, key=lambda c: names[c])
 
 st.title("Communes")
 asked = st.query_params.get("commune")
-code = st.selectbox("Rechercher une commune (nom ou code INSEE)", codes,
-                    index=codes.index(asked) if asked in codes else 0,
-                    format_func=lambda c: f"{names[c]} ({c})", key="commune_choisie",
-                    help="Tapez le début du nom ou du code INSEE.")
+code = st.selectbox(
+    "Rechercher une commune (nom ou code INSEE)",
+    codes,
+    index=codes.index(asked) if asked in codes else 0,
+    format_func=lambda c: f"{names[c]} ({c})",
+    key="commune_choisie",
+    help="Tapez le début du nom ou du code INSEE.",
+)
 st.query_params["commune"] = code
 st.header(f"{names[code]} · {code}")
 st.caption(f"{review.label} · données arrêtées au {review.cutoff_label}")
@@ -41,19 +45,32 @@ matrix = widgets.completeness(conv, review.code)
 own = matrix[matrix["territoire"] == code]
 
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Population", format_value(population["reference"], "habitants") if population is not None
-          else MISSING, help=(f"{population['libelle']}, {population['periode_reference']}"
-                              if population is not None else None), border=True)
+c1.metric(
+    "Population",
+    format_value(population["reference"], "habitants") if population is not None else MISSING,
+    help=(f"{population['libelle']}, {population['periode_reference']}" if population is not None else None),
+    border=True,
+)
 ctg2 = [c for c in charges if c.ctg == "CTG2"]
 etp = sum(c.etp for c in ctg2 if c.etp is not None)
-c2.metric("Chargés (CTG 2)", format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
-          help="Annexe 7 : chargés de coopération de la commune ou de sa structure, CTG 2026-2030.",
-          border=True)
-c3.metric("ETP (CTG 2)", format_value(etp, "etp") if any(c.etp is not None for c in ctg2)
-          else ("en cours" if ctg2 else "aucun"), border=True)
+c2.metric(
+    "Chargés (CTG 2)",
+    format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
+    help="Annexe 7 : chargés de coopération de la commune ou de sa structure, CTG 2026-2030.",
+    border=True,
+)
+c3.metric(
+    "ETP (CTG 2)",
+    format_value(etp, "etp") if any(c.etp is not None for c in ctg2) else ("en cours" if ctg2 else "aucun"),
+    border=True,
+)
 rate = overall_rate(own)
-c4.metric("Complétude des envois", format_value(rate, "pourcentage") if rate is not None else MISSING,
-          help=f"Valeurs reçues sur attendues, T1 2026 à {review.cutoff_label}.", border=True)
+c4.metric(
+    "Complétude des envois",
+    format_value(rate, "pourcentage") if rate is not None else MISSING,
+    help=f"Valeurs reçues sur attendues, T1 2026 à {review.cutoff_label}.",
+    border=True,
+)
 
 left, right = st.columns(2)
 with left:
@@ -61,18 +78,28 @@ with left:
     if not charges:
         st.caption("Aucun chargé de coopération rattaché à cette commune dans l'Annexe 7.")
     else:
-        st.dataframe([{"Structure": ref_name, "Convention": c.ctg.replace("CTG", "CTG "),
-                       "ETP": format_value(c.etp, "etp") if c.etp is not None else (c.note or "en cours"),
-                       "Effectif": format_number(c.effectif), "Source": c.section}
-                      for c in charges
-                      for ref_name in [next((t.nom for t in ref.territories if t.code == c.structure),
-                                            c.structure)]],
-                     hide_index=True, width="stretch")
+        st.dataframe(
+            [
+                {
+                    "Structure": ref_name,
+                    "Convention": c.ctg.replace("CTG", "CTG "),
+                    "ETP": format_value(c.etp, "etp") if c.etp is not None else (c.note or "en cours"),
+                    "Effectif": format_number(c.effectif),
+                    "Source": c.section,
+                }
+                for c in charges
+                for ref_name in [next((t.nom for t in ref.territories if t.code == c.structure), c.structure)]
+            ],
+            hide_index=True,
+            width="stretch",
+        )
 with right:
     st.subheader("Engagement de la commune")
     signed = eng is not None and bool(eng["fiche_signee"])
-    st.markdown(f"**Fiche d'engagement** (Annexe 8) : {'signée' if signed else 'non signée'}"
-                + (f" le {eng['date_signature']:%d/%m/%Y}" if signed and eng["date_signature"] else ""))
+    st.markdown(
+        f"**Fiche d'engagement** (Annexe 8) : {'signée' if signed else 'non signée'}"
+        + (f" le {eng['date_signature']:%d/%m/%Y}" if signed and eng["date_signature"] else "")
+    )
     elu = eng["elu_referent"] if eng is not None and eng["elu_referent"] else MISSING
     st.markdown(f"**Élu référent CTG** : {elu}")
     st.caption("Modifiable par un administrateur (page « Engagements des communes »).")
@@ -86,27 +113,43 @@ for ind in local:
     theirs = epci.loc[ind.code]
     trend = mine["tendance"] if isinstance(mine["tendance"], str) else "non_renseigne"
     since = mine["periode_premiere"] if isinstance(mine["periode_premiere"], str) else None
-    rows.append({
-        "Indicateur": ind.libelle,
-        names[code]: value_text(mine),
-        "Période": cutoff_caption(mine),
-        "Tendance": (f"{STATUS_LABELS[trend]} depuis {period_label(since)}" if since and
-                     trend != "non_renseigne" else MISSING),
-        "CABBALR": value_text(theirs),
-        "Calcul CABBALR": "ratio recalculé" if ind.is_computed else (
-            "somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
-    })
-st.dataframe(rows, hide_index=True, width="stretch", height=min(35 * (len(rows) + 1) + 3, 760),
-             column_config={"Indicateur": st.column_config.TextColumn(width="large")})
-st.caption("Les taux (ratios) sont recalculés à partir de leurs composantes, jamais moyennés. "
-           "Une évolution « sans référence » : pas de valeur avant 2026 pour comparer.")
+    rows.append(
+        {
+            "Indicateur": ind.libelle,
+            names[code]: value_text(mine),
+            "Période": cutoff_caption(mine),
+            "Tendance": (
+                f"{STATUS_LABELS[trend]} depuis {period_label(since)}"
+                if since and trend != "non_renseigne"
+                else MISSING
+            ),
+            "CABBALR": value_text(theirs),
+            "Calcul CABBALR": "ratio recalculé"
+            if ind.is_computed
+            else ("somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
+        }
+    )
+st.dataframe(
+    rows,
+    hide_index=True,
+    width="stretch",
+    height=min(35 * (len(rows) + 1) + 3, 760),
+    column_config={"Indicateur": st.column_config.TextColumn(width="large")},
+)
+st.caption(
+    "Les taux (ratios) sont recalculés à partir de leurs composantes, jamais moyennés. "
+    "Une évolution « sans référence » : pas de valeur avant 2026 pour comparer."
+)
 
 st.subheader("Complétude de la commune")
 if own.empty:
     st.caption("Aucune valeur trimestrielle attendue de cette commune.")
 else:
-    st.dataframe([{"Trimestre": p.label, "Valeurs reçues": f"{r} sur {a}",
-                   "Taux": format_value(t, "pourcentage")}
-                  for p, r, a, t in zip(review.quarters(), own["recus"], own["attendus"], own["taux"],
-                                        strict=False)],
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        [
+            {"Trimestre": p.label, "Valeurs reçues": f"{r} sur {a}", "Taux": format_value(t, "pourcentage")}
+            for p, r, a, t in zip(review.quarters(), own["recus"], own["attendus"], own["taux"], strict=False)
+        ],
+        hide_index=True,
+        width="stretch",
+    )

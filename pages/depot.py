@@ -34,22 +34,28 @@ names = {t.code: t.nom for t in ref.territories}
 def page_actor() -> Actor:
     """Who is acting: the logged-in account (setup_page stops the page without one)."""
     from ui.actor import current_actor
+
     return ctx.actor or current_actor()
 
 
 actor = page_actor()
 st.title("Dépôt trimestriel")
-st.caption("Chaque trimestre, téléchargez le modèle de votre territoire, remplissez la colonne "
-           "« valeur », déposez-le : un rapport signale les erreurs ligne par ligne, un aperçu montre "
-           "ce qui change, puis vous validez. Rien n'est écrit avant votre confirmation.")
+st.caption(
+    "Chaque trimestre, téléchargez le modèle de votre territoire, remplissez la colonne "
+    "« valeur », déposez-le : un rapport signale les erreurs ligne par ligne, un aperçu montre "
+    "ce qui change, puis vous validez. Rien n'est écrit avant votre confirmation."
+)
 
 if "depot_flash" in st.session_state:
     st.success(st.session_state.pop("depot_flash"), icon=":material/check_circle:")
 
 may_write = actor.role != "lecteur"
 if not may_write:
-    st.info(f"Le compte « {actor.login} » est en lecture seule : il consulte l'historique des "
-            "dépôts mais ne dépose pas de valeurs.", icon=":material/visibility:")
+    st.info(
+        f"Le compte « {actor.login} » est en lecture seule : il consulte l'historique des "
+        "dépôts mais ne dépose pas de valeurs.",
+        icon=":material/visibility:",
+    )
 else:
     # -- 1. template ----------------------------------------------------------------------------
     st.header("1. Télécharger le modèle")
@@ -60,33 +66,50 @@ else:
     options = sorted(writable, key=lambda c: (order[kinds[c]], normalise_key(names[c])))
     periods = period_choices(ref, today)
     left, right = st.columns([3, 1])
-    chosen = left.multiselect("Territoire(s)", options, default=options[:1],
-                              format_func=lambda c: f"{names.get(c, c)} ({c})", key="depot_territoires")
+    chosen = left.multiselect(
+        "Territoire(s)",
+        options,
+        default=options[:1],
+        format_func=lambda c: f"{names.get(c, c)} ({c})",
+        key="depot_territoires",
+    )
     default = default_period(today)
-    periode = right.selectbox("Période", periods, index=periods.index(default) if default in periods else 0,
-                              format_func=period_label, key="depot_periode",
-                              help="Un trimestre liste les indicateurs trimestriels ; une année, "
-                                   "les indicateurs annuels et ponctuels (jalons).")
+    periode = right.selectbox(
+        "Période",
+        periods,
+        index=periods.index(default) if default in periods else 0,
+        format_func=period_label,
+        key="depot_periode",
+        help="Un trimestre liste les indicateurs trimestriels ; une année, "
+        "les indicateurs annuels et ponctuels (jalons).",
+    )
     if chosen and periode:
         try:
             values = ctx.values()
             col_csv, col_xlsx, _ = st.columns([1, 1, 2])
             col_xlsx.download_button(
-                "Modèle Excel (.xlsx)", template_bytes(ref, chosen, periode, values, ".xlsx"),
-                file_name=template_filename(chosen, periode, ".xlsx"), icon=":material/table_view:",
-                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+                "Modèle Excel (.xlsx)",
+                template_bytes(ref, chosen, periode, values, ".xlsx"),
+                file_name=template_filename(chosen, periode, ".xlsx"),
+                icon=":material/table_view:",
+                mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            )
             col_csv.download_button(
-                "Modèle CSV (;)", template_bytes(ref, chosen, periode, values, ".csv"),
-                file_name=template_filename(chosen, periode, ".csv"), mime="text/csv",
-                icon=":material/download:")
+                "Modèle CSV (;)",
+                template_bytes(ref, chosen, periode, values, ".csv"),
+                file_name=template_filename(chosen, periode, ".csv"),
+                mime="text/csv",
+                icon=":material/download:",
+            )
         except TemplateError as exc:
             st.warning(str(exc))
 
     # -- 2. upload, report, preview, confirm ------------------------------------------------------
     st.header("2. Déposer le fichier")
     upload_key = f"depot_fichier_{st.session_state.get('depot_round', 0)}"
-    uploaded = st.file_uploader("Fichier rempli (.csv ou .xlsx, 10 Mo au plus)", type=["csv", "xlsx", "txt"],
-                                key=upload_key)
+    uploaded = st.file_uploader(
+        "Fichier rempli (.csv ou .xlsx, 10 Mo au plus)", type=["csv", "xlsx", "txt"], key=upload_key
+    )
     if uploaded is not None:
         plan = prepare_import(ctx.store, ref, uploaded.getvalue(), uploaded.name, actor, today=today)
         report = plan.report
@@ -99,15 +122,24 @@ else:
         cols[4].metric("Avertissements", len(report.warnings))
         if report.errors or report.warnings:
             if report.errors:
-                st.error(f"Fichier refusé : {len(report.errors)} erreur(s). Rien n'a été écrit ; "
-                         "corrigez le fichier puis déposez-le de nouveau.", icon=":material/block:")
+                st.error(
+                    f"Fichier refusé : {len(report.errors)} erreur(s). Rien n'a été écrit ; "
+                    "corrigez le fichier puis déposez-le de nouveau.",
+                    icon=":material/block:",
+                )
             else:
-                st.warning("Valeurs acceptées avec des avertissements : vérifiez-les avant de valider.",
-                           icon=":material/warning:")
+                st.warning(
+                    "Valeurs acceptées avec des avertissements : vérifiez-les avant de valider.",
+                    icon=":material/warning:",
+                )
             st.dataframe(report.to_frame().drop(columns=["code"]), hide_index=True, width="stretch")
-            st.download_button("Télécharger le rapport (CSV)", report.to_csv(),
-                               file_name=f"rapport_{uploaded.name.rsplit('.', 1)[0]}.csv", mime="text/csv",
-                               icon=":material/download:")
+            st.download_button(
+                "Télécharger le rapport (CSV)",
+                report.to_csv(),
+                file_name=f"rapport_{uploaded.name.rsplit('.', 1)[0]}.csv",
+                mime="text/csv",
+                icon=":material/download:",
+            )
         if report.valid:
             counts = plan.counts
             st.subheader("Aperçu")
@@ -116,8 +148,12 @@ else:
             cols[1].metric("Valeurs modifiées", counts["changed"])
             cols[2].metric("Inchangées", counts["unchanged"])
             preview = plan.preview(ref)
-            st.dataframe(preview, hide_index=True, width="stretch",
-                         column_config={"ligne": st.column_config.NumberColumn("ligne", format="%d")})
+            st.dataframe(
+                preview,
+                hide_index=True,
+                width="stretch",
+                column_config={"ligne": st.column_config.NumberColumn("ligne", format="%d")},
+            )
             if plan.has_changes:
                 label = f"Valider le dépôt ({counts['new'] + counts['changed']} valeur(s))"
                 if st.button(label, type="primary", icon=":material/upload_file:", key="depot_valider"):
@@ -131,25 +167,36 @@ else:
                         st.session_state["depot_round"] = st.session_state.get("depot_round", 0) + 1
                         st.rerun()
             else:
-                st.info("Aucune modification : toutes les valeurs du fichier sont déjà enregistrées.",
-                        icon=":material/info:")
+                st.info(
+                    "Aucune modification : toutes les valeurs du fichier sont déjà enregistrées.",
+                    icon=":material/info:",
+                )
 
 # -- 3. history -------------------------------------------------------------------------------------
 st.header("Historique des dépôts")
 history = batch_history(ctx.store, ctx.convention)
-st.dataframe(history, hide_index=True, width="stretch",
-             column_config={"n°": st.column_config.NumberColumn("n°", format="%d")})
+st.dataframe(
+    history,
+    hide_index=True,
+    width="stretch",
+    column_config={"n°": st.column_config.NumberColumn("n°", format="%d")},
+)
 if actor.is_admin:
     revertible = history[(history["type"] == "dépôt") & (history["statut"] == "en vigueur")]
     with st.expander("Annuler un dépôt (administrateurs)", icon=":material/undo:"):
         if revertible.empty:
             st.write("Aucun dépôt en vigueur à annuler.")
         else:
-            labels = {int(r["n°"]): f"n°{r['n°']} · {r['date']} · {r['auteur']} · {r['fichier']}"
-                      for _, r in revertible.iterrows()}
+            labels = {
+                int(r["n°"]): f"n°{r['n°']} · {r['date']} · {r['auteur']} · {r['fichier']}"
+                for _, r in revertible.iterrows()
+            }
             lot = st.selectbox("Dépôt", list(labels), format_func=labels.get, key="depot_annuler_lot")
-            sure = st.checkbox("Je confirme : les valeurs de ce dépôt cessent d'être en vigueur et les "
-                               "précédentes reviennent.", key="depot_annuler_ok")
+            sure = st.checkbox(
+                "Je confirme : les valeurs de ce dépôt cessent d'être en vigueur et les "
+                "précédentes reviennent.",
+                key="depot_annuler_ok",
+            )
             if st.button("Annuler ce dépôt", disabled=not sure, key="depot_annuler"):
                 try:
                     message = revert_import(ctx.store, ref, lot, actor)
@@ -162,11 +209,18 @@ if actor.is_admin:
 
 with st.expander("Historique d'une valeur", icon=":material/history:"):
     c1, c2, c3 = st.columns([2, 2, 1])
-    ind_code = c1.selectbox("Indicateur", [i.code for i in ref.indicators if not i.is_computed],
-                            format_func=lambda c: f"{c} · {ref.by_code[c].libelle}", key="depot_h_ind")
-    ter_code = c2.selectbox("Territoire", list(names), format_func=lambda c: f"{names[c]} ({c})",
-                            key="depot_h_ter")
-    per_code = c3.selectbox("Période", period_choices(ref, today), format_func=period_label, key="depot_h_per")
+    ind_code = c1.selectbox(
+        "Indicateur",
+        [i.code for i in ref.indicators if not i.is_computed],
+        format_func=lambda c: f"{c} · {ref.by_code[c].libelle}",
+        key="depot_h_ind",
+    )
+    ter_code = c2.selectbox(
+        "Territoire", list(names), format_func=lambda c: f"{names[c]} ({c})", key="depot_h_ter"
+    )
+    per_code = c3.selectbox(
+        "Période", period_choices(ref, today), format_func=period_label, key="depot_h_per"
+    )
     trail = value_trail(ctx.store, ref, ind_code, ter_code, per_code)
     if trail.empty:
         st.write("Aucune valeur enregistrée pour cette combinaison.")

@@ -28,45 +28,74 @@ def _values(convention: str, include_demo: bool) -> tuple[pd.DataFrame, pd.DataF
 
 
 st.title("Données")
-st.caption("Toutes les valeurs en vigueur, avec leur source et le lot (dépôt, référence de la "
-           "convention, démonstration) dont elles viennent. Les exports reprennent toutes les valeurs.")
+st.caption(
+    "Toutes les valeurs en vigueur, avec leur source et le lot (dépôt, référence de la "
+    "convention, démonstration) dont elles viennent. Les exports reprennent toutes les valeurs."
+)
 
 include_demo = st.toggle("Inclure les données de démonstration", value=True, key="donnees_demo")
 suffix_demo = "" if include_demo else "-sans-demo"
 d1, d2, _ = st.columns([1, 1, 2])
-d1.download_button("Télécharger en CSV", lambda: export_bytes(store, ref, ".csv", include_demo),
-                   file_name=f"ctg-valeurs{suffix_demo}.csv", mime="text/csv", icon=":material/download:",
-                   key="donnees_csv")
-d2.download_button("Télécharger en Excel", lambda: export_bytes(store, ref, ".xlsx", include_demo),
-                   file_name=f"ctg-valeurs{suffix_demo}.xlsx", icon=":material/download:",
-                   mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   key="donnees_xlsx")
+d1.download_button(
+    "Télécharger en CSV",
+    lambda: export_bytes(store, ref, ".csv", include_demo),
+    file_name=f"ctg-valeurs{suffix_demo}.csv",
+    mime="text/csv",
+    icon=":material/download:",
+    key="donnees_csv",
+)
+d2.download_button(
+    "Télécharger en Excel",
+    lambda: export_bytes(store, ref, ".xlsx", include_demo),
+    file_name=f"ctg-valeurs{suffix_demo}.xlsx",
+    icon=":material/download:",
+    mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    key="donnees_xlsx",
+)
 
 st.subheader("Valeurs en vigueur")
 frame, display = _values(ctx.convention, include_demo)
 fiche_titles = {f.code: f"{f.code} · {f.titre}" for f in ref.fiches}
-fiche_titles.update({"GOUV": "Gouvernance (Annexe 5)", "CCT": "Activité des chargés (Annexe 6)",
-                     "CTX": "Indicateurs de contexte"})
+fiche_titles.update(
+    {
+        "GOUV": "Gouvernance (Annexe 5)",
+        "CCT": "Activité des chargés (Annexe 6)",
+        "CTX": "Indicateurs de contexte",
+    }
+)
 f1, f2 = st.columns(2)
-fiches = f1.multiselect("Fiche", list(fiche_titles), format_func=fiche_titles.get, key="donnees_fiches",
-                        placeholder="toutes")
+fiches = f1.multiselect(
+    "Fiche", list(fiche_titles), format_func=fiche_titles.get, key="donnees_fiches", placeholder="toutes"
+)
 candidates = [i for i in ref.indicators if not fiches or i.fiche in fiches]
-indicators = f2.multiselect("Indicateur", [i.code for i in candidates], key="donnees_indicateurs",
-                            format_func=lambda c: ref.indicator(c).libelle, placeholder="tous")
+indicators = f2.multiselect(
+    "Indicateur",
+    [i.code for i in candidates],
+    key="donnees_indicateurs",
+    format_func=lambda c: ref.indicator(c).libelle,
+    placeholder="tous",
+)
 f3, f4 = st.columns(2)
-territories = f3.multiselect("Territoire", [t.code for t in ref.territories], key="donnees_territoires",
-                             format_func=lambda c: territory_label(ref, c), placeholder="tous")
+territories = f3.multiselect(
+    "Territoire",
+    [t.code for t in ref.territories],
+    key="donnees_territoires",
+    format_func=lambda c: territory_label(ref, c),
+    placeholder="tous",
+)
 low, high = year_bounds(frame)
 years = f4.slider("Années", low, high, (low, high), key="donnees_annees")
-shown = filter_export(frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories,
-                      annees=years)
+shown = filter_export(
+    frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories, annees=years
+)
 st.caption(f"{len(shown)} valeur(s) sur {len(frame)}.")
-st.dataframe(display[display.index.isin(shown.index)], hide_index=True,
-             width="stretch", height=420)
+st.dataframe(display[display.index.isin(shown.index)], hide_index=True, width="stretch", height=420)
 
 st.subheader("Chiffres contradictoires de la convention")
-st.caption("Là où la convention donne deux valeurs pour la même chose, les deux sont conservées avec "
-           "leur section ; aucune n'est choisie en silence.")
+st.caption(
+    "Là où la convention donne deux valeurs pour la même chose, les deux sont conservées avec "
+    "leur section ; aucune n'est choisie en silence."
+)
 disputed = conflicts(store, ctx.convention)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")

@@ -15,8 +15,10 @@ ref, store = ctx.ref, ctx.store
 actor = current_actor()
 
 st.title("Engagements des communes")
-st.caption("Annexe 8 : la fiche d'engagement signée par chaque commune (elle conditionne le Bonus "
-           "Territoire de la CAF) et l'élu référent CTG, invité au COPIL élargi.")
+st.caption(
+    "Annexe 8 : la fiche d'engagement signée par chaque commune (elle conditionne le Bonus "
+    "Territoire de la CAF) et l'élu référent CTG, invité au COPIL élargi."
+)
 if "eng_flash" in st.session_state:
     st.success(st.session_state.pop("eng_flash"), icon=":material/check_circle:")
 
@@ -29,16 +31,28 @@ c2.metric("Élus référents CTG nommés", count_text(int(table["elu_referent"].
 if actor.is_admin:
     st.subheader("Modifier l'engagement d'une commune")
     names = dict(zip(table["commune"], table["nom"], strict=True))
-    commune = st.selectbox("Commune (nom ou code INSEE)", list(names), key="eng_commune",
-                           format_func=lambda c: f"{names[c]} ({c})")
+    commune = st.selectbox(
+        "Commune (nom ou code INSEE)",
+        list(names),
+        key="eng_commune",
+        format_func=lambda c: f"{names[c]} ({c})",
+    )
     row = table[table["commune"] == commune].iloc[0]
     with st.form("eng_form"):
-        signed = st.checkbox("Fiche d'engagement signée", value=bool(row["fiche_signee"]),
-                             key=f"eng_signee_{commune}")
-        when = st.date_input("Date de signature", value=row["date_signature"], format="DD/MM/YYYY",
-                             min_value=date(2025, 1, 1), max_value=date.today(), key=f"eng_date_{commune}")
-        elu = st.text_input("Élu référent CTG (nom, fonction)", value=row["elu_referent"] or "",
-                            key=f"eng_elu_{commune}")
+        signed = st.checkbox(
+            "Fiche d'engagement signée", value=bool(row["fiche_signee"]), key=f"eng_signee_{commune}"
+        )
+        when = st.date_input(
+            "Date de signature",
+            value=row["date_signature"],
+            format="DD/MM/YYYY",
+            min_value=date(2025, 1, 1),
+            max_value=date.today(),
+            key=f"eng_date_{commune}",
+        )
+        elu = st.text_input(
+            "Élu référent CTG (nom, fonction)", value=row["elu_referent"] or "", key=f"eng_elu_{commune}"
+        )
         if st.form_submit_button("Enregistrer", type="primary"):
             try:
                 changed = set_engagement(store, ref, actor, commune, signed, when, elu)
@@ -46,15 +60,17 @@ if actor.is_admin:
                 st.error(str(exc))
             else:
                 clear_caches()
-                st.session_state["eng_flash"] = (f"Engagement de {names[commune]} enregistré." if changed
-                                                 else "Rien n'a changé.")
+                st.session_state["eng_flash"] = (
+                    f"Engagement de {names[commune]} enregistré." if changed else "Rien n'a changé."
+                )
                 st.rerun()
 else:
     st.info("Seuls les administrateurs modifient les engagements des communes.", icon=":material/lock:")
 
 st.subheader(f"Les {n} communes")
-only = st.segmented_control("Afficher", ["Toutes", "Fiche signée", "Fiche non signée"], default="Toutes",
-                            key="eng_filtre")
+only = st.segmented_control(
+    "Afficher", ["Toutes", "Fiche signée", "Fiche non signée"], default="Toutes", key="eng_filtre"
+)
 shown = engagements_table(table)
 if only == "Fiche signée":
     shown = shown[shown["Fiche d'engagement"] == "signée"]

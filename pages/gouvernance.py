@@ -25,9 +25,11 @@ actor = current_actor()
 today = date.today()
 
 st.title("Gouvernance de la convention")
-st.caption("Annexe 5 : COPIL restreint et élargi, comité technique opérationnel (au moins deux fois "
-           "par an), comités de pilotage communaux (chaque année, de septembre à décembre). "
-           f"Situation au {today:%d/%m/%Y}.")
+st.caption(
+    "Annexe 5 : COPIL restreint et élargi, comité technique opérationnel (au moins deux fois "
+    "par an), comités de pilotage communaux (chaque année, de septembre à décembre). "
+    f"Situation au {today:%d/%m/%Y}."
+)
 
 meetings = meetings_frame(store, ctx.convention)
 status = calendar_status(ref, meetings, today)
@@ -45,48 +47,71 @@ if "gouv_flash" in st.session_state:
 if due.empty:
     st.success("Aucune réunion due et non tenue à ce jour.", icon=":material/check_circle:")
 else:
-    st.warning("**Réunions dues et non tenues** (alerte au COPIL) :\n\n"
-               + "\n".join(f"- {m}" for m in due["message"]), icon=":material/warning:")
+    st.warning(
+        "**Réunions dues et non tenues** (alerte au COPIL) :\n\n"
+        + "\n".join(f"- {m}" for m in due["message"]),
+        icon=":material/warning:",
+    )
 
 st.subheader("Réunions tenues par an, au regard du minimum de la convention")
 st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, width="stretch")
 
 st.subheader("Calendrier de l'Annexe 5")
 years = sorted(status["annee"].unique())
-year = st.segmented_control("Année", ["Toutes", *[str(y) for y in years]], default="Toutes",
-                            key="gouv_annee")
+year = st.segmented_control("Année", ["Toutes", *[str(y) for y in years]], default="Toutes", key="gouv_annee")
 shown = status if year in (None, "Toutes") else status[status["annee"] == int(year)]
 st.dataframe(calendar_table(shown), hide_index=True, width="stretch")
 
 with st.expander("Communes sans comité de pilotage communal tenu"):
-    pick = st.selectbox("Année", years, index=years.index(today.year) if today.year in years else 0,
-                        key="gouv_annee_communes")
+    pick = st.selectbox(
+        "Année", years, index=years.index(today.year) if today.year in years else 0, key="gouv_annee_communes"
+    )
     missing = communes_without_committee(ref, meetings, int(pick))
     st.write(f"{len(missing)} commune(s) sur {len(ref.communes())} sans comité tenu en {pick}.")
-    st.dataframe(missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}),
-                 hide_index=True, width="stretch")
+    st.dataframe(
+        missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}), hide_index=True, width="stretch"
+    )
 
 st.subheader("Réunions enregistrées")
 st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")
-    instance = st.selectbox("Instance", list(INSTANCE_LABELS), format_func=INSTANCE_LABELS.get,
-                            key="gouv_instance")
+    instance = st.selectbox(
+        "Instance", list(INSTANCE_LABELS), format_func=INSTANCE_LABELS.get, key="gouv_instance"
+    )
     entries = [c for c in ref.calendar if instance in instance_fulfilled_by(c.instance)]
     territories = [t.code for t in ref.territories if t.type in ("commune", "structure", "secteur")]
     with st.form("gouv_reunion", clear_on_submit=True):
-        code = st.selectbox("Échéance du calendrier", [None, *[c.code for c in entries]],
-                            format_func=lambda c: "aucune (réunion supplémentaire)" if c is None else
-                            next(e.libelle for e in entries if e.code == c), key="gouv_code")
-        when = st.date_input("Date de la réunion", value=today, format="DD/MM/YYYY", key="gouv_date",
-                             min_value=ref.convention.debut, max_value=ref.convention.fin)
-        tenue = st.checkbox("Réunion tenue (décocher pour une réunion prévue ou annulée)", value=True,
-                            key="gouv_tenue")
+        code = st.selectbox(
+            "Échéance du calendrier",
+            [None, *[c.code for c in entries]],
+            format_func=lambda c: (
+                "aucune (réunion supplémentaire)"
+                if c is None
+                else next(e.libelle for e in entries if e.code == c)
+            ),
+            key="gouv_code",
+        )
+        when = st.date_input(
+            "Date de la réunion",
+            value=today,
+            format="DD/MM/YYYY",
+            key="gouv_date",
+            min_value=ref.convention.debut,
+            max_value=ref.convention.fin,
+        )
+        tenue = st.checkbox(
+            "Réunion tenue (décocher pour une réunion prévue ou annulée)", value=True, key="gouv_tenue"
+        )
         territory = None
         if instance == "comite_communal":
-            territory = st.selectbox("Commune ou structure", territories,
-                                     format_func=lambda c: territory_label(ref, c), key="gouv_territoire")
+            territory = st.selectbox(
+                "Commune ou structure",
+                territories,
+                format_func=lambda c: territory_label(ref, c),
+                key="gouv_territoire",
+            )
         note = st.text_input("Note (lieu, compte rendu…)", key="gouv_note")
         if st.form_submit_button("Enregistrer la réunion", type="primary"):
             try:
@@ -100,9 +125,12 @@ if actor.is_admin:
     if not meetings.empty:
         with st.expander("Supprimer une réunion saisie par erreur"):
             labels = meetings_table(ref, meetings).set_index("N°")
-            chosen = st.selectbox("Réunion", list(labels.index), key="gouv_suppr",
-                                  format_func=lambda n: f"n°{n} · {labels.loc[n, 'Instance']} du "
-                                  f"{labels.loc[n, 'Date']}")
+            chosen = st.selectbox(
+                "Réunion",
+                list(labels.index),
+                key="gouv_suppr",
+                format_func=lambda n: f"n°{n} · {labels.loc[n, 'Instance']} du {labels.loc[n, 'Date']}",
+            )
             if st.button("Supprimer cette réunion", key="gouv_suppr_btn"):
                 try:
                     delete_meeting(store, ctx.convention, actor, int(chosen))
@@ -113,5 +141,4 @@ if actor.is_admin:
                     st.session_state["gouv_flash"] = f"Réunion n°{chosen} supprimée."
                     st.rerun()
 else:
-    st.info("Seuls les administrateurs enregistrent les réunions de gouvernance.",
-            icon=":material/lock:")
+    st.info("Seuls les administrateurs enregistrent les réunions de gouvernance.", icon=":material/lock:")

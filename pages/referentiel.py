@@ -20,9 +20,12 @@ for enjeu in ref.enjeux:
             rows = table[table["fiche"] == (fiche.code if fiche else None)]
             st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, width="stretch")
 st.header("Réseau, gouvernance et contexte")
-for fiche_code, title in [("F9", "Réseau des chargés de coopération territoriale"),
-                          ("CCT", "Activité des chargés de coopération (Annexe 6)"),
-                          ("GOUV", "Gouvernance (Annexe 5)"), ("CTX", "Indicateurs de contexte")]:
+for fiche_code, title in [
+    ("F9", "Réseau des chargés de coopération territoriale"),
+    ("CCT", "Activité des chargés de coopération (Annexe 6)"),
+    ("GOUV", "Gouvernance (Annexe 5)"),
+    ("CTX", "Indicateurs de contexte"),
+]:
     rows = table[table["fiche"] == fiche_code]
     if not rows.empty:
         with st.expander(title):

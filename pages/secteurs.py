@@ -12,7 +12,8 @@ st.title("Secteurs et regroupements")
 st.caption(
     "La convention cite des secteurs Nord, Sud, Est et Ouest et des bassins de vie sans en "
     "donner la composition : les secteurs existent, vides, et un administrateur les complète ici. "
-    "Les structures (SIVOM) viennent des données de référence.")
+    "Les structures (SIVOM) viennent des données de référence."
+)
 
 ref = ctx.ref
 communes = {c.code: c.nom for c in ref.communes()}
@@ -24,9 +25,13 @@ for sector in sectors:
     current = frame[frame["groupe"] == sector.code]["commune"].tolist()
     with st.expander(f"{sector.nom} · {len(current)} commune(s)", expanded=not current):
         chosen = st.multiselect(
-            "Communes du secteur", options=sorted(communes, key=communes.get), default=current,
-            format_func=lambda code: f"{communes[code]} ({code})", key=f"sector-{sector.code}",
-            disabled=not actor.is_admin)
+            "Communes du secteur",
+            options=sorted(communes, key=communes.get),
+            default=current,
+            format_func=lambda code: f"{communes[code]} ({code})",
+            key=f"sector-{sector.code}",
+            disabled=not actor.is_admin,
+        )
         if actor.is_admin and st.button("Enregistrer", key=f"save-{sector.code}"):
             try:
                 set_sector_members(ctx.store, ctx.convention, sector.code, chosen, actor)
@@ -41,6 +46,10 @@ st.subheader("Structures intercommunales")
 if structures.empty:
     st.info("Aucune structure n'a de communes membres listées dans la convention.")
 else:
-    st.dataframe(structures[["nom_groupe", "nom_commune", "commune", "section"]].rename(columns={
-        "nom_groupe": "structure", "nom_commune": "commune", "commune": "code INSEE"}),
-        hide_index=True, width="stretch")
+    st.dataframe(
+        structures[["nom_groupe", "nom_commune", "commune", "section"]].rename(
+            columns={"nom_groupe": "structure", "nom_commune": "commune", "commune": "code INSEE"}
+        ),
+        hide_index=True,
+        width="stretch",
+    )

@@ -22,9 +22,11 @@ ctx = setup_page()
 require_admin_page(ctx.actor)
 actor = ctx.actor
 st.title("Comptes des utilisateurs")
-st.caption("Lecteur (COPIL) : consulte tous les tableaux et le bilan. Chargé de coopération : "
-           "dépose les valeurs et commente pour ses seuls territoires. Administrateur : tout, "
-           "y compris les comptes, les cibles, les réunions et l'annulation d'un dépôt.")
+st.caption(
+    "Lecteur (COPIL) : consulte tous les tableaux et le bilan. Chargé de coopération : "
+    "dépose les valeurs et commente pour ses seuls territoires. Administrateur : tout, "
+    "y compris les comptes, les cibles, les réunions et l'annulation d'un dépôt."
+)
 
 names = {t.code: t.nom for t in ctx.ref.territories}
 territory_options = sorted(names, key=lambda c: (c != ctx.ref.convention.epci, names[c]))
@@ -53,10 +55,15 @@ with tab_add, st.form("users_add", clear_on_submit=True):
     login = c1.text_input("Identifiant", help="a-z, chiffres, point, tiret ; sans accent ni espace")
     nom = c2.text_input("Nom et prénom")
     role = c1.selectbox("Rôle", roles, format_func=ROLE_LABELS.get, index=1)
-    territoires = c2.multiselect("Territoires (chargé de coopération)", territory_options,
-                                 format_func=label_territory, placeholder="Choisir un ou plusieurs territoires")
-    password = c1.text_input(f"Mot de passe provisoire (au moins {PASSWORD_MIN_LENGTH} caractères)",
-                             type="password")
+    territoires = c2.multiselect(
+        "Territoires (chargé de coopération)",
+        territory_options,
+        format_func=label_territory,
+        placeholder="Choisir un ou plusieurs territoires",
+    )
+    password = c1.text_input(
+        f"Mot de passe provisoire (au moins {PASSWORD_MIN_LENGTH} caractères)", type="password"
+    )
     again = c2.text_input("Mot de passe, à nouveau", type="password")
     if st.form_submit_button("Créer le compte", type="primary"):
         if password != again:
@@ -67,8 +74,10 @@ with tab_add, st.form("users_add", clear_on_submit=True):
             except (UserError, AccessDenied) as exc:
                 st.error(str(exc))
             else:
-                done(f"Compte « {user.login} » créé ({ROLE_LABELS[user.role]}). Transmettez-lui "
-                     "son mot de passe provisoire par un autre canal que l'identifiant.")
+                done(
+                    f"Compte « {user.login} » créé ({ROLE_LABELS[user.role]}). Transmettez-lui "
+                    "son mot de passe provisoire par un autre canal que l'identifiant."
+                )
 
 with tab_edit:
     overview = users_overview(ctx.store, names)
@@ -80,17 +89,27 @@ with tab_edit:
         if user is not None:
             with st.form(f"users_edit_{user.login}"):
                 c1, c2 = st.columns(2)
-                new_role = c1.selectbox("Rôle", roles, index=roles.index(user.role),
-                                        format_func=ROLE_LABELS.get)
+                new_role = c1.selectbox(
+                    "Rôle", roles, index=roles.index(user.role), format_func=ROLE_LABELS.get
+                )
                 new_nom = c2.text_input("Nom et prénom", value=user.nom or "")
                 new_territoires = st.multiselect(
-                    "Territoires (chargé de coopération)", territory_options,
-                    default=[c for c in user.territoires if c in names], format_func=label_territory,
-                    placeholder="Choisir un ou plusieurs territoires")
+                    "Territoires (chargé de coopération)",
+                    territory_options,
+                    default=[c for c in user.territoires if c in names],
+                    format_func=label_territory,
+                    placeholder="Choisir un ou plusieurs territoires",
+                )
                 if st.form_submit_button("Enregistrer le rôle et les territoires", type="primary"):
                     try:
-                        update_user(ctx.store, actor, user.login, role=new_role,
-                                    territoires=new_territoires, nom=new_nom)
+                        update_user(
+                            ctx.store,
+                            actor,
+                            user.login,
+                            role=new_role,
+                            territoires=new_territoires,
+                            nom=new_nom,
+                        )
                     except (UserError, AccessDenied) as exc:
                         st.error(str(exc))
                     else:

@@ -24,20 +24,31 @@ numeric = summary[summary["type"].isin(["quantitatif", "barometre"]) & summary["
 
 c1, c2, c3, c4 = st.columns(4)
 last = by_quarter.loc[review.cutoff.code] if review.cutoff.code in by_quarter.index else None
-c1.metric(f"Complétude {review.cutoff_label}",
-          format_value(last["taux"], "pourcentage") if last is not None else "non renseigné",
-          help="Part des valeurs attendues des territoires reçues pour le dernier trimestre de la revue.",
-          border=True)
-c2.metric("Indicateurs en progression", format_number(int((numeric["statut"] == "progression").sum())),
-          help="Par rapport à la référence (avant 2026), dans le sens souhaité de l'indicateur.",
-          border=True)
-c3.metric("Indicateurs en recul", format_number(int((numeric["statut"] == "recul").sum())),
-          help="Évolution contraire au sens souhaité, au-delà de la tolérance (2 %, ou 1 point).",
-          border=True)
+c1.metric(
+    f"Complétude {review.cutoff_label}",
+    format_value(last["taux"], "pourcentage") if last is not None else "non renseigné",
+    help="Part des valeurs attendues des territoires reçues pour le dernier trimestre de la revue.",
+    border=True,
+)
+c2.metric(
+    "Indicateurs en progression",
+    format_number(int((numeric["statut"] == "progression").sum())),
+    help="Par rapport à la référence (avant 2026), dans le sens souhaité de l'indicateur.",
+    border=True,
+)
+c3.metric(
+    "Indicateurs en recul",
+    format_number(int((numeric["statut"] == "recul").sum())),
+    help="Évolution contraire au sens souhaité, au-delà de la tolérance (2 %, ou 1 point).",
+    border=True,
+)
 c4.metric("Alertes", format_number(len(alerts)), border=True)
 
-with st.expander(f"Alertes pour le COPIL ({format_number(len(alerts))})", expanded=bool(alerts),
-                 icon=":material/notifications:"):
+with st.expander(
+    f"Alertes pour le COPIL ({format_number(len(alerts))})",
+    expanded=bool(alerts),
+    icon=":material/notifications:",
+):
     if not alerts:
         st.success("Aucune alerte à cette revue.")
     for kind, label in ALERT_KIND_LABELS.items():
@@ -58,9 +69,12 @@ for enjeu in ref.enjeux:
         for col, ind in zip(cols, heads, strict=False):
             with col:
                 widgets.indicator_card(summary.loc[ind.code], review)
-        st.page_link("pages/ambition.py", label=f"Détail de l'ambition {ambition.code}",
-                     icon=":material/arrow_forward:",
-                     query_params={"ambition": ambition.code, "revue": review.code})
+        st.page_link(
+            "pages/ambition.py",
+            label=f"Détail de l'ambition {ambition.code}",
+            icon=":material/arrow_forward:",
+            query_params={"ambition": ambition.code, "revue": review.code},
+        )
 
 network = next((f for f in ref.fiches if f.ambition is None), None)
 if network is not None:
@@ -68,12 +82,19 @@ if network is not None:
     ctg2 = [c for c in ref.charges if c.ctg == "CTG2"]
     etp = sum(c.etp for c in ctg2 if c.etp is not None)
     pending = sum(1 for c in ctg2 if c.etp is None)
-    st.caption(f"CTG 2 : {format_value(etp, 'etp')} et {format_number(sum(c.effectif for c in ctg2))} "
-               f"personnes dans {format_number(len(ctg2))} structures"
-               + (f" ({format_number(pending)} ETP « en cours »)" if pending else "") + " (Annexe 7).")
+    st.caption(
+        f"CTG 2 : {format_value(etp, 'etp')} et {format_number(sum(c.effectif for c in ctg2))} "
+        f"personnes dans {format_number(len(ctg2))} structures"
+        + (f" ({format_number(pending)} ETP « en cours »)" if pending else "")
+        + " (Annexe 7)."
+    )
     cols = st.columns(3)
     for col, ind in zip(cols, headline_indicators(ref, network.code), strict=False):
         with col:
             widgets.indicator_card(summary.loc[ind.code], review)
-    st.page_link("pages/ambition.py", label="Détail du réseau des chargés", icon=":material/arrow_forward:",
-                 query_params={"ambition": network.code, "revue": review.code})
+    st.page_link(
+        "pages/ambition.py",
+        label="Détail du réseau des chargés",
+        icon=":material/arrow_forward:",
+        query_params={"ambition": network.code, "revue": review.code},
+    )

@@ -43,14 +43,18 @@ def main() -> None:
             load_reference_into(store, ref)
             install_demo(store, ref)
             load = os.getloadavg()[0]
-            print(f"machine: {os.cpu_count()} coeurs, charge moyenne {load:.1f} au départ "
-                  "(au-delà du nombre de coeurs, les durées mesurées sont gonflées)")
+            print(
+                f"machine: {os.cpu_count()} coeurs, charge moyenne {load:.1f} au départ "
+                "(au-delà du nombre de coeurs, les durées mesurées sont gonflées)"
+            )
             for revue in ("mi-parcours", "annuelle-2026"):
                 before = _cpu()
                 bilan = make_bilan(store, ref, revue, today=dt.date(2026, 11, 20))
-                print(f"bilan {revue}: {bilan.seconds:.1f} s, {bilan.pages} pages, {bilan.images} images, "
-                      f"{len(bilan.pdf) / 1e6:.1f} Mo (objectif < 60 s) ; temps processeur Python + "
-                      f"navigateurs {_cpu() - before:.1f} s")
+                print(
+                    f"bilan {revue}: {bilan.seconds:.1f} s, {bilan.pages} pages, {bilan.images} images, "
+                    f"{len(bilan.pdf) / 1e6:.1f} Mo (objectif < 60 s) ; temps processeur Python + "
+                    f"navigateurs {_cpu() - before:.1f} s"
+                )
                 print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in bilan.timings.items()))
             values = current_values(store, ref.convention.code)
             fig = indicator_figure(values, ref, "PE_PLACES_EAJE", get_review("mi-parcours"))

@@ -49,6 +49,7 @@ def run(path: str) -> tuple[float, bool]:
 
 def main() -> None:
     import logging
+
     for name in list(logging.root.manager.loggerDict):
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)

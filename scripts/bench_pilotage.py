@@ -76,8 +76,9 @@ def main() -> None:
         for ind in [i for i in ref.indicators if i.is_numeric][:30]:
             set_target(store, ref, SYSTEM, ind.code, 2030, ind.min or 10)
         for c in ref.communes()[:60]:
-            record_meeting(store, ref, SYSTEM, "comite_communal", dt.date(2026, 10, 1), territoire=c.code,
-                           today=today)
+            record_meeting(
+                store, ref, SYSTEM, "comite_communal", dt.date(2026, 10, 1), territoire=c.code, today=today
+            )
             set_engagement(store, ref, SYSTEM, c.code, True, dt.date(2026, 3, 1), "Élu de test", today=today)
         for a in ref.ambitions:
             add_comment(store, ref, SYSTEM, a.code, "annuelle-2026", "Analyse de test.")
@@ -88,18 +89,27 @@ def main() -> None:
         status = timed("calendar_status", lambda: calendar_status(ref, meetings, today))
         timed("due_not_held", lambda: due_not_held(ref, meetings, today))
         counts = timed("yearly_counts", lambda: yearly_counts(ref, meetings, today))
-        timed("tables Gouvernance (calendrier, années, réunions)",
-              lambda: (calendar_table(status), yearly_table(counts), meetings_table(ref, meetings)))
+        timed(
+            "tables Gouvernance (calendrier, années, réunions)",
+            lambda: (calendar_table(status), yearly_table(counts), meetings_table(ref, meetings)),
+        )
         targets = timed("targets_frame", lambda: targets_frame(store, conv))
         timed("target_history", lambda: target_history(store, conv))
-        timed("progress_frame (30 cibles)", lambda: progress_frame(ref, values, targets,
-                                                                   get_review("annuelle-2026")))
+        timed(
+            "progress_frame (30 cibles)",
+            lambda: progress_frame(ref, values, targets, get_review("annuelle-2026")),
+        )
         timed("comments_frame", lambda: comments_frame(store, conv))
-        timed("engagements (lecture + tableau)", lambda: engagements_table(
-            commune_engagements(ref, engagements_frame(store, conv))))
+        timed(
+            "engagements (lecture + tableau)",
+            lambda: engagements_table(commune_engagements(ref, engagements_frame(store, conv))),
+        )
         rows = timed("export_frame (Données, mis en cache)", lambda: export_frame(store, ref), runs=3)
-        timed("values_table (Données, mis en cache)", lambda: values_table(rows, list_batches(store, conv)),
-              runs=3)
+        timed(
+            "values_table (Données, mis en cache)",
+            lambda: values_table(rows, list_batches(store, conv)),
+            runs=3,
+        )
         timed("conflicts", lambda: conflicts(store, conv))
         timed("export CSV", lambda: export_bytes(store, ref, ".csv"), runs=3)
         timed("export XLSX", lambda: export_bytes(store, ref, ".xlsx"), runs=1)

@@ -63,12 +63,18 @@ def quarterly(store: Store, ref, rng: random.Random) -> None:
     frame["valeur"] = [_value(ref.by_code[c], rng) for c in frame["indicateur"]]
     for suffix in (".csv", ".xlsx"):
         data = template_csv(frame) if suffix == ".csv" else template_xlsx(frame, ref)
-        print(f"Fichier trimestriel, {len(communes)} communes, {len(frame)} lignes ({suffix}, "
-              f"{len(data) / 1024:.0f} Ko) :")
-        plan, t_plan = _timed("lecture + validation + comparaison (essai)",
-                              lambda d=data, s=suffix: prepare_import(store, ref, d, "t3" + s, SYSTEM, today=TODAY))
+        print(
+            f"Fichier trimestriel, {len(communes)} communes, {len(frame)} lignes ({suffix}, "
+            f"{len(data) / 1024:.0f} Ko) :"
+        )
+        plan, t_plan = _timed(
+            "lecture + validation + comparaison (essai)",
+            lambda d=data, s=suffix: prepare_import(store, ref, d, "t3" + s, SYSTEM, today=TODAY),
+        )
         assert plan.accepted, plan.report.errors[:3]
-        result, t_commit = _timed("écriture (une transaction)", lambda p=plan: commit_import(store, ref, p, SYSTEM))
+        result, t_commit = _timed(
+            "écriture (une transaction)", lambda p=plan: commit_import(store, ref, p, SYSTEM)
+        )
         print(f"  {'total':<46} {t_plan + t_commit:6.3f} s   → {result.message}")
         frame["valeur"] = [_value(ref.by_code[c], rng) for c in frame["indicateur"]]  # next file changes
 
@@ -76,8 +82,9 @@ def quarterly(store: Store, ref, rng: random.Random) -> None:
 def hundred_thousand(store: Store, ref, rng: random.Random) -> None:
     rows = []
     for territory in (t.code for t in ref.territories if t.type != "secteur"):
-        for period in [Period(y, q) for y in range(2026, 2031) for q in range(1, 5)] + \
-                      [Period(y) for y in range(2026, 2031)]:
+        for period in [Period(y, q) for y in range(2026, 2031) for q in range(1, 5)] + [
+            Period(y) for y in range(2026, 2031)
+        ]:
             for ind in expected_indicators(ref, territory, period):
                 rows.append((territory, ind.code, period.code, _value(ind, rng), ""))
     unique = len(rows)
@@ -86,22 +93,35 @@ def hundred_thousand(store: Store, ref, rng: random.Random) -> None:
     buffer = io.StringIO()
     frame.to_csv(buffer, sep=";", index=False)
     data = buffer.getvalue().encode("utf-8-sig")
-    print(f"Fichier de {len(frame)} lignes ({unique} valeurs distinctes, {len(frame) - unique} répétées ; "
-          f"{len(data) / 1_048_576:.1f} Mo) :")
-    plan, t_plan = _timed("lecture + validation + comparaison (essai)", lambda: prepare_import(
-        store, ref, data, "gros.csv", SYSTEM, today=END, max_rows=200_000, max_bytes=50 * 1_048_576))
+    print(
+        f"Fichier de {len(frame)} lignes ({unique} valeurs distinctes, {len(frame) - unique} répétées ; "
+        f"{len(data) / 1_048_576:.1f} Mo) :"
+    )
+    plan, t_plan = _timed(
+        "lecture + validation + comparaison (essai)",
+        lambda: prepare_import(
+            store, ref, data, "gros.csv", SYSTEM, today=END, max_rows=200_000, max_bytes=50 * 1_048_576
+        ),
+    )
     assert plan.accepted, plan.report.errors[:3]
     result, t_commit = _timed("écriture (une transaction)", lambda: commit_import(store, ref, plan, SYSTEM))
     print(f"  {'total':<46} {t_plan + t_commit:6.3f} s   → {result.message}")
-    again, t_again = _timed("même fichier redéposé (rien à écrire)", lambda: commit_import(
-        store, ref, prepare_import(store, ref, data, "gros.csv", SYSTEM, today=END, max_rows=200_000,
-                                   max_bytes=50 * 1_048_576), SYSTEM))
+    again, t_again = _timed(
+        "même fichier redéposé (rien à écrire)",
+        lambda: commit_import(
+            store,
+            ref,
+            prepare_import(
+                store, ref, data, "gros.csv", SYSTEM, today=END, max_rows=200_000, max_bytes=50 * 1_048_576
+            ),
+            SYSTEM,
+        ),
+    )
     print(f"  → {again.message}")
 
 
 def main() -> int:
-    print(f"Charge de la machine : {' '.join(f'{x:.1f}' for x in os.getloadavg())} "
-          f"({os.cpu_count()} cœurs)")
+    print(f"Charge de la machine : {' '.join(f'{x:.1f}' for x in os.getloadavg())} ({os.cpu_count()} cœurs)")
     ref = load_reference(ROOT / "seed")
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:

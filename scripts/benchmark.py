@@ -1,7 +1,7 @@
 """Run every benchmark (`scripts/bench_*.py`) and print their figures.
 
-    python scripts/benchmark.py            # all
-    python scripts/benchmark.py upload     # only scripts/bench_upload.py
+python scripts/benchmark.py            # all
+python scripts/benchmark.py upload     # only scripts/bench_upload.py
 """
 
 from __future__ import annotations

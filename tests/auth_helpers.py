@@ -28,8 +28,13 @@ TEST_PASSWORD = "mot-de-passe-de-test"
 _DEFAULT_LOGINS = {"lecteur": "test-lecteur", "charge": "test-charge", "administrateur": "test-admin"}
 
 
-def ensure_account(store: Store, role: str = "administrateur", territoires: Iterable[str] = (),
-                   login: str | None = None, password: str = TEST_PASSWORD) -> Actor:
+def ensure_account(
+    store: Store,
+    role: str = "administrateur",
+    territoires: Iterable[str] = (),
+    login: str | None = None,
+    password: str = TEST_PASSWORD,
+) -> Actor:
     """An active account of this role in `store` (created if missing); its `Actor`."""
     role = "charge" if role in ("chargé", "charge") else role
     login = login or _DEFAULT_LOGINS[role]
@@ -39,8 +44,9 @@ def ensure_account(store: Store, role: str = "administrateur", territoires: Iter
     return actor_for(store, login)
 
 
-def login_as(at, role: str = "administrateur", territoires: Iterable[str] = (),
-             login: str | None = None) -> Actor:
+def login_as(
+    at, role: str = "administrateur", territoires: Iterable[str] = (), login: str | None = None
+) -> Actor:
     """Create the account in the app's store and seed the AppTest session with it."""
     with Store(Settings().database_url) as store:
         store.migrate()

@@ -47,8 +47,9 @@ def count(store: Store, table: str) -> int:
 ADMIN_ONLY = {
     "create a user": lambda s, r, a: users.create_user(s, a, "nouveau", "lecteur", password=TEST_PASSWORD),
     "set a target": lambda s, r, a: set_target(s, r, a, "PE_PLACES_EAJE", 2030, 1500),
-    "record a meeting": lambda s, r, a: record_meeting(s, r, a, "comite_technique", dt.date(2026, 2, 10),
-                                                       today=TODAY),
+    "record a meeting": lambda s, r, a: record_meeting(
+        s, r, a, "comite_technique", dt.date(2026, 2, 10), today=TODAY
+    ),
     "set an engagement": lambda s, r, a: set_engagement(s, r, a, "62119", True, dt.date(2026, 3, 2)),
     "edit a sector": lambda s, r, a: set_sector_members(s, r.convention.code, "SECTEUR_NORD", ["62119"], a),
 }
@@ -80,8 +81,9 @@ def test_chargé_uploads_own_territory_only(store, ref):
     assert result.batch_id is not None
     observations = count(store, "observations")
     # One row outside the scope (line 3): the whole file is refused, naming that line; nothing written.
-    result = import_file(store, ref, upload([("62119", "4"), ("62126", "2")]), "t3-bis.csv", CHARGE,
-                         today=TODAY)
+    result = import_file(
+        store, ref, upload([("62119", "4"), ("62126", "2")]), "t3-bis.csv", CHARGE, today=TODAY
+    )
     assert result.batch_id is None
     assert result.plan.report.flatten(("line", "kind")) == [[3, "hors-perimetre"]]
     assert "62126" in result.plan.report.errors[0].message
@@ -132,8 +134,19 @@ def app(path: str = "pages/referentiel.py") -> AppTest:
 
 
 def texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.info, *at.error,
-                                            *at.warning, *at.success, *at.title, *at.subheader))
+    return " ".join(
+        str(e.value)
+        for e in (
+            *at.markdown,
+            *at.caption,
+            *at.info,
+            *at.error,
+            *at.warning,
+            *at.success,
+            *at.title,
+            *at.subheader,
+        )
+    )
 
 
 def test_first_run_asks_for_the_first_administrator(app_store):

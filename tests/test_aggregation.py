@@ -14,10 +14,14 @@ def _values(rows: list[tuple[str, str, str, float]]) -> pd.DataFrame:
 
 
 def test_ratio_is_recomputed_at_commune_and_epci_level(mini_ref):
-    values = _values([
-        ("PE_PLACES_ACCUEIL", "62119", "2025", 300), ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000),
-        ("PE_PLACES_ACCUEIL", "62178", "2025", 50), ("PE_ENFANTS_MOINS_3", "62178", "2025", 100),
-    ])
+    values = _values(
+        [
+            ("PE_PLACES_ACCUEIL", "62119", "2025", 300),
+            ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000),
+            ("PE_PLACES_ACCUEIL", "62178", "2025", 50),
+            ("PE_ENFANTS_MOINS_3", "62178", "2025", 100),
+        ]
+    )
     assert value_at(values, mini_ref, "PE_CAPACITE_THEORIQUE", "62119", "2025") == pytest.approx(30.0)
     assert value_at(values, mini_ref, "PE_CAPACITE_THEORIQUE", "62178", "2025") == pytest.approx(50.0)
     # EPCI: 100 × 350 / 1100, not the mean of 30 and 50 (40).
@@ -29,28 +33,37 @@ def test_ratio_is_recomputed_at_commune_and_epci_level(mini_ref):
 
 
 def test_ratio_uses_latest_known_denominator(mini_ref):
-    values = _values([("PE_PLACES_ACCUEIL", "62119", "2026-T2", 320),
-                      ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000)])
+    values = _values(
+        [("PE_PLACES_ACCUEIL", "62119", "2026-T2", 320), ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000)]
+    )
     s = series(values, mini_ref, "PE_CAPACITE_THEORIQUE", "62119")
     assert list(s["periode"]) == ["2026-T2"]
     assert s["valeur"].iloc[0] == pytest.approx(32.0)
 
 
 def test_counts_and_euros_sum_over_communes(mini_ref):
-    values = _values([("PE_BONUS_INCLUSION_EAJE", "62119", "2026", 110021.39),
-                      ("PE_BONUS_INCLUSION_EAJE", "62178", "2026", 1000.0)])
-    assert value_at(values, mini_ref, "PE_BONUS_INCLUSION_EAJE", EPCI_CODE, "2026") == pytest.approx(111021.39)
+    values = _values(
+        [
+            ("PE_BONUS_INCLUSION_EAJE", "62119", "2026", 110021.39),
+            ("PE_BONUS_INCLUSION_EAJE", "62178", "2026", 1000.0),
+        ]
+    )
+    assert value_at(values, mini_ref, "PE_BONUS_INCLUSION_EAJE", EPCI_CODE, "2026") == pytest.approx(
+        111021.39
+    )
 
 
 def test_direct_epci_value_wins_over_partial_sum(mini_ref):
-    values = _values([("IA_CAFES_PARTENAIRES", EPCI_CODE, "2024", 13),
-                      ("IA_CAFES_PARTENAIRES", "62119", "2024", 2)])
+    values = _values(
+        [("IA_CAFES_PARTENAIRES", EPCI_CODE, "2024", 13), ("IA_CAFES_PARTENAIRES", "62119", "2024", 2)]
+    )
     assert value_at(values, mini_ref, "IA_CAFES_PARTENAIRES", EPCI_CODE, "2024") == 13
 
 
 def test_structure_sums_its_member_communes(mini_ref):
-    values = _values([("PE_PLACES_ACCUEIL", "62720", "2026-T1", 12),
-                      ("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300)])
+    values = _values(
+        [("PE_PLACES_ACCUEIL", "62720", "2026-T1", 12), ("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300)]
+    )
     assert value_at(values, mini_ref, "PE_PLACES_ACCUEIL", "SIVOM_TEST", "2026-T1") == 12
     assert Territories(mini_ref).parts("62119") == set()
 
@@ -62,13 +75,16 @@ def test_flux_sums_quarters_and_stock_takes_last(mini_ref):
     assert y["valeur"].iloc[0] == 6
     assert not bool(y["complet"].iloc[0])  # T4 missing
 
-    stock = _values([("PE_PLACES_ACCUEIL", "62119", f"2026-T{q}", v) for q, v in ((1, 300), (2, 310), (4, 305))])
+    stock = _values(
+        [("PE_PLACES_ACCUEIL", "62119", f"2026-T{q}", v) for q, v in ((1, 300), (2, 310), (4, 305))]
+    )
     y = yearly_ratio(stock, mini_ref, "PE_PLACES_ACCUEIL", "62119")
     assert y["valeur"].iloc[0] == 305
     assert bool(y["complet"].iloc[0])
 
 
 def test_yearly_value_wins_over_quarters(mini_ref):
-    values = _values([("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2),
-                      ("IA_CAFES_PARTENAIRES", "62119", "2026", 9)])
+    values = _values(
+        [("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2), ("IA_CAFES_PARTENAIRES", "62119", "2026", 9)]
+    )
     assert value_at(values, mini_ref, "IA_CAFES_PARTENAIRES", "62119", "2026") == 9

@@ -29,8 +29,12 @@ TODAY = dt.date(2026, 11, 20)
 
 
 def _poppler(tool: str, pdf: Path, *args: str) -> str:
-    return subprocess.run([tool, *args, str(pdf), *(["-"] if tool == "pdftotext" else [])],
-                          capture_output=True, text=True, check=True).stdout
+    return subprocess.run(
+        [tool, *args, str(pdf), *(["-"] if tool == "pdftotext" else [])],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
 
 
 def _plain(text: str) -> str:
@@ -65,8 +69,10 @@ def test_bilan_is_a_pdf_with_a_page_per_section(midterm, ref):
     networks = [f for f in ref.fiches if f.ambition is None]
     assert pages >= 3 + len(ref.ambitions) + len(networks) + 4
     assert [s for s in bilan.sections if s.startswith("Annexe")] == [
-        "Annexe : complétude de la collecte", "Annexe : gouvernance (réunions tenues et dues)",
-        "Annexe : indicateurs clés par commune"]
+        "Annexe : complétude de la collecte",
+        "Annexe : gouvernance (réunions tenues et dues)",
+        "Annexe : indicateurs clés par commune",
+    ]
     assert bilan.sections[-1] == "Méthodologie et sources"
 
 
@@ -80,8 +86,11 @@ def test_bilan_names_every_ambition_and_its_key_figures_in_french(midterm, ref, 
     for signataire in ref.convention.signataires:
         assert signataire.nom[:30] in flat
     # a reference amount of the convention, French format (e.g. 110 021,39 €)
-    amounts = [o for o in ref.observations if o.territoire == EPCI_CODE
-               and ref.indicator(o.indicateur).unite == "euros"]
+    amounts = [
+        o
+        for o in ref.observations
+        if o.territoire == EPCI_CODE and ref.indicator(o.indicateur).unite == "euros"
+    ]
     assert amounts
     shown = _plain(format_value(amounts[0].valeur, "euros"))
     assert re.search(r"\d \d{3},\d{2} €", shown)
@@ -90,6 +99,7 @@ def test_bilan_names_every_ambition_and_its_key_figures_in_french(midterm, ref, 
     values = current_values(demo_store, ref.convention.code)
     review = get_review("mi-parcours")
     from indicators.review import indicator_summary
+
     summary = indicator_summary(values, ref, review).set_index("code")
     for ind in headline_indicators(ref, ref.fiches[0].code):
         value = summary.loc[ind.code, "valeur"]
@@ -157,8 +167,22 @@ def test_png_command_writes_the_chart_of_a_commune(demo_store, ref, tmp_path, mo
     commune = ref.communes()[0].code
     out = tmp_path / "eaje.png"
     try:
-        assert main(["png", "--indicateur", "PE_PLACES_EAJE", "--territoire", commune,
-                     "--revue", "annuelle-2026", "--out", str(out)]) == 0
+        assert (
+            main(
+                [
+                    "png",
+                    "--indicateur",
+                    "PE_PLACES_EAJE",
+                    "--territoire",
+                    commune,
+                    "--revue",
+                    "annuelle-2026",
+                    "--out",
+                    str(out),
+                ]
+            )
+            == 0
+        )
         assert png_size(out.read_bytes()) == (1600, 900)
         assert main(["png", "--indicateur", "INCONNU", "--out", str(out)]) == 1
     finally:

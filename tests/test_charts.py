@@ -50,8 +50,9 @@ def test_flux_baseline_is_shown_per_quarter(mini_ref):
 
 
 def test_empty_series_says_so(mini_ref):
-    fig = time_series_figure(pd.DataFrame(columns=["periode", "valeur"]),
-                             mini_ref.indicator("PE_PLACES_ACCUEIL"), Period(2026, 3))
+    fig = time_series_figure(
+        pd.DataFrame(columns=["periode", "valeur"]), mini_ref.indicator("PE_PLACES_ACCUEIL"), Period(2026, 3)
+    )
     _check(fig, "nombre")
     assert any("Aucune valeur" in a.text for a in fig.layout.annotations)
 

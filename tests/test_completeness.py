@@ -25,20 +25,27 @@ def _values(rows):
 
 def test_expected_indicators_by_level(mini_ref):
     assert [i.code for i in expected_indicators(mini_ref, "commune")] == [
-        "PE_PLACES_ACCUEIL", "IA_CAFES_PARTENAIRES"]
+        "PE_PLACES_ACCUEIL",
+        "IA_CAFES_PARTENAIRES",
+    ]
     assert [i.code for i in expected_indicators(mini_ref, "structure")] == [
-        "PE_PLACES_ACCUEIL", "IA_CAFES_PARTENAIRES"]
+        "PE_PLACES_ACCUEIL",
+        "IA_CAFES_PARTENAIRES",
+    ]
     assert expected_indicators(mini_ref, "epci") == []  # ratios and annual ones are never expected
 
 
 def test_matrix_rates_and_overall(mini_ref):
-    values = _values([
-        ("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300), ("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2),
-        ("PE_PLACES_ACCUEIL", "62178", "2026-T1", 200),
-        ("PE_PLACES_ACCUEIL", "62119", "2026-T2", 300),
-        ("PE_ENFANTS_MOINS_3", "62119", "2026-T2", 1000),  # not expected: does not count
-        ("PE_PLACES_ACCUEIL", "62119", "2025", 290),  # not a quarter of the matrix
-    ])
+    values = _values(
+        [
+            ("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300),
+            ("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2),
+            ("PE_PLACES_ACCUEIL", "62178", "2026-T1", 200),
+            ("PE_PLACES_ACCUEIL", "62119", "2026-T2", 300),
+            ("PE_ENFANTS_MOINS_3", "62119", "2026-T2", 1000),  # not expected: does not count
+            ("PE_PLACES_ACCUEIL", "62119", "2025", 290),  # not a quarter of the matrix
+        ]
+    )
     m = completeness_matrix(values, mini_ref, Q)
     # 3 communes + 1 structure, 2 quarters, 2 values expected each.
     assert len(m) == 8 and set(m["attendus"]) == {2}

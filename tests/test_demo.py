@@ -35,8 +35,11 @@ def test_generation_is_deterministic_and_within_bounds(ref):
         if ind.entier:
             assert (rows["valeur"] == rows["valeur"].round()).all()
     # Every commune sends the indicators collected at its level (a few stay silent at T3).
-    communal = next(i.code for i in generated_indicators(ref) if "commune" in i.niveaux
-                    and i.agregation_territoire == "somme" and i.fiche != "CTX")
+    communal = next(
+        i.code
+        for i in generated_indicators(ref)
+        if "commune" in i.niveaux and i.agregation_territoire == "somme" and i.fiche != "CTX"
+    )
     t1 = first[(first["indicateur"] == communal) & (first["periode"] == "2026-T1")]
     assert len(set(t1["territoire"]) & {c.code for c in ref.communes()}) >= 95
 
@@ -44,8 +47,15 @@ def test_generation_is_deterministic_and_within_bounds(ref):
 def test_install_is_flagged_idempotent_and_removal_keeps_the_rest(store, ref, monkeypatch):
     conv = ref.convention.code
     add_comment(store, ref, SYSTEM, "A1", "annuelle-2026", "Commentaire réel.")
-    record_meeting(store, ref, SYSTEM, "comite_technique", date(2026, 2, 10),
-                   calendrier_code="COMITE_TECHNIQUE_2026_DEBUT", today=date(2026, 11, 29))
+    record_meeting(
+        store,
+        ref,
+        SYSTEM,
+        "comite_technique",
+        date(2026, 2, 10),
+        calendrier_code="COMITE_TECHNIQUE_2026_DEBUT",
+        today=date(2026, 11, 29),
+    )
     before = current_values(store, conv)
     report = install_demo(store, ref)
     assert report.observations > 10_000 and report.comments and report.meetings

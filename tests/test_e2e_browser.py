@@ -24,8 +24,15 @@ from tests.conftest import ROOT
 pytestmark = pytest.mark.browser
 ARTEFACTS = ROOT / "test-artefacts"
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--headless", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 def _free_port() -> int:
@@ -55,9 +62,24 @@ def server(tmp_path_factory, _seeded_template, ref):
     port = _free_port()
     env = {**os.environ, "CTG_DATABASE_URL": f"duckdb:///{path}"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            "app.py",
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -85,8 +107,9 @@ def _settle(page, timeout_s: float = 60.0) -> None:
     calm = 0
     page.wait_for_timeout(300)
     while time.monotonic() < deadline and calm < 3:
-        busy = page.locator("[data-testid='stStatusWidget'], [data-stale='true'], "
-                            "[data-testid='stSkeleton']").count()
+        busy = page.locator(
+            "[data-testid='stStatusWidget'], [data-stale='true'], [data-testid='stSkeleton']"
+        ).count()
         calm = calm + 1 if busy == 0 else 0
         page.wait_for_timeout(300)
     page.wait_for_timeout(800)  # plotly draws after the script ends
@@ -105,7 +128,7 @@ def test_visit_every_page(server):
         page.get_by_label("Identifiant").fill("e2e-admin")
         page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()
-        page.wait_for_selector("h1:has-text(\"Vue d'ensemble\")", timeout=60_000)
+        page.wait_for_selector('h1:has-text("Vue d\'ensemble")', timeout=60_000)
         _settle(page)
         visited = []
         for title in _titles():
@@ -117,7 +140,9 @@ def test_visit_every_page(server):
             if visited:  # the first link is the page already shown
                 page.wait_for_function(
                     "b => { const h = document.querySelector('h1'); return h && h.innerText !== b; }",
-                    arg=before, timeout=60_000)
+                    arg=before,
+                    timeout=60_000,
+                )
             _settle(page)
             page.screenshot(path=str(ARTEFACTS / f"page-{_slug(title)}.png"), full_page=True)
             body = page.inner_text("body")

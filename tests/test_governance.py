@@ -23,8 +23,15 @@ ADMIN = Actor("admin", "administrateur")
 
 
 def entry(code, instance, debut=None, fin=None, minimum=None):
-    return CalendarEntry(code=code, instance=instance, libelle=code.replace("_", " ").title(),
-                         date_debut=debut, date_fin=fin, minimum_par_an=minimum, section="Annexe 5")
+    return CalendarEntry(
+        code=code,
+        instance=instance,
+        libelle=code.replace("_", " ").title(),
+        date_debut=debut,
+        date_fin=fin,
+        minimum_par_an=minimum,
+        section="Annexe 5",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -34,19 +41,27 @@ def gov_ref(mini_ref):
         entry("COPIL_RESTREINT_2026", "copil_restreint", dt.date(2026, 10, 1), dt.date(2026, 10, 31)),
         entry("REVOYURE_2027", "revue", dt.date(2027, 10, 1), dt.date(2027, 12, 31)),
         entry("MI_PARCOURS_2028", "revue", dt.date(2028, 6, 1), dt.date(2028, 6, 30)),
-        *[entry(f"COPIL_ELARGI_{y}", "copil_elargi", dt.date(y, 11, 1), dt.date(y, 12, 31))
-          for y in range(2026, 2031)],
+        *[
+            entry(f"COPIL_ELARGI_{y}", "copil_elargi", dt.date(y, 11, 1), dt.date(y, 12, 31))
+            for y in range(2026, 2031)
+        ],
         entry("COTECH", "comite_technique", minimum=2),
-        *[entry(f"COMITES_COMMUNAUX_{y}", "comite_communal", dt.date(y, 9, 1), dt.date(y, 12, 31))
-          for y in range(2026, 2031)],
+        *[
+            entry(f"COMITES_COMMUNAUX_{y}", "comite_communal", dt.date(y, 9, 1), dt.date(y, 12, 31))
+            for y in range(2026, 2031)
+        ],
     ]
     return dataclasses.replace(mini_ref, calendar=calendar)
 
 
 def meetings(*rows):
-    return pd.DataFrame([{"instance": i, "calendrier_code": c, "territoire": t, "date": d, "tenue": h}
-                         for i, c, t, d, h in rows],
-                        columns=["instance", "calendrier_code", "territoire", "date", "tenue"])
+    return pd.DataFrame(
+        [
+            {"instance": i, "calendrier_code": c, "territoire": t, "date": d, "tenue": h}
+            for i, c, t, d, h in rows
+        ],
+        columns=["instance", "calendrier_code", "territoire", "date", "tenue"],
+    )
 
 
 NONE = meetings()
@@ -64,8 +79,7 @@ def test_expand_calendar_dated_once_recurring_yearly(gov_ref):
 def test_nothing_held_at_end_of_november_2026(gov_ref):
     due = due_not_held(gov_ref, NONE, dt.date(2026, 11, 29))
     assert list(due["code"]) == ["COPIL_RESTREINT_2026"]
-    assert due.loc[0, "message"] == ("Copil Restreint 2026 : aucune réunion tenue "
-                                     "(échéance du 31/10/2026).")
+    assert due.loc[0, "message"] == ("Copil Restreint 2026 : aucune réunion tenue (échéance du 31/10/2026).")
     status = calendar_status(gov_ref, NONE, dt.date(2026, 11, 29)).set_index(["code", "annee"])
     assert status.loc[("COPIL_ELARGI_2026", 2026), "statut"] == "en cours"
     assert status.loc[("COPIL_ELARGI_2027", 2027), "statut"] == "à venir"
@@ -85,10 +99,12 @@ def test_year_end_alerts_count_against_minimum(gov_ref):
     due = due_not_held(gov_ref, held, dt.date(2027, 1, 15))
     assert list(due["code"]) == ["COTECH", "COMITES_COMMUNAUX_2026"]
     assert list(due["statut"]) == ["incomplète", "incomplète"]
-    assert due.loc[0, "message"] == ("Cotech 2026 : 1 réunion(s) tenue(s) sur 2 au minimum "
-                                     "(échéance du 31/12/2026).")
-    assert due.loc[1, "message"] == ("Comites Communaux 2026 : 2 commune(s) sur 3 couverte(s) par un "
-                                     "comité tenu (échéance du 31/12/2026).")
+    assert due.loc[0, "message"] == (
+        "Cotech 2026 : 1 réunion(s) tenue(s) sur 2 au minimum (échéance du 31/12/2026)."
+    )
+    assert due.loc[1, "message"] == (
+        "Comites Communaux 2026 : 2 commune(s) sur 3 couverte(s) par un comité tenu (échéance du 31/12/2026)."
+    )
 
 
 def test_yearly_counts(gov_ref):
@@ -99,14 +115,22 @@ def test_yearly_counts(gov_ref):
         ("comite_communal", None, "62119", dt.date(2026, 10, 1), True),
     )
     counts = yearly_counts(gov_ref, held, dt.date(2027, 1, 15)).set_index(["instance", "annee"])
-    assert counts.loc[("comite_technique", 2026), ["tenues", "minimum", "statut"]].tolist() == [2, 2, "atteint"]
+    assert counts.loc[("comite_technique", 2026), ["tenues", "minimum", "statut"]].tolist() == [
+        2,
+        2,
+        "atteint",
+    ]
     assert counts.loc[("copil_elargi", 2026), ["tenues", "minimum", "statut"]].tolist() == [1, 1, "atteint"]
     assert counts.loc[("copil_elargi", 2027), "tenues"] == 0
     assert counts.loc[("copil_elargi", 2027), "statut"] == "à venir"  # window November-December
     assert counts.loc[("copil_restreint", 2026), "statut"] == "non atteint"
     assert ("copil_restreint", 2027) not in counts.index  # nothing due that year
     assert counts.loc[("revue", 2028), "statut"] == "à venir"
-    assert counts.loc[("comite_communal", 2026), ["tenues", "minimum", "unite"]].tolist() == [1, 3, "communes"]
+    assert counts.loc[("comite_communal", 2026), ["tenues", "minimum", "unite"]].tolist() == [
+        1,
+        3,
+        "communes",
+    ]
 
 
 def test_communes_without_committee(gov_ref):
@@ -139,8 +163,10 @@ def test_real_calendar_semantics(ref):
     """Annexe 5 as seeded: two dated comités techniques a year, reviews held by the COPIL restreint."""
     due = due_not_held(ref, NONE, dt.date(2026, 11, 29))
     assert set(due["code"]) == {"COMITE_TECHNIQUE_2026_DEBUT", "COPIL_RESTREINT_2026"}
-    held = meetings(("copil_restreint", None, None, dt.date(2028, 6, 20), True),
-                    ("comite_technique", "COMITE_TECHNIQUE_2026_DEBUT", None, dt.date(2026, 4, 8), True))
+    held = meetings(
+        ("copil_restreint", None, None, dt.date(2028, 6, 20), True),
+        ("comite_technique", "COMITE_TECHNIQUE_2026_DEBUT", None, dt.date(2026, 4, 8), True),
+    )
     status = calendar_status(ref, held, dt.date(2028, 7, 1)).set_index("code")
     assert status.loc["REVUE_MI_PARCOURS_2028", "statut"] == "tenue"
     assert status.loc["COPIL_RESTREINT_2028", "statut"] == "tenue"
@@ -148,7 +174,10 @@ def test_real_calendar_semantics(ref):
     assert status.loc["REVUE_BILAN_FINAL", "statut"] == "date non fixée"
     counts = yearly_counts(ref, held, dt.date(2028, 7, 1)).set_index(["instance", "annee"])
     assert counts.loc[("comite_technique", 2026), ["tenues", "minimum", "statut"]].tolist() == [
-        1, 2, "non atteint"]
+        1,
+        2,
+        "non atteint",
+    ]
     assert counts.loc[("copil_restreint", 2028), "statut"] == "atteint"
     assert counts.loc[("comite_communal", 2026), "minimum"] == len(ref.communes())
     nov = yearly_counts(ref, NONE, dt.date(2026, 11, 29)).set_index(["instance", "annee"])["statut"]

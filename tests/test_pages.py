@@ -28,6 +28,7 @@ def demo_url(tmp_path_factory, _seeded_template, ref):
     import shutil
 
     from db.store import Store
+
     path = tmp_path_factory.mktemp("pages") / "ctg.duckdb"
     shutil.copy(_seeded_template, path)
     with Store(path) as store:
@@ -49,8 +50,20 @@ def app_env(demo_url):
 
 
 def _screen_text(at: AppTest) -> str:
-    parts = [e.value for e in (*at.title, *at.header, *at.subheader, *at.markdown, *at.caption,
-                               *at.warning, *at.info, *at.error, *at.success)]
+    parts = [
+        e.value
+        for e in (
+            *at.title,
+            *at.header,
+            *at.subheader,
+            *at.markdown,
+            *at.caption,
+            *at.warning,
+            *at.info,
+            *at.error,
+            *at.success,
+        )
+    ]
     parts += [f"{m.label} {m.value}" for m in at.metric]
     return "\n".join(str(p) for p in parts)
 

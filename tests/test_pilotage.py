@@ -80,12 +80,15 @@ def test_only_admins_set_targets(mini_store, mini_ref, actor):
     assert audit(mini_store).empty
 
 
-@pytest.mark.parametrize(("code", "year", "value", "message"), [
-    ("INCONNU", 2030, 1, "n'existe pas dans le catalogue"),
-    ("PE_PLACES_ACCUEIL", 2029, 1, "2028 ou 2030"),
-    ("PE_PLACES_ACCUEIL", 2030, -3, "hors des bornes"),
-    ("PE_PLACES_ACCUEIL", 2030, 12.5, "nombre entier"),
-])
+@pytest.mark.parametrize(
+    ("code", "year", "value", "message"),
+    [
+        ("INCONNU", 2030, 1, "n'existe pas dans le catalogue"),
+        ("PE_PLACES_ACCUEIL", 2029, 1, "2028 ou 2030"),
+        ("PE_PLACES_ACCUEIL", 2030, -3, "hors des bornes"),
+        ("PE_PLACES_ACCUEIL", 2030, 12.5, "nombre entier"),
+    ],
+)
 def test_invalid_targets_refused(mini_store, mini_ref, code, year, value, message):
     with pytest.raises(PilotageError, match=message):
         set_target(mini_store, mini_ref, ADMIN, code, year, value)
@@ -95,7 +98,8 @@ def test_target_per_commune(mini_store, mini_ref):
     set_target(mini_store, mini_ref, ADMIN, "PE_CAPACITE_THEORIQUE", 2030, 60.5, territoire="62119")
     frame = targets_frame(mini_store, mini_ref.convention.code)
     assert frame.to_dict("records") == [
-        {"indicateur": "PE_CAPACITE_THEORIQUE", "territoire": "62119", "annee": 2030, "valeur": 60.5}]
+        {"indicateur": "PE_CAPACITE_THEORIQUE", "territoire": "62119", "annee": 2030, "valeur": 60.5}
+    ]
     with pytest.raises(PilotageError, match="n'existe pas dans le référentiel"):
         set_target(mini_store, mini_ref, ADMIN, "PE_CAPACITE_THEORIQUE", 2030, 60, territoire="99999")
 
@@ -130,12 +134,15 @@ def test_reader_cannot_comment(mini_store, mini_ref):
     assert comments_frame(mini_store, mini_ref.convention.code).empty
 
 
-@pytest.mark.parametrize(("ambition", "revue", "texte", "message"), [
-    ("A9", "annuelle-2026", "x", "L'ambition « A9 » n'existe pas"),
-    ("A1", "annuelle-2031", "x", "La revue « annuelle-2031 » n'existe pas"),
-    ("A1", "annuelle-2026", "   ", "vide"),
-    ("A1", "annuelle-2026", "x" * 5001, "dépasse 5000 caractères"),
-])
+@pytest.mark.parametrize(
+    ("ambition", "revue", "texte", "message"),
+    [
+        ("A9", "annuelle-2026", "x", "L'ambition « A9 » n'existe pas"),
+        ("A1", "annuelle-2031", "x", "La revue « annuelle-2031 » n'existe pas"),
+        ("A1", "annuelle-2026", "   ", "vide"),
+        ("A1", "annuelle-2026", "x" * 5001, "dépasse 5000 caractères"),
+    ],
+)
 def test_invalid_comments_refused(mini_store, mini_ref, ambition, revue, texte, message):
     with pytest.raises(PilotageError, match=message):
         add_comment(mini_store, mini_ref, ADMIN, ambition, revue, texte)
@@ -158,15 +165,29 @@ def test_comment_filters_and_delete(mini_store, mini_ref):
 
 
 def test_review_codes():
-    assert review_codes() == ["annuelle-2026", "annuelle-2027", "annuelle-2028", "annuelle-2029",
-                              "annuelle-2030", "mi-parcours"]
+    assert review_codes() == [
+        "annuelle-2026",
+        "annuelle-2027",
+        "annuelle-2028",
+        "annuelle-2029",
+        "annuelle-2030",
+        "mi-parcours",
+    ]
 
 
 # -- meetings -----------------------------------------------------------------------------
 def test_admin_records_meeting(mini_store, mini_ref):
     conv = mini_ref.convention.code
-    new_id = record_meeting(mini_store, mini_ref, ADMIN, "copil_elargi", dt.date(2026, 11, 20),
-                            calendrier_code="COPIL_ELARGI_2026", note=" Salle du conseil ", today=TODAY)
+    new_id = record_meeting(
+        mini_store,
+        mini_ref,
+        ADMIN,
+        "copil_elargi",
+        dt.date(2026, 11, 20),
+        calendrier_code="COPIL_ELARGI_2026",
+        note=" Salle du conseil ",
+        today=TODAY,
+    )
     frame = meetings_frame(mini_store, conv)
     assert frame.loc[0, "id"] == new_id
     assert frame.loc[0, "date"] == dt.date(2026, 11, 20)
@@ -186,14 +207,17 @@ def test_only_admins_record_meetings(mini_store, mini_ref, actor):
     assert audit(mini_store).empty
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"instance": "conseil"}, "L'instance « conseil » n'existe pas"),
-    ({"calendrier_code": "XX"}, "n'est pas au calendrier"),
-    ({"calendrier_code": "COPIL_ELARGI_2026"}, "concerne l'instance COPIL élargi"),
-    ({"instance": "comite_communal"}, "choisissez-la"),
-    ({"date": dt.date(2031, 1, 5), "tenue": False}, "hors de la durée"),
-    ({"date": dt.date(2026, 12, 15)}, "ne peut pas encore être tenue"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"instance": "conseil"}, "L'instance « conseil » n'existe pas"),
+        ({"calendrier_code": "XX"}, "n'est pas au calendrier"),
+        ({"calendrier_code": "COPIL_ELARGI_2026"}, "concerne l'instance COPIL élargi"),
+        ({"instance": "comite_communal"}, "choisissez-la"),
+        ({"date": dt.date(2031, 1, 5), "tenue": False}, "hors de la durée"),
+        ({"date": dt.date(2026, 12, 15)}, "ne peut pas encore être tenue"),
+    ],
+)
 def test_invalid_meetings_refused(mini_store, mini_ref, kwargs, message):
     args = {"instance": "comite_technique", "date": dt.date(2026, 3, 1), **kwargs}
     with pytest.raises(PilotageError, match=message):
@@ -201,24 +225,33 @@ def test_invalid_meetings_refused(mini_store, mini_ref, kwargs, message):
 
 
 def test_planned_meeting_in_future(mini_store, mini_ref):
-    record_meeting(mini_store, mini_ref, ADMIN, "comite_technique", dt.date(2026, 12, 15), tenue=False,
-                   today=TODAY)
+    record_meeting(
+        mini_store, mini_ref, ADMIN, "comite_technique", dt.date(2026, 12, 15), tenue=False, today=TODAY
+    )
     assert not meetings_frame(mini_store, mini_ref.convention.code).loc[0, "tenue"]
 
 
 # -- engagements --------------------------------------------------------------------------
 def test_admin_edits_engagement_audited(mini_store, mini_ref):
     conv = mini_ref.convention.code
-    assert set_engagement(mini_store, mini_ref, ADMIN, "62119", True, dt.date(2026, 3, 2), "Mme Durand",
-                          today=TODAY)
-    assert not set_engagement(mini_store, mini_ref, ADMIN, "62119", True, dt.date(2026, 3, 2),
-                              " Mme Durand ", today=TODAY)
-    assert set_engagement(mini_store, mini_ref, ADMIN, "62119", True, dt.date(2026, 3, 2), "M. Martin",
-                          today=TODAY)
+    assert set_engagement(
+        mini_store, mini_ref, ADMIN, "62119", True, dt.date(2026, 3, 2), "Mme Durand", today=TODAY
+    )
+    assert not set_engagement(
+        mini_store, mini_ref, ADMIN, "62119", True, dt.date(2026, 3, 2), " Mme Durand ", today=TODAY
+    )
+    assert set_engagement(
+        mini_store, mini_ref, ADMIN, "62119", True, dt.date(2026, 3, 2), "M. Martin", today=TODAY
+    )
     frame = engagements_frame(mini_store, conv)
     assert frame[["commune", "fiche_signee", "date_signature", "elu_referent"]].to_dict("records") == [
-        {"commune": "62119", "fiche_signee": True, "date_signature": dt.date(2026, 3, 2),
-         "elu_referent": "M. Martin"}]
+        {
+            "commune": "62119",
+            "fiche_signee": True,
+            "date_signature": dt.date(2026, 3, 2),
+            "elu_referent": "M. Martin",
+        }
+    ]
     rows = audit(mini_store, "engagement")
     assert len(rows) == 2
     assert pd.isna(rows.loc[0, "avant"])
@@ -237,11 +270,14 @@ def test_only_admins_edit_engagements(mini_store, mini_ref, actor):
     assert engagements_frame(mini_store, mini_ref.convention.code).empty
 
 
-@pytest.mark.parametrize(("commune", "signed", "when", "message"), [
-    ("SIVOM_TEST", True, None, "n'est pas une commune"),
-    ("62119", False, dt.date(2026, 3, 2), "suppose que la fiche d'engagement est signée"),
-    ("62119", True, dt.date(2027, 1, 1), "dans le futur"),
-])
+@pytest.mark.parametrize(
+    ("commune", "signed", "when", "message"),
+    [
+        ("SIVOM_TEST", True, None, "n'est pas une commune"),
+        ("62119", False, dt.date(2026, 3, 2), "suppose que la fiche d'engagement est signée"),
+        ("62119", True, dt.date(2027, 1, 1), "dans le futur"),
+    ],
+)
 def test_invalid_engagements_refused(mini_store, mini_ref, commune, signed, when, message):
     with pytest.raises(PilotageError, match=message):
         set_engagement(mini_store, mini_ref, ADMIN, commune, signed, when, today=TODAY)

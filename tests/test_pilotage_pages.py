@@ -39,8 +39,15 @@ def app_store(store, monkeypatch, ref):
     """The seeded store, with a few steering rows, as the app's database."""
     set_target(store, ref, SYSTEM, "PE_PLACES_EAJE", 2030, 1500)
     add_comment(store, ref, SYSTEM, "A1", "annuelle-2026", "L'offre d'accueil progresse.")
-    record_meeting(store, ref, SYSTEM, "comite_technique", dt.date(2026, 2, 10),
-                   calendrier_code="COMITE_TECHNIQUE_2026_DEBUT", today=dt.date(2026, 11, 29))
+    record_meeting(
+        store,
+        ref,
+        SYSTEM,
+        "comite_technique",
+        dt.date(2026, 2, 10),
+        calendrier_code="COMITE_TECHNIQUE_2026_DEBUT",
+        today=dt.date(2026, 11, 29),
+    )
     set_engagement(store, ref, SYSTEM, "62119", True, dt.date(2026, 3, 2), "Mme Test")
     monkeypatch.setenv("CTG_DATABASE_URL", store.url)
     get_settings.cache_clear()

@@ -20,17 +20,49 @@ from indicators.pilotage_view import (
 
 
 def _export_rows():
-    return pd.DataFrame([
-        {"indicateur": "PE_PLACES_ACCUEIL", "libelle": "Places d'accueil", "territoire": "62119",
-         "nom_territoire": "Béthune", "periode": "2026-T3", "valeur": 1234.5, "valeur_texte": None,
-         "unite": "nombre", "source": None, "lot": 3, "demonstration": "oui"},
-        {"indicateur": "PE_PLACES_ACCUEIL", "libelle": "Places d'accueil", "territoire": "62119",
-         "nom_territoire": "Béthune", "periode": "2024", "valeur": float("nan"), "valeur_texte": None,
-         "unite": "nombre", "source": "Annexe 1", "lot": 1, "demonstration": "non"},
-        {"indicateur": "IA_CAFES_PARTENAIRES", "libelle": "Cafés", "territoire": "62178",
-         "nom_territoire": "Bruay-la-Buissière", "periode": "2026-T1", "valeur": 2.0, "valeur_texte": None,
-         "unite": "nombre", "source": "Dépôt de x", "lot": 3, "demonstration": "oui"},
-    ])
+    return pd.DataFrame(
+        [
+            {
+                "indicateur": "PE_PLACES_ACCUEIL",
+                "libelle": "Places d'accueil",
+                "territoire": "62119",
+                "nom_territoire": "Béthune",
+                "periode": "2026-T3",
+                "valeur": 1234.5,
+                "valeur_texte": None,
+                "unite": "nombre",
+                "source": None,
+                "lot": 3,
+                "demonstration": "oui",
+            },
+            {
+                "indicateur": "PE_PLACES_ACCUEIL",
+                "libelle": "Places d'accueil",
+                "territoire": "62119",
+                "nom_territoire": "Béthune",
+                "periode": "2024",
+                "valeur": float("nan"),
+                "valeur_texte": None,
+                "unite": "nombre",
+                "source": "Annexe 1",
+                "lot": 1,
+                "demonstration": "non",
+            },
+            {
+                "indicateur": "IA_CAFES_PARTENAIRES",
+                "libelle": "Cafés",
+                "territoire": "62178",
+                "nom_territoire": "Bruay-la-Buissière",
+                "periode": "2026-T1",
+                "valeur": 2.0,
+                "valeur_texte": None,
+                "unite": "nombre",
+                "source": "Dépôt de x",
+                "lot": 3,
+                "demonstration": "oui",
+            },
+        ]
+    )
 
 
 def _flat(frame):
@@ -43,8 +75,12 @@ def _clean(frame) -> bool:
 
 
 def test_values_table_french(mini_ref):
-    batches = pd.DataFrame([{"id": 1, "kind": "reference", "created_at": pd.Timestamp("2026-01-02")},
-                            {"id": 3, "kind": "demo", "created_at": pd.Timestamp("2026-11-29")}])
+    batches = pd.DataFrame(
+        [
+            {"id": 1, "kind": "reference", "created_at": pd.Timestamp("2026-01-02")},
+            {"id": 3, "kind": "demo", "created_at": pd.Timestamp("2026-11-29")},
+        ]
+    )
     table = values_table(_export_rows(), batches)
     assert list(table["Période"]) == ["T1 2026", "2024", "T3 2026"]
     assert list(table["Valeur"]) == ["2", "non renseigné", "1\u202f234,5"]
@@ -64,8 +100,17 @@ def test_filter_export(mini_ref):
 
 def test_governance_tables_have_no_gaps(ref):
     today = dt.date(2026, 11, 29)
-    meetings = pd.DataFrame([{"instance": "copil_elargi", "calendrier_code": None, "territoire": None,
-                              "date": dt.date(2026, 12, 8), "tenue": False}])
+    meetings = pd.DataFrame(
+        [
+            {
+                "instance": "copil_elargi",
+                "calendrier_code": None,
+                "territoire": None,
+                "date": dt.date(2026, 12, 8),
+                "tenue": False,
+            }
+        ]
+    )
     table = calendar_table(calendar_status(ref, meetings, today))
     assert _clean(table)
     row = table[table["Échéance"].str.startswith("COPIL élargi 2026")].iloc[0]
@@ -76,12 +121,26 @@ def test_governance_tables_have_no_gaps(ref):
 
 
 def test_conflicts_table_both_values(ref):
-    conflicts = pd.DataFrame([
-        {"conflit": "rpe_communes", "indicateur": ref.indicators[0].code, "territoire": "200072460",
-         "periode": "2025", "valeur": 81.0, "source_section": "Annexe 1"},
-        {"conflit": "rpe_communes", "indicateur": ref.indicators[0].code, "territoire": "200072460",
-         "periode": "2025", "valeur": 82.0, "source_section": "Annexe 2"},
-    ])
+    conflicts = pd.DataFrame(
+        [
+            {
+                "conflit": "rpe_communes",
+                "indicateur": ref.indicators[0].code,
+                "territoire": "200072460",
+                "periode": "2025",
+                "valeur": 81.0,
+                "source_section": "Annexe 1",
+            },
+            {
+                "conflit": "rpe_communes",
+                "indicateur": ref.indicators[0].code,
+                "territoire": "200072460",
+                "periode": "2025",
+                "valeur": 82.0,
+                "source_section": "Annexe 2",
+            },
+        ]
+    )
     table = conflicts_table(ref, conflicts)
     assert list(table["Section de la convention"]) == ["Annexe 1", "Annexe 2"]
     assert list(table["Sujet"]) == ["rpe communes", "rpe communes"]

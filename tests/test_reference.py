@@ -16,8 +16,11 @@ EPCI_JSON = SHARED / "data" / "epci-200072460-cabbalr-membres-cog2026.json"
 
 
 def _current(ref, code, territory=None):
-    return [o for o in ref.observations if o.indicateur == code
-            and (territory is None or o.territoire == territory)]
+    return [
+        o
+        for o in ref.observations
+        if o.indicateur == code and (territory is None or o.territoire == territory)
+    ]
 
 
 def test_the_100_communes_are_exactly_the_official_members(ref):
@@ -62,12 +65,22 @@ def test_every_fiche_has_indicators(ref):
 
 
 def test_the_card_examples_are_in_the_catalogue(ref):
-    for code in ("PE_CAPACITE_THEORIQUE", "PE_PLACES_EAJE", "PE_BONUS_INCLUSION_EAJE",
-                 "EJ_BONUS_INCLUSION_ACM", "EJ_INSTANCES_JEUNES", "IA_CAFES_PARTENAIRES"):
+    for code in (
+        "PE_CAPACITE_THEORIQUE",
+        "PE_PLACES_EAJE",
+        "PE_BONUS_INCLUSION_EAJE",
+        "EJ_BONUS_INCLUSION_ACM",
+        "EJ_INSTANCES_JEUNES",
+        "IA_CAFES_PARTENAIRES",
+    ):
         assert code in ref.by_code
     rate = ref.indicator("PE_CAPACITE_THEORIQUE")
     assert (rate.agregation_territoire, rate.numerateur, rate.denominateur, rate.facteur) == (
-        "ratio", "PE_PLACES_ACCUEIL", "PE_ENFANTS_MOINS_3", 100)
+        "ratio",
+        "PE_PLACES_ACCUEIL",
+        "PE_ENFANTS_MOINS_3",
+        100,
+    )
 
 
 def test_every_aggregation_rule_is_valid(ref):
@@ -113,21 +126,47 @@ def _broken_copy(tmp_path: Path, name: str, old: str, new: str) -> Path:
     return target
 
 
-@pytest.mark.parametrize(("name", "old", "new", "message"), [
-    ("indicateurs.csv", "taux_100,commune|epci", "taux_cent,commune|epci",
-     "indicateurs.csv, ligne 2 : champ « unite » : « taux_cent » n'est pas une valeur permise"),
-    ("indicateurs.csv", "Places d'accueil,F1,quantitatif,nombre,commune|structure|epci,trimestrielle,stock",
-     "Places d'accueil,F1,quantitatif,nombre,commune|structure|epci,trimestrielle,stok",
-     "indicateurs.csv, ligne 3 : champ « agregation_temps »"),
-    ("observations_reference.csv", "POP_MUNICIPALE,62178,2024,21997", "POP_MUNICIPALE,62178,2024,21 997",
-     "observations_reference.csv, ligne 3 : champ « valeur » : « 21 997 » n'est pas un nombre"),
-    ("observations_reference.csv", "POP_MUNICIPALE,62720,2024", "POP_INCONNUE,62720,2024",
-     "observations_reference.csv, ligne 4 : champ « indicateur » : POP_INCONNUE inconnu"),
-    ("territoires.csv", "62720,Rombly,commune", "62720,Rombly,village",
-     "territoires.csv, ligne 5 : champ « type » : « village » n'est pas une valeur permise"),
-    ("convention.yaml", "enjeu: E1, titre: Ambition", "enjeu: E9, titre: Ambition",
-     "ambition A1, champ « enjeu » : E9 inconnu"),
-])
+@pytest.mark.parametrize(
+    ("name", "old", "new", "message"),
+    [
+        (
+            "indicateurs.csv",
+            "taux_100,commune|epci",
+            "taux_cent,commune|epci",
+            "indicateurs.csv, ligne 2 : champ « unite » : « taux_cent » n'est pas une valeur permise",
+        ),
+        (
+            "indicateurs.csv",
+            "Places d'accueil,F1,quantitatif,nombre,commune|structure|epci,trimestrielle,stock",
+            "Places d'accueil,F1,quantitatif,nombre,commune|structure|epci,trimestrielle,stok",
+            "indicateurs.csv, ligne 3 : champ « agregation_temps »",
+        ),
+        (
+            "observations_reference.csv",
+            "POP_MUNICIPALE,62178,2024,21997",
+            "POP_MUNICIPALE,62178,2024,21 997",
+            "observations_reference.csv, ligne 3 : champ « valeur » : « 21 997 » n'est pas un nombre",
+        ),
+        (
+            "observations_reference.csv",
+            "POP_MUNICIPALE,62720,2024",
+            "POP_INCONNUE,62720,2024",
+            "observations_reference.csv, ligne 4 : champ « indicateur » : POP_INCONNUE inconnu",
+        ),
+        (
+            "territoires.csv",
+            "62720,Rombly,commune",
+            "62720,Rombly,village",
+            "territoires.csv, ligne 5 : champ « type » : « village » n'est pas une valeur permise",
+        ),
+        (
+            "convention.yaml",
+            "enjeu: E1, titre: Ambition",
+            "enjeu: E9, titre: Ambition",
+            "ambition A1, champ « enjeu » : E9 inconnu",
+        ),
+    ],
+)
 def test_bad_seed_names_file_line_and_field(tmp_path, name, old, new, message):
     with pytest.raises(SeedError) as info:
         load_reference(_broken_copy(tmp_path, name, old, new))

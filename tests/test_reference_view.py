@@ -18,5 +18,6 @@ def test_baselines_with_sources_ratios_and_contradictions(mini_store, mini_ref):
     assert table.loc["PE_CAPACITE_THEORIQUE", "valeur de référence (EPCI)"] == "25,0"
     assert table.loc["PE_CAPACITE_THEORIQUE", "source"] == "calculé à partir de ses composantes"
     assert table.loc["IA_CAFES_PARTENAIRES", "valeur de référence (EPCI)"] == (
-        "13 ou 14 (la convention se contredit)")
+        "13 ou 14 (la convention se contredit)"
+    )
     assert table.loc["BARO_HABITANTS", "valeur de référence (EPCI)"] == "non renseigné"

@@ -29,8 +29,14 @@ def _values(rows):
 
 def test_reviews_codes_labels_and_cutoffs():
     codes = [r.code for r in REVIEWS]
-    assert codes == ["annuelle-2026", "annuelle-2027", "annuelle-2028", "mi-parcours",
-                     "annuelle-2029", "annuelle-2030"]
+    assert codes == [
+        "annuelle-2026",
+        "annuelle-2027",
+        "annuelle-2028",
+        "mi-parcours",
+        "annuelle-2029",
+        "annuelle-2030",
+    ]
     assert get_review("annuelle-2026").label == "Revue annuelle 2026"
     assert get_review("annuelle-2026").cutoff == Period(2026, 3)
     mid = get_review("mi-parcours")
@@ -48,42 +54,66 @@ def test_current_review_is_the_next_one():
     assert current_review(date(2031, 1, 1)).code == "annuelle-2030"
 
 
-@pytest.mark.parametrize(("value", "ref", "sens", "unite", "expected"), [
-    (110, 100, "hausse", "nombre", "progression"),
-    (90, 100, "hausse", "nombre", "recul"),
-    (90, 100, "baisse", "nombre", "progression"),
-    (110, 100, "baisse", "nombre", "recul"),
-    (101.5, 100, "hausse", "nombre", "stable"),  # within 2 %
-    (98.5, 100, "baisse", "nombre", "stable"),
-    (110, 100, "stable", "nombre", "recul"),  # moving away from a desired stability
-    (100.5, 100, "stable", "nombre", "stable"),
-    (50.8, 50.0, "hausse", "pourcentage", "stable"),  # within 1 point
-    (52.0, 50.0, "hausse", "pourcentage", "progression"),
-    (0, 0, "hausse", "nombre", "stable"),
-    (3, 0, "hausse", "nombre", "progression"),
-    (None, 100, "hausse", "nombre", "non_renseigne"),
-    (100, float("nan"), "hausse", "nombre", "non_renseigne"),
-])
+@pytest.mark.parametrize(
+    ("value", "ref", "sens", "unite", "expected"),
+    [
+        (110, 100, "hausse", "nombre", "progression"),
+        (90, 100, "hausse", "nombre", "recul"),
+        (90, 100, "baisse", "nombre", "progression"),
+        (110, 100, "baisse", "nombre", "recul"),
+        (101.5, 100, "hausse", "nombre", "stable"),  # within 2 %
+        (98.5, 100, "baisse", "nombre", "stable"),
+        (110, 100, "stable", "nombre", "recul"),  # moving away from a desired stability
+        (100.5, 100, "stable", "nombre", "stable"),
+        (50.8, 50.0, "hausse", "pourcentage", "stable"),  # within 1 point
+        (52.0, 50.0, "hausse", "pourcentage", "progression"),
+        (0, 0, "hausse", "nombre", "stable"),
+        (3, 0, "hausse", "nombre", "progression"),
+        (None, 100, "hausse", "nombre", "non_renseigne"),
+        (100, float("nan"), "hausse", "nombre", "non_renseigne"),
+    ],
+)
 def test_status_respects_desired_direction(value, ref, sens, unite, expected):
     assert status_of(value, ref, sens, unite) == expected
 
 
 def test_summary_stock_ratio_flux_and_targets(mini_ref):
     review = get_review("annuelle-2026")
-    values = _values([
-        ("PE_PLACES_ACCUEIL", "62119", "2025", 300), ("PE_PLACES_ACCUEIL", "62178", "2025", 200),
-        ("PE_PLACES_ACCUEIL", "62119", "2026-T2", 320), ("PE_PLACES_ACCUEIL", "62178", "2026-T2", 210),
-        ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 330), ("PE_PLACES_ACCUEIL", "62178", "2026-T3", 150),
-        ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000), ("PE_ENFANTS_MOINS_3", "62178", "2025", 900),
-        ("IA_CAFES_PARTENAIRES", EPCI_CODE, "2025", 12),
-        ("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2), ("IA_CAFES_PARTENAIRES", "62119", "2026-T2", 3),
-        ("IA_CAFES_PARTENAIRES", "62178", "2026-T3", 1),
-    ])
-    targets = pd.DataFrame([{"indicateur": "PE_PLACES_ACCUEIL", "annee": 2028, "valeur": 600.0},
-                            {"indicateur": "PE_PLACES_ACCUEIL", "annee": 2030, "valeur": 700.0}])
-    s = indicator_summary(values, mini_ref, review, targets=targets,
-                          codes=["PE_PLACES_ACCUEIL", "PE_CAPACITE_THEORIQUE", "IA_CAFES_PARTENAIRES",
-                                 "BARO_HABITANTS", "PE_SCHEMA"]).set_index("code")
+    values = _values(
+        [
+            ("PE_PLACES_ACCUEIL", "62119", "2025", 300),
+            ("PE_PLACES_ACCUEIL", "62178", "2025", 200),
+            ("PE_PLACES_ACCUEIL", "62119", "2026-T2", 320),
+            ("PE_PLACES_ACCUEIL", "62178", "2026-T2", 210),
+            ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 330),
+            ("PE_PLACES_ACCUEIL", "62178", "2026-T3", 150),
+            ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000),
+            ("PE_ENFANTS_MOINS_3", "62178", "2025", 900),
+            ("IA_CAFES_PARTENAIRES", EPCI_CODE, "2025", 12),
+            ("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2),
+            ("IA_CAFES_PARTENAIRES", "62119", "2026-T2", 3),
+            ("IA_CAFES_PARTENAIRES", "62178", "2026-T3", 1),
+        ]
+    )
+    targets = pd.DataFrame(
+        [
+            {"indicateur": "PE_PLACES_ACCUEIL", "annee": 2028, "valeur": 600.0},
+            {"indicateur": "PE_PLACES_ACCUEIL", "annee": 2030, "valeur": 700.0},
+        ]
+    )
+    s = indicator_summary(
+        values,
+        mini_ref,
+        review,
+        targets=targets,
+        codes=[
+            "PE_PLACES_ACCUEIL",
+            "PE_CAPACITE_THEORIQUE",
+            "IA_CAFES_PARTENAIRES",
+            "BARO_HABITANTS",
+            "PE_SCHEMA",
+        ],
+    ).set_index("code")
     places = s.loc["PE_PLACES_ACCUEIL"]
     assert places["reference"] == 500 and places["periode_reference"] == "2025"
     assert places["valeur"] == 480 and places["periode_valeur"] == "2026-T3"  # stock: last quarter
@@ -106,10 +136,12 @@ def test_summary_stock_ratio_flux_and_targets(mini_ref):
 
 
 def test_summary_of_one_commune(mini_ref):
-    values = _values([("PE_PLACES_ACCUEIL", "62119", "2025", 300),
-                      ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 330)])
-    s = indicator_summary(values, mini_ref, get_review("annuelle-2026"), territory="62119",
-                          codes=["PE_PLACES_ACCUEIL"])
+    values = _values(
+        [("PE_PLACES_ACCUEIL", "62119", "2025", 300), ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 330)]
+    )
+    s = indicator_summary(
+        values, mini_ref, get_review("annuelle-2026"), territory="62119", codes=["PE_PLACES_ACCUEIL"]
+    )
     assert s.loc[0, "valeur"] == 330 and s.loc[0, "statut"] == "progression"
 
 
@@ -121,14 +153,20 @@ def test_headline_indicators_are_numeric_and_ratio_first(mini_ref):
 
 def test_alerts_direction_transmission_and_governance(mini_ref):
     review = get_review("annuelle-2026")
-    values = _values([("PE_PLACES_ACCUEIL", "62119", "2025", 300),
-                      ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 200)])
+    values = _values(
+        [("PE_PLACES_ACCUEIL", "62119", "2025", 300), ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 200)]
+    )
     s = indicator_summary(values, mini_ref, review, codes=["PE_PLACES_ACCUEIL"])
-    meetings = pd.DataFrame([{"instance": "comite_technique", "calendrier_code": None,
-                              "date": date(2026, 3, 10), "tenue": True}])
-    alerts = build_alerts(s, review, missing=["62720", "62178"],
-                          names={"62720": "Rombly", "62178": "Bruay-la-Buissière"},
-                          governance_due=due_not_held(mini_ref, meetings, date(2027, 1, 15)))
+    meetings = pd.DataFrame(
+        [{"instance": "comite_technique", "calendrier_code": None, "date": date(2026, 3, 10), "tenue": True}]
+    )
+    alerts = build_alerts(
+        s,
+        review,
+        missing=["62720", "62178"],
+        names={"62720": "Rombly", "62178": "Bruay-la-Buissière"},
+        governance_due=due_not_held(mini_ref, meetings, date(2027, 1, 15)),
+    )
     kinds = [a.kind for a in alerts]
     assert kinds.count("indicateur") == 1 and "Places d'accueil" in alerts[0].message
     transmission = next(a for a in alerts if a.kind == "transmission")
@@ -137,17 +175,28 @@ def test_alerts_direction_transmission_and_governance(mini_ref):
     gouv = [a.message for a in alerts if a.kind == "gouvernance"]
     assert any("COPIL élargi 2026 : aucune réunion tenue (échéance du 31/12/2026)" in m for m in gouv)
     assert any(m.startswith("Comité technique") and "1 réunion(s) tenue(s) sur 2" in m for m in gouv)
-    held = pd.DataFrame([{"instance": "copil_elargi", "calendrier_code": "COPIL_ELARGI_2026",
-                          "date": date(2026, 12, 3), "tenue": True}])
-    alerts = build_alerts(s.iloc[0:0], review,
-                          governance_due=due_not_held(mini_ref, held, date(2026, 12, 31)))
+    held = pd.DataFrame(
+        [
+            {
+                "instance": "copil_elargi",
+                "calendrier_code": "COPIL_ELARGI_2026",
+                "date": date(2026, 12, 3),
+                "tenue": True,
+            }
+        ]
+    )
+    alerts = build_alerts(
+        s.iloc[0:0], review, governance_due=due_not_held(mini_ref, held, date(2026, 12, 31))
+    )
     assert not any("COPIL" in a.message for a in alerts)
 
 
 def test_trend_within_the_convention_and_no_baseline(mini_ref):
-    values = _values([("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300),
-                      ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 250)])
-    s = indicator_summary(values, mini_ref, get_review("annuelle-2026"), territory="62119",
-                          codes=["PE_PLACES_ACCUEIL"])
+    values = _values(
+        [("PE_PLACES_ACCUEIL", "62119", "2026-T1", 300), ("PE_PLACES_ACCUEIL", "62119", "2026-T3", 250)]
+    )
+    s = indicator_summary(
+        values, mini_ref, get_review("annuelle-2026"), territory="62119", codes=["PE_PLACES_ACCUEIL"]
+    )
     assert s.loc[0, "statut"] == "sans_reference" and s.loc[0, "statut_libelle"] == "Sans référence"
     assert s.loc[0, "periode_premiere"] == "2026-T1" and s.loc[0, "tendance"] == "recul"

@@ -56,13 +56,26 @@ def test_real_reference_loads_twice_identically(store, ref):
 
 
 def _rows(value: float, periode: str = "2026-T1") -> pd.DataFrame:
-    return pd.DataFrame([{"indicateur": "PE_PLACES_ACCUEIL", "territoire": "62119", "periode": periode,
-                          "annee": 2026, "trimestre": int(periode[-1]), "valeur": value}])
+    return pd.DataFrame(
+        [
+            {
+                "indicateur": "PE_PLACES_ACCUEIL",
+                "territoire": "62119",
+                "periode": periode,
+                "annee": 2026,
+                "trimestre": int(periode[-1]),
+                "valeur": value,
+            }
+        ]
+    )
 
 
 def _write(store: Store, value: float, author: str = "test") -> int:
-    return store.write(lambda conn: write_batch(conn, "ctg-test", _rows(value), kind="depot",
-                                                author=author, filename="f.csv", sha256="x"))
+    return store.write(
+        lambda conn: write_batch(
+            conn, "ctg-test", _rows(value), kind="depot", author=author, filename="f.csv", sha256="x"
+        )
+    )
 
 
 def test_history_is_append_only_and_revert_restores(mini_store):
@@ -104,7 +117,8 @@ def test_failed_write_leaves_store_unchanged(mini_store):
 
 def test_reference_conflicts_are_kept_both(mini_store):
     rows = mini_store.query_df(
-        "select valeur, source_section from observations where conflit = 'cafes' order by valeur")
+        "select valeur, source_section from observations where conflit = 'cafes' order by valeur"
+    )
     assert list(rows["valeur"]) == [13.0, 14.0]
     assert list(rows["source_section"]) == ["Test", "Test bis"]
 
@@ -115,8 +129,13 @@ def test_export_round_trip(mini_store, mini_ref, suffix):
     data = export_bytes(mini_store, mini_ref, suffix)
     if suffix == ".csv":
         assert data.startswith(b"\xef\xbb\xbf")
-        frame = pd.read_csv(io.BytesIO(data), sep=";", decimal=",", encoding="utf-8-sig",
-                            dtype={"territoire": str, "periode": str})
+        frame = pd.read_csv(
+            io.BytesIO(data),
+            sep=";",
+            decimal=",",
+            encoding="utf-8-sig",
+            dtype={"territoire": str, "periode": str},
+        )
     elif suffix == ".xlsx":
         frame = pd.read_excel(io.BytesIO(data), dtype={"territoire": str, "periode": str})
     else:

@@ -30,12 +30,17 @@ def test_admin_fills_a_sector_and_it_survives_a_reference_refresh(mini_store, mi
 
 def test_sector_sums_its_communes(mini_store, mini_ref):
     import pandas as pd
+
     set_sector_members(mini_store, "ctg-test", "SECTEUR_NORD", ["62119", "62178"], ADMIN)
     territories = Territories(mini_ref, membership_pairs(mini_store, "ctg-test"))
-    values = pd.DataFrame([("PE_PLACES_ACCUEIL", "62119", "2026-T1", 10.0),
-                           ("PE_PLACES_ACCUEIL", "62178", "2026-T1", 5.0),
-                           ("PE_PLACES_ACCUEIL", "62720", "2026-T1", 1.0)],
-                          columns=["indicateur", "territoire", "periode", "valeur"])
+    values = pd.DataFrame(
+        [
+            ("PE_PLACES_ACCUEIL", "62119", "2026-T1", 10.0),
+            ("PE_PLACES_ACCUEIL", "62178", "2026-T1", 5.0),
+            ("PE_PLACES_ACCUEIL", "62720", "2026-T1", 1.0),
+        ],
+        columns=["indicateur", "territoire", "periode", "valeur"],
+    )
     assert value_at(values, mini_ref, "PE_PLACES_ACCUEIL", "SECTEUR_NORD", "2026-T1", territories) == 15
 
 

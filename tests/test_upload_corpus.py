@@ -27,13 +27,17 @@ def _actor(entry: dict) -> Actor:
 
 
 def _validate(name: str, ref):
-    return validate_upload(read_upload((CORPUS / name).read_bytes(), name), ref,
-                           actor=_actor(FILES[name]), today=TODAY)
+    return validate_upload(
+        read_upload((CORPUS / name).read_bytes(), name), ref, actor=_actor(FILES[name]), today=TODAY
+    )
 
 
 def test_every_file_of_the_corpus_has_its_expectation():
-    on_disk = {p.name for p in CORPUS.iterdir()
-               if p.suffix in (".csv", ".txt", ".xlsx", ".xls") and "_source" not in p.name}
+    on_disk = {
+        p.name
+        for p in CORPUS.iterdir()
+        if p.suffix in (".csv", ".txt", ".xlsx", ".xls") and "_source" not in p.name
+    }
     assert on_disk == set(FILES)
     assert len(BAD) >= 15 and len(GOOD) >= 8
 
@@ -52,21 +56,30 @@ def test_messages_are_the_french_sentences_users_read(upload_ref):
     messages = {(i.line, i.kind): i.message for i in _validate("bad_keys.csv", upload_ref).errors}
     assert messages[(4, "indicateur-calcule")] == (
         "PE_CAPACITE_THEORIQUE est un indicateur calculé (100 × PE_PLACES_ACCUEIL / PE_ENFANTS_MOINS_3) : "
-        "déposer ses composantes, pas le résultat.")
+        "déposer ses composantes, pas le résultat."
+    )
     assert messages[(11, "periode-future")] == "T1 2027 n'a pas encore commencé (aujourd'hui : 29/11/2026)."
     assert messages[(10, "periode-hors-convention")] == (
-        "T4 2025 est hors de la convention (T1 2026 … T4 2030).")
+        "T4 2025 est hors de la convention (T1 2026 … T4 2030)."
+    )
     assert messages[(5, "niveau-non-collecte")] == (
-        "BARO_HABITANTS n'est pas collecté au niveau commune (62119) : niveaux prévus epci.")
+        "BARO_HABITANTS n'est pas collecté au niveau commune (62119) : niveaux prévus epci."
+    )
     values = {(i.line, i.kind): i.message for i in _validate("bad_values.csv", upload_ref).errors}
     assert values[(3, "pas-un-entier")] == (
-        "« 2,5 » n'est pas un nombre entier : IA_CAFES_PARTENAIRES compte des unités.")
+        "« 2,5 » n'est pas un nombre entier : IA_CAFES_PARTENAIRES compte des unités."
+    )
     assert values[(5, "au-dessus-maximum")] == "112 dépasse le maximum (100 %) de F9_COMPLETUDE_OUTIL."
     assert values[(4, "sous-minimum")] == "−3 est inférieur au minimum (0) de PE_PLACES_ACCUEIL."
     scope = _validate("bad_scope_charge.csv", upload_ref).errors
-    assert [(i.line, i.kind, i.message) for i in scope] == [(
-        4, "hors-perimetre", "Le territoire 62178 (Bruay-la-Buissière) n'est pas dans le périmètre du "
-        "compte « charge-bethune » : le fichier est refusé en entier.")]
+    assert [(i.line, i.kind, i.message) for i in scope] == [
+        (
+            4,
+            "hors-perimetre",
+            "Le territoire 62178 (Bruay-la-Buissière) n'est pas dans le périmètre du "
+            "compte « charge-bethune » : le fichier est refusé en entier.",
+        )
+    ]
 
 
 def test_libreoffice_files_are_real_french_exports():
@@ -78,8 +91,11 @@ def test_libreoffice_files_are_real_french_exports():
 
 def test_the_same_values_whatever_the_tool(upload_ref):
     def values(name):
-        return {(r.territoire, r.indicateur, r.periode): (r.valeur, r.valeur_texte)
-                for r in _validate(name, upload_ref).rows}
+        return {
+            (r.territoire, r.indicateur, r.periode): (r.valeur, r.valeur_texte)
+            for r in _validate(name, upload_ref).rows
+        }
+
     libre = values("good_libreoffice_fr.csv")
     assert libre == values("good_libreoffice_fr_cp1252.csv")
     assert libre[("62178", "F9_COMPLETUDE_OUTIL", "2026-T3")] == (12.5, None)
@@ -93,8 +109,9 @@ def test_the_same_values_whatever_the_tool(upload_ref):
 def test_rejected_files_leave_the_store_unchanged(upload_store, upload_ref):
     before = table_counts(upload_store)
     for name in BAD:
-        result = import_file(upload_store, upload_ref, (CORPUS / name).read_bytes(), name,
-                             _actor(FILES[name]), today=TODAY)
+        result = import_file(
+            upload_store, upload_ref, (CORPUS / name).read_bytes(), name, _actor(FILES[name]), today=TODAY
+        )
         assert not result.plan.accepted and not result.committed, name
         assert table_counts(upload_store) == before, name
 
@@ -109,6 +126,8 @@ def test_good_files_land_then_reupload_changes_nothing(upload_store, upload_ref)
         before = table_counts(upload_store)
         again = import_file(upload_store, upload_ref, data, name, SYSTEM, today=TODAY)
         assert not again.committed, name
-        assert again.message == (f"Aucune modification : les {FILES[name]['rows']} valeur(s) du fichier "
-                                 "sont déjà enregistrées ; aucun dépôt n'a été créé."), name
+        assert again.message == (
+            f"Aucune modification : les {FILES[name]['rows']} valeur(s) du fichier "
+            "sont déjà enregistrées ; aucun dépôt n'a été créé."
+        ), name
         assert table_counts(upload_store) == before, name

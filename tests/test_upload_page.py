@@ -48,20 +48,26 @@ def _upload(at: AppTest, name: str) -> AppTest:
 
 
 def _texts(at: AppTest) -> str:
-    return " ".join(str(e.value) for e in (*at.markdown, *at.caption, *at.warning, *at.info, *at.error,
-                                           *at.success))
+    return " ".join(
+        str(e.value) for e in (*at.markdown, *at.caption, *at.warning, *at.info, *at.error, *at.success)
+    )
 
 
 def test_page_renders_for_each_role(app_store):
     admin = _page()
     assert admin.title[0].value == "Dépôt trimestriel"
-    assert [h.value for h in admin.header] == ["1. Télécharger le modèle", "2. Déposer le fichier",
-                                               "Historique des dépôts"]
+    assert [h.value for h in admin.header] == [
+        "1. Télécharger le modèle",
+        "2. Déposer le fichier",
+        "Historique des dépôts",
+    ]
     assert admin.multiselect(key="depot_territoires").value == ["200072460"]
     assert "nan" not in _texts(admin).split() and "None" not in _texts(admin).split()
     charge = _page("charge", ["62178", "62119"])
-    assert charge.multiselect(key="depot_territoires").options == ["Béthune (62119)",
-                                                                   "Bruay-la-Buissière (62178)"]
+    assert charge.multiselect(key="depot_territoires").options == [
+        "Béthune (62119)",
+        "Bruay-la-Buissière (62178)",
+    ]
     reader = _page("lecteur")
     assert any("lecture seule" in i.value for i in reader.info)
     assert not reader.get("file_uploader")
@@ -73,7 +79,9 @@ def test_upload_preview_then_confirm_writes_once(app_store):
     assert at.subheader[0].value == "Aperçu"
     preview = next(d.value for d in at.dataframe if "nouvelle valeur" in d.value.columns)
     assert preview[["statut", "territoire", "nouvelle valeur"]].values.tolist()[:2] == [
-        ["nouvelle", "62119", "1\u202f234"], ["nouvelle", "62178", "12,5\u202f%"]]
+        ["nouvelle", "62119", "1\u202f234"],
+        ["nouvelle", "62178", "12,5\u202f%"],
+    ]
     assert list_batches(app_store, "ctg-test")["kind"].tolist() == ["reference"]  # nothing written yet
     button = next(b for b in at.button if b.label.startswith("Valider le dépôt"))
     assert button.label == "Valider le dépôt (6 valeur(s))"
@@ -85,7 +93,8 @@ def test_upload_preview_then_confirm_writes_once(app_store):
     assert batches["author"].tolist()[0] == "test-admin"
     # The uploader was reset: the same file again now says nothing changes, without a button.
     at.file_uploader(key="depot_fichier_1").set_value(
-        ("good_libreoffice_fr.csv", (CORPUS / "good_libreoffice_fr.csv").read_bytes(), "text/csv")).run()
+        ("good_libreoffice_fr.csv", (CORPUS / "good_libreoffice_fr.csv").read_bytes(), "text/csv")
+    ).run()
     assert any(i.value.startswith("Aucune modification") for i in at.info)
     assert not [b for b in at.button if b.label.startswith("Valider le dépôt")]
 

@@ -48,10 +48,12 @@ def test_production_hash_parameters_are_strong():
 @pytest.fixture
 def settings_env(monkeypatch):
     """Set CTG_* variables for one test; the settings cache is cleared before and after."""
+
     def set_(**values):
         for key, value in values.items():
             monkeypatch.setenv(f"CTG_{key.upper()}", str(value))
         get_settings.cache_clear()
+
     yield set_
     get_settings.cache_clear()
 
@@ -61,15 +63,17 @@ def audit_rows(store: Store) -> pd.DataFrame:
 
 
 def test_password_is_stored_as_argon2_and_checked(mini_store):
-    user = users.create_user(mini_store, SYSTEM, "Marie.Dupont", "chargé", "62119,62178",
-                             password=SECRET, nom="Marie Dupont")
+    user = users.create_user(
+        mini_store, SYSTEM, "Marie.Dupont", "chargé", "62119,62178", password=SECRET, nom="Marie Dupont"
+    )
     assert user.login == "marie.dupont" and user.role == "charge"
     assert user.territoires == ("62119", "62178")
     stored = mini_store.scalar("select password_hash from utilisateurs where login = 'marie.dupont'")
     assert stored.startswith("$argon2id$") and SECRET not in stored
     assert users.authenticate(mini_store, "MARIE.DUPONT", SECRET).login == "marie.dupont"
     assert users.actor_for(mini_store, "marie.dupont") == Actor(
-        "marie.dupont", "charge", frozenset({"62119", "62178"}))
+        "marie.dupont", "charge", frozenset({"62119", "62178"})
+    )
 
 
 def test_wrong_password_and_unknown_login_give_the_same_message(mini_store):
@@ -81,9 +85,17 @@ def test_wrong_password_and_unknown_login_give_the_same_message(mini_store):
     assert str(wrong.value) == str(unknown.value) == "Identifiant ou mot de passe incorrect."
 
 
-@pytest.mark.parametrize("spelling, role", [
-    ("chargé", "charge"), ("charge", "charge"), ("Chargée", "charge"), ("lecteur", "lecteur"),
-    ("administrateur", "administrateur"), ("admin", "administrateur")])
+@pytest.mark.parametrize(
+    "spelling, role",
+    [
+        ("chargé", "charge"),
+        ("charge", "charge"),
+        ("Chargée", "charge"),
+        ("lecteur", "lecteur"),
+        ("administrateur", "administrateur"),
+        ("admin", "administrateur"),
+    ],
+)
 def test_role_spellings(spelling, role):
     assert users.normalize_role(spelling) == role
 
@@ -175,8 +187,13 @@ def test_every_administrative_change_is_audited_before_after(mini_store):
     users.set_password(mini_store, SYSTEM, "marie", OTHER_SECRET)
     rows = audit_rows(mini_store)
     rows = rows[rows["objet"] == "compte marie"]
-    assert rows["action"].tolist() == ["creation_compte", "modification_compte", "desactivation_compte",
-                                       "reactivation_compte", "reinitialisation_mot_de_passe"]
+    assert rows["action"].tolist() == [
+        "creation_compte",
+        "modification_compte",
+        "desactivation_compte",
+        "reactivation_compte",
+        "reinitialisation_mot_de_passe",
+    ]
     assert set(rows["actor"]) == {"systeme"}
     changes = [describe_change(a, b) for a, b in zip(rows["avant"], rows["apres"], strict=True)]
     assert changes[1] == "rôle : lecteur (COPIL) → chargé de coopération ; territoires : — → 62119"
@@ -226,8 +243,9 @@ def test_password_never_stored_nor_logged_in_clear(mini_store, caplog, settings_
     audit_text = audit_rows(mini_store).to_csv()
     path = mini_store.path
     mini_store.close()
-    raw = path.read_bytes() + (path.with_suffix(".duckdb.wal").read_bytes()
-                               if path.with_suffix(".duckdb.wal").exists() else b"")
+    raw = path.read_bytes() + (
+        path.with_suffix(".duckdb.wal").read_bytes() if path.with_suffix(".duckdb.wal").exists() else b""
+    )
     secrets = [SECRET, OTHER_SECRET, "Faux-Essai-Numero-1", "Faux-Essai-Numero-2", "Encore-Un-Nouveau-Secret"]
     assert caplog.records, "the account events are logged"
     for secret in secrets:
@@ -271,14 +289,35 @@ def run_cli(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str,
 def test_cli_users(cli_store, monkeypatch, capsys):
     code, out, _ = run_cli(monkeypatch, capsys, "users", "list")
     assert code == 0 and "python cli.py users add admin --role administrateur" in out
-    code, out, _ = run_cli(monkeypatch, capsys, "users", "add", "admin", "--role", "administrateur",
-                           "--password-stdin", stdin=SECRET + "\n")
+    code, out, _ = run_cli(
+        monkeypatch,
+        capsys,
+        "users",
+        "add",
+        "admin",
+        "--role",
+        "administrateur",
+        "--password-stdin",
+        stdin=SECRET + "\n",
+    )
     assert (code, out.strip()) == (0, "Compte « admin » créé : administrateur.")
-    code, out, _ = run_cli(monkeypatch, capsys, "users", "add", "marie", "--role", "chargé",
-                           "--territoires", "62119,62178", "--password-stdin", stdin=OTHER_SECRET + "\n")
+    code, out, _ = run_cli(
+        monkeypatch,
+        capsys,
+        "users",
+        "add",
+        "marie",
+        "--role",
+        "chargé",
+        "--territoires",
+        "62119,62178",
+        "--password-stdin",
+        stdin=OTHER_SECRET + "\n",
+    )
     assert out.strip() == "Compte « marie » créé : chargé de coopération, territoires 62119,62178."
-    code, out, err = run_cli(monkeypatch, capsys, "users", "add", "zoe", "--role", "chef", "--password-stdin",
-                             stdin=SECRET)
+    code, out, err = run_cli(
+        monkeypatch, capsys, "users", "add", "zoe", "--role", "chef", "--password-stdin", stdin=SECRET
+    )
     assert code == 1 and err.strip() == "Erreur : Rôle « chef » inconnu : lecteur, chargé ou administrateur."
     code, _, err = run_cli(monkeypatch, capsys, "users", "add", "zoe", "--role", "lecteur")
     assert code == 1 and "utilisez --password-stdin" in err
@@ -290,8 +329,18 @@ def test_cli_users(cli_store, monkeypatch, capsys):
     code, _, err = run_cli(monkeypatch, capsys, "users", "disable", "admin")
     assert code == 1 and "dernier compte administrateur" in err
     assert run_cli(monkeypatch, capsys, "users", "enable", "marie")[0] == 0
-    assert run_cli(monkeypatch, capsys, "users", "passwd", "marie", "--password-stdin",
-                   stdin="Nouveau-Secret-Du-Jour\n")[0] == 0
+    assert (
+        run_cli(
+            monkeypatch,
+            capsys,
+            "users",
+            "passwd",
+            "marie",
+            "--password-stdin",
+            stdin="Nouveau-Secret-Du-Jour\n",
+        )[0]
+        == 0
+    )
     code, out, _ = run_cli(monkeypatch, capsys, "users", "set", "marie", "--role", "lecteur")
     assert out.strip() == "Compte « marie » : lecteur (COPIL)."
     with Store(cli_store) as store:
@@ -306,14 +355,25 @@ def test_audit_filters_and_exports(mini_store):
     users.create_user(mini_store, Actor("chef", "administrateur"), "lea", "lecteur", password=SECRET)
     users.disable_user(mini_store, SYSTEM, "lea")
     everything = audit_entries(mini_store)
-    assert everything.columns.tolist() == ["Date", "Compte", "Action", "Objet", "Changement", "Avant", "Après"]
+    assert everything.columns.tolist() == [
+        "Date",
+        "Compte",
+        "Action",
+        "Objet",
+        "Changement",
+        "Avant",
+        "Après",
+    ]
     by_chef = audit_entries(mini_store, AuditFilter(actor="chef"))
     assert by_chef["Objet"].tolist() == ["compte lea"]
     disabled = audit_entries(mini_store, AuditFilter(action="desactivation_compte"))
     assert disabled[["Compte", "Action", "Changement"]].values.tolist() == [
-        ["systeme", "Désactivation d'un compte", "actif : oui → non"]]
+        ["systeme", "Désactivation d'un compte", "actif : oui → non"]
+    ]
     assert audit_entries(mini_store, AuditFilter(end=date(2000, 1, 1))).empty
-    assert len(audit_entries(mini_store, AuditFilter(start=date.today(), end=date.today()))) == len(everything)
+    assert len(audit_entries(mini_store, AuditFilter(start=date.today(), end=date.today()))) == len(
+        everything
+    )
     assert {"chef", "systeme"} <= set(audit_actors(mini_store))
     assert "creation_compte" in audit_actions(mini_store)
     batches = batch_entries(mini_store)
@@ -322,7 +382,9 @@ def test_audit_filters_and_exports(mini_store):
     csv = export_audit({"Changements": everything}, ".csv")
     assert csv.startswith("\ufeff".encode()) and "Désactivation d'un compte".encode() in csv
     assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Action")
-    book = openpyxl.load_workbook(io.BytesIO(export_audit({"Changements": everything, "Lots": batches}, ".xlsx")))
+    book = openpyxl.load_workbook(
+        io.BytesIO(export_audit({"Changements": everything, "Lots": batches}, ".xlsx"))
+    )
     assert book.sheetnames == ["Changements", "Lots"]
     assert book["Changements"].max_row == len(everything) + 1
     assert SECRET not in csv.decode("utf-8-sig")

@@ -93,15 +93,20 @@ def require_login(store: Store) -> Actor:
 def require_admin_page(actor: Actor) -> None:
     """Stop a page reserved to administrators, with a French message, for other accounts."""
     if not actor.is_admin:
-        st.error(f"Page réservée aux administrateurs : le compte « {actor.login} » a le rôle "
-                 f"{ROLE_LABELS[actor.role]}.", icon=":material/block:")
+        st.error(
+            f"Page réservée aux administrateurs : le compte « {actor.login} » a le rôle "
+            f"{ROLE_LABELS[actor.role]}.",
+            icon=":material/block:",
+        )
         st.stop()
 
 
 def _sidebar(store: Store, actor: Actor) -> None:
     with st.sidebar:
-        st.caption(f"Connecté : **{actor.login}** · {ROLE_LABELS[actor.role]}"
-                   + (f" · territoires {', '.join(sorted(actor.territoires))}" if actor.territoires else ""))
+        st.caption(
+            f"Connecté : **{actor.login}** · {ROLE_LABELS[actor.role]}"
+            + (f" · territoires {', '.join(sorted(actor.territoires))}" if actor.territoires else "")
+        )
         if st.button("Se déconnecter", key="auth_logout", icon=":material/logout:", width="stretch"):
             log_out("Vous êtes déconnecté.")
             st.rerun()
@@ -112,8 +117,11 @@ def _sidebar(store: Store, actor: Actor) -> None:
 def _own_password_form(store: Store, actor: Actor) -> None:
     with st.form("auth_own_password", clear_on_submit=True):
         current = st.text_input("Mot de passe actuel", type="password", key="auth_own_current")
-        new = st.text_input(f"Nouveau mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères)",
-                            type="password", key="auth_own_new")
+        new = st.text_input(
+            f"Nouveau mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères)",
+            type="password",
+            key="auth_own_new",
+        )
         again = st.text_input("Nouveau mot de passe, à nouveau", type="password", key="auth_own_again")
         submitted = st.form_submit_button("Changer mon mot de passe")
     if submitted:
@@ -133,8 +141,9 @@ def _own_password_form(store: Store, actor: Actor) -> None:
 
 def _header() -> None:
     st.title("Tableau de bord de la CTG 2026-2030")
-    st.caption("Convention Territoriale Globale · CA de Béthune-Bruay, Artois-Lys Romane · "
-               "CAF du Pas-de-Calais")
+    st.caption(
+        "Convention Territoriale Globale · CA de Béthune-Bruay, Artois-Lys Romane · CAF du Pas-de-Calais"
+    )
 
 
 def _login_form(store: Store) -> None:
@@ -155,22 +164,29 @@ def _login_form(store: Store) -> None:
         else:
             log_in(user.actor)
             st.rerun()
-    st.caption("Mot de passe oublié ou compte verrouillé : adressez-vous à un administrateur "
-               "du tableau de bord.")
+    st.caption(
+        "Mot de passe oublié ou compte verrouillé : adressez-vous à un administrateur du tableau de bord."
+    )
 
 
 def _first_admin_form(store: Store) -> None:
     _header()
     st.subheader("Créer le premier compte administrateur")
-    st.info("Aucun compte administrateur n'existe encore. Ce formulaire ne s'affiche qu'une "
-            "fois : le compte créé ici gère ensuite les autres comptes (page Administration › "
-            "Utilisateurs). On peut aussi le créer en ligne de commande : "
-            "`python cli.py users add admin --role administrateur`.", icon=":material/key:")
+    st.info(
+        "Aucun compte administrateur n'existe encore. Ce formulaire ne s'affiche qu'une "
+        "fois : le compte créé ici gère ensuite les autres comptes (page Administration › "
+        "Utilisateurs). On peut aussi le créer en ligne de commande : "
+        "`python cli.py users add admin --role administrateur`.",
+        icon=":material/key:",
+    )
     with st.form("auth_first_admin_form"):
         login = st.text_input("Identifiant", value="admin", key="auth_first_login")
         nom = st.text_input("Nom et prénom (facultatif)", key="auth_first_nom")
-        password = st.text_input(f"Mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères)",
-                                 type="password", key="auth_first_password")
+        password = st.text_input(
+            f"Mot de passe (au moins {PASSWORD_MIN_LENGTH} caractères)",
+            type="password",
+            key="auth_first_password",
+        )
         again = st.text_input("Mot de passe, à nouveau", type="password", key="auth_first_again")
         submitted = st.form_submit_button("Créer le compte administrateur", type="primary")
     if submitted:
@@ -195,11 +211,12 @@ def _first_admin_from_secrets(store: Store) -> bool:
     if not section or not section.get("mot_de_passe"):
         return False
     try:
-        create_first_admin(store, section.get("login", "admin"), section["mot_de_passe"],
-                           section.get("nom"))
+        create_first_admin(store, section.get("login", "admin"), section["mot_de_passe"], section.get("nom"))
     except (UserError, AccessDenied) as exc:
         st.error(f"Premier administrateur de secrets.toml refusé : {exc}")
         return False
-    st.session_state[NOTICE_KEY] = ("Le premier compte administrateur a été créé depuis "
-                                    "`.streamlit/secrets.toml` : connectez-vous avec lui.")
+    st.session_state[NOTICE_KEY] = (
+        "Le premier compte administrateur a été créé depuis "
+        "`.streamlit/secrets.toml` : connectez-vous avec lui."
+    )
     return True

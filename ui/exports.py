@@ -38,15 +38,23 @@ def png_download_button(fig: go.Figure, key: str) -> None:
     def render() -> bytes:
         return figure_png(fig, 1600, height)
 
-    st.download_button("Télécharger l'image (PNG)", data=render, file_name=f"{_slug(title)}.png",
-                       mime="image/png", key=f"png-{key}", on_click="ignore", icon=":material/image:",
-                       help="Image 1600 pixels de large pour une présentation, avec titre, unité et source.")
+    st.download_button(
+        "Télécharger l'image (PNG)",
+        data=render,
+        file_name=f"{_slug(title)}.png",
+        mime="image/png",
+        key=f"png-{key}",
+        on_click="ignore",
+        icon=":material/image:",
+        help="Image 1600 pixels de large pour une présentation, avec titre, unité et source.",
+    )
 
 
 def build_bilan_for(store, ref, review: Review) -> Bilan:
     """Build the bilan of a review (with a spinner) and keep it for this session."""
-    with st.spinner(f"Préparation du bilan « {review.label} » : graphiques et mise en page "
-                    "(jusqu'à une minute)…"):
+    with st.spinner(
+        f"Préparation du bilan « {review.label} » : graphiques et mise en page (jusqu'à une minute)…"
+    ):
         bilan = make_bilan(store, ref, review.code)
     st.session_state.setdefault(BILAN_STATE, {})[review.code] = bilan
     return bilan
@@ -66,18 +74,28 @@ def bilan_download_button(store, ref, review: Review, key: str = "bilan") -> Non
     """Prepare then download the bilan PDF of the review selected in the sidebar."""
     bilan = built_bilan(review)
     if bilan is None:
-        if st.button(f"Préparer le bilan PDF ({review.label})", key=f"{key}-preparer",
-                     icon=":material/picture_as_pdf:",
-                     help="Le même document que `python cli.py bilan` : A4, en français, avec graphiques."):
+        if st.button(
+            f"Préparer le bilan PDF ({review.label})",
+            key=f"{key}-preparer",
+            icon=":material/picture_as_pdf:",
+            help="Le même document que `python cli.py bilan` : A4, en français, avec graphiques.",
+        ):
             try:
                 bilan = build_bilan_for(store, ref, review)
             except (BilanError, RenderError) as exc:
                 st.error(f"Le bilan n'a pas pu être produit : {exc}")
                 return
     if bilan is not None:
-        st.download_button(f"Télécharger le bilan PDF ({review.label})", data=bilan.pdf,
-                           file_name=bilan_file_name(review), mime="application/pdf", key=f"{key}-pdf",
-                           on_click="ignore", icon=":material/download:", type="primary")
+        st.download_button(
+            f"Télécharger le bilan PDF ({review.label})",
+            data=bilan.pdf,
+            file_name=bilan_file_name(review),
+            mime="application/pdf",
+            key=f"{key}-pdf",
+            on_click="ignore",
+            icon=":material/download:",
+            type="primary",
+        )
 
 
 def sidebar_bilan_button(review: Review) -> None:

@@ -40,36 +40,47 @@ from ui.context import cached_values, get_reference, get_store
 
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
 TTL = get_settings().cache_ttl_seconds
-STATUS_MARKS = {"progression": (":green", ":material/trending_up:"),
-                "stable": (":blue", ":material/trending_flat:"),
-                "recul": (":red", ":material/trending_down:"),
-                "sans_reference": (":gray", ":material/remove:"),
-                "non_renseigne": (":gray", ":material/remove:")}
+STATUS_MARKS = {
+    "progression": (":green", ":material/trending_up:"),
+    "stable": (":blue", ":material/trending_flat:"),
+    "recul": (":red", ":material/trending_down:"),
+    "sans_reference": (":gray", ":material/remove:"),
+    "non_renseigne": (":gray", ":material/remove:"),
+}
 
 
 # -- Review selector --------------------------------------------------------------------------
+
 
 def review_selector() -> Review:
     """The review chosen in the sidebar, kept across pages and in the URL (`?revue=...`)."""
     codes = [r.code for r in REVIEWS]
     if REVIEW_STATE not in st.session_state:
         asked = st.query_params.get("revue")
-        st.session_state[REVIEW_STATE] = asked if asked in REVIEWS_BY_CODE else \
-            current_review(date.today()).code
+        st.session_state[REVIEW_STATE] = (
+            asked if asked in REVIEWS_BY_CODE else current_review(date.today()).code
+        )
 
     def remember() -> None:
         st.session_state[REVIEW_STATE] = st.session_state["revue_choisie"]
 
     code = st.sidebar.selectbox(
-        "Revue", codes, index=codes.index(st.session_state[REVIEW_STATE]),
-        format_func=lambda c: REVIEWS_BY_CODE[c].label, key="revue_choisie", on_change=remember,
-        help="Fixe l'arrêté des données et les comparaisons de tous les tableaux et du bilan.")
+        "Revue",
+        codes,
+        index=codes.index(st.session_state[REVIEW_STATE]),
+        format_func=lambda c: REVIEWS_BY_CODE[c].label,
+        key="revue_choisie",
+        on_change=remember,
+        help="Fixe l'arrêté des données et les comparaisons de tous les tableaux et du bilan.",
+    )
     st.session_state[REVIEW_STATE] = code
     st.query_params["revue"] = code
     review = get_review(code)
-    st.sidebar.caption(f"Arrêté des données : **{review.cutoff_label}** · comparaisons : référence "
-                       f"(avant 2026) → {review.cutoff_label} et {review.previous_year} → "
-                       f"{review.cutoff_label}.")
+    st.sidebar.caption(
+        f"Arrêté des données : **{review.cutoff_label}** · comparaisons : référence "
+        f"(avant 2026) → {review.cutoff_label} et {review.previous_year} → "
+        f"{review.cutoff_label}."
+    )
     from ui.exports import sidebar_bilan_button
 
     sidebar_bilan_button(review)
@@ -77,6 +88,7 @@ def review_selector() -> Review:
 
 
 # -- Cached computations ----------------------------------------------------------------------
+
 
 @st.cache_resource(show_spinner=False)
 def territories() -> Territories:
@@ -104,6 +116,7 @@ def targets(convention: str) -> pd.DataFrame:
 def meetings(convention: str) -> pd.DataFrame:
     """Governance meetings recorded (the `reunions` table)."""
     from db.pilotage import meetings_frame
+
     return meetings_frame(get_store(), convention)
 
 
@@ -111,6 +124,7 @@ def meetings(convention: str) -> pd.DataFrame:
 def comments(convention: str, review_code: str) -> pd.DataFrame:
     """Qualitative comments of a review."""
     from db.pilotage import comments_frame
+
     return comments_frame(get_store(), convention, revue=review_code)
 
 
@@ -118,6 +132,7 @@ def comments(convention: str, review_code: str) -> pd.DataFrame:
 def engagements(convention: str) -> pd.DataFrame:
     """Engagement of each commune (fiche signed, date, élu référent), one row per commune."""
     from db.pilotage import commune_engagements, engagements_frame
+
     return commune_engagements(get_reference(), engagements_frame(get_store(), convention))
 
 
@@ -125,8 +140,9 @@ def engagements(convention: str) -> pd.DataFrame:
 def completeness(convention: str, review_code: str, group: str | None = None) -> pd.DataFrame:
     """Territory × quarter matrix of the review's quarters (see indicators.completeness)."""
     review = get_review(review_code)
-    return completeness_rules.completeness_matrix(cached_values(convention), get_reference(),
-                                                  review.quarters(), group)
+    return completeness_rules.completeness_matrix(
+        cached_values(convention), get_reference(), review.quarters(), group
+    )
 
 
 def completeness_rate(convention: str, review_code: str) -> float | None:
@@ -141,9 +157,15 @@ def summary(convention: str, review_code: str, territory: str = EPCI_CODE) -> pd
     computed = {}
     if territory == EPCI_CODE:
         computed[completeness_rules.COMPLETENESS_CODE] = completeness_rate(convention, review_code)
-    return indicator_summary(cached_values(convention), get_reference(), review, territory=territory,
-                             targets=targets(convention), territories=territories(),
-                             computed=computed)
+    return indicator_summary(
+        cached_values(convention),
+        get_reference(),
+        review,
+        territory=territory,
+        targets=targets(convention),
+        territories=territories(),
+        computed=computed,
+    )
 
 
 def alerts(convention: str, review_code: str) -> list[Alert]:
@@ -160,16 +182,18 @@ def _alerts(convention: str, review_code: str) -> list[tuple[str, str, str]]:
     missing = completeness_rules.missing_territories(matrix, review.cutoff)
     names = {t.code: t.nom for t in ref.territories}
     due = due_not_held(ref, meetings(convention), min(date.today(), review.held_on))
-    found = build_alerts(summary(convention, review_code), review, missing=missing, names=names,
-                         governance_due=due)
+    found = build_alerts(
+        summary(convention, review_code), review, missing=missing, names=names, governance_due=due
+    )
     return [(a.kind, a.message, a.objet) for a in found]
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
 def commune_values(convention: str, code: str, review_code: str) -> pd.DataFrame:
     """Every commune's value of an indicator at the review cut-off (ratios recomputed)."""
-    return by_commune_at(cached_values(convention), get_reference(), code,
-                         get_review(review_code).cutoff, FIRST_YEAR)
+    return by_commune_at(
+        cached_values(convention), get_reference(), code, get_review(review_code).cutoff, FIRST_YEAR
+    )
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -179,6 +203,7 @@ def indicator_series(convention: str, code: str, territory: str = EPCI_CODE) -> 
 
 
 # -- Display helpers --------------------------------------------------------------------------
+
 
 def status_text(statut: str, label: str) -> str:
     """A coloured status with an icon and its words (never colour alone)."""
@@ -195,15 +220,19 @@ def indicator_card(row: pd.Series, review: Review) -> None:
             st.markdown(f"### {text if isinstance(text, str) and text else MISSING}")
             return
         st.markdown(f"### {format_value(row['valeur'], row['unite'])}")
-        st.caption(f"{cutoff_caption(row)} · sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}")
+        st.caption(
+            f"{cutoff_caption(row)} · sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}"
+        )
         base = row["periode_reference"] if isinstance(row["periode_reference"], str) else None
         lines = []
         if base:
-            lines.append(f"depuis {base} (référence) : "
-                         f"{format_change(row['evolution_reference'], row['unite'])}")
+            lines.append(
+                f"depuis {base} (référence) : {format_change(row['evolution_reference'], row['unite'])}"
+            )
         if base != str(review.previous_year):
-            lines.append(f"depuis {review.previous_year} : "
-                         f"{format_change(row['evolution_annee'], row['unite'])}")
+            lines.append(
+                f"depuis {review.previous_year} : {format_change(row['evolution_annee'], row['unite'])}"
+            )
         if not pd.isna(row["cible"]):
             lines.append(f"cible {int(row['annee_cible'])} : {format_value(row['cible'], row['unite'])}")
         st.markdown(" · ".join(lines))
@@ -227,8 +256,13 @@ def slug(text: str) -> str:
 
 def show_figure(fig: go.Figure, key: str) -> None:
     """Draw a figure (our template, not Streamlit's theme) with a PNG download button."""
-    st.plotly_chart(fig, theme=None, width="stretch", key=key,
-                    config={"displaylogo": False, "locale": "fr", "modeBarButtonsToRemove": ["toImage"]})
+    st.plotly_chart(
+        fig,
+        theme=None,
+        width="stretch",
+        key=key,
+        config={"displaylogo": False, "locale": "fr", "modeBarButtonsToRemove": ["toImage"]},
+    )
     from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
 
     png_download_button(fig, key)
@@ -238,5 +272,11 @@ def show_figure(fig: go.Figure, key: str) -> None:
 def commune_map(convention: str, code: str, review_code: str, caption: str, source: str) -> go.Figure:
     """The commune map of an indicator at a review (cached: 100 polygons take 0,2 s to build)."""
     from indicators.charts import commune_map_figure
-    return commune_map_figure(commune_values(convention, code, review_code), communes_geojson(),
-                              get_reference().indicator(code), caption, source=source)
+
+    return commune_map_figure(
+        commune_values(convention, code, review_code),
+        communes_geojson(),
+        get_reference().indicator(code),
+        caption,
+        source=source,
+    )

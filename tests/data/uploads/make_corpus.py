@@ -36,78 +36,113 @@ def text(name: str, content: str, encoding: str = "utf-8", newline: str = "\n") 
 
 def hand_written() -> None:
     nbsp, nnbsp = "\u00a0", "\u202f"
-    text("good_excel_fr_bom.csv", (
-        "Code commune;Indicateur;Période;Valeur;Commentaire;Libellé\n"
-        "62119;PE_PLACES_ACCUEIL;2026-T3;1 234;;Places d'accueil\n"
-        "Béthune;IA_CAFES_PARTENAIRES;T3 2026;3;Deux cafés à Béthune, un à Annezin;\n"
-        ";;;;;\n"
-        "\n"
-        "BRUAY LA BUISSIERE;pe_places_accueil;2026T3;210;;\n"
-        "62178;F9_COMPLETUDE_OUTIL;2026-Q3;87,5 %;;\n"
-        "St Venant;IA_CAFES_PARTENAIRES;2026-T3;;pas encore connu;\n"
-        f"200072460;PE_BONUS_INCLUSION_EAJE;2026;110{nbsp}021,39 €;;\n"
-        "200072460;BARO_HABITANTS;2026;72,4;;\n"
-        "200072460;PE_SCHEMA;2026;15/09/2026;;\n"
-        "200072460;IA_PERCEPTION;2026;Meilleure connaissance mutuelle, à confirmer;;\n"
-        f"62758;POP_MUNICIPALE;2026;3{nnbsp}012;;\n"
-        "SIVOM_TEST;PE_PLACES_ACCUEIL;2026-T3;45;;\n"
-    ), encoding="utf-8-sig", newline="\r\n")
-    text("good_cp1252_tab.txt", (
-        "commune\tindicateur\ttrimestre\tvaleur\tremarque\n"
-        "Béthune\tPE_BONUS_INCLUSION_EAJE\t2026\t1.234,50 €\tversé en août\n"
-        "Saint-Venant\tPE_ENFANTS_MOINS_3\t2026\t87\t\n"
-        "rombly\tF9_COMPLETUDE_OUTIL\tT2 2026\t100%\t\n"
-    ), encoding="cp1252", newline="\r\n")
-    text("good_comma_point.csv", (
-        "territoire,indicateur,periode,valeur,commentaire\n"
-        '62119,PE_BONUS_INCLUSION_EAJE,2026,"1,234.50",\n'
-        '62178,F9_COMPLETUDE_OUTIL,2026-T2,12.5,"avec, une virgule"\n'
-        "200072460,PE_SCHEMA,2026,oui,\n"
-    ))
-    text("good_formulas.csv", HEADER + "\n" + (
-        '62119;IA_CAFES_PARTENAIRES;2026-T2;1;"=HYPERLINK(""http://exemple.invalid"";""clic"")"\n'
-        "62178;IA_CAFES_PARTENAIRES;2026-T2;2;@SUM(A1:A3)\n"
-        "200072460;IA_PERCEPTION;2026;-Bonne dynamique entre acteurs;\n"
-    ))
-    text("good_duplicate_same.csv", HEADER + "\n" + (
-        "62119;IA_CAFES_PARTENAIRES;2026-T1;2;\n"
-        "Béthune;IA_CAFES_PARTENAIRES;T1 2026;2,0;\n"
-    ))
-    text("good_suspicious.csv", HEADER + "\n" + (
-        "62119;IA_CAFES_PARTENAIRES;2026-T1;4;\n"
-        "62119;IA_CAFES_PARTENAIRES;2026-T2;15;\n"
-        "62178;IA_CAFES_PARTENAIRES;2026-T1;2;\n"
-        "62178;IA_CAFES_PARTENAIRES;2026-T2;7;\n"
-    ))
-    text("bad_values.csv", HEADER + "\n" + (
-        "62119;PE_PLACES_ACCUEIL;2026-T3;abc;\n"
-        "62119;IA_CAFES_PARTENAIRES;2026-T3;2,5;\n"
-        "62178;PE_PLACES_ACCUEIL;2026-T3;-3;\n"
-        "62178;F9_COMPLETUDE_OUTIL;2026-T3;112 %;\n"
-        "200072460;BARO_HABITANTS;2026;100,5;\n"
-        "200072460;PE_SCHEMA;2026;peut-être;\n"
-        "62119;F9_COMPLETUDE_OUTIL;2026-T3;=1+1;\n"
-        "62720;PE_PLACES_ACCUEIL;2026-T3;12;\n"
-    ))
-    text("bad_keys.csv", HEADER + "\n" + (
-        "62999;PE_PLACES_ACCUEIL;2026-T3;1;\n"
-        "62119;PE_INCONNU;2026-T3;1;\n"
-        "62119;PE_CAPACITE_THEORIQUE;2026;33,3;\n"
-        "62119;BARO_HABITANTS;2026;50;\n"
-        "SECTEUR_NORD;PE_PLACES_ACCUEIL;2026-T3;3;\n"
-        "62119;PE_PLACES_ACCUEIL;2026;100;\n"
-        "62119;POP_MUNICIPALE;2026-T2;25000;\n"
-        "62119;PE_PLACES_ACCUEIL;2026-T5;1;\n"
-        "62119;PE_PLACES_ACCUEIL;2025-T4;1;\n"
-        "62119;PE_PLACES_ACCUEIL;2027-T1;1;\n"
-        ";PE_PLACES_ACCUEIL;2026-T3;1;\n"
-        "62119;;2026-T3;1;\n"
-        "62119;PE_PLACES_ACCUEIL;;1;\n"
-    ))
-    text("bad_duplicates.csv", HEADER + "\n" + (
-        "62119;PE_PLACES_ACCUEIL;2026-T3;10;\n"
-        "Béthune;PE_PLACES_ACCUEIL;T3 2026;12;\n"
-    ))
+    text(
+        "good_excel_fr_bom.csv",
+        (
+            "Code commune;Indicateur;Période;Valeur;Commentaire;Libellé\n"
+            "62119;PE_PLACES_ACCUEIL;2026-T3;1 234;;Places d'accueil\n"
+            "Béthune;IA_CAFES_PARTENAIRES;T3 2026;3;Deux cafés à Béthune, un à Annezin;\n"
+            ";;;;;\n"
+            "\n"
+            "BRUAY LA BUISSIERE;pe_places_accueil;2026T3;210;;\n"
+            "62178;F9_COMPLETUDE_OUTIL;2026-Q3;87,5 %;;\n"
+            "St Venant;IA_CAFES_PARTENAIRES;2026-T3;;pas encore connu;\n"
+            f"200072460;PE_BONUS_INCLUSION_EAJE;2026;110{nbsp}021,39 €;;\n"
+            "200072460;BARO_HABITANTS;2026;72,4;;\n"
+            "200072460;PE_SCHEMA;2026;15/09/2026;;\n"
+            "200072460;IA_PERCEPTION;2026;Meilleure connaissance mutuelle, à confirmer;;\n"
+            f"62758;POP_MUNICIPALE;2026;3{nnbsp}012;;\n"
+            "SIVOM_TEST;PE_PLACES_ACCUEIL;2026-T3;45;;\n"
+        ),
+        encoding="utf-8-sig",
+        newline="\r\n",
+    )
+    text(
+        "good_cp1252_tab.txt",
+        (
+            "commune\tindicateur\ttrimestre\tvaleur\tremarque\n"
+            "Béthune\tPE_BONUS_INCLUSION_EAJE\t2026\t1.234,50 €\tversé en août\n"
+            "Saint-Venant\tPE_ENFANTS_MOINS_3\t2026\t87\t\n"
+            "rombly\tF9_COMPLETUDE_OUTIL\tT2 2026\t100%\t\n"
+        ),
+        encoding="cp1252",
+        newline="\r\n",
+    )
+    text(
+        "good_comma_point.csv",
+        (
+            "territoire,indicateur,periode,valeur,commentaire\n"
+            '62119,PE_BONUS_INCLUSION_EAJE,2026,"1,234.50",\n'
+            '62178,F9_COMPLETUDE_OUTIL,2026-T2,12.5,"avec, une virgule"\n'
+            "200072460,PE_SCHEMA,2026,oui,\n"
+        ),
+    )
+    text(
+        "good_formulas.csv",
+        HEADER
+        + "\n"
+        + (
+            '62119;IA_CAFES_PARTENAIRES;2026-T2;1;"=HYPERLINK(""http://exemple.invalid"";""clic"")"\n'
+            "62178;IA_CAFES_PARTENAIRES;2026-T2;2;@SUM(A1:A3)\n"
+            "200072460;IA_PERCEPTION;2026;-Bonne dynamique entre acteurs;\n"
+        ),
+    )
+    text(
+        "good_duplicate_same.csv",
+        HEADER
+        + "\n"
+        + ("62119;IA_CAFES_PARTENAIRES;2026-T1;2;\nBéthune;IA_CAFES_PARTENAIRES;T1 2026;2,0;\n"),
+    )
+    text(
+        "good_suspicious.csv",
+        HEADER
+        + "\n"
+        + (
+            "62119;IA_CAFES_PARTENAIRES;2026-T1;4;\n"
+            "62119;IA_CAFES_PARTENAIRES;2026-T2;15;\n"
+            "62178;IA_CAFES_PARTENAIRES;2026-T1;2;\n"
+            "62178;IA_CAFES_PARTENAIRES;2026-T2;7;\n"
+        ),
+    )
+    text(
+        "bad_values.csv",
+        HEADER
+        + "\n"
+        + (
+            "62119;PE_PLACES_ACCUEIL;2026-T3;abc;\n"
+            "62119;IA_CAFES_PARTENAIRES;2026-T3;2,5;\n"
+            "62178;PE_PLACES_ACCUEIL;2026-T3;-3;\n"
+            "62178;F9_COMPLETUDE_OUTIL;2026-T3;112 %;\n"
+            "200072460;BARO_HABITANTS;2026;100,5;\n"
+            "200072460;PE_SCHEMA;2026;peut-être;\n"
+            "62119;F9_COMPLETUDE_OUTIL;2026-T3;=1+1;\n"
+            "62720;PE_PLACES_ACCUEIL;2026-T3;12;\n"
+        ),
+    )
+    text(
+        "bad_keys.csv",
+        HEADER
+        + "\n"
+        + (
+            "62999;PE_PLACES_ACCUEIL;2026-T3;1;\n"
+            "62119;PE_INCONNU;2026-T3;1;\n"
+            "62119;PE_CAPACITE_THEORIQUE;2026;33,3;\n"
+            "62119;BARO_HABITANTS;2026;50;\n"
+            "SECTEUR_NORD;PE_PLACES_ACCUEIL;2026-T3;3;\n"
+            "62119;PE_PLACES_ACCUEIL;2026;100;\n"
+            "62119;POP_MUNICIPALE;2026-T2;25000;\n"
+            "62119;PE_PLACES_ACCUEIL;2026-T5;1;\n"
+            "62119;PE_PLACES_ACCUEIL;2025-T4;1;\n"
+            "62119;PE_PLACES_ACCUEIL;2027-T1;1;\n"
+            ";PE_PLACES_ACCUEIL;2026-T3;1;\n"
+            "62119;;2026-T3;1;\n"
+            "62119;PE_PLACES_ACCUEIL;;1;\n"
+        ),
+    )
+    text(
+        "bad_duplicates.csv",
+        HEADER + "\n" + ("62119;PE_PLACES_ACCUEIL;2026-T3;10;\nBéthune;PE_PLACES_ACCUEIL;T3 2026;12;\n"),
+    )
     text("bad_missing_column.csv", "territoire;indicateur;valeur\n62119;PE_PLACES_ACCUEIL;10\n")
     text("bad_no_header.csv", "a;b;c\n1;2;3\n")
     text("bad_empty.csv", "")
@@ -120,11 +155,16 @@ def hand_written() -> None:
     (HERE / "bad_binary.csv").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
     text("bad_prose.csv", "Bonjour\nVoici les chiffres du trimestre\nBien cordialement\n")
     (HERE / "bad_old_excel.xls").write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 504)
-    text("bad_scope_charge.csv", HEADER + "\n" + (
-        "62119;PE_PLACES_ACCUEIL;2026-T3;10;\n"
-        "62119;IA_CAFES_PARTENAIRES;2026-T3;1;\n"
-        "62178;PE_PLACES_ACCUEIL;2026-T3;20;\n"
-    ))
+    text(
+        "bad_scope_charge.csv",
+        HEADER
+        + "\n"
+        + (
+            "62119;PE_PLACES_ACCUEIL;2026-T3;10;\n"
+            "62119;IA_CAFES_PARTENAIRES;2026-T3;1;\n"
+            "62178;PE_PLACES_ACCUEIL;2026-T3;20;\n"
+        ),
+    )
 
 
 def _sheet(book: openpyxl.Workbook, title: str, rows: list[list], formats: dict[str, str]) -> None:
@@ -138,54 +178,73 @@ def _sheet(book: openpyxl.Workbook, title: str, rows: list[list], formats: dict[
 
 def openpyxl_files() -> None:
     book = openpyxl.Workbook()
-    _sheet(book, "Valeurs", [
-        ["Dépôt du troisième trimestre 2026"],
-        [],
-        ["Territoire", "Nom", "Indicateur", "Période", "Valeur", "Commentaire"],
-        [62119, "Béthune", "PE_PLACES_ACCUEIL", "2026-T3", 310, None],
-        [62178, "Bruay-la-Buissière", "F9_COMPLETUDE_OUTIL", "2026-T3", 0.875, "saisi en %"],
-        [200072460, "CABBALR", "PE_SCHEMA", 2026, dt.datetime(2026, 9, 15), None],
-        [200072460, "CABBALR", "PE_BONUS_INCLUSION_EAJE", 2026, 110021.39, None],
-        [62720, "Rombly", "IA_CAFES_PARTENAIRES", "2026-T3", None, None],
-        [62720, "Rombly", "IA_CAFES_PARTENAIRES", "2026-T2", 1.0, None],
-    ], {"E5": "0.0%", "E6": "DD/MM/YYYY", "E7": '#,##0.00 "€"'})
+    _sheet(
+        book,
+        "Valeurs",
+        [
+            ["Dépôt du troisième trimestre 2026"],
+            [],
+            ["Territoire", "Nom", "Indicateur", "Période", "Valeur", "Commentaire"],
+            [62119, "Béthune", "PE_PLACES_ACCUEIL", "2026-T3", 310, None],
+            [62178, "Bruay-la-Buissière", "F9_COMPLETUDE_OUTIL", "2026-T3", 0.875, "saisi en %"],
+            [200072460, "CABBALR", "PE_SCHEMA", 2026, dt.datetime(2026, 9, 15), None],
+            [200072460, "CABBALR", "PE_BONUS_INCLUSION_EAJE", 2026, 110021.39, None],
+            [62720, "Rombly", "IA_CAFES_PARTENAIRES", "2026-T3", None, None],
+            [62720, "Rombly", "IA_CAFES_PARTENAIRES", "2026-T2", 1.0, None],
+        ],
+        {"E5": "0.0%", "E6": "DD/MM/YYYY", "E7": '#,##0.00 "€"'},
+    )
     hidden = book.create_sheet("listes")
     hidden.append(["territoire", "indicateur", "periode", "valeur"])
     hidden.sheet_state = "hidden"
     book.save(HERE / "good_openpyxl.xlsx")
 
     book = openpyxl.Workbook()
-    _sheet(book, "Dépôt", [
-        ["territoire", "indicateur", "periode", "valeur", "commentaire"],
-        ["62119", "PE_PLACES_ACCUEIL", "2026-T3", "beaucoup", None],
-        ["62119", "IA_CAFES_PARTENAIRES", "2026-T3", 2.5, None],
-        ["62178", "PE_PLACES_ACCUEIL", "2026-T3", dt.datetime(2026, 9, 1), None],
-        ["200072460", "BARO_HABITANTS", "2026", 1.25, None],
-    ], {"D4": "DD/MM/YYYY", "D5": "0%"})
+    _sheet(
+        book,
+        "Dépôt",
+        [
+            ["territoire", "indicateur", "periode", "valeur", "commentaire"],
+            ["62119", "PE_PLACES_ACCUEIL", "2026-T3", "beaucoup", None],
+            ["62119", "IA_CAFES_PARTENAIRES", "2026-T3", 2.5, None],
+            ["62178", "PE_PLACES_ACCUEIL", "2026-T3", dt.datetime(2026, 9, 1), None],
+            ["200072460", "BARO_HABITANTS", "2026", 1.25, None],
+        ],
+        {"D4": "DD/MM/YYYY", "D5": "0%"},
+    )
     book.save(HERE / "bad_openpyxl.xlsx")
 
 
 def libreoffice_sources() -> dict[str, Path]:
     good = openpyxl.Workbook()
-    _sheet(good, "Feuille1", [
-        ["territoire", "indicateur", "periode", "valeur", "commentaire"],
-        ["62119", "PE_PLACES_ACCUEIL", "2026-T3", 1234, "crèche agrandie"],
-        ["62178", "F9_COMPLETUDE_OUTIL", "2026-T3", 0.125, None],
-        ["200072460", "PE_BONUS_INCLUSION_EAJE", "2026", 110021.39, None],
-        ["200072460", "PE_SCHEMA", "2026", dt.datetime(2026, 9, 15), None],
-        ["200072460", "BARO_HABITANTS", "2026", 72.4, None],
-        ["62758", "POP_MUNICIPALE", "2026", 3012, None],
-    ], {"D2": "#,##0", "D3": "0.0%", "D4": '#,##0.00 "€"', "D5": "DD/MM/YYYY", "D6": "0.0",
-        "D7": "#,##0"})
+    _sheet(
+        good,
+        "Feuille1",
+        [
+            ["territoire", "indicateur", "periode", "valeur", "commentaire"],
+            ["62119", "PE_PLACES_ACCUEIL", "2026-T3", 1234, "crèche agrandie"],
+            ["62178", "F9_COMPLETUDE_OUTIL", "2026-T3", 0.125, None],
+            ["200072460", "PE_BONUS_INCLUSION_EAJE", "2026", 110021.39, None],
+            ["200072460", "PE_SCHEMA", "2026", dt.datetime(2026, 9, 15), None],
+            ["200072460", "BARO_HABITANTS", "2026", 72.4, None],
+            ["62758", "POP_MUNICIPALE", "2026", 3012, None],
+        ],
+        {"D2": "#,##0", "D3": "0.0%", "D4": '#,##0.00 "€"', "D5": "DD/MM/YYYY", "D6": "0.0", "D7": "#,##0"},
+    )
     good.save(HERE / "libreoffice_good_source.xlsx")
     bad = openpyxl.Workbook()
-    _sheet(bad, "Feuille1", [
-        ["territoire", "indicateur", "periode", "valeur", "commentaire"],
-        ["62119", "IA_CAFES_PARTENAIRES", "2026-T3", 12.5, None],
-        ["62119", "PE_PLACES_ACCUEIL", "2026-T3", "beaucoup", None],
-        ["62178", "PE_PLACES_ACCUEIL", "2026-T3", dt.datetime(2026, 9, 1), None],
-        ["200072460", "BARO_HABITANTS", "2026", 1.5, None],
-    ], {"D2": "0.0", "D4": "DD/MM/YYYY", "D5": "0%"})
+    _sheet(
+        bad,
+        "Feuille1",
+        [
+            ["territoire", "indicateur", "periode", "valeur", "commentaire"],
+            ["62119", "IA_CAFES_PARTENAIRES", "2026-T3", 12.5, None],
+            ["62119", "PE_PLACES_ACCUEIL", "2026-T3", "beaucoup", None],
+            ["62178", "PE_PLACES_ACCUEIL", "2026-T3", dt.datetime(2026, 9, 1), None],
+            ["200072460", "BARO_HABITANTS", "2026", 1.5, None],
+        ],
+        {"D2": "0.0", "D4": "DD/MM/YYYY", "D5": "0%"},
+    )
     bad.save(HERE / "libreoffice_bad_source.xlsx")
     return {"good": HERE / "libreoffice_good_source.xlsx", "bad": HERE / "libreoffice_bad_source.xlsx"}
 
@@ -196,9 +255,21 @@ def soffice_csv(source: Path, target: str, separator: int, charset: int) -> None
     env = {**os.environ, "LC_ALL": "fr_FR.UTF-8", "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
     with tempfile.TemporaryDirectory() as tmp:
         subprocess.run(
-            ["soffice", "--headless", f"-env:UserInstallation=file://{tmp}/profile",
-             "--convert-to", f"csv:Text - txt - csv (StarCalc):{options}", "--outdir", tmp, str(source)],
-            check=True, env=env, capture_output=True, timeout=180)
+            [
+                "soffice",
+                "--headless",
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--convert-to",
+                f"csv:Text - txt - csv (StarCalc):{options}",
+                "--outdir",
+                tmp,
+                str(source),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=180,
+        )
         shutil.copy(Path(tmp) / (source.stem + ".csv"), HERE / target)
 
 
@@ -211,10 +282,12 @@ def main() -> int:
     sources = libreoffice_sources()
     if not args.no_soffice:
         if shutil.which("soffice") is None:
-            print("soffice introuvable (paquet libreoffice-calc-nogui) : fichiers LibreOffice non régénérés",
-                  file=sys.stderr)
+            print(
+                "soffice introuvable (paquet libreoffice-calc-nogui) : fichiers LibreOffice non régénérés",
+                file=sys.stderr,
+            )
             return 1
-        soffice_csv(sources["good"], "good_libreoffice_fr.csv", 59, 76)   # ; and UTF-8
+        soffice_csv(sources["good"], "good_libreoffice_fr.csv", 59, 76)  # ; and UTF-8
         soffice_csv(sources["good"], "good_libreoffice_fr_cp1252.csv", 9, 1)  # tab and Windows-1252
         soffice_csv(sources["bad"], "bad_libreoffice_fr.csv", 59, 76)
     print(f"Corpus régénéré dans {HERE}")
