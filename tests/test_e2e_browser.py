@@ -35,6 +35,14 @@ ARGS = [
 ]
 
 
+_STORES: dict[str, object] = {}
+
+
+def server_store_path(url: str):
+    """The DuckDB file the test server at `url` serves."""
+    return _STORES[url]
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -81,6 +89,7 @@ def server(tmp_path_factory, _seeded_template, ref):
         stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
+    _STORES[url] = path
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -152,3 +161,68 @@ def test_visit_every_page(server):
             visited.append(title)
         browser.close()
     assert {"Vue d'ensemble", "Ambitions", "Communes", "Complétude"} <= set(visited)
+
+
+def _login(page, url: str, login: str) -> None:
+    page.goto(url, wait_until="networkidle")
+    page.get_by_label("Identifiant").fill(login)
+    page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.wait_for_selector('h1:has-text("Vue d\'ensemble")', timeout=60_000)
+    _settle(page)
+
+
+def test_charge_uploads_fixes_and_commits_a_quarterly_file(server, tmp_path):
+    """A chargé's day: a file with mistakes is refused whole, the fixed file is previewed,
+    committed, and its values are in the store with the chargé as author."""
+    from playwright.sync_api import sync_playwright
+
+    from db.observations import value_history
+
+    path = server_store_path(server)
+    with Store(path) as store:
+        ensure_account(store, "charge", territoires=["62119"], login="e2e-charge")
+    bad = tmp_path / "depot_bethune_T3.csv"
+    bad.write_text(
+        "territoire;indicateur;periode;valeur\n"
+        "Béthune;PE_PLACES_EAJE;T3 2026;abc\n"
+        "62178;PE_PLACES_EAJE;T3 2026;12\n",
+        encoding="utf-8-sig",
+    )
+    good = tmp_path / "depot_bethune_T3_corrige.csv"
+    good.write_text(
+        "territoire;indicateur;periode;valeur\nBéthune;PE_PLACES_EAJE;T3 2026;1 048\n",
+        encoding="cp1252",
+    )
+    ARTEFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2000}, locale="fr-FR")
+        _login(page, server, "e2e-charge")
+        page.locator("[data-testid='stSidebarNav'] a", has_text="Dépôt trimestriel").first.click()
+        page.wait_for_selector('h1:has-text("Dépôt trimestriel")', timeout=60_000)
+        _settle(page)
+
+        page.locator("input[type='file']").set_input_files(str(bad))
+        page.wait_for_selector("text=Fichier refusé : 2 erreur(s)", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTEFACTS / "depot-refuse.png"), full_page=True)
+
+        page.locator("input[type='file']").set_input_files(str(good))
+        page.wait_for_selector("text=Aperçu", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTEFACTS / "depot-apercu.png"), full_page=True)
+        page.get_by_role("button", name=re.compile("Valider le dépôt")).click()
+        page.wait_for_selector("text=enregistré", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTEFACTS / "depot-valide.png"), full_page=True)
+        assert page.locator("[data-testid='stException']").count() == 0
+        browser.close()
+
+    with Store(path) as store:
+        history = value_history(store, "ctg-cabbalr-2026-2030", "PE_PLACES_EAJE", "62119", "2026-T3")
+        bruay = value_history(store, "ctg-cabbalr-2026-2030", "PE_PLACES_EAJE", "62178", "2026-T3")
+    assert history.iloc[0]["valeur"] == 1048
+    assert history.iloc[0]["author"] == "e2e-charge"
+    assert history.iloc[0]["filename"] == good.name
+    assert not (bruay["author"] == "e2e-charge").any()  # the refused file wrote nothing
