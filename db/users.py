@@ -579,6 +579,17 @@ def _verify(digest: str, password: str) -> bool:
 
 
 # -- demonstration ------------------------------------------------------------------------
+def demo_accounts(store: Store) -> list[tuple[str, str, str]]:
+    """The demonstration accounts present and active: (login, role label, public password)."""
+    present = store.query_df("select login from utilisateurs where is_demo and active")
+    logins = set(present["login"])
+    return [
+        (spec["login"], ROLE_LABELS[spec["role"]], spec["password"])
+        for spec in DEMO_ACCOUNTS
+        if spec["login"] in logins
+    ]
+
+
 def create_demo_accounts(store: Store, actor: Actor = SYSTEM) -> list[tuple[str, str, str]]:
     """Create the demonstration accounts (is_demo) not yet present; return (login, role, password).
 

@@ -134,6 +134,9 @@ def test_visit_every_page(server):
         # screenshot is only the window.
         page = browser.new_page(viewport={"width": 1440, "height": 2400}, locale="fr-FR")
         page.goto(server, wait_until="networkidle")
+        page.wait_for_selector("text=Connexion", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTEFACTS / "page-connexion.png"))
         page.get_by_label("Identifiant").fill("e2e-admin")
         page.get_by_label("Mot de passe").fill(TEST_PASSWORD)
         page.get_by_role("button", name="Se connecter").click()

@@ -405,3 +405,43 @@ def test_change_own_password_checks_the_current_one(mini_store, settings_env):
         users.change_own_password(mini_store, lea, "essai-1", "Encore-Un-Secret", now=T0)
     with pytest.raises(users.AccountLocked):
         users.change_own_password(mini_store, lea, "essai-2", "Encore-Un-Secret", now=T0)
+
+
+def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypatch, ref):
+    """A first-time user of `make run` sees how to log in; after `demo --remove`, nothing."""
+
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    from db.observations import remove_demo
+    from db.reference import load_reference_into
+    from db.users import create_demo_accounts, demo_accounts
+    from indicators.settings import get_settings
+    from tests.auth_helpers import ensure_account
+    from tests.conftest import ROOT
+
+    path = tmp_path / "login.duckdb"
+    with Store(path) as store:
+        store.migrate()
+        load_reference_into(store, ref)
+        ensure_account(store, "administrateur", login="vraie-admin")
+        create_demo_accounts(store)
+        assert [a[0] for a in demo_accounts(store)] == ["demo-admin", "demo-charge", "demo-copil"]
+    monkeypatch.setenv("CTG_DATABASE_URL", f"duckdb:///{path}")
+    get_settings.cache_clear()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        info = " ".join(str(i.value) for i in at.info)
+        assert "`demo-admin` / `demo-admin-ctg`" in info
+        with Store(path) as store:
+            remove_demo(store, ref.convention.code)
+            assert demo_accounts(store) == []
+        at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+        assert "demo-admin" not in " ".join(str(i.value) for i in at.info)
+        assert at.button(key="FormSubmitter:auth_login_form-Se connecter")
+    finally:
+        get_settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()

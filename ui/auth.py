@@ -24,6 +24,7 @@ from db.users import (
     authenticate,
     change_own_password,
     create_first_admin,
+    demo_accounts,
     has_admin,
 )
 from indicators.access import ROLE_LABELS, AccessDenied, Actor
@@ -167,6 +168,14 @@ def _login_form(store: Store) -> None:
     st.caption(
         "Mot de passe oublié ou compte verrouillé : adressez-vous à un administrateur du tableau de bord."
     )
+    demo = demo_accounts(store)
+    if demo:
+        lines = "\n".join(f"- `{login}` / `{password}` : {role}" for login, role, password in demo)
+        st.info(
+            "**Démonstration** : ces comptes publics existent tant que les données de démonstration "
+            f"sont chargées (`python cli.py demo --remove` les supprime avec elles).\n\n{lines}",
+            icon=":material/science:",
+        )
 
 
 def _first_admin_form(store: Store) -> None:
