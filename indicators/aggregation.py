@@ -94,6 +94,47 @@ def _lookup(series: pd.DataFrame, periode: str) -> float | None:
     return float(earlier["valeur"].iloc[-1])
 
 
+NUM_SUFFIX, DEN_SUFFIX = "~num", "~den"  # paired components of a ratio over an area
+
+
+def paired_parts(values: pd.DataFrame, ind: Indicator, parts: set[str]) -> pd.DataFrame:
+    """Per numerator period, the ratio's components summed over the `parts` that give both.
+
+    A commune that reports its numerator is paired with its own denominator (same year,
+    else its latest earlier year); a commune missing either is left out of both sums, so an
+    unknown numerator never counts as zero. Columns: periode, num, den, n_territoires.
+    """
+    columns = ["periode", "num", "den", "n_territoires"]
+    if values.empty or not parts:
+        return pd.DataFrame(columns=columns)
+    rows = values[values["valeur"].notna() & values["territoire"].isin(parts)]
+    num = rows[rows["indicateur"] == ind.numerateur][["territoire", "periode", "valeur"]]
+    den = rows[rows["indicateur"] == ind.denominateur][["territoire", "periode", "valeur"]]
+    if num.empty or den.empty:
+        return pd.DataFrame(columns=columns)
+    keys = {p: parse_period(p) for p in set(num["periode"]) | set(den["periode"])}
+    num = num.assign(annee=num["periode"].map(lambda p: keys[p].year).astype("int64"))
+    den = den.assign(
+        annee=den["periode"].map(lambda p: keys[p].year).astype("int64"),
+        _key=den["periode"].map(lambda p: keys[p].sort_key),
+    )
+    den = (
+        den.sort_values("_key")
+        .groupby(["territoire", "annee"], as_index=False)["valeur"]
+        .last()
+        .rename(columns={"valeur": "den"})
+        .sort_values("annee")
+    )
+    matched = pd.merge_asof(num.sort_values("annee"), den, on="annee", by="territoire")
+    matched = matched[matched["den"].notna() & (matched["den"] != 0)]
+    if matched.empty:
+        return pd.DataFrame(columns=columns)
+    out = matched.groupby("periode", as_index=False).agg(
+        num=("valeur", "sum"), den=("den", "sum"), n_territoires=("territoire", "nunique")
+    )
+    return out[columns]
+
+
 def series(
     values: pd.DataFrame,
     ref: Reference,
@@ -108,9 +149,27 @@ def series(
         return _additive_series(values, ind, territory, territories)
     num = series(values, ref, ind.numerateur, territory, territories)  # type: ignore[arg-type]
     den = series(values, ref, ind.denominateur, territory, territories)  # type: ignore[arg-type]
-    if num.empty or den.empty:
-        return _empty()
     out = []
+    paired = paired_parts(values, ind, territories.parts(territory))
+    if not paired.empty:
+        # Observed at the area itself wins; otherwise each commune's components are paired.
+        observed = set(num[num["calcul"] == "observé"]["periode"]) if not num.empty else set()
+        paired = paired[~paired["periode"].isin(observed)]
+        num = num[num["periode"].isin(observed)] if not num.empty else num
+        for row in paired.itertuples():
+            period = parse_period(row.periode)
+            out.append(
+                {
+                    "periode": row.periode,
+                    "annee": period.year,
+                    "trimestre": period.quarter,
+                    "valeur": (ind.facteur or 1) * row.num / row.den,
+                    "n_territoires": row.n_territoires,
+                    "calcul": "ratio",
+                }
+            )
+    if num.empty or den.empty:
+        return _period_cols(pd.DataFrame(out))[SERIES_COLUMNS] if out else _empty()
     for row in num.itertuples():
         d = _lookup(den, row.periode)
         if d is None or d == 0:
@@ -125,7 +184,7 @@ def series(
                 "calcul": "ratio",
             }
         )
-    return pd.DataFrame(out, columns=SERIES_COLUMNS) if out else _empty()
+    return _period_cols(pd.DataFrame(out))[SERIES_COLUMNS] if out else _empty()
 
 
 def yearly(period_series: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
@@ -185,6 +244,14 @@ def yearly_ratio(
         return yearly(series(values, ref, code, territory, territories), ind)
     num = yearly_ratio(values, ref, ind.numerateur, territory, territories)  # type: ignore[arg-type]
     den = yearly_ratio(values, ref, ind.denominateur, territory, territories)  # type: ignore[arg-type]
+    if territories.parts(territory) and not num.empty:
+        # Over an area: the same pairing of each commune's components as the panels use.
+        subset = values[values["indicateur"].isin([ind.numerateur, ind.denominateur])]
+        rates = yearly_all(territory_periods(subset, ref, territory, territories), ref)
+        rates = rates[rates["indicateur"] == code][["annee", "valeur"]]
+        merged = rates.merge(num[["annee", "complet", "periode"]], on="annee", how="left")
+        merged["complet"] = merged["complet"].fillna(True).astype(bool)
+        return merged[["annee", "valeur", "complet", "periode"]].reset_index(drop=True)
     if num.empty or den.empty:
         return pd.DataFrame(columns=["annee", "valeur", "complet", "periode"])
     den_series = den.assign(periode=den["annee"].astype(str))
@@ -363,7 +430,9 @@ def territory_periods(
 
     Same rules as `series`: a value observed at the territory wins, for that period, over
     the sum of its parts (`somme` indicators only). Columns: indicateur, territoire,
-    periode, annee, trimestre, valeur, _key. Ratios are not in it (see `yearly_all`).
+    periode, annee, trimestre, valeur, _key. Ratios are not in it (see `yearly_all`), but
+    over an area their paired components are, as `CODE~num` and `CODE~den` rows
+    (`paired_parts`), which `yearly_all` and `cutoff_all` use and never return.
     """
     territories = territories or Territories(ref)
     numeric = values[values["valeur"].notna()] if not values.empty else values
@@ -379,6 +448,21 @@ def territory_periods(
         frame = pd.concat([direct, summed[keep]], ignore_index=True)
     else:
         frame = direct.reset_index(drop=True)
+    pseudo = []
+    for ind in ref.indicators if parts else ():
+        if not ind.is_computed:
+            continue
+        paired = paired_parts(numeric, ind, parts)
+        observed = set(direct[direct["indicateur"] == ind.numerateur]["periode"])
+        paired = paired[~paired["periode"].isin(observed)]
+        for suffix, column in ((NUM_SUFFIX, "num"), (DEN_SUFFIX, "den")):
+            pseudo.append(
+                pd.DataFrame(
+                    {"indicateur": ind.code + suffix, "periode": paired["periode"], "valeur": paired[column]}
+                )
+            )
+    if any(not p.empty for p in pseudo):
+        frame = pd.concat([frame, *[p for p in pseudo if not p.empty]], ignore_index=True)
     frame = frame.copy()
     periods = {p: parse_period(p) for p in frame["periode"].unique()}
     frame["annee"] = frame["periode"].map(lambda p: periods[p].year).astype("int64")
@@ -389,7 +473,8 @@ def territory_periods(
 
 
 def _flux_codes(ref: Reference) -> set[str]:
-    return {i.code for i in ref.indicators if i.agregation_temps == "flux"}
+    flux = {i.code for i in ref.indicators if i.agregation_temps == "flux"}
+    return flux | {i.code + NUM_SUFFIX for i in ref.indicators if i.is_computed and i.numerateur in flux}
 
 
 def yearly_all(periods: pd.DataFrame, ref: Reference) -> pd.DataFrame:
@@ -420,7 +505,22 @@ def yearly_all(periods: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     for ind in ref.indicators:
         if not ind.is_computed:
             continue
+        pnum = out[out["indicateur"] == ind.code + NUM_SUFFIX]
+        pden = out[out["indicateur"] == ind.code + DEN_SUFFIX][["annee", "valeur"]]
+        paired = pnum.merge(pden, on="annee", suffixes=("", "_den"))
+        paired = paired[paired["valeur_den"] != 0]
+        if not paired.empty:
+            ratios.append(
+                pd.DataFrame(
+                    {
+                        "indicateur": ind.code,
+                        "annee": paired["annee"],
+                        "valeur": (ind.facteur or 1) * paired["valeur"] / paired["valeur_den"],
+                    }
+                )
+            )
         num = out[out["indicateur"] == ind.numerateur].sort_values("annee")
+        num = num[~num["annee"].isin(paired["annee"])]  # the numerator observed at the area itself
         den = out[out["indicateur"] == ind.denominateur].sort_values("annee")
         if num.empty or den.empty:
             continue
@@ -437,6 +537,7 @@ def yearly_all(periods: pd.DataFrame, ref: Reference) -> pd.DataFrame:
                 )
             )
     out = pd.concat([out, *ratios], ignore_index=True) if ratios else out
+    out = out[~out["indicateur"].str.contains("~", regex=False)]
     return out.sort_values(["indicateur", "annee"]).reset_index(drop=True)
 
 
@@ -476,10 +577,14 @@ def cutoff_all(periods: pd.DataFrame, ref: Reference, cutoff: Period, since_year
     for ind in ref.indicators:
         if not ind.is_computed:
             continue
-        num = out[out["indicateur"] == ind.numerateur]
-        if num.empty or ind.denominateur not in latest.index:
+        num = out[out["indicateur"] == ind.code + NUM_SUFFIX]
+        den_code = ind.code + DEN_SUFFIX
+        if num.empty or den_code not in latest.index:  # no paired parts: observed at the area
+            num = out[out["indicateur"] == ind.numerateur]
+            den_code = ind.denominateur
+        if num.empty or den_code not in latest.index:
             continue
-        den = float(latest.loc[ind.denominateur, "valeur"])
+        den = float(latest.loc[den_code, "valeur"])
         if not den:
             continue
         factor = ind.facteur or 1
@@ -495,4 +600,5 @@ def cutoff_all(periods: pd.DataFrame, ref: Reference, cutoff: Period, since_year
         )
     if ratios:
         out = pd.concat([out, pd.DataFrame(ratios)], ignore_index=True)
+    out = out[~out["indicateur"].str.contains("~", regex=False)]
     return out[columns].reset_index(drop=True)

@@ -88,3 +88,33 @@ def test_yearly_value_wins_over_quarters(mini_ref):
         [("IA_CAFES_PARTENAIRES", "62119", "2026-T1", 2), ("IA_CAFES_PARTENAIRES", "62119", "2026", 9)]
     )
     assert value_at(values, mini_ref, "IA_CAFES_PARTENAIRES", "62119", "2026") == 9
+
+
+def test_an_area_ratio_pairs_each_commune_numerator_with_its_own_denominator(mini_ref):
+    """Partial data: Béthune reports its places, Bruay only its children. The EPCI rate is
+    100 × 300 / 1000 over the communes that report both, not 300 / 1900 (Bruay's places
+    are unknown, not zero)."""
+    from indicators.aggregation import cutoff_all, territory_periods, yearly_all
+    from indicators.periods import Period
+
+    values = _values(
+        [
+            ("PE_PLACES_ACCUEIL", "62119", "2026-T2", 300),
+            ("PE_ENFANTS_MOINS_3", "62119", "2025", 1000),
+            ("PE_ENFANTS_MOINS_3", "62178", "2025", 900),
+        ]
+    )
+    s = series(values, mini_ref, "PE_CAPACITE_THEORIQUE", EPCI_CODE)
+    assert s["valeur"].tolist() == pytest.approx([30.0])
+    assert s["n_territoires"].tolist() == [1]
+    assert value_at(values, mini_ref, "PE_CAPACITE_THEORIQUE", EPCI_CODE, "2026") == pytest.approx(30.0)
+    periods = territory_periods(values, mini_ref, EPCI_CODE)
+    yearly_rows = yearly_all(periods, mini_ref)
+    rate = yearly_rows[yearly_rows["indicateur"] == "PE_CAPACITE_THEORIQUE"]
+    assert rate["valeur"].tolist() == pytest.approx([30.0])
+    assert not yearly_rows["indicateur"].str.contains("~").any()
+    at_cut = cutoff_all(periods, mini_ref, Period(2026, 3), 2026).set_index("indicateur")
+    assert at_cut.loc["PE_CAPACITE_THEORIQUE", "valeur"] == pytest.approx(30.0)
+    assert not at_cut.index.str.contains("~").any()
+    # The denominator alone still adds every commune.
+    assert value_at(values, mini_ref, "PE_ENFANTS_MOINS_3", EPCI_CODE, "2025") == 1900
