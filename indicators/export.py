@@ -9,6 +9,7 @@ import pandas as pd
 from db.observations import current_values
 from db.store import Store
 from indicators.catalogue import Reference
+from indicators.spreadsheet import xlsx_bytes
 
 EXPORT_COLUMNS = [
     "indicateur",
@@ -77,14 +78,7 @@ def export_bytes(store: Store, ref: Reference, suffix: str, include_demo: bool =
     if suffix == ".csv":
         buffer.write(frame.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig"))
     elif suffix == ".xlsx":
-        # xlsxwriter writes about 4 times faster than openpyxl (18 000 rows: 7 s vs 28 s, loaded machine).
-        with pd.ExcelWriter(buffer, engine="xlsxwriter") as writer:
-            frame.to_excel(writer, index=False, sheet_name="valeurs")
-            sheet = writer.sheets["valeurs"]
-            sheet.freeze_panes(1, 0)
-            sheet.autofilter(0, 0, len(frame), len(frame.columns) - 1)
-            for index, width in enumerate(_WIDTHS.values()):
-                sheet.set_column(index, index, width)
+        buffer.write(xlsx_bytes({"valeurs": frame}, _WIDTHS))
     elif suffix == ".parquet":
         frame.to_parquet(buffer, index=False)
     else:

@@ -155,3 +155,27 @@ def test_export_round_trip(mini_store, mini_ref, suffix):
 def test_export_rejects_unknown_format(mini_store, mini_ref):
     with pytest.raises(ExportError, match="non pris en charge"):
         export_bytes(mini_store, mini_ref, ".pdf")
+
+
+def test_xlsx_keeps_dates_numbers_and_empty_cells():
+    import datetime as dt
+
+    import openpyxl
+
+    from indicators.spreadsheet import xlsx_bytes
+
+    frame = pd.DataFrame(
+        {
+            "quand": [pd.Timestamp("2026-11-29 10:15"), pd.NaT],
+            "valeur": [110021.39, None],
+            "texte": ["Béthune", None],
+        }
+    )
+    book = openpyxl.load_workbook(io.BytesIO(xlsx_bytes({"journal": frame, "autre": frame.head(0)})))
+    sheet = book["journal"]
+    assert [c.value for c in sheet[1]] == ["quand", "valeur", "texte"]
+    assert sheet["A2"].value == dt.datetime(2026, 11, 29, 10, 15)
+    assert sheet["A2"].number_format == "dd/mm/yyyy hh:mm"
+    assert sheet["B2"].value == 110021.39
+    assert [c.value for c in sheet[3]] == [None, None, None]
+    assert book.sheetnames == ["journal", "autre"]
