@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import shutil
 from pathlib import Path
 
@@ -63,3 +64,30 @@ def mini_store(tmp_path, _mini_template):
     shutil.copy(_mini_template, path)
     with Store(path) as s:
         yield s
+
+
+@contextlib.contextmanager
+def app_serving(url: str, seed_dir: Path | None = None):
+    """Point the Streamlit app (AppTest, same process) at the store `url`.
+
+    Settings and Streamlit's process-wide caches are reset on entry and on exit, so that
+    no test sees another test's store.
+    """
+    import streamlit as st
+
+    from indicators.settings import get_settings
+
+    def reset() -> None:
+        get_settings.cache_clear()
+        st.cache_resource.clear()
+        st.cache_data.clear()
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("CTG_DATABASE_URL", url)
+        if seed_dir is not None:
+            mp.setenv("CTG_SEED_DIR", str(seed_dir))
+        reset()
+        try:
+            yield
+        finally:
+            reset()

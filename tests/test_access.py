@@ -6,7 +6,6 @@ import datetime as dt
 from datetime import datetime, timedelta
 
 import pytest
-import streamlit as st
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
@@ -18,7 +17,7 @@ from db.territories import set_sector_members
 from indicators.access import SYSTEM, AccessDenied, Actor
 from indicators.settings import get_settings
 from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
-from tests.conftest import MINI_SEED, ROOT
+from tests.conftest import MINI_SEED, ROOT, app_serving
 
 TODAY = dt.date(2026, 11, 29)
 ADMIN = Actor("chef", "administrateur")
@@ -116,16 +115,8 @@ def test_cli_as_login_goes_through_the_account(store):
 @pytest.fixture
 def app_store(mini_store, monkeypatch):
     """The 3-commune store as the app's database; caches and settings reset around the test."""
-    store = mini_store
-    monkeypatch.setenv("CTG_DATABASE_URL", store.url)
-    monkeypatch.setenv("CTG_SEED_DIR", str(MINI_SEED))
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield store
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_serving(mini_store.url, MINI_SEED):
+        yield mini_store
 
 
 def app(path: str = "pages/referentiel.py") -> AppTest:

@@ -5,14 +5,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from commands.demo import install_demo
 from db.store import Store
-from indicators.settings import get_settings
 from tests.auth_helpers import login_as
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_serving
 
 pytestmark = pytest.mark.browser
 
@@ -24,14 +22,8 @@ def app_env(tmp_path, _seeded_template, ref, monkeypatch):
     with Store(path) as store:
         install_demo(store, ref)
         url = store.url
-    monkeypatch.setenv("CTG_DATABASE_URL", url)
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_serving(url):
+        yield
 
 
 def test_bilan_page_prepares_and_offers_the_pdf(app_env):

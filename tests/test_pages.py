@@ -6,13 +6,11 @@ from __future__ import annotations
 import re
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from commands.demo import install_demo
-from indicators.settings import get_settings
 from tests.auth_helpers import login_as
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_serving
 
 APP_PAGES = sorted(set(re.findall(r'"(pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))))
 HEADINGS = {
@@ -38,15 +36,8 @@ def demo_url(tmp_path_factory, _seeded_template, ref):
 
 @pytest.fixture(scope="module")
 def app_env(demo_url):
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CTG_DATABASE_URL", demo_url)
-        get_settings.cache_clear()
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_serving(demo_url):
         yield
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 def _screen_text(at: AppTest) -> str:

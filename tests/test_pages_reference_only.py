@@ -7,15 +7,13 @@ import re
 import shutil
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from commands.demo import install_demo
 from db.observations import has_demo, remove_demo
 from db.store import Store
-from indicators.settings import get_settings
 from tests.auth_helpers import login_as
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_serving
 from tests.test_pages import APP_PAGES, _screen_text
 
 
@@ -28,15 +26,8 @@ def reference_env(tmp_path_factory, _seeded_template, ref):
         remove_demo(store, ref.convention.code)  # the one-step removal a user would run
         assert not has_demo(store, ref.convention.code)
         url = store.url
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CTG_DATABASE_URL", url)
-        get_settings.cache_clear()
-        st.cache_resource.clear()
-        st.cache_data.clear()
+    with app_serving(url):
         yield
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
 
 
 @pytest.mark.parametrize("path", APP_PAGES)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.pilotage import (
@@ -21,9 +20,8 @@ from db.pilotage import (
 from db.store import Store
 from indicators.access import SYSTEM
 from indicators.catalogue import EPCI_CODE
-from indicators.settings import get_settings
 from tests.auth_helpers import login_as
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_serving
 
 PAGES = {
     "pages/gouvernance.py": "Gouvernance de la convention",
@@ -49,14 +47,8 @@ def app_store(store, monkeypatch, ref):
         today=dt.date(2026, 11, 29),
     )
     set_engagement(store, ref, SYSTEM, "62119", True, dt.date(2026, 3, 2), "Mme Test")
-    monkeypatch.setenv("CTG_DATABASE_URL", store.url)
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield store
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_serving(store.url):
+        yield store
 
 
 def _page(path: str, role: str = "administrateur", territoires=()) -> AppTest:

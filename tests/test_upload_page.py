@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from db.observations import list_batches
-from indicators.settings import get_settings
 from tests import upload_helpers
 from tests.auth_helpers import login_as
+from tests.conftest import app_serving
 from tests.upload_helpers import CORPUS, UPLOAD_SEED, table_counts
 
 upload_ref, upload_store = upload_helpers.upload_ref, upload_helpers.upload_store  # fixtures
@@ -20,15 +19,8 @@ ROOT = CORPUS.parent.parent.parent
 @pytest.fixture
 def app_store(upload_store, monkeypatch):
     """The corpus store as the app's database."""
-    monkeypatch.setenv("CTG_DATABASE_URL", upload_store.url)
-    monkeypatch.setenv("CTG_SEED_DIR", str(UPLOAD_SEED))
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield upload_store
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    with app_serving(upload_store.url, UPLOAD_SEED):
+        yield upload_store
 
 
 def _page(role: str = "administrateur", territoires=()) -> AppTest:

@@ -410,15 +410,13 @@ def test_change_own_password_checks_the_current_one(mini_store, settings_env):
 def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypatch, ref):
     """A first-time user of `make run` sees how to log in; after `demo --remove`, nothing."""
 
-    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from db.observations import remove_demo
     from db.reference import load_reference_into
     from db.users import create_demo_accounts, demo_accounts
-    from indicators.settings import get_settings
     from tests.auth_helpers import ensure_account
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, app_serving
 
     path = tmp_path / "login.duckdb"
     with Store(path) as store:
@@ -427,11 +425,7 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
         ensure_account(store, "administrateur", login="vraie-admin")
         create_demo_accounts(store)
         assert [a[0] for a in demo_accounts(store)] == ["demo-admin", "demo-charge", "demo-copil"]
-    monkeypatch.setenv("CTG_DATABASE_URL", f"duckdb:///{path}")
-    get_settings.cache_clear()
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    try:
+    with app_serving(f"duckdb:///{path}"):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         info = " ".join(str(i.value) for i in at.info)
         assert "`demo-admin` / `demo-admin-ctg`" in info
@@ -441,7 +435,3 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         assert "demo-admin" not in " ".join(str(i.value) for i in at.info)
         assert at.button(key="FormSubmitter:auth_login_form-Se connecter")
-    finally:
-        get_settings.cache_clear()
-        st.cache_resource.clear()
-        st.cache_data.clear()
