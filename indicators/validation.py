@@ -185,7 +185,8 @@ def _number(ind: Indicator, raw: object) -> tuple[float, None]:
     except ValueError:
         raise _fail(
             "pas-un-nombre",
-            f"« {_shown(raw)} » n'est pas un nombre (attendu : {ind.code} en {_unit_words(ind)}).",
+            f"« {_shown(raw)} » n'est pas un nombre : « {ind.libelle} » ({ind.code}) attend "
+            f"{_expected_words(ind)}.",
         ) from None
     if math.isnan(number) or math.isinf(number):
         raise _fail("pas-un-nombre", f"« {_shown(raw)} » n'est pas un nombre.")
@@ -276,14 +277,16 @@ def _bound(ind: Indicator, value: float) -> str:
     return format_number(value, None, " ") + symbol
 
 
-def _unit_words(ind: Indicator) -> str:
+def _expected_words(ind: Indicator) -> str:
+    """What a value of `ind` looks like, in words (« un nombre entier », « un montant en euros »...)."""
+    if ind.entier:
+        return "un nombre entier"
     return {
-        "euros": "euros",
-        "pourcentage": "pourcentage",
-        "taux_100": "taux pour 100",
-        "etp": "ETP",
-        "habitants": "habitants",
-    }.get(ind.unite, "nombre")
+        "euros": "un montant en euros",
+        "pourcentage": "un pourcentage entre 0 et 100",
+        "taux_100": "un taux pour 100",
+        "etp": "un nombre d'ETP",
+    }.get(ind.unite, "un nombre")
 
 
 # -- lookups ------------------------------------------------------------------------------------

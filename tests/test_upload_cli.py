@@ -70,8 +70,8 @@ def test_import_accepted_rejected_and_dry_run(db_env, capsys):
     out = capsys.readouterr().out
     assert "Erreurs (7) : le fichier est refusé en entier, rien n'a été écrit." in out
     assert (
-        "  - ligne 2, colonne valeur : « abc » n'est pas un nombre (attendu : PE_PLACES_ACCUEIL en nombre). "
-        "[pas-un-nombre]" in out
+        "  - ligne 2, colonne valeur : « abc » n'est pas un nombre : « Places d'accueil » "
+        "(PE_PLACES_ACCUEIL) attend un nombre entier. [pas-un-nombre]" in out
     )
     assert _batches(db_env) == [(2, "systeme", "good_libreoffice_fr.csv", "valide")]
 
