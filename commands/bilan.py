@@ -10,10 +10,10 @@ from commands.common import fail, open_store, reference
 from db.observations import current_values
 from db.pilotage import targets_frame
 from db.store import StoreError
-from indicators.bilan import BilanError, indicator_figure, make_bilan
 from indicators.catalogue import SeedError
-from indicators.render import RenderError, figure_png
 from indicators.review import REVIEWS_BY_CODE, ReviewError, get_review
+from reports.bilan import BilanError, indicator_figure, make_bilan
+from reports.render import RenderError, figure_png
 
 
 def cmd_bilan(args: argparse.Namespace) -> int:

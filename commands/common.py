@@ -7,7 +7,7 @@ from functools import lru_cache
 
 from db.store import Store
 from indicators.catalogue import Reference, load_reference
-from indicators.settings import get_settings
+from services.settings import get_settings
 
 
 def open_store() -> Store:

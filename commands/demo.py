@@ -14,7 +14,7 @@ from db.store import Store
 from db.users import create_demo_accounts
 from indicators.access import SYSTEM, Actor, require_admin
 from indicators.catalogue import Reference, SeedError
-from indicators.demo import demo_comments, demo_meetings, demo_observations
+from services.demo_data import demo_comments, demo_meetings, demo_observations
 
 
 @dataclass(frozen=True)

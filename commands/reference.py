@@ -9,8 +9,8 @@ from commands.common import fail, open_store
 from commands.users import first_admin_hint
 from db.reference import load_reference_into
 from indicators.catalogue import SeedError, load_reference
-from indicators.export import ExportError, export_bytes
-from indicators.settings import get_settings
+from services.exports import ExportError, export_bytes
+from services.settings import get_settings
 
 
 def cmd_init(args: argparse.Namespace) -> int:

@@ -25,7 +25,7 @@ from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
 from indicators.catalogue import SeedError
 from indicators.periods import PeriodError, parse_period
-from indicators.template import TemplateError, template_bytes
+from reports.template import TemplateError, template_bytes
 
 EXIT_REJECTED = 2
 PREVIEW_LIMIT = 40

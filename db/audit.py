@@ -16,7 +16,7 @@ import pandas as pd
 
 from db.store import Store
 from indicators.formatting import MISSING, format_number
-from indicators.spreadsheet import xlsx_bytes
+from reports.spreadsheet import xlsx_bytes
 
 ACTION_LABELS = {
     "creation_compte": "Création d'un compte",

@@ -25,9 +25,9 @@ from indicators.access import Actor, require_admin, require_territory, require_w
 from indicators.catalogue import Reference
 from indicators.formatting import MISSING, format_value
 from indicators.periods import period_label
-from indicators.settings import get_settings
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, validate_upload
+from services.settings import get_settings
 
 KEYS = ["indicateur", "territoire", "periode"]
 STATUS_NEW, STATUS_CHANGED, STATUS_UNCHANGED = "nouvelle", "modifiée", "inchangée"

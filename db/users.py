@@ -29,7 +29,7 @@ from db import schema
 from db.observations import record_audit
 from db.store import Store
 from indicators.access import ROLE_LABELS, SYSTEM, AccessDenied, Actor, Role, require_admin
-from indicators.settings import get_settings
+from services.settings import get_settings
 
 log = logging.getLogger("ctg.users")
 

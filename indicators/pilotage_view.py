@@ -275,7 +275,7 @@ def filter_export(
     annees: tuple[int, int] | None = None,
     include_demo: bool = True,
 ) -> pd.DataFrame:
-    """The rows of `indicators.export.export_frame` that pass the filters (empty filter: all)."""
+    """The rows of `services.exports.export_frame` that pass the filters (empty filter: all)."""
     out = frame
     if fiches:
         codes = {i.code for i in ref.indicators if i.fiche in fiches}

@@ -3,10 +3,10 @@ their sources, the comments and jalons of the review. Shareable URL: ?ambition=A
 
 import streamlit as st
 
-from indicators.charts import commune_bar_figure, time_series_figure
 from indicators.formatting import MISSING, format_value
 from indicators.periods import period_label
 from indicators.review import cutoff_caption, fiche_indicators, format_summary, headline_indicators
+from reports.charts import commune_bar_figure, time_series_figure
 from ui import widgets
 from ui.context import setup_page
 

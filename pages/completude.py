@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from indicators.charts import completeness_figure
 from indicators.completeness import (
     COMPLETENESS_CODE,
     groups,
@@ -13,6 +12,7 @@ from indicators.completeness import (
 )
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import parse_period
+from reports.charts import completeness_figure
 from ui import widgets
 from ui.context import setup_page
 

@@ -15,14 +15,14 @@ from db.imports import (
 from db.observations import BatchError
 from indicators.access import AccessDenied, Actor
 from indicators.periods import period_label
-from indicators.template import (
+from indicators.upload import normalise_key
+from reports.template import (
     TemplateError,
     default_period,
     period_choices,
     template_bytes,
     template_filename,
 )
-from indicators.upload import normalise_key
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()

@@ -4,7 +4,6 @@ import pandas as pd
 import streamlit as st
 
 from db.observations import conflicts, list_batches
-from indicators.export import export_bytes, export_frame
 from indicators.pilotage_view import (
     batches_table,
     conflicts_table,
@@ -13,7 +12,8 @@ from indicators.pilotage_view import (
     values_table,
     year_bounds,
 )
-from indicators.settings import get_settings
+from services.exports import export_bytes, export_frame
+from services.settings import get_settings
 from ui.context import get_reference, get_store, setup_page
 
 ctx = setup_page()

@@ -23,10 +23,10 @@ from commands.demo import install_demo  # noqa: E402
 from db.observations import current_values  # noqa: E402
 from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
-from indicators.bilan import indicator_figure, make_bilan  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
-from indicators.render import figure_png, rendering  # noqa: E402
 from indicators.review import get_review  # noqa: E402
+from reports.bilan import indicator_figure, make_bilan  # noqa: E402
+from reports.render import figure_png, rendering  # noqa: E402
 
 
 def _cpu() -> float:

@@ -32,7 +32,7 @@ from commands.demo import install_demo  # noqa: E402
 from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
-from indicators.settings import get_settings  # noqa: E402
+from services.settings import get_settings  # noqa: E402
 from tests.auth_helpers import login_as  # noqa: E402
 
 GOAL = 1.0

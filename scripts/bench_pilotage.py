@@ -41,7 +41,6 @@ from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
-from indicators.export import export_bytes, export_frame  # noqa: E402
 from indicators.governance import calendar_status, due_not_held, yearly_counts  # noqa: E402
 from indicators.pilotage_view import (  # noqa: E402
     calendar_table,
@@ -51,8 +50,9 @@ from indicators.pilotage_view import (  # noqa: E402
     yearly_table,
 )
 from indicators.review import get_review  # noqa: E402
-from indicators.settings import get_settings  # noqa: E402
 from indicators.targets import progress_frame  # noqa: E402
+from services.exports import export_bytes, export_frame  # noqa: E402
+from services.settings import get_settings  # noqa: E402
 
 
 def timed(label: str, fn, runs: int = 5) -> object:

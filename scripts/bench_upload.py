@@ -32,7 +32,7 @@ from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
 from indicators.periods import Period  # noqa: E402
-from indicators.template import expected_indicators, template_csv, template_frame, template_xlsx  # noqa: E402
+from reports.template import expected_indicators, template_csv, template_frame, template_xlsx  # noqa: E402
 
 TODAY = dt.date(2026, 11, 29)
 END = dt.date(2030, 12, 31)

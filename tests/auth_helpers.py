@@ -20,7 +20,7 @@ from datetime import datetime
 from db.store import Store
 from db.users import actor_for, create_user, get_user
 from indicators.access import SYSTEM, Actor
-from indicators.settings import Settings
+from services.settings import Settings
 from ui.auth import ACTOR_KEY, SEEN_KEY
 
 TEST_PASSWORD = "mot-de-passe-de-test"

@@ -75,7 +75,7 @@ def app_serving(url: str, seed_dir: Path | None = None):
     """
     import streamlit as st
 
-    from indicators.settings import get_settings
+    from services.settings import get_settings
 
     def reset() -> None:
         get_settings.cache_clear()

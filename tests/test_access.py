@@ -15,7 +15,7 @@ from db.pilotage import add_comment, record_meeting, set_engagement, set_target
 from db.store import Store
 from db.territories import set_sector_members
 from indicators.access import SYSTEM, AccessDenied, Actor
-from indicators.settings import get_settings
+from services.settings import get_settings
 from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
 from tests.conftest import MINI_SEED, ROOT, app_serving
 

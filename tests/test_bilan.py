@@ -17,11 +17,11 @@ import pytest
 from commands.demo import install_demo
 from db.observations import current_values
 from db.store import Store
-from indicators.bilan import BilanError, indicator_figure, make_bilan
 from indicators.catalogue import EPCI_CODE
 from indicators.formatting import format_value
-from indicators.render import PNG_SIGNATURE, figure_png, png_size, rendering
 from indicators.review import get_review, headline_indicators
+from reports.bilan import BilanError, indicator_figure, make_bilan
+from reports.render import PNG_SIGNATURE, figure_png, png_size, rendering
 
 pytestmark = pytest.mark.browser
 
@@ -160,7 +160,7 @@ def test_png_export_has_signature_size_title_unit_and_source(demo_store, ref):
 
 def test_png_command_writes_the_chart_of_a_commune(demo_store, ref, tmp_path, monkeypatch):
     from cli import main
-    from indicators.settings import get_settings
+    from services.settings import get_settings
 
     monkeypatch.setenv("CTG_DATABASE_URL", demo_store.url)
     get_settings.cache_clear()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from indicators.charts import (
+from indicators.periods import Period
+from reports.charts import (
     OKABE_ITO,
     SOURCE_ANNOTATION,
     commune_bar_figure,
@@ -14,7 +15,6 @@ from indicators.charts import (
     load_geojson,
     time_series_figure,
 )
-from indicators.periods import Period
 from tests.conftest import SEED
 
 

@@ -13,8 +13,8 @@ from db.observations import current_values, has_demo
 from db.pilotage import add_comment, comments_frame, meetings_frame, record_meeting
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
-from indicators.demo import demo_observations, generated_indicators
-from indicators.settings import get_settings
+from services.demo_data import demo_observations, generated_indicators
+from services.settings import get_settings
 
 
 def test_generation_is_deterministic_and_within_bounds(ref):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from cli import build_parser
-from indicators.settings import Settings
+from services.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -175,7 +175,7 @@ def test_bad_seed_names_file_line_and_field(tmp_path, name, old, new, message):
 
 def test_bad_seed_makes_init_fail_and_write_nothing(tmp_path, monkeypatch):
     from cli import main
-    from indicators.settings import get_settings
+    from services.settings import get_settings
 
     seed = _broken_copy(tmp_path, "indicateurs.csv", "taux_100,commune|epci", "taux_cent,commune|epci")
     db = tmp_path / "init.duckdb"

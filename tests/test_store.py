@@ -19,7 +19,7 @@ from db.observations import (
 )
 from db.reference import load_reference_into
 from db.store import Store
-from indicators.export import ExportError, export_bytes
+from services.exports import ExportError, export_bytes
 
 
 def _table_counts(store: Store) -> dict[str, int]:
@@ -162,7 +162,7 @@ def test_xlsx_keeps_dates_numbers_and_empty_cells():
 
     import openpyxl
 
-    from indicators.spreadsheet import xlsx_bytes
+    from reports.spreadsheet import xlsx_bytes
 
     frame = pd.DataFrame(
         {

@@ -15,7 +15,7 @@ from db.imports import ImportRejected, batch_history, commit_import, import_file
 from db.observations import current_values
 from db.users import create_user
 from indicators.access import SYSTEM, AccessDenied, Actor
-from indicators.template import template_csv, template_frame, template_xlsx
+from reports.template import template_csv, template_frame, template_xlsx
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, TODAY, table_counts
 

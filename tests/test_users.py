@@ -25,7 +25,7 @@ from db.audit import (
 from db.observations import remove_demo
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
-from indicators.settings import get_settings
+from services.settings import get_settings
 
 SECRET = "Tr3s-Secret-Mot-De-Passe"
 OTHER_SECRET = "Un-Autre-Secret-2026!"

@@ -28,7 +28,7 @@ from db.users import (
     has_admin,
 )
 from indicators.access import ROLE_LABELS, AccessDenied, Actor
-from indicators.settings import get_settings
+from services.settings import get_settings
 
 ACTOR_KEY = "actor"
 SEEN_KEY = "auth_seen"

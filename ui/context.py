@@ -12,7 +12,7 @@ from db.reference import load_reference_into
 from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
-from indicators.settings import get_settings
+from services.settings import get_settings
 from ui.auth import require_login
 
 

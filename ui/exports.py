@@ -1,6 +1,6 @@
 """Download buttons of the exports (Streamlit only): a chart as PNG, the bilan of a review as PDF.
 
-The bytes come from `indicators.render` and `indicators.bilan` (no Streamlit there); this
+The bytes come from `reports.render` and `reports.bilan` (no Streamlit there); this
 module only wires them to buttons.
 """
 
@@ -12,9 +12,9 @@ import unicodedata
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators.bilan import Bilan, BilanError, make_bilan
-from indicators.render import RenderError, figure_png
 from indicators.review import Review
+from reports.bilan import Bilan, BilanError, make_bilan
+from reports.render import RenderError, figure_png
 
 SLIDE_HEIGHT = 450  # layout height of a 1600 × 900 image at scale 2
 BILAN_STATE = "_bilan_pdf"  # {review code: Bilan} built in this session

@@ -19,7 +19,6 @@ import streamlit as st
 from indicators import completeness as completeness_rules
 from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE
-from indicators.charts import load_geojson
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.governance import due_not_held
 from indicators.periods import FIRST_YEAR
@@ -35,7 +34,8 @@ from indicators.review import (
     get_review,
     indicator_summary,
 )
-from indicators.settings import get_settings
+from reports.charts import load_geojson
+from services.settings import get_settings
 from ui.context import cached_values, get_reference, get_store
 
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
@@ -240,9 +240,9 @@ def indicator_card(row: pd.Series, review: Review) -> None:
 
 
 def png_hook():
-    """The PNG renderer of indicators/render.py (`figure_png(fig) -> bytes`), or None."""
+    """The PNG renderer of reports/render.py (`figure_png(fig) -> bytes`), or None."""
     try:
-        from indicators.render import figure_png
+        from reports.render import figure_png
     except ImportError:
         return None
     return figure_png
@@ -271,7 +271,7 @@ def show_figure(fig: go.Figure, key: str) -> None:
 @st.cache_data(ttl=TTL, show_spinner=False)
 def commune_map(convention: str, code: str, review_code: str, caption: str, source: str) -> go.Figure:
     """The commune map of an indicator at a review (cached: 100 polygons take 0,2 s to build)."""
-    from indicators.charts import commune_map_figure
+    from reports.charts import commune_map_figure
 
     return commune_map_figure(
         commune_values(convention, code, review_code),

@@ -24,25 +24,11 @@ import pandas as pd
 from db.observations import current_values, has_demo
 from db.pilotage import comments_frame, meetings_frame, targets_frame
 from db.store import Store
-from indicators import charts, completeness, governance
+from indicators import completeness, governance
 from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
-from indicators.document import (
-    Document,
-    GroupRow,
-    Raw,
-    badge,
-    bullet_list,
-    esc,
-    figure,
-    join,
-    note,
-    table,
-    tag,
-)
 from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, period_label
-from indicators.render import RenderEngine, pdf_destinations, pdf_page_count, rendering
 from indicators.review import (
     ALERT_KIND_LABELS,
     TOLERANCE,
@@ -57,7 +43,22 @@ from indicators.review import (
     indicator_summary,
     value_text,
 )
-from indicators.settings import get_settings
+from reports import charts
+from reports.document import (
+    Document,
+    GroupRow,
+    Raw,
+    badge,
+    bullet_list,
+    esc,
+    figure,
+    join,
+    note,
+    table,
+    tag,
+)
+from reports.render import RenderEngine, pdf_destinations, pdf_page_count, rendering
+from services.settings import get_settings
 
 # A chart in the bilan spans the text width (180 mm): laid out 800 px wide like a slide, printed
 # at scale 1.5 (1200 px, about 170 dpi: sharp on paper, half the bytes of 1600 px). Time series

@@ -9,7 +9,7 @@ import pandas as pd
 from db.observations import current_values
 from db.store import Store
 from indicators.catalogue import Reference
-from indicators.spreadsheet import xlsx_bytes
+from reports.spreadsheet import xlsx_bytes
 
 EXPORT_COLUMNS = [
     "indicateur",

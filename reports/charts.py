@@ -3,7 +3,7 @@
 One template (`TEMPLATE`), the Okabe-Ito colour-blind-safe palette, French number formats
 (`separators=", "`: decimal comma, space between thousands) and, on every figure, a title,
 the unit (axis title and `layout.meta["unite"]`) and the source (annotation under the plot
-and `layout.meta["source"]`, read by indicators/render.py for PNG exports).
+and `layout.meta["source"]`, read by reports/render.py for PNG exports).
 
     >>> fig = time_series_figure(series_frame, indicator, review, targets={2030: 1200})
 """

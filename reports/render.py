@@ -46,7 +46,7 @@ CHROMIUM_ARGS = [
 ]
 GEO_ASSETS = Path(__file__).resolve().parent / "templates" / "plotly_geo_offline.js"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-SOURCE_ANNOTATION = "ctg-source"  # the name indicators/charts.py gives its source line
+SOURCE_ANNOTATION = "ctg-source"  # the name reports/charts.py gives its source line
 
 _kaleido_lock = threading.RLock()
 _local = threading.local()  # the engine open in this thread, if any
@@ -74,7 +74,7 @@ def export_figure(
     """A copy of `fig` with its title, unit and source written inside the image.
 
     Missing values are read from `fig.layout.meta` (keys `titre`, `unite`, `source`, as set
-    by indicators/charts.py) and from the figure's own title. The unit goes under the title,
+    by reports/charts.py) and from the figure's own title. The unit goes under the title,
     the source in a line at the very bottom (replacing the chart's own source line).
     """
     out = go.Figure(fig)
