@@ -16,65 +16,8 @@ import pandas as pd
 
 from db.store import Store
 from indicators.formatting import MISSING, format_number
+from indicators.labels import ACTION_LABELS, FIELD_LABELS, VALUE_LABELS, batch_kind_label, batch_status_label
 from reports.spreadsheet import xlsx_bytes
-
-ACTION_LABELS = {
-    "creation_compte": "Création d'un compte",
-    "creation_premier_administrateur": "Création du premier administrateur",
-    "modification_compte": "Modification d'un compte",
-    "desactivation_compte": "Désactivation d'un compte",
-    "reactivation_compte": "Réactivation d'un compte",
-    "reinitialisation_mot_de_passe": "Nouveau mot de passe",
-    "verrouillage_compte": "Verrouillage après échecs",
-    "connexion": "Connexion",
-    "annulation_depot": "Annulation d'un dépôt",
-    "suppression_demo": "Suppression des données de démonstration",
-    "chargement_reference": "Chargement du référentiel",
-    "chargement_demo": "Chargement des données de démonstration",
-    "depot": "Dépôt de valeurs",
-    "commentaire": "Commentaire",
-    "suppression_commentaire": "Suppression d'un commentaire",
-    "reunion": "Réunion de gouvernance",
-    "suppression_reunion": "Suppression d'une réunion",
-    "cible": "Cible",
-    "suppression_cible": "Suppression d'une cible",
-    "engagement": "Engagement d'une commune",
-    "modification_secteur": "Modification d'un secteur",
-}
-
-FIELD_LABELS = {
-    "role": "rôle",
-    "territoires": "territoires",
-    "actif": "actif",
-    "nom": "nom",
-    "status": "statut",
-    "mot_de_passe": "mot de passe",
-    "verrouille": "verrouillé",
-    "echecs": "échecs",
-    "verrouille_jusqua": "verrouillé jusqu'à",
-    "lignes_supprimees": "lignes supprimées",
-    "digest": "empreinte",
-    "lot": "lot",
-    "lots_remplaces": "lots remplacés",
-}
-
-VALUE_LABELS = {
-    "charge": "chargé de coopération",
-    "lecteur": "lecteur (COPIL)",
-    "administrateur": "administrateur",
-    "valide": "valide",
-    "annule": "annulé",
-    "remplace": "remplacé",
-}
-
-BATCH_KIND_LABELS = {
-    "reference": "Référentiel",
-    "depot": "Dépôt de fichier",
-    "demo": "Démonstration",
-    "annulation": "Annulation",
-    "saisie": "Saisie",
-}
-BATCH_STATUS_LABELS = {"valide": "valide", "annule": "annulé", "remplace": "remplacé"}
 
 AUDIT_COLUMNS = ["Date", "Compte", "Action", "Objet", "Changement", "Avant", "Après"]
 BATCH_COLUMNS = [
@@ -206,14 +149,14 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
             "N°": raw["id"].astype(int),
             "Date": raw["created_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
             "Auteur": raw["author"],
-            "Nature": raw["kind"].map(lambda k: BATCH_KIND_LABELS.get(k, k)),
+            "Nature": raw["kind"].map(lambda k: _first_upper(batch_kind_label(k))),
             "Fichier": text(raw["filename"]),
             "Lignes": raw["n_rows"].astype(int),
             "Nouvelles": raw["n_new"].astype(int),
             "Modifiées": raw["n_changed"].astype(int),
             "Inchangées": raw["n_unchanged"].astype(int),
             "Ignorées": raw["n_skipped"].astype(int),
-            "Statut": raw["status"].map(lambda s: BATCH_STATUS_LABELS.get(s, s)),
+            "Statut": raw["status"].map(batch_status_label),
             "Démonstration": raw["is_demo"].map({True: "oui", False: "non"}),
             "Statut changé le": changed.dt.strftime("%d/%m/%Y %H:%M")
             .astype("object")
@@ -225,6 +168,10 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
             "Empreinte SHA-256": text(raw["sha256"]),
         }
     )[BATCH_COLUMNS]
+
+
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
 
 
 def audit_actors(store: Store) -> list[str]:

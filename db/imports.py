@@ -24,6 +24,7 @@ from db.store import Store, StoreError
 from indicators.access import Actor, require_admin, require_territory, require_writer
 from indicators.catalogue import Reference
 from indicators.formatting import MISSING, format_value
+from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, validate_upload
@@ -32,14 +33,6 @@ from services.settings import get_settings
 KEYS = ["indicateur", "territoire", "periode"]
 STATUS_NEW, STATUS_CHANGED, STATUS_UNCHANGED = "nouvelle", "modifiée", "inchangée"
 BATCH_KIND = "depot"
-BATCH_STATUS_LABELS = {"valide": "en vigueur", "annule": "annulé", "remplace": "remplacé"}
-BATCH_KIND_LABELS = {
-    "depot": "dépôt",
-    "reference": "référence",
-    "demo": "démonstration",
-    "saisie": "saisie",
-    "annulation": "annulation",
-}
 
 
 class ImportRejected(StoreError):
@@ -380,7 +373,7 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
     ]
     if batches.empty:
         return pd.DataFrame(columns=columns)
-    status = batches["status"].map(BATCH_STATUS_LABELS).fillna(batches["status"])
+    status = batches["status"].map(batch_status_label)
     changed = batches["status_changed_by"].notna()
     status = status.where(
         ~changed,
@@ -393,8 +386,10 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "n°": batches["id"].astype(int),
-            "type": batches["kind"].map(BATCH_KIND_LABELS).fillna(batches["kind"])
-            + batches["is_demo"].map({True: " (démonstration)", False: ""}),
+            "type": [
+                batch_kind_label(k) + (" (démonstration)" if demo and k != "demo" else "")
+                for k, demo in zip(batches["kind"], batches["is_demo"], strict=True)
+            ],
             "date": pd.to_datetime(batches["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
             "auteur": batches["author"],
             "fichier": batches["filename"].fillna(MISSING),
@@ -448,10 +443,10 @@ def value_trail(store: Store, ref: Reference, indicateur: str, territoire: str, 
             ],
             "commentaire": history["commentaire"].fillna(""),
             "dépôt": history["batch_id"].astype(int),
-            "type": history["kind"].map(BATCH_KIND_LABELS).fillna(history["kind"]),
+            "type": history["kind"].map(batch_kind_label),
             "auteur": history["author"],
             "fichier": history["filename"].fillna(MISSING),
-            "statut du dépôt": history["status"].map(BATCH_STATUS_LABELS).fillna(history["status"]),
+            "statut du dépôt": history["status"].map(batch_status_label),
             "en vigueur": ["oui" if int(i) == current_id else "non" for i in history["id"]],
         }
     )[columns]

@@ -11,12 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from indicators.labels import ROLE_LABELS
+
 Role = Literal["lecteur", "charge", "administrateur"]
-ROLE_LABELS = {
-    "lecteur": "lecteur (COPIL)",
-    "charge": "chargé de coopération",
-    "administrateur": "administrateur",
-}
 
 
 class AccessDenied(PermissionError):

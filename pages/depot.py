@@ -14,6 +14,7 @@ from db.imports import (
 )
 from db.observations import BatchError
 from indicators.access import AccessDenied, Actor
+from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import normalise_key
 from reports.template import (
@@ -182,7 +183,9 @@ st.dataframe(
     column_config={"n°": st.column_config.NumberColumn("n°", format="%d")},
 )
 if actor.is_admin:
-    revertible = history[(history["type"] == "dépôt") & (history["statut"] == "en vigueur")]
+    revertible = history[
+        (history["type"] == batch_kind_label("depot")) & (history["statut"] == batch_status_label("valide"))
+    ]
     with st.expander("Annuler un dépôt (administrateurs)", icon=":material/undo:"):
         if revertible.empty:
             st.write("Aucun dépôt en vigueur à annuler.")

@@ -377,7 +377,7 @@ def test_audit_filters_and_exports(mini_store):
     assert {"chef", "systeme"} <= set(audit_actors(mini_store))
     assert "creation_compte" in audit_actions(mini_store)
     batches = batch_entries(mini_store)
-    assert batches["Nature"].tolist() == ["Référentiel"] and "nan" not in batches.to_csv()
+    assert batches["Nature"].tolist() == ["Référentiel de la convention"] and "nan" not in batches.to_csv()
 
     csv = export_audit({"Changements": everything}, ".csv")
     assert csv.startswith("\ufeff".encode()) and "Désactivation d'un compte".encode() in csv
