@@ -87,9 +87,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "Les autres données sont inchangées."
             )
             return 0
-        from db.reference import load_reference_into
+        from services.reference import install_reference
 
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         report = install_demo(store, ref)
         accounts = create_demo_accounts(store)
     if report.already:

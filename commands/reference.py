@@ -7,9 +7,9 @@ from pathlib import Path
 
 from commands.common import fail, open_store
 from commands.users import first_admin_hint
-from db.reference import load_reference_into
 from indicators.catalogue import SeedError, load_reference
 from services.exports import ExportError, export_bytes
+from services.reference import install_reference
 from services.settings import get_settings
 
 
@@ -20,7 +20,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     except SeedError as exc:
         return fail(str(exc))
     with open_store() as store:
-        changed = load_reference_into(store, ref)
+        changed = install_reference(store, ref)
         where = store.path or store.url
         admin_hint = first_admin_hint(store)
     print(f"Référence : {ref.summary()}.")

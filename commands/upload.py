@@ -12,20 +12,21 @@ from pathlib import Path
 import pandas as pd
 
 from commands.common import fail, open_store, reference
-from db.imports import (
-    STATUS_UNCHANGED,
-    ImportResult,
-    batch_history,
-    import_file,
-    revert_import,
-    value_trail,
-)
-from db.observations import BatchError, current_values
+from db.observations import current_values
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
 from indicators.catalogue import SeedError
 from indicators.periods import PeriodError, parse_period
 from reports.template import TemplateError, template_bytes
+from services.uploads import (
+    STATUS_UNCHANGED,
+    ImportResult,
+    RevertRefused,
+    batch_history,
+    import_file,
+    revert_import,
+    value_trail,
+)
 
 EXIT_REJECTED = 2
 PREVIEW_LIMIT = 40
@@ -89,7 +90,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
             result = import_file(store, ref, path.read_bytes(), path.name, actor, dry_run=args.dry_run)
-    except (AccessDenied, SeedError, BatchError, ValueError) as exc:  # ValueError: unknown login
+    except (AccessDenied, SeedError, RevertRefused, ValueError) as exc:  # ValueError: unknown login
         return fail(str(exc), EXIT_REJECTED)
     print_result(result, ref, dry_run=args.dry_run)
     return 0 if result.plan.accepted else EXIT_REJECTED
@@ -129,7 +130,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
             message = revert_import(store, ref, args.lot, actor)
-    except (AccessDenied, BatchError, ValueError) as exc:
+    except (AccessDenied, RevertRefused, ValueError) as exc:
         return fail(str(exc))
     print(message)
     return 0

@@ -31,7 +31,12 @@ OBSERVATION_COLUMNS = [
 
 
 class BatchError(StoreError):
-    """A batch that cannot be written or reverted."""
+    """A batch that cannot be written or reverted (`reason`: `absent`, `not-valid`, `reference`)."""
+
+    def __init__(self, batch_id: int, reason: str) -> None:
+        super().__init__(f"batch {batch_id}: {reason}")
+        self.batch_id = batch_id
+        self.reason = reason
 
 
 def write_batch(
@@ -133,6 +138,34 @@ def current_values(
     return store.query_df(sql + " order by indicateur, territoire, annee, trimestre nulls last", params)
 
 
+CURRENT_FOR_SQL = (
+    "select indicateur, territoire, periode, valeur, valeur_texte, commentaire, batch_id "
+    "from observations_courantes where convention = $conv and list_contains($inds, indicateur)"
+)
+CURRENT_FOR_COLUMNS = [
+    "indicateur",
+    "territoire",
+    "periode",
+    "valeur",
+    "valeur_texte",
+    "commentaire",
+    "batch_id",
+]
+
+
+def current_for(store: Store | None, convention: str, indicators: list[str], raw_conn=None) -> pd.DataFrame:
+    """Current values (and their batch) of the given indicators.
+
+    Inside a write transaction, pass its DBAPI connection as `raw_conn` (the store is not used).
+    """
+    if not indicators:
+        return pd.DataFrame(columns=CURRENT_FOR_COLUMNS)
+    params = {"conv": convention, "inds": list(indicators)}
+    if raw_conn is not None:
+        return raw_conn.execute(CURRENT_FOR_SQL, params).df()
+    return store.query_df(CURRENT_FOR_SQL, params)
+
+
 def conflicts(store: Store, convention: str) -> pd.DataFrame:
     """Every reference figure on which the convention contradicts itself (both values)."""
     return store.query_df(
@@ -168,7 +201,7 @@ def list_batches(store: Store, convention: str) -> pd.DataFrame:
     )
 
 
-def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> None:
+def revert_batch(store: Store, convention: str, batch_id: int, actor: str, objet: str | None = None) -> None:
     """Mark a batch `annule`: its values stop being current, earlier ones come back."""
 
     def work(conn: sa.Connection) -> None:
@@ -178,11 +211,11 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> No
             )
         ).first()
         if row is None:
-            raise BatchError(f"Le dépôt n°{batch_id} n'existe pas.")
+            raise BatchError(batch_id, "absent")
         if row.status != "valide":
-            raise BatchError(f"Le dépôt n°{batch_id} est déjà annulé ou remplacé.")
+            raise BatchError(batch_id, "not-valid")
         if row.kind == "reference":
-            raise BatchError("Les données de référence se modifient dans seed/ puis `cli.py init`.")
+            raise BatchError(batch_id, "reference")
         conn.execute(
             schema.batches.update()
             .where(schema.batches.c.id == batch_id)
@@ -193,7 +226,7 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> No
             convention,
             actor,
             "annulation_depot",
-            f"dépôt {batch_id}",
+            objet or f"lot {batch_id}",
             {"status": "valide"},
             {"status": "annule"},
         )
@@ -208,7 +241,7 @@ def has_demo(store: Store, convention: str) -> bool:
     )
 
 
-def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
+def remove_demo(store: Store, convention: str, actor: str = "cli", objet: str = "demo") -> int:
     """Delete every demonstration row (observations, batches, comments, meetings); return rows removed."""
 
     def work(conn: sa.Connection) -> int:
@@ -227,7 +260,7 @@ def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
             convention,
             actor,
             "suppression_demo",
-            "données de démonstration",
+            objet,
             None,
             {"lignes_supprimees": removed},
         )

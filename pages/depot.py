@@ -4,15 +4,6 @@ import datetime as dt
 
 import streamlit as st
 
-from db.imports import (
-    ImportRejected,
-    batch_history,
-    commit_import,
-    prepare_import,
-    revert_import,
-    value_trail,
-)
-from db.observations import BatchError
 from indicators.access import AccessDenied, Actor
 from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
@@ -23,6 +14,15 @@ from reports.template import (
     period_choices,
     template_bytes,
     template_filename,
+)
+from services.uploads import (
+    ImportRejected,
+    RevertRefused,
+    batch_history,
+    commit_import,
+    prepare_import,
+    revert_import,
+    value_trail,
 )
 from ui.context import clear_caches, setup_page
 
@@ -160,7 +160,7 @@ else:
                 if st.button(label, type="primary", icon=":material/upload_file:", key="depot_valider"):
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
-                    except (ImportRejected, AccessDenied, BatchError) as exc:
+                    except (ImportRejected, AccessDenied, RevertRefused) as exc:
                         st.error(str(exc))
                     else:
                         clear_caches()
@@ -203,7 +203,7 @@ if actor.is_admin:
             if st.button("Annuler ce dépôt", disabled=not sure, key="depot_annuler"):
                 try:
                     message = revert_import(ctx.store, ref, lot, actor)
-                except (AccessDenied, BatchError) as exc:
+                except (AccessDenied, RevertRefused) as exc:
                     st.error(str(exc))
                 else:
                     clear_caches()

@@ -21,12 +21,12 @@ sys.path.insert(0, str(ROOT))
 
 from commands.demo import install_demo  # noqa: E402
 from db.observations import current_values  # noqa: E402
-from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
 from indicators.review import get_review  # noqa: E402
 from reports.bilan import indicator_figure, make_bilan  # noqa: E402
 from reports.render import figure_png, rendering  # noqa: E402
+from services.reference import install_reference  # noqa: E402
 
 
 def _cpu() -> float:
@@ -40,7 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with Store(Path(tmp) / "bench.duckdb") as store:
             store.migrate()
-            load_reference_into(store, ref)
+            install_reference(store, ref)
             install_demo(store, ref)
             load = os.getloadavg()[0]
             print(

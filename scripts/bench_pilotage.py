@@ -37,7 +37,6 @@ from db.pilotage import (  # noqa: E402
     target_history,
     targets_frame,
 )
-from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
@@ -52,6 +51,7 @@ from indicators.pilotage_view import (  # noqa: E402
 from indicators.review import get_review  # noqa: E402
 from indicators.targets import progress_frame  # noqa: E402
 from services.exports import export_bytes, export_frame  # noqa: E402
+from services.reference import install_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 
 
@@ -71,7 +71,7 @@ def main() -> None:
     today = dt.date(2026, 11, 29)
     with Store(get_settings().database_url) as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         install_demo(store, ref)
         for ind in [i for i in ref.indicators if i.is_numeric][:30]:
             set_target(store, ref, SYSTEM, ind.code, 2030, ind.min or 10)

@@ -10,12 +10,12 @@ from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from db import users
-from db.imports import import_file, revert_import
 from db.pilotage import add_comment, record_meeting, set_engagement, set_target
 from db.store import Store
 from db.territories import set_sector_members
 from indicators.access import SYSTEM, AccessDenied, Actor
 from services.settings import get_settings
+from services.uploads import import_file, revert_import
 from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
 from tests.conftest import MINI_SEED, ROOT, app_serving
 

@@ -6,10 +6,10 @@ import dataclasses
 
 import pytest
 
-from db.reference import load_reference_into
 from db.territories import TerritoryError, membership_pairs, memberships, set_sector_members
 from indicators.access import AccessDenied, Actor
 from indicators.aggregation import Territories, value_at
+from services.reference import install_reference
 
 ADMIN = Actor("admin", "administrateur")
 CHARGE = Actor("charge", "charge", frozenset({"62119"}))
@@ -24,7 +24,7 @@ def test_admin_fills_a_sector_and_it_survives_a_reference_refresh(mini_store, mi
     assert audit["apres"].iloc[0] == '["62119", "62178"]'
     # A changed seed reloads the reference but keeps the administrator's sector members.
     changed = dataclasses.replace(mini_ref, digest="changed")
-    assert load_reference_into(mini_store, changed) is True
+    assert install_reference(mini_store, changed) is True
     assert ("SECTEUR_NORD", "62119") in membership_pairs(mini_store, "ctg-test")
 
 

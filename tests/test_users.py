@@ -413,15 +413,15 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
     from streamlit.testing.v1 import AppTest
 
     from db.observations import remove_demo
-    from db.reference import load_reference_into
     from db.users import create_demo_accounts, demo_accounts
+    from services.reference import install_reference
     from tests.auth_helpers import ensure_account
     from tests.conftest import ROOT, app_serving
 
     path = tmp_path / "login.duckdb"
     with Store(path) as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         ensure_account(store, "administrateur", login="vraie-admin")
         create_demo_accounts(store)
         assert [a[0] for a in demo_accounts(store)] == ["demo-admin", "demo-charge", "demo-copil"]

@@ -8,10 +8,10 @@ import pandas as pd
 import streamlit as st
 
 from db.observations import current_values, has_demo
-from db.reference import load_reference_into
 from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
+from services.reference import install_reference
 from services.settings import get_settings
 from ui.auth import require_login
 
@@ -27,7 +27,7 @@ def get_store() -> Store:
     """The store, migrated and holding the reference (loaded at first run)."""
     store = Store(get_settings().database_url)
     store.migrate()
-    load_reference_into(store, get_reference(), actor="application")
+    install_reference(store, get_reference(), actor="application")
     return store
 
 
