@@ -234,6 +234,52 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str, objet
     store.write(work)
 
 
+def write_demo(
+    store: Store,
+    convention: str,
+    rows: pd.DataFrame,
+    comments: pd.DataFrame,
+    meetings: pd.DataFrame,
+    *,
+    author: str,
+    note: str,
+    objet: str = "demo",
+) -> None:
+    """Write demonstration values, comments and meetings, all flagged `is_demo`, in one transaction."""
+
+    def work(conn: sa.Connection) -> None:
+        write_batch(
+            conn,
+            convention,
+            rows,
+            kind="demo",
+            author=author,
+            is_demo=True,
+            counts={"rows": len(rows), "new": len(rows)},
+            note=note,
+        )
+        now = datetime.now()
+        if not comments.empty:
+            Store.insert_df(
+                conn, "commentaires", comments.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        if not meetings.empty:
+            Store.insert_df(
+                conn, "reunions", meetings.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        record_audit(
+            conn,
+            convention,
+            author,
+            "chargement_demo",
+            objet,
+            None,
+            {"observations": len(rows), "commentaires": len(comments), "reunions": len(meetings)},
+        )
+
+    store.write(work)
+
+
 def has_demo(store: Store, convention: str) -> bool:
     """True while demonstration data are in the store."""
     return bool(

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from commands.demo import install_demo  # noqa: E402
+from services.demo import install_demo  # noqa: E402
 from db.observations import current_values  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402

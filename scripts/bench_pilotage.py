@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT))
 tmp = Path(tempfile.mkdtemp(prefix="bench-pilotage-"))
 os.environ["CTG_DATABASE_URL"] = f"duckdb:///{tmp / 'ctg.duckdb'}"
 
-from commands.demo import install_demo  # noqa: E402
+from services.demo import install_demo  # noqa: E402
 from db.observations import conflicts, current_values, list_batches  # noqa: E402
 from db.pilotage import (  # noqa: E402
     add_comment,

@@ -1,6 +1,6 @@
 """Demonstration data: plausible values for 2026-T1 … 2026-T3, so a first-time user sees
 living panels. Deterministic (`random.Random(42)`); the rows are written flagged
-`is_demo` (see `commands/demo.py`) and removed in one command.
+`is_demo` (see `services/demo.py`) and removed in one command.
 
 What is generated, read from the catalogue (never a hard-coded list):
 - every numeric indicator collected at the `commune` or `structure` level, for each

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from commands.demo import install_demo
+from services.demo import install_demo
 from db.observations import current_values
 from db.store import Store
 from indicators.catalogue import EPCI_CODE

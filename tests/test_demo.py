@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 import cli
-from commands.demo import install_demo
+from services.demo import install_demo
 from db.observations import current_values, has_demo
 from db.pilotage import add_comment, comments_frame, meetings_frame, record_meeting
 from db.store import Store

@@ -16,7 +16,7 @@ import urllib.request
 
 import pytest
 
-from commands.demo import install_demo
+from services.demo import install_demo
 from db.store import Store
 from tests.auth_helpers import TEST_PASSWORD, ensure_account
 from tests.conftest import ROOT

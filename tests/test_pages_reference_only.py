@@ -9,7 +9,7 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from commands.demo import install_demo
+from services.demo import install_demo
 from db.observations import has_demo, remove_demo
 from db.store import Store
 from tests.auth_helpers import login_as
