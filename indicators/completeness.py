@@ -29,7 +29,12 @@ def expected_indicators(ref: Reference, level: str) -> list[Indicator]:
     """The quarterly indicators a territory of this level (`commune`, `structure`, `epci`) sends."""
     out = []
     for ind in ref.indicators:
-        if ind.periodicite != "trimestrielle" or ind.is_computed or ind.code == COMPLETENESS_CODE:
+        if (
+            ind.periodicite != "trimestrielle"
+            or ind.is_computed
+            or ref.derived_kind(ind.code)
+            or ind.code == COMPLETENESS_CODE
+        ):
             continue  # the completeness indicator itself is computed, never sent
         if level == "epci":
             if "epci" in ind.niveaux and not {"commune", "structure"} & set(ind.niveaux):

@@ -27,6 +27,7 @@ from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
+from indicators.derived import derived_source
 from indicators.formatting import format_number, format_value
 from indicators.periods import Period, PeriodError, parse_period
 from indicators.upload import (
@@ -312,6 +313,7 @@ class Lookups:
             self.territory_names.setdefault(_name_key(t.nom), t.code)
         self.indicators = ref.by_code
         self.indicator_names = {normalise_key(i.libelle): i.code for i in ref.indicators}
+        self.derived = {d.code: derived_source(ref, d.code) for d in ref.derived}  # computed, never sent
         self._models: dict[str, type[BaseModel]] = {}
 
     def territory(self, raw: str) -> str | None:
@@ -420,6 +422,12 @@ class _Validator:
                 "indicateur-inconnu", f"Indicateur « {text} » inconnu du catalogue (voir le modèle de dépôt)."
             )
         ind = self.lookups.indicators[code]
+        if self.lookups.derived.get(code):
+            return bad(
+                "indicateur-calcule",
+                f"« {ind.libelle} » est calculé par l'application à partir de {self.lookups.derived[code]} : "
+                "ne le déposez pas.",
+            )
         if ind.is_computed:
             factor = format_number(ind.facteur, None, " ")
             return bad(

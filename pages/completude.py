@@ -18,7 +18,7 @@ from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 st.title("Complétude de la collecte")
 st.caption(
@@ -28,7 +28,7 @@ st.caption(
 
 options = {"": "Tous les territoires", **dict(groups(ref))}
 group = st.selectbox("Structure ou secteur", list(options), format_func=options.get, key="completude_groupe")
-matrix = widgets.completeness(conv, review.code, group or None)
+matrix = widgets.figures(review.code).completeness_of(group or None)
 by_quarter = rate_by_quarter(matrix)
 rate = overall_rate(matrix)
 silent = missing_territories(matrix, review.cutoff)

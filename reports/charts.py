@@ -37,6 +37,7 @@ SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#E3E3E3"
 TEMPLATE_NAME = "ctg"
 SOURCE_ANNOTATION = "ctg-source"  # name of the source annotation (exports may replace it)
+GEOJSON_NAME = "communes-cabbalr-200072460.geojson"  # in seed/: the communes' polygons
 FONT = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
 
 

@@ -28,9 +28,9 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode 
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from services.demo import install_demo  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
+from services.demo import install_demo  # noqa: E402
 from services.reference import install_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 from tests.auth_helpers import login_as  # noqa: E402

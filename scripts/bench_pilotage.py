@@ -23,7 +23,6 @@ sys.path.insert(0, str(ROOT))
 tmp = Path(tempfile.mkdtemp(prefix="bench-pilotage-"))
 os.environ["CTG_DATABASE_URL"] = f"duckdb:///{tmp / 'ctg.duckdb'}"
 
-from services.demo import install_demo  # noqa: E402
 from db.observations import conflicts, current_values, list_batches  # noqa: E402
 from db.pilotage import (  # noqa: E402
     add_comment,
@@ -50,6 +49,7 @@ from indicators.pilotage_view import (  # noqa: E402
 )
 from indicators.review import get_review  # noqa: E402
 from indicators.targets import progress_frame  # noqa: E402
+from services.demo import install_demo  # noqa: E402
 from services.exports import export_bytes, export_frame  # noqa: E402
 from services.reference import install_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402

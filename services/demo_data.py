@@ -24,7 +24,7 @@ import pandas as pd
 
 from indicators.aggregation import territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
-from indicators.completeness import COMPLETENESS_CODE
+from indicators.derived import is_derived
 from indicators.periods import Period
 
 SEED = 42
@@ -85,7 +85,7 @@ def generated_indicators(ref: Reference) -> list[Indicator]:
     dens = _denominators(ref)
     out = []
     for ind in ref.indicators:
-        if not ind.is_numeric or ind.is_computed or ind.code == COMPLETENESS_CODE:
+        if not ind.is_numeric or ind.is_computed or is_derived(ref, ind.code):
             continue
         if ind.fiche == "CTX" and ind.code not in dens:
             continue

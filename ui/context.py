@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -12,6 +13,7 @@ from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
 from services.reference import install_reference
+from services.review import ReviewFigures, gather_review
 from services.settings import get_settings
 from ui.auth import require_login
 
@@ -42,9 +44,21 @@ def cached_has_demo(convention: str) -> bool:
     return has_demo(get_store(), convention)
 
 
+@st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=16, show_spinner=False)
+def _review_figures(convention: str, review_code: str, day: str) -> ReviewFigures:
+    # A resource, not data: the figures memoise per-territory summaries as pages ask for them.
+    return gather_review(get_store(), get_reference(), review_code, today=date.fromisoformat(day))
+
+
+def review_figures(review_code: str) -> ReviewFigures:
+    """The figures of a review (services.review), read once and shared by every page."""
+    return _review_figures(get_reference().convention.code, review_code, date.today().isoformat())
+
+
 def clear_caches() -> None:
     """Forget cached reads; call after a successful write."""
     st.cache_data.clear()
+    _review_figures.clear()
 
 
 @dataclass
