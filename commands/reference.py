@@ -1,4 +1,4 @@
-"""`init` (create or upgrade the store, load the reference) and `export` (current values)."""
+"""`initialiser` (create or upgrade the store, load the reference) and `exporter` (current values)."""
 
 from __future__ import annotations
 
@@ -52,10 +52,14 @@ def _reference():
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="crée ou met à jour la base et charge les données de référence")
+    p = sub.add_parser(
+        "initialiser", aliases=["init"], help="crée ou met à jour la base et charge les données de référence"
+    )
     p.add_argument("--seed", help="dossier des données de référence (défaut : seed/)")
     p.set_defaults(func=cmd_init)
-    p = sub.add_parser("export", help="exporte les valeurs courantes (CSV ;, XLSX ou Parquet)")
+    p = sub.add_parser(
+        "exporter", aliases=["export"], help="exporte les valeurs courantes (CSV ;, XLSX ou Parquet)"
+    )
     p.add_argument("--out", required=True, help="fichier de sortie : .csv, .xlsx ou .parquet")
     p.add_argument("--sans-demo", action="store_true", help="exclut les données de démonstration")
     p.set_defaults(func=cmd_export)

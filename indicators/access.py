@@ -32,6 +32,11 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role == "administrateur"
 
+    @property
+    def may_write(self) -> bool:
+        """True for the roles that write values or comments (not the COPIL readers)."""
+        return self.role != "lecteur"
+
     def may_write_territory(self, code: str) -> bool:
         """True when the actor may write values for this territory."""
         return self.is_admin or (self.role == "charge" and code in self.territoires)
@@ -52,7 +57,7 @@ def require_admin(actor: Actor, action: str) -> None:
 
 def require_writer(actor: Actor, action: str) -> None:
     """Refuse `action` to readers."""
-    if actor.role == "lecteur":
+    if not actor.may_write:
         raise AccessDenied(f"Le compte « {actor.login} » est en lecture seule : {action} impossible.")
 
 

@@ -2,7 +2,7 @@
 
 `load_reference(path)` reads every seed file and returns a `Reference`; any problem
 raises `SeedError` with a French message naming the file, the line and the field, so
-that `cli.py init` fails before anything is written.
+that `cli.py initialiser` fails before anything is written.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
 from indicators.derived import derived_source
 from indicators.formatting import format_number, format_value
+from indicators.issue_kinds import ISSUE_LABELS
 from indicators.periods import Period, PeriodError, parse_period
 from indicators.upload import (
     COLUMNS,
@@ -44,41 +45,6 @@ Severity = Literal["erreur", "avertissement"]
 SUSPICIOUS_FACTOR = 3.0  # a value more than 3 times the previous period's is flagged...
 SUSPICIOUS_MIN_UNITS = 10  # ...for a count, when it also grew by at least 10 units
 MAX_TEXT = 4000
-
-ISSUE_LABELS = {
-    "fichier-vide": "fichier vide",
-    "fichier-illisible": "fichier illisible",
-    "fichier-trop-volumineux": "fichier trop volumineux",
-    "trop-de-lignes": "trop de lignes",
-    "format-non-pris-en-charge": "format non pris en charge",
-    "classeur-invalide": "classeur Excel invalide",
-    "non-tabulaire": "pas un tableau",
-    "colonnes-manquantes": "en-tête non reconnu",
-    "colonne-manquante": "colonne manquante",
-    "droits-insuffisants": "droits insuffisants",
-    "territoire-manquant": "territoire manquant",
-    "territoire-inconnu": "territoire inconnu",
-    "hors-perimetre": "hors périmètre",
-    "indicateur-manquant": "indicateur manquant",
-    "indicateur-inconnu": "indicateur inconnu",
-    "indicateur-calcule": "indicateur calculé",
-    "niveau-non-collecte": "niveau non collecté",
-    "periode-manquante": "période manquante",
-    "periode-invalide": "période invalide",
-    "periode-hors-convention": "période hors convention",
-    "periode-future": "période future",
-    "periodicite-incompatible": "périodicité incompatible",
-    "pas-un-nombre": "pas un nombre",
-    "pas-un-entier": "pas un entier",
-    "sous-minimum": "sous le minimum",
-    "au-dessus-maximum": "au-dessus du maximum",
-    "jalon-invalide": "jalon invalide",
-    "texte-trop-long": "texte trop long",
-    "doublon-contradictoire": "doublon contradictoire",
-    "doublon": "doublon",
-    "valeur-suspecte": "valeur suspecte",
-    "formule-neutralisee": "formule neutralisée",
-}
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ import datetime as dt
 
 import streamlit as st
 
-from indicators.access import AccessDenied, Actor
+from indicators.access import AccessDenied
 from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import normalise_key
@@ -32,14 +32,7 @@ today = dt.date.today()
 names = {t.code: t.nom for t in ref.territories}
 
 
-def page_actor() -> Actor:
-    """Who is acting: the logged-in account (setup_page stops the page without one)."""
-    from ui.actor import current_actor
-
-    return ctx.actor or current_actor()
-
-
-actor = page_actor()
+actor = ctx.actor
 st.title("Dépôt trimestriel")
 st.caption(
     "Chaque trimestre, téléchargez le modèle de votre territoire, remplissez la colonne "
@@ -50,7 +43,7 @@ st.caption(
 if "depot_flash" in st.session_state:
     st.success(st.session_state.pop("depot_flash"), icon=":material/check_circle:")
 
-may_write = actor.role != "lecteur"
+may_write = actor.may_write
 if not may_write:
     st.info(
         f"Le compte « {actor.login} » est en lecture seule : il consulte l'historique des "

@@ -15,7 +15,6 @@ from services.reference import install_reference
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 MINI_SEED = ROOT / "tests" / "data" / "seed_mini"
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")

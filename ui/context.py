@@ -8,13 +8,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from db.observations import current_values, has_demo
 from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
+from services.demo import has_demo
 from services.reference import install_reference
 from services.review import ReviewFigures, gather_review
 from services.settings import get_settings
+from services.values import current_values
 from ui.auth import require_login
 
 
@@ -36,12 +37,12 @@ def get_store() -> Store:
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def cached_values(convention: str) -> pd.DataFrame:
     """Current values of the convention (cleared after every write)."""
-    return current_values(get_store(), convention)
+    return current_values(get_store(), get_reference())
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def cached_has_demo(convention: str) -> bool:
-    return has_demo(get_store(), convention)
+    return has_demo(get_store(), get_reference())
 
 
 @st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=16, show_spinner=False)
@@ -65,7 +66,7 @@ def clear_caches() -> None:
 class PageContext:
     store: Store
     ref: Reference
-    actor: Actor | None = None  # the logged-in account (setup_page stops the page without one)
+    actor: Actor  # the logged-in account: the one way a page knows who acts (setup_page stops without one)
 
     @property
     def convention(self) -> str:

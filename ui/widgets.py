@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from indicators.catalogue import EPCI_CODE
-from indicators.formatting import MISSING, format_change, format_value
+from indicators.formatting import format_change, format_value
 from indicators.review import (
     DIRECTION_LABELS,
     REVIEWS,
@@ -24,6 +24,7 @@ from indicators.review import (
     current_review,
     cutoff_caption,
     get_review,
+    value_text,
 )
 from reports.charts import GEOJSON_NAME, commune_map_figure, load_geojson
 from services.review import ReviewFigures
@@ -116,11 +117,9 @@ def indicator_card(row: pd.Series, review: Review) -> None:
     """One headline indicator: value at the cut-off, changes, status (French formats)."""
     with st.container(border=True):
         st.markdown(f"**{row['libelle']}**")
+        st.markdown(f"### {value_text(row)}")
         if row["type"] in ("jalon", "qualitatif"):
-            text = row["valeur_texte"]
-            st.markdown(f"### {text if isinstance(text, str) and text else MISSING}")
             return
-        st.markdown(f"### {format_value(row['valeur'], row['unite'])}")
         st.caption(
             f"{cutoff_caption(row)} · sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}"
         )
