@@ -1,11 +1,22 @@
-"""Territories as the store holds them: structures from the seed, sectors edited by administrators."""
+"""Territories as the store holds them: structures from the seed, sectors edited by administrators.
+
+>>> groups = territories(store, ref)        # what every panel aggregates and filters by
+>>> set_sector_members(store, ref, admin, "SECTEUR_NORD", ["62119", "62178"])
+"""
 
 from __future__ import annotations
 
+import pandas as pd
+
+from db import territories as db
 from db.store import Store
-from db.territories import membership_pairs
+from indicators.access import Actor, require_admin
 from indicators.aggregation import Territories
 from indicators.catalogue import Reference
+
+
+class TerritoryError(ValueError):
+    """An invalid grouping edit; the message is French."""
 
 
 def territories(store: Store, ref: Reference) -> Territories:
@@ -14,4 +25,32 @@ def territories(store: Store, ref: Reference) -> Territories:
     Sectors are filled in by administrators (Administration › Secteurs): reading the seed
     alone would leave them empty on every panel.
     """
-    return Territories(ref, membership_pairs(store, ref.convention.code))
+    return Territories(ref, db.membership_pairs(store, ref.convention.code))
+
+
+def memberships(store: Store, ref: Reference) -> pd.DataFrame:
+    """Every (groupe, commune) pair with the group's type and name and the pair's source section."""
+    return db.memberships(store, ref.convention.code)
+
+
+def groups_of(store: Store, ref: Reference, commune: str) -> list[tuple[str, str, str]]:
+    """(code, name, type) of the structures and sectors a commune belongs to, by type then name."""
+    frame = db.memberships(store, ref.convention.code)
+    own = frame[frame["commune"] == commune].drop_duplicates("groupe")
+    rows = list(zip(own["groupe"], own["nom_groupe"], own["type_groupe"], strict=True))
+    return sorted(rows, key=lambda r: (r[2], r[1]))
+
+
+def set_sector_members(store: Store, ref: Reference, actor: Actor, sector: str, communes: list[str]) -> None:
+    """Replace the communes of a sector (administrators only), with an audit trace."""
+    require_admin(actor, "modifier un secteur")
+    convention = ref.convention.code
+    kinds = db.territory_types(store, convention)
+    if kinds.get(sector) != "secteur":
+        raise TerritoryError(f"« {sector} » n'est pas un secteur de la convention.")
+    unknown = [c for c in communes if kinds.get(c) != "commune"]
+    if unknown:
+        raise TerritoryError(f"Commune(s) inconnue(s) : {', '.join(unknown)}.")
+    db.replace_members(
+        store, convention, sector, communes, author=actor.login, action="modification_secteur", objet=sector
+    )
