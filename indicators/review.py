@@ -113,6 +113,30 @@ def current_review(today: date) -> Review:
     return min(upcoming, key=lambda r: r.held_on) if upcoming else REVIEWS[-1]
 
 
+MIDTERM_REVIEW = "mi-parcours"
+
+
+def review_codes() -> list[str]:
+    """The review periods a comment belongs to: `annuelle-2026` … `annuelle-2030`, `mi-parcours`."""
+    return sorted((r.code for r in REVIEWS), key=lambda c: (c == MIDTERM_REVIEW, c))
+
+
+def review_label(code: str) -> str:
+    """French label of a review code (`Revue annuelle 2026`, `Bilan mi-parcours (juin 2028)`)."""
+    review = REVIEWS_BY_CODE.get(code)
+    return review.label if review else code
+
+
+def ambition_choices(ref: Reference) -> dict[str, str]:
+    """What a review's qualitative analysis may concern: the ambitions, then the network
+    fiche F9 (a fiche without ambition), code → `A1 · titre`."""
+    choices = {a.code: f"{a.code} · {a.titre}" for a in ref.ambitions}
+    for fiche in ref.fiches:
+        if fiche.ambition is None:
+            choices[fiche.code] = f"{fiche.code} · {fiche.titre}"
+    return choices
+
+
 # -- Headline indicators ----------------------------------------------------------------
 
 

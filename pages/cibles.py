@@ -4,13 +4,13 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
 from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.formatting import unit_label
 from indicators.pilotage_view import target_history_table, targets_table, territory_label
 from indicators.review import current_review
 from indicators.targets import TargetInputError, progress_frame, read_target, target_input_text
+from services.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 

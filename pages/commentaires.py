@@ -4,19 +4,11 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import (
-    PilotageError,
-    add_comment,
-    ambition_choices,
-    comments_frame,
-    delete_comment,
-    review_codes,
-    review_label,
-)
 from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.pilotage_view import format_datetime, territory_label
-from indicators.review import current_review
+from indicators.review import ambition_choices, current_review, review_codes, review_label
+from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 

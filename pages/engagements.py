@@ -4,9 +4,9 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import PilotageError, commune_engagements, engagements_frame, set_engagement
 from indicators.access import AccessDenied
 from indicators.pilotage_view import count_text, engagements_table
+from services.pilotage import PilotageError, engagements, set_engagement
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
@@ -22,7 +22,7 @@ st.caption(
 if "eng_flash" in st.session_state:
     st.success(st.session_state.pop("eng_flash"), icon=":material/check_circle:")
 
-table = commune_engagements(ref, engagements_frame(store, ctx.convention))
+table = engagements(store, ref)
 n = len(table)
 c1, c2 = st.columns(2)
 c1.metric("Fiches d'engagement signées", count_text(int(table["fiche_signee"].sum()), n))

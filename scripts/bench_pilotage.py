@@ -25,20 +25,16 @@ os.environ["CTG_DATABASE_URL"] = f"duckdb:///{tmp / 'ctg.duckdb'}"
 
 from db.observations import conflicts, current_values, list_batches  # noqa: E402
 from db.pilotage import (  # noqa: E402
-    add_comment,
     comments_frame,
-    commune_engagements,
     engagements_frame,
     meetings_frame,
-    record_meeting,
-    set_engagement,
-    set_target,
     target_history,
     targets_frame,
 )
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
+from indicators.engagement import commune_engagements  # noqa: E402
 from indicators.governance import calendar_status, due_not_held, yearly_counts  # noqa: E402
 from indicators.pilotage_view import (  # noqa: E402
     calendar_table,
@@ -51,6 +47,7 @@ from indicators.review import get_review  # noqa: E402
 from indicators.targets import progress_frame  # noqa: E402
 from services.demo import install_demo  # noqa: E402
 from services.exports import export_bytes, export_frame  # noqa: E402
+from services.pilotage import add_comment, record_meeting, set_engagement, set_target  # noqa: E402
 from services.reference import install_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 

@@ -10,9 +10,9 @@ from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from db import users
-from db.pilotage import add_comment, record_meeting, set_engagement, set_target
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
+from services.pilotage import add_comment, record_meeting, set_engagement, set_target
 from services.settings import get_settings
 from services.territories import set_sector_members
 from services.uploads import import_file, revert_import
