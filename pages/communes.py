@@ -46,8 +46,11 @@ pop = (
 )
 population = pop.iloc[0] if not pop.empty else None
 
-groups = figures.territories.members
-around = [g for g, members in groups.items() if code in members]
+groups = figures.territories  # structures and sectors as the store holds them
+around = sorted(
+    (g for g, members in groups.members.items() if code in members),
+    key=lambda g: (groups.types.get(g, ""), groups.names.get(g, g)),
+)
 charges = [c for c in ref.charges if c.structure == code or c.structure in around]
 engagement = figures.engagements.set_index("commune")
 eng = engagement.loc[code] if code in engagement.index else None
@@ -79,6 +82,17 @@ c4.metric(
     format_value(rate, "pourcentage") if rate is not None else MISSING,
     help=f"Valeurs reçues sur attendues, T1 2026 à {review.cutoff_label}.",
     border=True,
+)
+
+st.markdown(
+    "**Structures et secteurs** : "
+    + (
+        " · ".join(
+            f"{groups.names.get(g, g)} ({'secteur' if groups.types.get(g) == 'secteur' else 'structure'})"
+            for g in around
+        )
+        or "aucun"
+    )
 )
 
 left, right = st.columns(2)

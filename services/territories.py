@@ -33,14 +33,6 @@ def memberships(store: Store, ref: Reference) -> pd.DataFrame:
     return db.memberships(store, ref.convention.code)
 
 
-def groups_of(store: Store, ref: Reference, commune: str) -> list[tuple[str, str, str]]:
-    """(code, name, type) of the structures and sectors a commune belongs to, by type then name."""
-    frame = db.memberships(store, ref.convention.code)
-    own = frame[frame["commune"] == commune].drop_duplicates("groupe")
-    rows = list(zip(own["groupe"], own["nom_groupe"], own["type_groupe"], strict=True))
-    return sorted(rows, key=lambda r: (r[2], r[1]))
-
-
 def set_sector_members(store: Store, ref: Reference, actor: Actor, sector: str, communes: list[str]) -> None:
     """Replace the communes of a sector (administrators only), with an audit trace."""
     require_admin(actor, "modifier un secteur")
