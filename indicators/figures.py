@@ -95,15 +95,15 @@ class ReviewFigures:
 
     def governance_calendar(self) -> pd.DataFrame:
         """Every due date of Annexe 5 with the meetings held, judged at `as_of`."""
-        return governance.calendar_status(self.ref, self.meetings, self.as_of)
+        return governance.calendar_status(self.ref, self.meetings, self.as_of, self.territories)
 
     def governance_yearly(self) -> pd.DataFrame:
         """Meetings held per instance and year against the convention's minimum."""
-        return governance.yearly_counts(self.ref, self.meetings, self.as_of)
+        return governance.yearly_counts(self.ref, self.meetings, self.as_of, self.territories)
 
     def governance_due(self) -> pd.DataFrame:
         """Meetings due and not held at `as_of` (the governance alerts)."""
-        return governance.due_not_held(self.ref, self.meetings, self.as_of)
+        return governance.due_not_held(self.ref, self.meetings, self.as_of, self.territories)
 
     # -- indicators --------------------------------------------------------------------
     def computed(self, territory: str = EPCI_CODE) -> dict[str, float | None]:

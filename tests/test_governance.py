@@ -259,3 +259,20 @@ def test_a_comite_naming_no_commune_is_shown_not_silently_dropped(mini_store, mi
     gov = governance(mini_store, mini_ref, TODAY)
     assert gov.unattributed["date"].tolist() == [dt.date(2026, 9, 15)]
     assert unattributed_committees(NONE).empty and unattributed_committees(None).empty
+
+
+def test_the_review_counts_comites_as_the_gouvernance_page(store, ref):
+    """The review's governance (bilan annex, alerts) and the Gouvernance page: one count."""
+    from services.review import gather_review
+
+    set_sector_members(store, ref, ADMIN, "SECTEUR_NORD", ["62119", "62126", "62178"])
+    record_meeting(
+        store, ref, ADMIN, "comite_communal", dt.date(2026, 9, 15), territoire="SECTEUR_NORD", today=TODAY
+    )
+    at = dt.date(2026, 12, 31)
+    figures = gather_review(store, ref, "annuelle-2026", today=at)
+    page = governance(store, ref, at)
+    assert figures.governance_yearly().equals(page.yearly)
+    assert figures.governance_calendar().equals(page.status)
+    assert figures.governance_due().equals(page.due)
+    assert _communal(page)["tenues"] == 3
