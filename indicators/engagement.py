@@ -37,7 +37,9 @@ def commune_engagements(ref: Reference, engagements: pd.DataFrame) -> pd.DataFra
     merged["fiche_signee"] = merged["fiche_signee"].astype("boolean").fillna(False).astype(bool)
     for col in ("date_signature", "elu_referent", "updated_by", "updated_at"):
         merged[col] = merged[col].astype("object").where(merged[col].notna(), None)
-    merged["elu_referent"] = [e.strip() if _named(e) else None for e in merged["elu_referent"]]
+    merged["elu_referent"] = pd.Series(  # object: a list would become a string column with NaN
+        [e.strip() if _named(e) else None for e in merged["elu_referent"]], index=merged.index, dtype=object
+    )
     return merged
 
 
