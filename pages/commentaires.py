@@ -9,12 +9,11 @@ from indicators.catalogue import EPCI_CODE
 from indicators.pilotage_view import format_datetime, territory_label
 from indicators.review import ambition_choices, current_review, review_codes, review_label
 from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
-from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 ambitions = ambition_choices(ref)
 reviews = review_codes()
 default_review = current_review(date.today()).code
@@ -28,7 +27,7 @@ st.caption(
 if "comm_flash" in st.session_state:
     st.success(st.session_state.pop("comm_flash"), icon=":material/check_circle:")
 
-if actor.role == "lecteur":
+if not actor.may_write:
     st.info(
         "Votre compte est en lecture seule : vous pouvez lire les analyses ci-dessous.",
         icon=":material/lock:",

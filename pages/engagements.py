@@ -5,14 +5,14 @@ from datetime import date
 import streamlit as st
 
 from indicators.access import AccessDenied
+from indicators.engagement import engagement_counts
 from indicators.pilotage_view import count_text, engagements_table
 from services.pilotage import PilotageError, engagements, set_engagement
-from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 
 st.title("Engagements des communes")
 st.caption(
@@ -23,10 +23,10 @@ if "eng_flash" in st.session_state:
     st.success(st.session_state.pop("eng_flash"), icon=":material/check_circle:")
 
 table = engagements(store, ref)
-n = len(table)
+counts = engagement_counts(table)  # the same count as the ambition 8 card and the bilan
 c1, c2 = st.columns(2)
-c1.metric("Fiches d'engagement signées", count_text(int(table["fiche_signee"].sum()), n))
-c2.metric("Élus référents CTG nommés", count_text(int(table["elu_referent"].notna().sum()), n))
+c1.metric("Fiches d'engagement signées", count_text(counts.fiches_signees, counts.communes))
+c2.metric("Élus référents CTG nommés", count_text(counts.elus_referents, counts.communes))
 
 if actor.is_admin:
     st.subheader("Modifier l'engagement d'une commune")
@@ -67,7 +67,7 @@ if actor.is_admin:
 else:
     st.info("Seuls les administrateurs modifient les engagements des communes.", icon=":material/lock:")
 
-st.subheader(f"Les {n} communes")
+st.subheader(f"Les {counts.communes} communes")
 only = st.segmented_control(
     "Afficher", ["Toutes", "Fiche signée", "Fiche non signée"], default="Toutes", key="eng_filtre"
 )

@@ -14,12 +14,11 @@ from indicators.pilotage_view import (
     yearly_table,
 )
 from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
-from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 today = date.today()
 
 st.title("Gouvernance de la convention")

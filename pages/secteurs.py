@@ -4,7 +4,6 @@ import streamlit as st
 
 from indicators.access import AccessDenied
 from services.territories import TerritoryError, memberships, set_sector_members
-from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
@@ -19,7 +18,7 @@ ref = ctx.ref
 communes = {c.code: c.nom for c in ref.communes()}
 sectors = [t for t in ref.territories if t.type == "secteur"]
 frame = memberships(ctx.store, ref)
-actor = current_actor()
+actor = ctx.actor
 
 for sector in sectors:
     current = frame[frame["groupe"] == sector.code]["commune"].tolist()

@@ -597,6 +597,13 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
     )
 
 
+def _window(debut: object, fin: object) -> str:
+    """`01/11/2026 – 31/12/2026`, or « date non fixée » for a due date the calendar leaves open."""
+    if not isinstance(debut, dt.date) or not isinstance(fin, dt.date):
+        return "date non fixée"
+    return f"{debut:%d/%m/%Y} – {fin:%d/%m/%Y}"
+
+
 def _governance_annex(ctx: _Context, doc: Document) -> None:
     doc.heading(1, "Annexe : gouvernance (réunions tenues et dues)", "annexe-gouvernance", new_page=True)
     as_of = ctx.as_of
@@ -644,7 +651,7 @@ def _governance_annex(ctx: _Context, doc: Document) -> None:
         rows.append(
             [
                 r.libelle,
-                f"{r.debut:%d/%m/%Y} – {r.fin:%d/%m/%Y}",
+                _window(r.debut, r.fin),
                 f"{r.tenues} / {r.attendues} {r.unite}",
                 held,
                 badge(r.statut, GOVERNANCE_KINDS.get(r.statut, "neutral")),
