@@ -93,6 +93,7 @@ class Bilan:
     images: int
     sections: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # seconds per step, for the benchmark
+    html: str = field(default="", repr=False)  # the document printed (its charts inside)
 
 
 @dataclass
@@ -952,4 +953,5 @@ def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: 
         images=images,
         sections=[e.title for e in doc.toc if e.level == 1],
         timings=timings,
+        html=html,
     )
