@@ -13,11 +13,11 @@ methodology and sources).
 
 from __future__ import annotations
 
-import base64
 import datetime as dt
 import math
 import time
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import pandas as pd
 
@@ -53,7 +53,13 @@ from reports.document import (
     table,
     tag,
 )
-from reports.render import RenderEngine, pdf_destinations, pdf_page_count, rendering
+from reports.render import (
+    ChartRequest,
+    pdf_destinations,
+    pdf_page_count,
+    placeholder_uri,
+    rendering,
+)
 
 # A chart in the bilan spans the text width (180 mm): laid out 800 px wide like a slide, printed
 # at scale 1.5 (1200 px, about 170 dpi: sharp on paper, half the bytes of 1600 px). Time series
@@ -98,11 +104,12 @@ class Bilan:
 
 @dataclass
 class _Context:
-    """A review's figures (indicators.figures) and what the document adds: map, engine."""
+    """A review's figures (indicators.figures) and what the document adds: the map, and the
+    charts the HTML asks for (drawn all at once by the engine once the HTML is written)."""
 
     figures: ReviewFigures
     geojson: dict | None = None
-    engine: RenderEngine | None = None
+    charts: list[ChartRequest] = field(default_factory=list)
 
     @property
     def ref(self) -> Reference:
@@ -144,8 +151,9 @@ class _Context:
     def alerts(self) -> list[Alert]:
         return self.figures.alerts
 
-    @property
+    @cached_property
     def summary(self) -> pd.DataFrame:
+        """The agglomeration's summary indexed by indicator (read for every cell: indexed once)."""
         return self.figures.summary.set_index("code", drop=False)
 
     def row(self, code: str) -> pd.Series:
@@ -540,14 +548,13 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
 
 
 def _figure(ctx: _Context, fig, height: int | None, caption: str) -> Raw:
+    """The chart's block; its image is an empty one of the same size until the engine draws
+    every chart of the document at once (`RenderEngine.submit_charts`)."""
     pixels = None if height is None else round(height * CHART_SCALE)
-    data = (
-        ctx.engine.png(fig, round(LAYOUT_WIDTH * CHART_SCALE), pixels, scale=CHART_SCALE)
-        if ctx.engine
-        else b""
-    )
+    request = ChartRequest(fig, round(LAYOUT_WIDTH * CHART_SCALE), pixels, CHART_SCALE)
+    ctx.charts.append(request)
     return figure(
-        "data:image/png;base64," + base64.b64encode(data).decode("ascii"),
+        placeholder_uri(len(ctx.charts) - 1, *request.pixels()),
         caption,
         alt=str((fig.layout.meta or {}).get("titre") or caption),
     )
@@ -894,7 +901,8 @@ def _conflicts_table(ctx: _Context) -> Raw | None:
 
 # -- assembling --------------------------------------------------------------------------------
 def bilan_html(ctx: _Context, pages: dict[str, int] | None = None) -> tuple[str, Document]:
-    """The HTML of the bilan (and its document, for the table of contents)."""
+    """The HTML of the bilan with a placeholder for each chart (see `_figure`), and
+    its document (for the table of contents)."""
     doc = Document(f"{ctx.ref.convention.nom} · {ctx.review.label}")
     _summary_section(ctx, doc)
     _ambition_sections(ctx, doc)
@@ -931,18 +939,22 @@ def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: 
         " · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else ""
     )
     with rendering() as engine:
-        mark = lap("démarrage du moteur d'images", mark)
-        ctx.engine = engine
+        engine.start_charts()  # Chromium loads plotly.js while the HTML is written
+        mark = lap("démarrage du moteur", mark)
         html, doc = bilan_html(ctx)
-        mark = lap("graphiques et HTML", mark)
+        mark = lap("HTML", mark)
+        charts = engine.submit_charts(ctx.charts)
+        mark = lap("graphiques lancés", mark)
 
         def toc_pages(first: bytes) -> dict[str, str]:
             # the headings' pages in the first print fill the table of contents of the second
             pages = pdf_destinations(first)
             return {doc.page_cell_id(e.anchor): str(pages[e.anchor]) for e in doc.toc if e.anchor in pages}
 
-        pdf = engine.pdf(html, header=header, footer=footer, relabel=toc_pages)
-        mark = lap("impression (deux passes)", mark)
+        # the first print lays the pages out while Chromium draws the charts (same size)
+        pdf = engine.pdf(html, header=header, footer=footer, relabel=toc_pages, charts=charts)
+        mark = lap("graphiques et impression (deux passes)", mark)
+        html = charts.fill(html)
         images = engine.images
     lap("arrêt du moteur", mark)
     return Bilan(

@@ -1,24 +1,31 @@
-"""The image and PDF engine: plotly figures to PNG (kaleido), HTML documents to PDF (Chromium).
+"""The image and PDF engine: plotly figures to PNG, HTML documents to PDF, in Debian's Chromium.
 
-Both run Debian's Chromium, offline. Measured on this machine (2 cores), see docs/bilan.md:
-kaleido's first image costs 3-5 s (browser start), the next ones about 0.4 s each once its
-server is running; Chromium (Playwright, `page.pdf`) starts in about 1 s and prints a
-40-page document with 40 images in about 1.3 s. So a bilan opens ONE engine for all its
-charts and its PDF:
+Two ways to a PNG, giving the same bytes (both run kaleido's own script, `kaleido_scopes.js`,
+over the plotly.js of the plotly package, in the same Chromium):
+- `png(fig)`: one image through kaleido's server (the dashboard's buttons, `cli.py png`);
+  its first image costs 3-5 s (browser start), the next ones 0.2-0.9 s each;
+- `pngs([...])`: a batch drawn in a page of the Chromium that prints the PDF (Playwright),
+  all at once: 26 charts of a bilan in about 2 s instead of about 15 s through kaleido, and
+  no second browser. `start_charts()` loads that page early, while the caller computes.
+Every image is kept in a small process-wide cache keyed by its figure and size: a chart
+already drawn is not drawn again.
 
     >>> with rendering() as engine:
-    ...     png = engine.png(fig)
+    ...     engine.start_charts()
+    ...     pngs = engine.pngs([ChartRequest(fig, 1200, None, 1.5)])
     ...     pdf = engine.pdf("<html>...</html>")
 
 `figure_png(fig)` and `html_to_pdf(html)` use the engine that is open, or open one for
 that single call. Kaleido's server is a process-wide singleton (and not safe for two
-threads at once): every call goes through one lock, and an engine only stops the server
-it started itself.
+threads at once): every call goes through one lock, started only when a single image is
+asked, and an engine only stops the server it started itself.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import hashlib
 import os
 import re
 import shutil
@@ -26,7 +33,9 @@ import subprocess
 import tempfile
 import textwrap
 import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -48,8 +57,13 @@ GEO_ASSETS = Path(__file__).resolve().parent / "templates" / "plotly_geo_offline
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 SOURCE_ANNOTATION = "ctg-source"  # the name reports/charts.py gives its source line
 
+CACHE_SIZE = 128  # images kept by `_cache` (about 100 KB each)
+CHART_TIMEOUT_MS = 120_000  # for a whole batch of charts
+
 _kaleido_lock = threading.RLock()
 _local = threading.local()  # the engine open in this thread, if any
+_cache: OrderedDict[str, bytes] = OrderedDict()  # spec digest → PNG, most recent last
+_cache_lock = threading.Lock()
 
 
 class RenderError(Exception):
@@ -77,7 +91,7 @@ def export_figure(
     by reports/charts.py) and from the figure's own title. The unit goes under the title,
     the source in a line at the very bottom (replacing the chart's own source line).
     """
-    out = go.Figure(fig)
+    out = go.Figure(fig, _validate=False)  # already valid: copying it again costs 40 ms a chart
     meta = _meta(fig)
     title = wrap_title(title or meta.get("titre") or (fig.layout.title.text or ""), layout_width)
     unit = unit or meta.get("unite") or ""
@@ -168,9 +182,126 @@ def png_size(data: bytes) -> tuple[int, int]:
     return int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
 
 
+@dataclass(frozen=True)
+class ChartRequest:
+    """One image to draw: a figure, its size in pixels (`height` None: the figure's own) and scale."""
+
+    fig: go.Figure
+    width: int = 1600
+    height: int | None = 900
+    scale: float = 2.0
+    title: str | None = None
+    unit: str | None = None
+    source: str | None = None
+
+    def spec(self) -> tuple[str, str, str]:
+        """(JSON spec for kaleido_scopes.plotly, its digest, the chart's title) of the laid-out figure."""
+        height = self.height
+        if height is None:
+            height = round((self.fig.layout.height or 450) * self.scale)
+        laid = export_figure(
+            self.fig,
+            title=self.title,
+            unit=self.unit,
+            source=self.source,
+            layout_width=round(self.width / self.scale),
+            layout_height=round(height / self.scale),
+        )
+        spec = (
+            f'{{"format":"png","width":{round(self.width / self.scale)},'
+            f'"height":{round(height / self.scale)},"scale":{pio.json.to_json_plotly(self.scale)},'
+            f'"data":{pio.to_json(laid, validate=False)}}}'
+        )
+        return spec, hashlib.sha256(spec.encode("utf-8")).hexdigest(), str(_meta(laid).get("titre") or "")
+
+    def pixels(self) -> tuple[int, int]:
+        """Width and height of the PNG drawn (the layout size times the scale)."""
+        height = (
+            self.height if self.height is not None else round((self.fig.layout.height or 450) * self.scale)
+        )
+        return (
+            round(round(self.width / self.scale) * self.scale),
+            round(round(height / self.scale) * self.scale),
+        )
+
+
+class ChartBatch:
+    """Charts being drawn by an engine (`RenderEngine.submit_charts`); `result()` waits for them."""
+
+    _ids = iter(range(1, 1 << 62))
+
+    def __init__(self, engine: RenderEngine, specs: list[tuple[str, str, str]], sizes: list[tuple[int, int]]):
+        self.id = next(ChartBatch._ids)
+        self.engine = engine
+        self.specs = specs
+        self.sizes = sizes
+        self.todo: dict[str, tuple[str, str]] = {}
+        self.drawn: dict[str, bytes] = {}
+        self._images: list[bytes] | None = None
+
+    def placeholder(self, index: int) -> str:
+        """An empty image of chart `index`'s size (a data URI), to lay the pages out before it is drawn."""
+        width, height = self.sizes[index]
+        return placeholder_uri(index, width, height)
+
+    def result(self) -> list[bytes]:
+        """The PNG of every chart, in order (waits for Chromium; raises RenderError)."""
+        if self._images is None:
+            self._images = self.engine._collect(self)
+        return self._images
+
+    def fill(self, html: str) -> str:
+        """`html` with each chart's PNG in place of its placeholder."""
+        for index, data in enumerate(self.result()):
+            html = html.replace(
+                f'src="{self.placeholder(index)}"',
+                'src="data:image/png;base64,' + base64.b64encode(data).decode("ascii") + '"',
+                1,
+            )
+        return html
+
+
+def placeholder_uri(index: int, width: int, height: int) -> str:
+    """An empty SVG image of `width` × `height` pixels, unique to chart `index` (a data URI)."""
+    return (
+        "data:image/svg+xml,%3Csvg xmlns=%27http://www.w3.org/2000/svg%27 "
+        f"width=%27{width}%27 height=%27{height}%27 id=%27ctg-chart-{index}%27/%3E"
+    )
+
+
+def _cached(key: str) -> bytes | None:
+    with _cache_lock:
+        data = _cache.get(key)
+        if data is not None:
+            _cache.move_to_end(key)
+        return data
+
+
+def _remember(key: str, data: bytes) -> None:
+    with _cache_lock:
+        _cache[key] = data
+        _cache.move_to_end(key)
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+
+
+def forget_images() -> None:
+    """Empty the cache of drawn images (the next ones are drawn again)."""
+    with _cache_lock:
+        _cache.clear()
+
+
+def _chart_page_html() -> str:
+    """kaleido's own page (plotly.js of the plotly package, no MathJax, offline base maps)."""
+    import kaleido
+
+    return kaleido.PageGenerator(mathjax=False, others=[str(GEO_ASSETS)]).generate_index()
+
+
 # -- the engine ------------------------------------------------------------------------------
 class RenderEngine:
-    """Kaleido's image server and one Chromium for PDFs, started once, closed once.
+    """One Chromium (Playwright) for PDFs and batches of charts, and kaleido's server for single
+    images, each started when first needed and closed once.
 
     Usable as a context manager; `close()` is idempotent. Not shared between threads:
     Playwright's browser belongs to the thread that opened it.
@@ -181,6 +312,8 @@ class RenderEngine:
         self._started_kaleido = False
         self._playwright = None
         self._browser = None
+        self._chart_page = None
+        self._chart_dir: Path | None = None
         self.images = 0
 
     # lifecycle
@@ -219,6 +352,13 @@ class RenderEngine:
             raise RenderError(f"Impossible de démarrer Chromium pour le PDF : {exc}") from exc
 
     def _stop_browser(self) -> None:
+        if self._chart_page is not None:
+            with contextlib.suppress(Exception):
+                self._chart_page.close()
+            self._chart_page = None
+        if self._chart_dir is not None:
+            shutil.rmtree(self._chart_dir, ignore_errors=True)
+            self._chart_dir = None
         if self._browser is not None:
             with contextlib.suppress(Exception):
                 self._browser.close()
@@ -239,7 +379,6 @@ class RenderEngine:
             self._started_kaleido = False
 
     def __enter__(self) -> RenderEngine:
-        self.start_images()
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -263,35 +402,103 @@ class RenderEngine:
         """
         import kaleido
 
-        self.start_images()
-        if height is None:
-            height = round((fig.layout.height or 450) * scale)
-        laid = export_figure(
-            fig,
-            title=title,
-            unit=unit,
-            source=source,
-            layout_width=round(width / scale),
-            layout_height=round(height / scale),
-        )
-        opts = {
-            "format": "png",
-            "width": round(width / scale),
-            "height": round(height / scale),
-            "scale": scale,
-        }
-        with _kaleido_lock:
-            try:
-                data = kaleido.calc_fig_sync(laid.to_dict(), opts=opts)
-            except Exception as exc:  # kaleido wraps browser errors in many types
-                raise RenderError(
-                    f"Le graphique « {_meta(laid).get('titre') or ''} » n'a pas pu "
-                    f"être converti en image : {exc}"
-                ) from exc
-        if isinstance(data, BaseException):
-            raise RenderError(f"Le graphique n'a pas pu être converti en image : {data}")
+        request = ChartRequest(fig, width, height, scale, title, unit, source)
+        spec, key, name = request.spec()
+        data = _cached(key)
+        if data is None:
+            self.start_images()
+            import json
+
+            payload = json.loads(spec)
+            opts = {k: payload[k] for k in ("format", "width", "height", "scale")}
+            with _kaleido_lock:
+                try:
+                    data = kaleido.calc_fig_sync(payload["data"], opts=opts)
+                except Exception as exc:  # kaleido wraps browser errors in many types
+                    raise RenderError(
+                        f"Le graphique « {name} » n'a pas pu être converti en image : {exc}"
+                    ) from exc
+            if isinstance(data, BaseException):
+                raise RenderError(f"Le graphique n'a pas pu être converti en image : {data}")
+            data = bytes(data)
+            _remember(key, data)
         self.images += 1
-        return bytes(data)
+        return data
+
+    def start_charts(self) -> None:
+        """Open the page that draws the charts and start loading plotly.js in it, without waiting."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        if self._chart_page is not None:
+            return
+        self._start_browser()
+        self._chart_dir = Path(tempfile.mkdtemp(prefix="ctg-charts-"))
+        index = self._chart_dir / "index.html"
+        index.write_text(_chart_page_html(), encoding="utf-8")
+        try:
+            self._chart_page = self._browser.new_page()  # type: ignore[union-attr]
+            self._chart_page.goto(index.as_uri(), wait_until="commit")
+        except PlaywrightError as exc:
+            raise RenderError(f"Impossible d'ouvrir la page des graphiques dans Chromium : {exc}") from exc
+
+    def submit_charts(self, requests: list[ChartRequest]) -> ChartBatch:
+        """Start drawing every request in the PDF's Chromium and return at once (`ChartBatch.result`
+        waits for the images). Images already in the cache, or asked twice, are drawn once."""
+        from playwright.sync_api import Error as PlaywrightError
+
+        batch = ChartBatch(self, [r.spec() for r in requests], [r.pixels() for r in requests])
+        todo: dict[str, tuple[str, str]] = {}
+        for spec, key, name in batch.specs:
+            if _cached(key) is None:
+                todo.setdefault(key, (spec, name))
+        batch.todo = todo
+        if todo:
+            self.start_charts()
+            page = self._chart_page
+            try:
+                page.wait_for_function(  # type: ignore[union-attr]
+                    "() => window.kaleido_scopes !== undefined", timeout=CHART_TIMEOUT_MS, polling=50
+                )
+                page.evaluate(  # type: ignore[union-attr]
+                    """([id, specs, timeout]) => {
+                        window.ctgCharts = window.ctgCharts || {};
+                        // drawn after this call returns: the caller goes on (prints) meanwhile
+                        const drawn = new Promise(go => setTimeout(go, 0)).then(() =>
+                            Promise.all(specs.map(s => kaleido_scopes.plotly(JSON.parse(s), null, false))));
+                        window.ctgCharts[id] = Promise.race([
+                            drawn,
+                            new Promise((_, no) => setTimeout(() => no(new Error("délai dépassé")), timeout)),
+                        ]);
+                    }""",
+                    [batch.id, [spec for spec, _ in todo.values()], CHART_TIMEOUT_MS],
+                )
+            except PlaywrightError as exc:
+                raise RenderError(f"Les graphiques n'ont pas pu être convertis en images : {exc}") from exc
+        return batch
+
+    def _collect(self, batch: ChartBatch) -> list[bytes]:
+        from playwright.sync_api import Error as PlaywrightError
+
+        if batch.todo:
+            try:
+                answers = self._chart_page.evaluate("id => window.ctgCharts[id]", batch.id)  # type: ignore[union-attr]
+            except PlaywrightError as exc:
+                raise RenderError(f"Les graphiques n'ont pas pu être convertis en images : {exc}") from exc
+            for (key, (_, name)), answer in zip(batch.todo.items(), answers, strict=True):
+                if not isinstance(answer, dict) or answer.get("code") != 0 or not answer.get("result"):
+                    message = answer.get("message") if isinstance(answer, dict) else answer
+                    raise RenderError(
+                        f"Le graphique « {name} » n'a pas pu être converti en image : {message}"
+                    )
+                batch.drawn[key] = base64.b64decode(answer["result"])
+                _remember(key, batch.drawn[key])
+        images = [batch.drawn.get(key) or _cached(key) or b"" for _, key, _ in batch.specs]
+        self.images += len(images)
+        return images
+
+    def pngs(self, requests: list[ChartRequest]) -> list[bytes]:
+        """PNG of every request, drawn all at once in the PDF's Chromium (same bytes as `png`)."""
+        return self.submit_charts(requests).result()
 
     def pdf(
         self,
@@ -300,6 +507,7 @@ class RenderEngine:
         header: str = "",
         footer: str = "",
         relabel: Callable[[bytes], dict[str, str]] | None = None,
+        charts: ChartBatch | None = None,
     ) -> bytes:
         """Print an HTML document to an A4 PDF with a running header and page numbers.
 
@@ -308,6 +516,12 @@ class RenderEngine:
         `pdf_destinations` reads back. `relabel(first_pdf)` may return {element id: text}:
         those texts are written into the loaded page, which is printed a second time (the
         page numbers of a table of contents) without loading the document again.
+
+        `charts`: images still being drawn, whose `<img>` hold `ChartBatch.placeholder(i)`
+        (an empty image of the chart's size, so the pages are already those of the final
+        document). The first print runs while Chromium draws them; they replace their
+        placeholders before the second. Should a page break move all the same, the page
+        numbers are read again from the second print and the document printed a third time.
         """
         from playwright.sync_api import Error as PlaywrightError
 
@@ -331,17 +545,38 @@ class RenderEngine:
             "outline": True,
             "tagged": True,
         }
+        set_labels = (
+            "labels => { for (const [id, text] of Object.entries(labels)) {"
+            " const el = document.getElementById(id); if (el) el.textContent = text; } }"
+        )
         try:
             page.set_content(html, wait_until="load", timeout=180_000)
-            pdf = page.pdf(**options)
+            # a first print only read for its page numbers: no tags, no outline (twice as fast, same pages)
+            first = {**options, "tagged": False, "outline": False} if relabel else options
+            pdf = page.pdf(**first) if relabel or charts is None else b""
             labels = relabel(pdf) if relabel else {}
-            if labels:
+            if charts is not None:
+                images = charts.result()
                 page.evaluate(
-                    "labels => { for (const [id, text] of Object.entries(labels)) {"
-                    " const el = document.getElementById(id); if (el) el.textContent = text; } }",
-                    labels,
+                    """([placeholders, sources]) => Promise.all([...document.images].map(img => {
+                        const i = placeholders.indexOf(img.getAttribute("src"));
+                        if (i < 0) return null;
+                        img.src = sources[i];
+                        return img.decode();
+                    }))""",
+                    [
+                        [charts.placeholder(i) for i in range(len(images))],
+                        ["data:image/png;base64," + base64.b64encode(d).decode("ascii") for d in images],
+                    ],
                 )
+            if labels:
+                page.evaluate(set_labels, labels)
+            if relabel or charts is not None:
                 pdf = page.pdf(**options)
+                again = relabel(pdf) if relabel and charts is not None else labels
+                if again != labels:  # a chart moved a page break after all: number the pages again
+                    page.evaluate(set_labels, again)
+                    pdf = page.pdf(**options)
             return pdf
         except PlaywrightError as exc:
             raise RenderError(f"Le PDF n'a pas pu être produit par Chromium : {exc}") from exc
@@ -358,7 +593,6 @@ def rendering() -> Iterator[RenderEngine]:
     """Open one engine for a batch of images and PDFs (a bilan); the module functions use it."""
     previous = getattr(_local, "engine", None)
     engine = RenderEngine()
-    engine.start_images()
     _local.engine = engine
     try:
         yield engine

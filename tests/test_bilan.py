@@ -20,7 +20,15 @@ from indicators.catalogue import EPCI_CODE
 from indicators.formatting import format_value
 from indicators.review import get_review, headline_indicators
 from reports.bilan import BilanError, indicator_figure
-from reports.render import PNG_SIGNATURE, figure_png, png_size, rendering
+from reports.render import (
+    PNG_SIGNATURE,
+    ChartRequest,
+    figure_png,
+    forget_images,
+    pdf_destinations,
+    png_size,
+    rendering,
+)
 from services.bilan import build_bilan
 from services.demo import install_demo
 from services.review import gather_review
@@ -157,6 +165,49 @@ def test_png_export_has_signature_size_title_unit_and_source(demo_store, ref):
     assert engine.images == 2
     meta = fig.layout.meta
     assert meta["unite"] and meta["source"] and meta["titre"]
+
+
+def test_charts_drawn_in_the_pdf_browser_are_kaleidos_images_and_drawn_once(demo_store, ref):
+    figures = gather_review(demo_store, ref, "annuelle-2026")
+    fig, other = indicator_figure(figures, "PE_PLACES_EAJE"), indicator_figure(figures, "IA_EVENEMENTS")
+    forget_images()
+    with rendering() as engine:
+        by_kaleido = engine.png(fig, 1200, None, scale=1.5)
+        forget_images()
+        batch = engine.submit_charts(
+            [ChartRequest(fig, 1200, None, 1.5), ChartRequest(other, 1200, 600, 1.5)]
+        )
+        assert batch.todo and len(batch.todo) == 2  # nothing cached: both drawn by Chromium
+        drawn, second = batch.result()
+        again = engine.submit_charts([ChartRequest(fig, 1200, None, 1.5)])
+        assert not again.todo  # already drawn: taken from the cache
+        assert again.result() == [drawn]
+    assert drawn == by_kaleido and png_size(drawn) == batch.sizes[0]
+    assert batch.sizes[0] == (1200, round((fig.layout.height or 450) * 1.5))
+    assert png_size(second) == (1200, 600) and second != drawn
+
+
+def test_pdf_numbers_the_contents_again_when_a_chart_moves_a_page_break(demo_store, ref):
+    """A placeholder smaller than its chart: the first print puts the heading on page 1, the
+    chart pushes it further; the contents must give the page of the final document."""
+    fig = indicator_figure(gather_review(demo_store, ref, "annuelle-2026"), "PE_PLACES_EAJE")
+    with rendering() as engine:
+        batch = engine.submit_charts([ChartRequest(fig, 1200, 3200, 1.0)])
+        batch.sizes[0] = (1200, 10)  # lie about the size: the pages will move once it is drawn
+        html = (
+            '<html><body><p>Sommaire : <span id="toc-fin"></span></p>'
+            f'<img style="width:100%" src="{batch.placeholder(0)}">'
+            '<a href="#fin">fin</a><h1 id="fin">Fin</h1></body></html>'
+        )
+
+        def pages(pdf: bytes) -> dict[str, str]:
+            return {"toc-fin": str(pdf_destinations(pdf)["fin"])}
+
+        pdf = engine.pdf(html, relabel=pages, charts=batch)
+    final = pdf_destinations(pdf)["fin"]
+    assert final > 1
+    text = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, check=True).stdout
+    assert f"Sommaire : {final}".encode() in text
 
 
 def test_png_command_writes_the_chart_of_a_commune(demo_store, ref, tmp_path, monkeypatch):

@@ -15,7 +15,6 @@ import re
 import shutil
 
 import pytest
-from services.pilotage import record_meeting, set_engagement
 from streamlit.testing.v1 import AppTest
 
 from db.store import Store
@@ -25,6 +24,7 @@ from indicators.formatting import format_number, format_value
 from indicators.review import REVIEWS, headline_indicators, value_text
 from reports.bilan import _Context, bilan_html
 from services.demo import install_demo
+from services.pilotage import record_meeting, set_engagement
 from services.review import gather_review
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, app_serving
