@@ -16,7 +16,7 @@ import pandas as pd
 
 from db.store import Store
 from indicators.formatting import MISSING, format_number
-from reports.spreadsheet import xlsx_bytes
+from reports.spreadsheet import csv_bytes, xlsx_bytes
 
 ACTION_LABELS = {
     "creation_compte": "Création d'un compte",
@@ -247,7 +247,7 @@ def export_audit(tables: dict[str, pd.DataFrame], suffix: str) -> bytes:
     buffer = io.BytesIO()
     if suffix == ".csv":
         frame = next(iter(tables.values()))
-        buffer.write(frame.to_csv(sep=";", index=False).encode("utf-8-sig"))
+        buffer.write(csv_bytes(frame))
     elif suffix == ".xlsx":
         buffer.write(xlsx_bytes(tables))
     else:

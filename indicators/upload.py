@@ -49,7 +49,6 @@ _ALIAS_TO_COLUMN = {alias: col for col, aliases in HEADER_ALIASES.items() for al
 
 SEPARATORS = (";", "\t", ",")
 SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
 _GROUPED = {sep: re.compile(r"[-+]?\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ",."}
 _PLAIN = re.compile(r"-?\d+(\.\d+)?")
@@ -107,16 +106,6 @@ def normalise_key(text: object) -> str:
 def column_of_header(header: object) -> str | None:
     """The canonical column a header stands for, or None when it is an extra column."""
     return _ALIAS_TO_COLUMN.get(normalise_key(header))
-
-
-def neutralise(text: str) -> str:
-    """Prefix a text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) with `'`."""
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
-def is_formula_like(text: str) -> bool:
-    """True for a text starting like a spreadsheet formula."""
-    return text.startswith(_FORMULA_PREFIXES)
 
 
 def parse_number(value: object) -> float:

@@ -27,14 +27,12 @@ from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
-from indicators.formatting import format_number, format_value
+from indicators.formatting import format_number, format_value, is_formula_like, neutralise, neutralise_frame
 from indicators.periods import Period, PeriodError, parse_period
 from indicators.upload import (
     COLUMNS,
     RawTable,
     cell_text,
-    is_formula_like,
-    neutralise,
     normalise_key,
     parse_number,
 )
@@ -155,7 +153,7 @@ class Report:
 
     def to_csv(self) -> bytes:
         """The report as a CSV for French Excel (`;`, UTF-8 with BOM)."""
-        return self.to_frame().to_csv(sep=";", index=False).encode("utf-8-sig")
+        return neutralise_frame(self.to_frame()).to_csv(sep=";", index=False).encode("utf-8-sig")
 
     def summary(self) -> str:
         """One French sentence: lines read, filled in, errors, warnings."""
