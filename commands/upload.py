@@ -21,11 +21,13 @@ from db.imports import (
     value_trail,
 )
 from db.observations import BatchError, current_values
-from db.store import Store
+from db.store import Store, StoreError
 from indicators.access import SYSTEM, AccessDenied, Actor
 from indicators.catalogue import SeedError
 from indicators.periods import PeriodError, parse_period
+from indicators.upload import size_issue
 from reports.template import TemplateError, template_bytes
+from services.settings import get_settings
 
 EXIT_REJECTED = 2
 PREVIEW_LIMIT = 40
@@ -80,16 +82,34 @@ def print_result(result: ImportResult, ref, *, dry_run: bool) -> None:
     print(f"\n{result.message}")
 
 
+def read_bounded(path: Path, max_bytes: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than `max_bytes` (then nothing is read:
+    its size comes from the file system, and at most max_bytes + 1 bytes are ever read)."""
+    if path.stat().st_size > max_bytes:
+        return None
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    return None if len(data) > max_bytes else data
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.fichier)
     if not path.is_file():
         return fail(f"fichier introuvable : {path}")
+    max_bytes = get_settings().upload_max_bytes
+    data = read_bounded(path, max_bytes)
+    if data is None:
+        issue = size_issue(max(path.stat().st_size, max_bytes + 1), max_bytes)
+        print(f"Fichier : {path.name}")
+        print("\nErreurs (1) : le fichier est refusé en entier, rien n'a été écrit.")
+        print(f"  - {issue.message} [{issue.kind}]")
+        return EXIT_REJECTED
     try:
         ref = reference()
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
-            result = import_file(store, ref, path.read_bytes(), path.name, actor, dry_run=args.dry_run)
-    except (AccessDenied, SeedError, BatchError, ValueError) as exc:  # ValueError: unknown login
+            result = import_file(store, ref, data, path.name, actor, dry_run=args.dry_run)
+    except (AccessDenied, SeedError, BatchError, StoreError, ValueError) as exc:  # ValueError: unknown login
         return fail(str(exc), EXIT_REJECTED)
     print_result(result, ref, dry_run=args.dry_run)
     return 0 if result.plan.accepted else EXIT_REJECTED
@@ -162,8 +182,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="fichier de sortie : .csv (;, UTF-8 BOM) ou .xlsx")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", help="dépose un fichier CSV ou XLSX (code 0 accepté, 2 refusé)")
-    p.add_argument("fichier", help="fichier .csv ou .xlsx")
+    p = sub.add_parser(
+        "import", help="dépose un fichier CSV, TSV, XLSX ou ODS (code 0 accepté, 2 refusé ou base occupée)"
+    )
+    p.add_argument("fichier", help="fichier .csv, .tsv, .xlsx ou .ods")
     p.add_argument(
         "--dry-run", action="store_true", help="essai à blanc : rapport et aperçu, rien n'est écrit"
     )

@@ -27,7 +27,7 @@ from indicators.formatting import MISSING, format_value
 from indicators.periods import period_label
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, validate_upload
-from services.settings import get_settings
+from services.settings import get_settings, upload_limits
 
 KEYS = ["indicateur", "territoire", "periode"]
 STATUS_NEW, STATUS_CHANGED, STATUS_UNCHANGED = "nouvelle", "modifiée", "inchangée"
@@ -246,6 +246,7 @@ def prepare_import(
         filename,
         max_bytes=max_bytes or settings.upload_max_bytes,
         max_rows=max_rows or settings.upload_max_rows,
+        limits=upload_limits(settings),
     )
     asked = _indicators_in(table)
     current = current_for(store, ref.convention.code, asked)

@@ -47,6 +47,7 @@ ISSUE_LABELS = {
     "fichier-illisible": "fichier illisible",
     "fichier-trop-volumineux": "fichier trop volumineux",
     "trop-de-lignes": "trop de lignes",
+    "trop-de-feuilles": "trop de feuilles",
     "format-non-pris-en-charge": "format non pris en charge",
     "classeur-invalide": "classeur Excel invalide",
     "non-tabulaire": "pas un tableau",

@@ -1,6 +1,7 @@
 """Dépôt trimestriel: template download, upload, report, preview then confirm, batch history."""
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -108,10 +109,21 @@ else:
     st.header("2. Déposer le fichier")
     upload_key = f"depot_fichier_{st.session_state.get('depot_round', 0)}"
     uploaded = st.file_uploader(
-        "Fichier rempli (.csv ou .xlsx, 10 Mo au plus)", type=["csv", "xlsx", "txt"], key=upload_key
+        "Fichier rempli (.csv, .tsv, .xlsx ou .ods, 10 Mo au plus)",
+        type=["csv", "tsv", "txt", "xlsx", "ods"],
+        key=upload_key,
     )
     if uploaded is not None:
-        plan = prepare_import(ctx.store, ref, uploaded.getvalue(), uploaded.name, actor, today=today)
+        # Read and checked once per file (by its sha256), not at every rerun of the page.
+        data = uploaded.getvalue()
+        plan_key = (hashlib.sha256(data).hexdigest(), uploaded.name, actor, today)
+        cached = st.session_state.get("depot_plan")
+        if cached is not None and cached[0] == plan_key:
+            plan = cached[1]
+        else:
+            plan = prepare_import(ctx.store, ref, data, uploaded.name, actor, today=today)
+            st.session_state["depot_plan"] = (plan_key, plan)
+        del data
         report = plan.report
         stats = report.stats
         cols = st.columns(5)
@@ -163,6 +175,7 @@ else:
                         st.error(str(exc))
                     else:
                         clear_caches()
+                        st.session_state.pop("depot_plan", None)
                         st.session_state["depot_flash"] = result.message
                         st.session_state["depot_round"] = st.session_state.get("depot_round", 0) + 1
                         st.rerun()

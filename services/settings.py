@@ -26,6 +26,10 @@ class Settings(BaseSettings):
     seed_dir: Path = Field(default=ROOT / "seed", description="Dossier des données de référence.")
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="Taille maximale d'un dépôt.")
     upload_max_rows: int = Field(default=50_000, description="Nombre maximal de lignes d'un dépôt.")
+    upload_max_unpacked_bytes: int = Field(
+        default=64 * 1024 * 1024, description="Taille maximale d'un classeur (.xlsx, .ods) une fois décompressé."
+    )
+    upload_max_sheets: int = Field(default=20, description="Nombre maximal de feuilles d'un classeur déposé.")
     session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
     lockout_attempts: int = Field(default=5, description="Échecs de connexion avant verrouillage.")
     lockout_minutes: int = Field(default=15, description="Durée du verrouillage d'un compte.")
@@ -36,3 +40,17 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings, read once per process."""
     return Settings()
+
+
+def upload_limits(settings: Settings | None = None):
+    """The bounds of reading an uploaded file (`indicators.upload.Limits`) from the settings."""
+    from indicators.upload import Limits
+
+    settings = settings or get_settings()
+    return Limits(
+        max_bytes=settings.upload_max_bytes,
+        max_rows=settings.upload_max_rows,
+        max_unpacked_bytes=settings.upload_max_unpacked_bytes,
+        max_shared_strings_bytes=settings.upload_max_unpacked_bytes // 2,
+        max_sheets=settings.upload_max_sheets,
+    )
