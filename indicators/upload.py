@@ -484,7 +484,9 @@ def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
         return table
     except csv.Error as exc:
         if "field larger than field limit" in str(exc):
-            table.issues.append(_cell_issue(_TooLong(start, limits.max_cell_chars + 1), limits.max_cell_chars))
+            table.issues.append(
+                _cell_issue(_TooLong(start, limits.max_cell_chars + 1), limits.max_cell_chars)
+            )
             return table
         table.issues.append(
             FileIssue(

@@ -27,7 +27,8 @@ class Settings(BaseSettings):
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="Taille maximale d'un dépôt.")
     upload_max_rows: int = Field(default=50_000, description="Nombre maximal de lignes d'un dépôt.")
     upload_max_unpacked_bytes: int = Field(
-        default=64 * 1024 * 1024, description="Taille maximale d'un classeur (.xlsx, .ods) une fois décompressé."
+        default=64 * 1024 * 1024,
+        description="Taille maximale d'un classeur (.xlsx, .ods) une fois décompressé.",
     )
     upload_max_sheets: int = Field(default=20, description="Nombre maximal de feuilles d'un classeur déposé.")
     session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
