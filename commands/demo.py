@@ -11,9 +11,9 @@ import sqlalchemy as sa
 from commands.common import fail, open_store, reference
 from db.observations import has_demo, record_audit, remove_demo, write_batch
 from db.store import Store
-from db.users import create_demo_accounts
 from indicators.access import SYSTEM, Actor, require_admin
 from indicators.catalogue import Reference, SeedError
+from services.accounts import create_demo_accounts
 from services.demo_data import demo_comments, demo_meetings, demo_observations
 
 
@@ -86,6 +86,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 f"Données de démonstration supprimées : {removed} ligne(s). "
                 "Les autres données sont inchangées."
             )
+            from commands.users import first_admin_hint
+
+            hint = first_admin_hint(store)  # the demo administrator is gone: say how to make one
+            if hint:
+                print(hint)
             return 0
         from db.reference import load_reference_into
 

@@ -36,11 +36,13 @@ PREVIEW_LIMIT = 40
 def resolve_actor(store: Store, login: str | None) -> Actor:
     """Who acts for `--as LOGIN`: an active account of the store; SYSTEM when `--as` is absent.
 
-    The one place the command line turns a login into an `Actor` (db/users.actor_for).
+    The one place the command line turns a login into an `Actor` (services/accounts.actor_for).
+    `--as` lends the account's rights, not its identity: the audit trail records the channel
+    « ligne de commande » and the system user who ran the command beside the login.
     """
     if not login:
         return SYSTEM
-    from db.users import actor_for  # the accounts module; raises UserError (French)
+    from services.accounts import actor_for  # raises AccountError (French)
 
     return actor_for(store, login)
 
@@ -189,7 +191,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--dry-run", action="store_true", help="essai à blanc : rapport et aperçu, rien n'est écrit"
     )
-    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="compte de l'auteur (défaut : système)")
+    p.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="agit avec les droits de ce compte, sans son mot de passe ; le journal note la ligne de "
+        "commande et l'utilisateur système (défaut : système)",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("historique", help="liste les dépôts (auteur, fichier, nombres, statut)")

@@ -74,10 +74,25 @@ def m003_double_values(conn: sa.Connection) -> None:
     conn.exec_driver_sql(CURRENT_VIEW)
 
 
+def m004_accounts_hardening(conn: sa.Connection) -> None:
+    """Channel of every audit row and batch, session versions, failed logins, one-time setup code."""
+    for table in ("audit", "batches"):
+        for column in ("canal", "utilisateur_systeme"):
+            conn.exec_driver_sql(f'alter table {table} add column if not exists "{column}" varchar')
+    conn.exec_driver_sql(
+        "alter table utilisateurs add column if not exists session_version integer default 0"
+    )
+    conn.exec_driver_sql("update utilisateurs set session_version = 0 where session_version is null")
+    schema.echecs_connexion.create(conn, checkfirst=True)
+    schema.code_installation.create(conn, checkfirst=True)
+    conn.exec_driver_sql(CURRENT_VIEW)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
     (3, "valeurs_double", m003_double_values),
+    (4, "comptes_canal_sessions", m004_accounts_hardening),
 ]
 
 

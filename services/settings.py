@@ -32,8 +32,29 @@ class Settings(BaseSettings):
     )
     upload_max_sheets: int = Field(default=20, description="Nombre maximal de feuilles d'un classeur déposé.")
     session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
-    lockout_attempts: int = Field(default=5, description="Échecs de connexion avant verrouillage.")
-    lockout_minutes: int = Field(default=15, description="Durée du verrouillage d'un compte.")
+    lockout_attempts: int = Field(
+        default=5, description="Échecs de connexion d'un identifiant, depuis un même poste, avant blocage."
+    )
+    lockout_minutes: int = Field(
+        default=15, description="Durée du blocage (et fenêtre où les échecs se comptent)."
+    )
+    throttle_free_attempts: int = Field(
+        default=10, description="Échecs d'un même poste sans attente, avant ralentissement."
+    )
+    throttle_max_seconds: int = Field(
+        default=300, description="Attente maximale imposée à un poste entre deux tentatives."
+    )
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Prendre l'adresse du client dans X-Forwarded-For (derrière un mandataire inverse).",
+    )
+    retention_months: int = Field(
+        default=12,
+        description="Conservation des connexions et des textes de commentaires supprimés, en mois.",
+    )
+    busy_timeout_seconds: float = Field(
+        default=30, description="Attente maximale quand la base est occupée par un autre traitement."
+    )
     cache_ttl_seconds: int = Field(default=300, description="Durée du cache des lectures dans l'application.")
 
 

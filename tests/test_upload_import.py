@@ -13,9 +13,9 @@ import pytest
 from commands.upload import resolve_actor
 from db.imports import ImportRejected, batch_history, commit_import, import_file, prepare_import, value_trail
 from db.observations import current_values
-from db.users import create_user
 from indicators.access import SYSTEM, AccessDenied, Actor
 from reports.template import template_csv, template_frame, template_xlsx
+from services.accounts import create_user
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, TODAY, table_counts
 
