@@ -40,6 +40,7 @@ ACTION_LABELS = {
     "suppression_cible": "Suppression d'une cible",
     "engagement": "Engagement d'une commune",
     "modification_secteur": "Modification d'un secteur",
+    "suppression_compte": "Suppression d'un compte (pseudonymisé)",
 }
 
 FIELD_LABELS = {
@@ -56,6 +57,7 @@ FIELD_LABELS = {
     "digest": "empreinte",
     "lot": "lot",
     "lots_remplaces": "lots remplacés",
+    "bloque_jusqua": "bloqué jusqu'à",
 }
 
 VALUE_LABELS = {
@@ -76,11 +78,12 @@ BATCH_KIND_LABELS = {
 }
 BATCH_STATUS_LABELS = {"valide": "valide", "annule": "annulé", "remplace": "remplacé"}
 
-AUDIT_COLUMNS = ["Date", "Compte", "Action", "Objet", "Changement", "Avant", "Après"]
+AUDIT_COLUMNS = ["Date", "Compte", "Canal", "Action", "Objet", "Changement", "Avant", "Après"]
 BATCH_COLUMNS = [
     "N°",
     "Date",
     "Auteur",
+    "Canal",
     "Nature",
     "Fichier",
     "Lignes",
@@ -152,6 +155,19 @@ def describe_change(avant: object, apres: object) -> str:
     return f"{_show(before)} → {_show(after)}"
 
 
+def channel_label(canal: object, system_user: object) -> str:
+    """« page », « ligne de commande (root) », or « — » for a row written before migration 4."""
+    if not isinstance(canal, str) or not canal:
+        return "—"
+    if isinstance(system_user, str) and system_user:
+        return f"{canal} ({system_user})"
+    return canal
+
+
+def _channels(raw: pd.DataFrame) -> list[str]:
+    return [channel_label(c, u) for c, u in zip(raw["canal"], raw["utilisateur_systeme"], strict=True)]
+
+
 def _range(flt: AuditFilter) -> tuple[datetime, datetime]:
     start = datetime.combine(flt.start, time.min) if flt.start else datetime(1900, 1, 1)
     end = datetime.combine(flt.end + timedelta(days=1), time.min) if flt.end else datetime(9999, 1, 1)
@@ -162,7 +178,7 @@ def audit_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
     """Audit rows matching the filter, newest first, with French columns (see AUDIT_COLUMNS)."""
     start, end = _range(flt)
     raw = store.query_df(
-        "select happened_at, actor, action, objet, avant, apres from audit "
+        "select happened_at, actor, action, objet, avant, apres, canal, utilisateur_systeme from audit "
         "where happened_at >= $start and happened_at < $end "
         "and ($actor is null or actor = $actor) and ($action is null or action = $action) "
         "order by happened_at desc, id desc",
@@ -174,6 +190,7 @@ def audit_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
         {
             "Date": raw["happened_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
             "Compte": raw["actor"],
+            "Canal": _channels(raw),
             "Action": raw["action"].map(action_label),
             "Objet": raw["objet"],
             "Changement": [describe_change(a, b) for a, b in zip(raw["avant"], raw["apres"], strict=True)],
@@ -188,7 +205,8 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
     start, end = _range(flt)
     raw = store.query_df(
         "select id, created_at, author, kind, filename, n_rows, n_new, n_changed, n_unchanged, "
-        "n_skipped, status, is_demo, status_changed_at, status_changed_by, note, sha256 "
+        "n_skipped, status, is_demo, status_changed_at, status_changed_by, note, sha256, "
+        "canal, utilisateur_systeme "
         "from batches where created_at >= $start and created_at < $end "
         "and ($actor is null or author = $actor or status_changed_by = $actor) "
         "order by id desc",
@@ -206,6 +224,7 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
             "N°": raw["id"].astype(int),
             "Date": raw["created_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
             "Auteur": raw["author"],
+            "Canal": _channels(raw),
             "Nature": raw["kind"].map(lambda k: BATCH_KIND_LABELS.get(k, k)),
             "Fichier": text(raw["filename"]),
             "Lignes": raw["n_rows"].astype(int),

@@ -384,6 +384,7 @@ def test_audit_filters_and_exports(mini_store):
     assert everything.columns.tolist() == [
         "Date",
         "Compte",
+        "Canal",
         "Action",
         "Objet",
         "Changement",
@@ -407,7 +408,7 @@ def test_audit_filters_and_exports(mini_store):
 
     csv = export_audit({"Changements": everything}, ".csv")
     assert csv.startswith("\ufeff".encode()) and "Désactivation d'un compte".encode() in csv
-    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Action")
+    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Canal;Action")
     book = openpyxl.load_workbook(
         io.BytesIO(export_audit({"Changements": everything, "Lots": batches}, ".xlsx"))
     )
