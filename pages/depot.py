@@ -25,6 +25,7 @@ from reports.template import (
     template_filename,
 )
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref = ctx.ref
@@ -103,7 +104,7 @@ else:
                 icon=":material/download:",
             )
         except TemplateError as exc:
-            st.warning(str(exc))
+            st.warning(plain(str(exc)))
 
     # -- 2. upload, report, preview, confirm ------------------------------------------------------
     st.header("2. Déposer le fichier")
@@ -172,7 +173,7 @@ else:
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
                     except (ImportRejected, AccessDenied, BatchError) as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
                     else:
                         clear_caches()
                         st.session_state.pop("depot_plan", None)
@@ -214,7 +215,7 @@ if actor.is_admin:
                 try:
                     message = revert_import(ctx.store, ref, lot, actor)
                 except (AccessDenied, BatchError) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["depot_flash"] = message

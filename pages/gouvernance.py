@@ -18,6 +18,7 @@ from indicators.governance import (
 from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -117,7 +118,7 @@ if actor.is_admin:
             try:
                 record_meeting(store, ref, actor, instance, when, tenue, code, territory, note)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["gouv_flash"] = "Réunion enregistrée."
@@ -135,7 +136,7 @@ if actor.is_admin:
                 try:
                     delete_meeting(store, ctx.convention, actor, int(chosen))
                 except (PilotageError, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["gouv_flash"] = f"Réunion n°{chosen} supprimée."

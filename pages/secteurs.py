@@ -6,6 +6,7 @@ from db.territories import TerritoryError, memberships, set_sector_members
 from indicators.access import AccessDenied
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 st.title("Secteurs et regroupements")
@@ -36,10 +37,10 @@ for sector in sectors:
             try:
                 set_sector_members(ctx.store, ctx.convention, sector.code, chosen, actor)
             except (AccessDenied, TerritoryError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
-                st.success(f"{sector.nom} : {len(chosen)} commune(s) enregistrée(s).")
+                st.success(f"{plain(sector.nom)} : {len(chosen)} commune(s) enregistrée(s).")
 
 structures = frame[frame["type_groupe"] == "structure"]
 st.subheader("Structures intercommunales")

@@ -132,6 +132,20 @@ def test_comment_form(app_store, ref):
     at.text_area(key="comm_texte").set_value("Les ateliers numériques se multiplient.")
     next(b for b in at.button if b.label == "Enregistrer l'analyse").click().run()
     assert not at.exception, at.exception
-    assert any("Les ateliers numériques se multiplient." in m.value for m in at.markdown)
+    assert any("Les ateliers numériques se multiplient." == t.value for t in at.text)  # plain text
     with Store(app_store.url) as s:
         assert len(comments_frame(s, ref.convention.code, revue="mi-parcours", ambition="A2")) == 1
+
+
+def test_a_comment_is_shown_as_plain_text(app_store, ref):
+    """Markdown or HTML typed in a comment is shown as typed, never interpreted (issue 11)."""
+    hostile = (
+        "![pixel](http://evil.example/p.png?u=1) [Reconnectez-vous ici](http://evil.example) <b>gras</b>"
+    )
+    at = _page("pages/commentaires.py")
+    at.selectbox(key="comm_ambition").set_value("A2")
+    at.text_area(key="comm_texte").set_value(hostile)
+    next(b for b in at.button if b.label == "Enregistrer l'analyse").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text if "evil" in t.value] == [hostile]
+    assert not any("evil.example" in m.value for m in at.markdown)

@@ -37,6 +37,7 @@ from indicators.review import (
 from reports.charts import load_geojson
 from services.settings import get_settings
 from ui.context import cached_values, get_reference, get_store
+from ui.text import plain
 
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
 TTL = get_settings().cache_ttl_seconds
@@ -217,7 +218,7 @@ def indicator_card(row: pd.Series, review: Review) -> None:
         st.markdown(f"**{row['libelle']}**")
         if row["type"] in ("jalon", "qualitatif"):
             text = row["valeur_texte"]
-            st.markdown(f"### {text if isinstance(text, str) and text else MISSING}")
+            st.markdown(f"### {plain(text) if isinstance(text, str) and text else MISSING}")  # a user's text
             return
         st.markdown(f"### {format_value(row['valeur'], row['unite'])}")
         st.caption(
