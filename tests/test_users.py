@@ -640,3 +640,23 @@ def test_audit_records_the_channel_of_the_command_line(db_store_for_cli, monkeyp
         getpass.getuser(),
     )
     assert (batch["author"], batch["canal"]) == ("marie", "ligne de commande")
+
+
+def test_init_prints_a_one_time_code_that_creates_the_first_administrator(cli_store, monkeypatch, capsys):
+    import re
+
+    from tests.conftest import MINI_SEED
+
+    code, out, _ = run_cli(monkeypatch, capsys, "init", "--seed", str(MINI_SEED))
+    assert code == 0 and "Aucun compte administrateur" in out
+    found = re.search(r"\b([a-z2-9]{5}(?:-[a-z2-9]{5}){3})\b", out)
+    assert found, out
+    with Store(cli_store) as store:
+        with pytest.raises(AccessDenied, match="Code d'installation incorrect"):
+            users.create_first_admin_with_code(store, "zzzzz-zzzzz-zzzzz-zzzzz", "admin", SECRET, address="a")
+        user = users.create_first_admin_with_code(store, found.group(1), "admin", SECRET, address="a")
+        assert user.role == "administrateur"
+        with pytest.raises(AccessDenied, match="existe déjà"):  # the code served once
+            users.create_first_admin_with_code(store, found.group(1), "autre", SECRET, address="a")
+    code, out, _ = run_cli(monkeypatch, capsys, "init", "--seed", str(MINI_SEED))
+    assert "Aucun compte administrateur" not in out
