@@ -330,6 +330,15 @@ def test_admin_manages_accounts_in_the_page(app_store):
     at.button(key="users_disable").click().run()
     assert any("Compte « marie » désactivé" in s.value for s in at.success)
     assert not users.get_user(app_store, "marie").active
+    # Delete it: confirmed, then gone, pseudonymised in the journal.
+    at.selectbox(key="users_edit_login").set_value("marie").run()
+    assert at.button(key="users_delete").disabled
+    at.checkbox(key="users_delete_ok").check().run()
+    at.button(key="users_delete").click().run()
+    assert not at.exception, at.exception
+    assert any("supprimé (désormais « compte-supprimé-" in s.value for s in at.success)
+    assert users.get_user(app_store, "marie") is None
+    assert not app_store.scalar("select count(*) from audit where objet = 'compte marie' or actor = 'marie'")
 
 
 def test_audit_page_lists_changes_and_exports(app_store):
