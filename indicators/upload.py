@@ -366,13 +366,14 @@ class _Collector:
         self.rows: list[tuple[int, list[object]]] = []
         self.count = 0
 
-    def add(self, line: int, cells: list[object]) -> None:
+    def add(self, line: int, cells: list[object], times: int = 1) -> None:
+        """One row (or `times` identical rows from `line` on: an .ods repeats rows that way)."""
         if _is_blank(cells):
             return
         _check_cells(line, cells, self.cell_limit)
-        self.count += 1
-        if len(self.rows) < self.keep:
-            self.rows.append((line, cells))
+        self.count += times
+        for offset in range(min(times, self.keep - len(self.rows))):
+            self.rows.append((line + offset, list(cells)))
 
 
 def _tabulate(
@@ -698,7 +699,8 @@ class _TooManySheets(Exception):
 
 
 def _ods_rows(events, limits: Limits):
-    """(line, cells) of the current table until its end; blank repeated rows only advance the line."""
+    """(line, cells, times) of the current table until its end: a row repeated `times` times
+    (`table:number-rows-repeated`) comes once, never expanded; blank rows only advance the line."""
     line = 0
     for event, element in events:
         if event == "end" and element.tag == f"{_T}table-row":
@@ -716,12 +718,9 @@ def _ods_rows(events, limits: Limits):
                 if len(cells) > 4 * _MAX_REPEAT:
                     break
             element.clear()
-            if _is_blank(cells):
-                line += repeat
-                continue
-            for _ in range(min(repeat, limits.max_rows + _HEADER_SCAN + 2)):
-                line += 1
-                yield line, list(cells)
+            if not _is_blank(cells):
+                yield line + 1, cells, repeat
+            line += repeat
         elif event == "end" and element.tag == f"{_T}table":
             element.clear()
             return
@@ -757,10 +756,10 @@ def _read_ods(data: bytes, table: RawTable, limits: Limits) -> RawTable:
                 collected = _Collector(limits)
                 probe: list[tuple[int, list[object]]] = []
                 header_found = None
-                for line, cells in rows:
-                    collected.add(line, cells)
+                for line, cells, times in rows:
+                    collected.add(line, cells, times)
                     if header_found is None:
-                        probe.append((line, cells))
+                        probe.extend((line + k, cells) for k in range(min(times, _HEADER_SCAN)))
                         if len(probe) >= _HEADER_SCAN:
                             trial = RawTable(encoding="ods", sheet=name)
                             header_found = _has_header(_tabulate(probe, trial, limits.max_rows))

@@ -100,6 +100,12 @@ def _dummy_hash() -> str:
     return _dummy[key]
 
 
+def prepare_login() -> None:
+    """Make the dummy hash before the first attempt (once per process), so that even the first
+    unknown login costs exactly what a wrong password does."""
+    _dummy_hash()
+
+
 def dummy_hash_parameters():
     """The argon2 parameters of the dummy hash (tests check they are the real hasher's)."""
     return extract_parameters(_dummy_hash())

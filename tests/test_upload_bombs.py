@@ -308,3 +308,34 @@ def test_the_command_line_never_reads_an_oversized_file_whole(tmp_path):
     assert "Le fichier pèse 800 Mo : au plus 10 Mo par dépôt. [fichier-trop-volumineux]" in done.stdout
     peak = float(done.stdout.split("PEAK")[1])
     assert peak < 300, peak
+
+
+def test_an_ods_repeating_a_row_a_million_times_is_counted_not_expanded(tmp_path):
+    table_ns = "urn:oasis:names:tc:opendocument:xmlns:table:1.0"
+    cells = "".join(
+        f'<table:table-cell office:value-type="string"><text:p>{h}</text:p></table:table-cell>'
+        for h in ("territoire", "indicateur", "periode", "valeur")
+    )
+    row = (
+        '<table:table-row table:number-rows-repeated="1000000">'
+        '<table:table-cell office:value-type="string"><text:p>62119</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>IA_CAFES_PARTENAIRES</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="string"><text:p>2026-T3</text:p></table:table-cell>'
+        '<table:table-cell office:value-type="float" office:value="3" table:number-columns-repeated="16000">'
+        "<text:p>3</text:p></table:table-cell></table:table-row>"
+    )
+    content = (
+        '<?xml version="1.0" encoding="UTF-8"?><office:document-content '
+        'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+        f'xmlns:table="{table_ns}" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0">'
+        f'<office:body><office:spreadsheet><table:table table:name="F1"><table:table-row>{cells}'
+        f"</table:table-row>{row}</table:table></office:spreadsheet></office:body></office:document-content>"
+    )
+    path = tmp_path / "repete.ods"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
+        archive.writestr("content.xml", content)
+    result = probe(path)
+    assert [i[0] for i in result["issues"]] == ["trop-de-lignes"], result
+    assert result["issues"][0][1] == "Le fichier compte 1 000 000 lignes : au plus 50 000 par dépôt."
+    assert result["peak_mb"] < 300 and result["seconds"] < 5, result

@@ -34,6 +34,7 @@ from services.accounts import (
     demo_accounts,
     get_user,
     has_admin,
+    prepare_login,
     purge_expired,
 )
 from services.settings import get_settings
@@ -173,6 +174,7 @@ def _header() -> None:
 
 
 def _login_form(store: Store) -> None:
+    prepare_login()
     _header()
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
