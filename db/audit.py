@@ -155,13 +155,17 @@ def describe_change(avant: object, apres: object) -> str:
     return f"{_show(before)} → {_show(after)}"
 
 
+CHANNEL_LABELS = {"page": "page", "cli": "ligne de commande"}
+
+
 def channel_label(canal: object, system_user: object) -> str:
     """« page », « ligne de commande (root) », or « — » for a row written before migration 4."""
     if not isinstance(canal, str) or not canal:
         return "—"
+    label = CHANNEL_LABELS.get(canal, canal)
     if isinstance(system_user, str) and system_user:
-        return f"{canal} ({system_user})"
-    return canal
+        return f"{label} ({system_user})"
+    return label
 
 
 def _channels(raw: pd.DataFrame) -> list[str]:

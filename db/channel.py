@@ -1,8 +1,9 @@
 """Through which channel the current writes come: the pages or the command line (and its system user).
 
-Every audit row and every batch records it beside the login (`record_audit`, `write_batch`),
-so that `import --as marie` run by `root` reads « marie · ligne de commande (root) », never
-as if marie had used the page. The command line sets it once in `cli.main`; the pages at
+Every audit row and every batch records it beside the login (`record_audit`, `write_batch`):
+`canal` is `page` or `cli`, `utilisateur_systeme` the system user behind the command line,
+so that `import --as marie` run by `root` is never taken for marie using the page (the
+journal shows the channel in French). The command line sets it once in `cli.main`; the pages at
 each run (`ui/auth.require_login`). Outside both (a script, a test) it is unset (NULL).
 
     >>> with acting_through(Channel.command_line("root")):
@@ -17,12 +18,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 PAGE = "page"
-COMMAND_LINE = "ligne de commande"
+COMMAND_LINE = "cli"
 
 
 @dataclass(frozen=True)
 class Channel:
-    """The way in (`page` or `ligne de commande`) and, for the command line, the system user."""
+    """The way in (`page` or `cli`) and, for the command line, the system user."""
 
     name: str
     system_user: str | None = None

@@ -174,7 +174,7 @@ batches = sa.Table(
     sa.Column("status_changed_at", sa.DateTime),
     sa.Column("status_changed_by", sa.String),
     sa.Column("note", sa.String),
-    sa.Column("canal", sa.String),  # page | ligne de commande (migration 4)
+    sa.Column("canal", sa.String),  # page | cli (migration 4, db/channel.py)
     sa.Column("utilisateur_systeme", sa.String),
 )
 
@@ -211,7 +211,7 @@ audit = sa.Table(
     sa.Column("objet", sa.String, nullable=False),
     sa.Column("avant", sa.String),
     sa.Column("apres", sa.String),
-    sa.Column("canal", sa.String),  # page | ligne de commande (migration 4)
+    sa.Column("canal", sa.String),  # page | cli (migration 4, db/channel.py)
     sa.Column("utilisateur_systeme", sa.String),  # the system user behind the command line
 )
 

@@ -371,7 +371,7 @@ def test_cli_users(cli_store, monkeypatch, capsys):
     # Every change made from the command line says so, with the system user who ran it.
     from_cli = rows[~rows["action"].isin(["connexion", "chargement_reference"])]
     assert set(from_cli["actor"]) == {"systeme"}
-    assert set(from_cli["canal"]) == {"ligne de commande"}
+    assert set(from_cli["canal"]) == {"cli"}
     assert set(from_cli["utilisateur_systeme"]) == {getpass.getuser()}
 
 
@@ -634,12 +634,13 @@ def test_audit_records_the_channel_of_the_command_line(db_store_for_cli, monkeyp
         batch = store.query_df(
             "select author, canal, utilisateur_systeme from batches where kind = 'depot'"
         ).iloc[0]
-    assert (row["actor"], row["canal"], row["utilisateur_systeme"]) == (
-        "marie",
-        "ligne de commande",
-        getpass.getuser(),
-    )
-    assert (batch["author"], batch["canal"]) == ("marie", "ligne de commande")
+    assert (row["actor"], row["canal"], row["utilisateur_systeme"]) == ("marie", "cli", getpass.getuser())
+    assert (batch["author"], batch["canal"]) == ("marie", "cli")
+    from db.audit import audit_entries
+
+    with Store(path) as store:
+        shown = audit_entries(store)
+    assert f"ligne de commande ({getpass.getuser()})" in shown[shown["Compte"] == "marie"]["Canal"].tolist()
 
 
 def test_init_prints_a_one_time_code_that_creates_the_first_administrator(cli_store, monkeypatch, capsys):
