@@ -472,10 +472,10 @@ def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
         table.issues.append(FileIssue("fichier-vide", "Le fichier ne contient aucune ligne."))
         return table
     table.separator = separator
-    csv.field_size_limit(limits.max_cell_chars + 1)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows = _Collector(limits)
     start = 1
+    previous_limit = csv.field_size_limit(limits.max_cell_chars + 1)  # process-wide: restored below
     try:
         for cells in reader:
             rows.add(start, [c.strip() for c in cells])  # blank lines are skipped, line numbers kept
@@ -495,6 +495,8 @@ def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
             )
         )
         return table
+    finally:
+        csv.field_size_limit(previous_limit)
     if not any(len(cells) > 1 for _, cells in rows.rows):
         table.issues.append(
             FileIssue(
