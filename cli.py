@@ -46,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
             return int(args.func(args) or 0)
         except StoreError as exc:  # the store is busy or cannot be opened: a sentence, no traceback
             print(f"Erreur : {exc}", file=sys.stderr)
-            return 2 if getattr(args, "command", "") == "import" else 1
+            return 2 if getattr(args, "command", "") in ("deposer", "import") else 1
 
 
 if __name__ == "__main__":

@@ -46,7 +46,7 @@ def cli_actor() -> Actor:
 def first_admin_hint(store: Store, *, with_code: bool = False) -> str | None:
     """How to create the first administrator, or None when one exists.
 
-    `with_code` (as `cli.py init` does) also issues a one-time code, valid 24 hours, that the
+    `with_code` (as `cli.py initialiser` does) also issues a one-time code, valid 24 hours, that the
     login page asks for: whoever opens the page first cannot become administrator without it.
     """
     if has_admin(store):
@@ -63,7 +63,7 @@ def first_admin_hint(store: Store, *, with_code: bool = False) -> str | None:
             f"qu'à la personne qui administrera le tableau de bord) : {code}",
         ]
     else:
-        lines.append("Ou avec le code à usage unique que `python cli.py init` affiche.")
+        lines.append("Ou avec le code à usage unique que `python cli.py initialiser` affiche.")
     return "\n".join(lines)
 
 

@@ -4,25 +4,22 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import PilotageError, delete_meeting, meetings_frame, record_meeting
 from indicators.access import AccessDenied
-from indicators.governance import (
-    INSTANCE_LABELS,
-    calendar_status,
-    communes_without_committee,
-    due_not_held,
-    instance_fulfilled_by,
-    status_counts,
-    yearly_counts,
+from indicators.governance import INSTANCE_LABELS, instance_fulfilled_by, status_counts
+from indicators.pilotage_view import (
+    calendar_table,
+    format_date,
+    meetings_table,
+    territory_label,
+    yearly_table,
 )
-from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
-from ui.actor import current_actor
+from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
 from ui.context import clear_caches, setup_page
 from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 today = date.today()
 
 st.title("Gouvernance de la convention")
@@ -32,9 +29,8 @@ st.caption(
     f"Situation au {today:%d/%m/%Y}."
 )
 
-meetings = meetings_frame(store, ctx.convention)
-status = calendar_status(ref, meetings, today)
-due = due_not_held(ref, meetings, today)
+gov = governance(store, ref, today)
+meetings, status, due = gov.meetings, gov.status, gov.due
 
 counts = status_counts(status)
 c1, c2, c3, c4 = st.columns(4)
@@ -54,8 +50,18 @@ else:
         icon=":material/warning:",
     )
 
+if not gov.unattributed.empty:
+    days = sorted(set(gov.unattributed["date"]))
+    st.warning(
+        f"{len(gov.unattributed)} comité(s) de pilotage communal(aux) tenu(s) sans commune ni "
+        f"structure ({', '.join(format_date(d) for d in days[:10])}{' …' if len(days) > 10 else ''}) : "
+        "ils ne comptent pour aucune commune. Supprimez-les et enregistrez-les de nouveau avec la "
+        "commune, la structure ou le secteur qu'ils couvrent.",
+        icon=":material/warning:",
+    )
+
 st.subheader("Réunions tenues par an, au regard du minimum de la convention")
-st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, width="stretch")
+st.dataframe(yearly_table(gov.yearly), hide_index=True, width="stretch")
 
 st.subheader("Calendrier de l'Annexe 5")
 years = sorted(status["annee"].unique())
@@ -67,7 +73,7 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
     pick = st.selectbox(
         "Année", years, index=years.index(today.year) if today.year in years else 0, key="gouv_annee_communes"
     )
-    missing = communes_without_committee(ref, meetings, int(pick))
+    missing = gov.communes_without_committee(ref, int(pick))
     st.write(f"{len(missing)} commune(s) sur {len(ref.communes())} sans comité tenu en {pick}.")
     st.dataframe(
         missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}), hide_index=True, width="stretch"

@@ -260,7 +260,7 @@ def create_first_admin(
 def issue_setup_code(store: Store, hours: int = 24, now: datetime | None = None) -> str | None:
     """A new one-time code for the first administrator, valid `hours` (None once one exists).
 
-    `cli.py init` prints it; the login page asks for it. Only its digest is stored.
+    `cli.py initialiser` prints it; the login page asks for it. Only its digest is stored.
     """
     now = now or datetime.now()
     code = new_setup_code()
@@ -284,7 +284,7 @@ def create_first_admin_with_code(
     address: str,
     now: datetime | None = None,
 ) -> User:
-    """Create the first administrator from the login page, with the code `cli.py init` printed.
+    """Create the first administrator from the login page, with the code `cli.py initialiser` printed.
 
     A wrong code counts as a failed login of this client address (throttled the same way).
     """
@@ -310,7 +310,7 @@ def _first_admin(
             raise AccessDenied("Un compte administrateur existe déjà : connectez-vous avec lui.")
         if code is not None and not db_users.take_setup_code(conn, code_digest(code), now):
             raise AccessDenied(
-                "Code d'installation incorrect ou expiré : `python cli.py init` en affiche un nouveau "
+                "Code d'installation incorrect ou expiré : `python cli.py initialiser` en affiche un nouveau "
                 "sur le serveur."
             )
         if db_users.fetch(conn, login) is not None:
@@ -641,7 +641,7 @@ def _authenticate(
 def purge_expired(store: Store, now: datetime | None = None) -> dict[str, int]:
     """Apply the retention period (`Settings.retention_months`): delete login events older
     than it, drop the text of comments deleted longer ago than it, forget failed attempts
-    older than a day. Returns the counts (run by `cli.py init`, `cli.py purger`, each login)."""
+    older than a day. Returns the counts (run by `cli.py initialiser`, `cli.py purger`, each login)."""
     settings, now = get_settings(), now or datetime.now()
     cutoff = now - timedelta(days=round(30.44 * settings.retention_months))
 

@@ -1,6 +1,6 @@
 """Demonstration data: plausible values for 2026-T1 … 2026-T3, so a first-time user sees
 living panels. Deterministic (`random.Random(42)`); the rows are written flagged
-`is_demo` (see `commands/demo.py`) and removed in one command.
+`is_demo` (see `services/demo.py`) and removed in one command.
 
 What is generated, read from the catalogue (never a hard-coded list):
 - every numeric indicator collected at the `commune` or `structure` level, for each
@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from indicators.aggregation import territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
-from indicators.completeness import COMPLETENESS_CODE
+from indicators.derived import is_derived
 from indicators.periods import Period
 
 SEED = 42
@@ -46,6 +46,7 @@ DEFAULT_SCALE = {
 }
 SHARE_OF_STRUCTURE = 0.02
 SILENT_SHARE = 0.07  # communes and structures that send nothing for the last quarter
+COMMITTEE_SHARE = 0.6  # communes whose 2026 comité de pilotage communal the demonstration holds
 
 
 def _population(ref: Reference) -> dict[str, float]:
@@ -85,7 +86,7 @@ def generated_indicators(ref: Reference) -> list[Indicator]:
     dens = _denominators(ref)
     out = []
     for ind in ref.indicators:
-        if not ind.is_numeric or ind.is_computed or ind.code == COMPLETENESS_CODE:
+        if not ind.is_numeric or ind.is_computed or is_derived(ref, ind.code):
             continue
         if ind.fiche == "CTX" and ind.code not in dens:
             continue
@@ -207,24 +208,38 @@ def demo_comments(ref: Reference) -> pd.DataFrame:
 
 def demo_meetings(ref: Reference) -> pd.DataFrame:
     """Governance meetings of 2026 recorded as held: the first dated occurrence of each
-    instance whose window closed before the cut-off of the 2026 review."""
+    instance whose window opened before the cut-off of the 2026 review (30/09/2026).
+
+    A comité de pilotage communal names its commune (a comité without one would count for
+    no commune): the demonstration records one in September for COMMITTEE_SHARE of the
+    communes.
+    """
+    rng = random.Random(SEED)
+    cutoff = date(2026, 9, 30)
     rows, seen = [], set()
     for entry in ref.calendar:
         if entry.instance == "revue" or entry.instance in seen or entry.date_debut is None:
             continue
-        if entry.date_debut.year != 2026 or entry.date_debut > date(2026, 9, 30):
+        if entry.date_debut.year != 2026 or entry.date_debut > cutoff:
             continue
         seen.add(entry.instance)
         held_on = entry.date_debut.replace(day=min(15, entry.date_debut.day + 14))
-        rows.append(
-            {
-                "instance": entry.instance,
-                "calendrier_code": entry.code,
-                "territoire": None,
-                "date": held_on,
-                "tenue": True,
-                "note": "Réunion de démonstration",
-                "author": AUTHOR,
-            }
-        )
+        base = {
+            "instance": entry.instance,
+            "calendrier_code": entry.code,
+            "territoire": None,
+            "date": held_on,
+            "tenue": True,
+            "note": "Réunion de démonstration",
+            "author": AUTHOR,
+        }
+        if entry.instance != "comite_communal":
+            rows.append(base)
+            continue
+        communes = sorted(c.code for c in ref.communes())
+        last = min(entry.date_fin or cutoff, cutoff)
+        span = max((last - entry.date_debut).days, 0)
+        for code in sorted(rng.sample(communes, round(COMMITTEE_SHARE * len(communes)))):
+            day = entry.date_debut + timedelta(days=rng.randint(0, span))
+            rows.append({**base, "territoire": code, "date": day, "note": "Comité de démonstration"})
     return pd.DataFrame(rows)

@@ -8,12 +8,12 @@ import pandas as pd
 import pytest
 
 import cli
-from commands.demo import install_demo
 from db.observations import current_values, has_demo
-from db.pilotage import add_comment, comments_frame, meetings_frame, record_meeting
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
+from services.demo import install_demo
 from services.demo_data import demo_observations, generated_indicators
+from services.pilotage import add_comment, comments_frame, meetings_frame, record_meeting
 from services.settings import get_settings
 
 

@@ -10,11 +10,11 @@ import openpyxl
 import pandas as pd
 
 import cli
-from db.audit import audit_entries, batch_entries, export_audit
-from db.imports import batch_history
 from db.store import Store
 from indicators.formatting import FORMULA_PREFIXES, neutralise, neutralise_frame
+from services.audit import audit_entries, batch_entries, export_audit
 from services.exports import export_bytes
+from services.uploads import batch_history
 from tests.test_upload_cli import db_env  # noqa: F401
 from tests.upload_helpers import UPLOAD_SEED, _upload_template, upload_ref, upload_store  # noqa: F401
 
@@ -96,8 +96,8 @@ def test_a_formula_file_name_never_reaches_an_export_as_a_formula(db_env, tmp_pa
 
 
 def test_the_validation_report_csv_repeats_no_formula(upload_store, upload_ref):  # noqa: F811
-    from db.imports import prepare_import
     from indicators.access import SYSTEM
+    from services.uploads import prepare_import
     from tests.upload_helpers import TODAY
 
     data = (

@@ -122,16 +122,16 @@ def test_admin_reverts_a_batch(app_store):
 
 def test_a_file_is_read_once_per_upload_not_at_every_rerun(app_store, monkeypatch):
     """Reruns (any click on the page) reuse the checked file, keyed by its sha256."""
-    import db.imports
+    import services.uploads as uploads_module
 
     reads = []
-    real = db.imports.read_upload
+    real = uploads_module.read_upload
 
     def counted(*args, **kwargs):
         reads.append(args[1])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(db.imports, "read_upload", counted)
+    monkeypatch.setattr(uploads_module, "read_upload", counted)
     at = _upload(_page(), "good_libreoffice.ods")
     assert reads == ["good_libreoffice.ods"]
     assert "Aperçu" in [s.value for s in at.subheader]

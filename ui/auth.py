@@ -3,7 +3,7 @@
 `require_login(store)` is called by `ui.context.setup_page()`: when nobody is logged in (or
 the session expired after `Settings.session_minutes` of inactivity, or the account changed
 since) it draws the login form and stops the page. While no administrator exists, the form
-asks for the one-time code printed by `python cli.py init` on the server: opening the page
+asks for the one-time code printed by `python cli.py initialiser` on the server: opening the page
 first never makes anyone administrator. The acting `Actor` lives in
 `st.session_state["actor"]` with the session version it logged in with; both are checked
 against the store at every run, so a password reset, a role change or a disabling ends the
@@ -212,11 +212,11 @@ def _first_admin_form(store: Store) -> None:
     st.info(
         "Aucun compte administrateur n'existe. Il se crée sur le serveur, par qui l'administre : "
         "`python cli.py users add admin --role administrateur`, ou ici avec le **code à usage "
-        "unique** que `python cli.py init` affiche (valable 24 heures).",
+        "unique** que `python cli.py initialiser` affiche (valable 24 heures).",
         icon=":material/key:",
     )
     with st.form("auth_first_admin_form"):
-        code = st.text_input("Code d'installation (affiché par `cli.py init`)", key="auth_first_code")
+        code = st.text_input("Code d'installation (affiché par `cli.py initialiser`)", key="auth_first_code")
         login = st.text_input("Identifiant", value="admin", key="auth_first_login")
         nom = st.text_input("Nom et prénom (facultatif)", key="auth_first_nom")
         password = st.text_input(
