@@ -84,7 +84,16 @@ def test_raw_rows_come_from_the_store_untranslated(mini_store):
 
     start, end = (datetime.combine(d, datetime.min.time()) for d in everything)
     rows = store_audit.audit_rows(mini_store, start, end, action="creation_compte")
-    assert rows.columns.tolist() == ["happened_at", "actor", "action", "objet", "avant", "apres"]
+    assert rows.columns.tolist() == [
+        "happened_at",
+        "actor",
+        "action",
+        "objet",
+        "avant",
+        "apres",
+        "canal",
+        "utilisateur_systeme",
+    ]
     assert rows["action"].tolist() == ["creation_compte"]  # a code: the French label is the service's
     batches = store_audit.batch_rows(mini_store, start, end)
     assert batches["kind"].tolist() == ["reference"] and batches["status"].tolist() == ["valide"]

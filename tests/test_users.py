@@ -510,7 +510,7 @@ def test_nothing_typed_at_a_failed_login_reaches_the_logs(mini_store, caplog):
 
 
 def test_deleting_an_account_pseudonymises_it(mini_store, mini_ref, capsys, monkeypatch, settings_env):
-    from db.pilotage import add_comment
+    from services.pilotage import add_comment
 
     users.create_first_admin(mini_store, "admin", SECRET)
     users.create_user(
@@ -549,7 +549,7 @@ def test_cli_deletes_an_account_and_purges_by_the_retention_period(cli_store, mo
 
 
 def test_retention_purges_login_events_and_deleted_comment_texts(mini_store, mini_ref, settings_env):
-    from db.pilotage import add_comment, delete_comment
+    from services.pilotage import add_comment, delete_comment
 
     settings_env(retention_months=12)
     admin = users.actor_for(mini_store, users.create_first_admin(mini_store, "admin", SECRET).login)
