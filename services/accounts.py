@@ -33,6 +33,7 @@ from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from db import users as db_users
+from db.channel import Channel, set_channel
 from db.observations import record_audit
 from db.store import Store
 from indicators.access import ROLE_LABELS, SYSTEM, AccessDenied, Actor, Role, require_admin
@@ -98,6 +99,11 @@ def _dummy_hash() -> str:
     if key not in _dummy:
         _dummy[key] = _hasher.hash("compte inexistant, mot de passe factice")
     return _dummy[key]
+
+
+def acting_on_the_page() -> None:
+    """Every write of this page run is audited as coming through the pages (channel `page`)."""
+    set_channel(Channel.page())
 
 
 def prepare_login() -> None:

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 
 import streamlit as st
 
-from db.channel import Channel, set_channel
 from db.store import Store
 from indicators.access import ROLE_LABELS, AccessDenied, Actor
 from services.accounts import (
@@ -26,6 +25,7 @@ from services.accounts import (
     AuthenticationError,
     SessionEnded,
     TooManyAttempts,
+    acting_on_the_page,
     authenticate,
     change_own_password,
     check_session,
@@ -91,7 +91,7 @@ def log_out(notice: str | None = None) -> None:
 
 def require_login(store: Store) -> Actor:
     """The logged-in `Actor`; otherwise draw the login (or first-administrator) form and stop."""
-    set_channel(Channel.page())  # every write of this run is audited as coming from the pages
+    acting_on_the_page()  # every write of this run is audited as coming from the pages
     actor = current_actor()
     if actor is not None:
         minutes = get_settings().session_minutes
