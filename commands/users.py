@@ -142,7 +142,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
 def cmd_enable(args: argparse.Namespace) -> int:
     def work(store: Store) -> int:
         enable_user(store, cli_actor(), args.login)
-        print(f"Compte « {args.login} » réactivé (verrouillage levé).")
+        print(f"Compte « {args.login} » réactivé (blocage levé).")
         return 0
 
     return _run(work)
@@ -151,7 +151,7 @@ def cmd_enable(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     def work(store: Store) -> int:
         set_password(store, cli_actor(), args.login, _read_password(args))
-        print(f"Mot de passe du compte « {args.login} » changé (verrouillage levé).")
+        print(f"Mot de passe du compte « {args.login} » changé (blocage levé, sessions ouvertes fermées).")
         return 0
 
     return _run(work)
@@ -220,11 +220,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("login")
     a.set_defaults(func=cmd_disable)
 
-    a = users.add_parser("enable", help="réactive un compte et lève son verrouillage")
+    a = users.add_parser("enable", help="réactive un compte et lève son blocage")
     a.add_argument("login")
     a.set_defaults(func=cmd_enable)
 
-    a = users.add_parser("passwd", help="change le mot de passe d'un compte (lève le verrouillage)")
+    a = users.add_parser(
+        "passwd", help="change le mot de passe d'un compte (lève le blocage, ferme ses sessions)"
+    )
     a.add_argument("login")
     a.add_argument("--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard")
     a.set_defaults(func=cmd_passwd)
