@@ -74,10 +74,36 @@ def m003_double_values(conn: sa.Connection) -> None:
     conn.exec_driver_sql(CURRENT_VIEW)
 
 
+CURRENT_VIEW_V4 = """
+create or replace view observations_courantes as
+select * exclude (rang) from (
+    select o.*, b.kind as batch_kind, b.author as batch_author, b.created_at as batch_at,
+           b.filename as batch_filename,
+           row_number() over (
+               partition by o.convention, o.indicateur, o.territoire, o.periode
+               order by o.id desc) as rang
+    from observations o join batches b on b.id = o.batch_id
+    where b.status = 'valide' and o.retenue is not false
+) where rang = 1
+"""
+
+
+def m004_conflict_choice(conn: sa.Connection) -> None:
+    """Where the convention contradicts itself, the value set aside is never current.
+
+    Before: the view kept the highest id, a silent choice. The retained value and its
+    reason come from seed/ (`arbitrage` in observations_reference.csv).
+    """
+    conn.exec_driver_sql("alter table observations add column if not exists retenue boolean")
+    conn.exec_driver_sql("alter table observations add column if not exists arbitrage varchar")
+    conn.exec_driver_sql(CURRENT_VIEW_V4)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
     (3, "valeurs_double", m003_double_values),
+    (4, "arbitrage_des_conflits", m004_conflict_choice),
 ]
 
 

@@ -127,6 +127,8 @@ def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bo
                     "valeur": o.valeur,
                     "source_section": o.section,
                     "conflit": o.conflit,
+                    "retenue": (o.arbitrage is not None) if o.conflit else None,
+                    "arbitrage": o.arbitrage,
                     "commentaire": o.note,
                 }
                 for o in ref.observations

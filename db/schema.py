@@ -196,6 +196,10 @@ observations = sa.Table(
     sa.Column("conflit", sa.String),
     sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # A value the convention contradicts: True for the one retained (its reason in
+    # `arbitrage`, from seed/), False for the one set aside (never current), NULL otherwise.
+    sa.Column("retenue", sa.Boolean),
+    sa.Column("arbitrage", sa.String),
 )
 
 audit = sa.Table(

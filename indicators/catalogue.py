@@ -197,9 +197,10 @@ class ReferenceObservation(_Model):
     valeur: float
     section: str
     conflit: str | None = None
+    arbitrage: str | None = None  # on the one row of a conflict the figures use: why
     note: str | None = None
 
-    _none = field_validator("conflit", "note", mode="before")(_blank_to_none)
+    _none = field_validator("conflit", "arbitrage", "note", mode="before")(_blank_to_none)
 
     @field_validator("periode")
     @classmethod
@@ -208,6 +209,20 @@ class ReferenceObservation(_Model):
             return parse_period(value).code
         except PeriodError as exc:
             raise ValueError(str(exc)) from None
+
+
+class Contradiction(_Model):
+    """One statement of the convention on a point where it contradicts itself (not a figure
+    of `observations_reference.csv`: a period, a classification, a rounded count...)."""
+
+    conflit: str
+    sujet: str
+    enonce: str
+    section: str
+    arbitrage: str | None = None  # on the statement the dashboard follows: what it does and why
+    note: str | None = None
+
+    _none = field_validator("arbitrage", "note", mode="before")(_blank_to_none)
 
 
 class CalendarEntry(_Model):
@@ -237,6 +252,7 @@ class Reference:
     charges: list[ChargeCooperation]
     observations: list[ReferenceObservation]
     calendar: list[CalendarEntry]
+    contradictions: list[Contradiction] = field(default_factory=list)
     digest: str = ""
     by_code: dict[str, Indicator] = field(default_factory=dict)
 
@@ -385,6 +401,7 @@ def _cross_check(ref: Reference) -> None:
                 f"{o.valeur} hors des bornes de {o.indicateur}"
             )
     keys: dict[tuple, ReferenceObservation] = {}
+    chosen: dict[str, int] = {}
     for i, o in enumerate(ref.observations, start=2):
         key = (o.indicateur, o.territoire, o.periode)
         if key in keys and not (o.conflit and keys[key].conflit == o.conflit):
@@ -393,6 +410,34 @@ def _cross_check(ref: Reference) -> None:
                 "(indiquer une clé « conflit » commune si la convention se contredit)"
             )
         keys[key] = o
+        if o.arbitrage and not o.conflit:
+            raise SeedError(
+                f"observations_reference.csv, ligne {i} : champ « arbitrage » sans clé « conflit »"
+            )
+        if o.arbitrage:
+            if o.conflit in chosen:
+                raise SeedError(
+                    f"observations_reference.csv, ligne {i} : le conflit « {o.conflit} » a déjà "
+                    f"une valeur retenue (ligne {chosen[o.conflit]}) : une seule par conflit"
+                )
+            chosen[o.conflit] = i
+    statements: dict[str, list[Contradiction]] = {}
+    for c in ref.contradictions:
+        statements.setdefault(c.conflit, []).append(c)
+    for key, items in statements.items():
+        if key in chosen:
+            raise SeedError(f"contradictions.csv : la clé « {key} » est déjà un conflit de valeurs")
+        if len(items) < 2:
+            raise SeedError(f"contradictions.csv : « {key} » n'a qu'un énoncé (au moins deux attendus)")
+        if sum(1 for c in items if c.arbitrage) > 1:
+            raise SeedError(f"contradictions.csv : « {key} » a plus d'un énoncé retenu (« arbitrage »)")
+    for o in ref.observations:
+        if o.conflit and o.conflit not in chosen:
+            raise SeedError(
+                f"observations_reference.csv : le conflit « {o.conflit} » n'a pas de valeur retenue "
+                "(écrire dans « arbitrage », sur la ligne retenue, pourquoi c'est elle que les "
+                "calculs utilisent : aucun choix silencieux)"
+            )
 
 
 def load_reference(path: str | Path) -> Reference:
@@ -437,6 +482,7 @@ def load_reference(path: str | Path) -> Reference:
         charges=_read_csv(root / "charges_cooperation.csv", ChargeCooperation),
         observations=_read_csv(root / "observations_reference.csv", ReferenceObservation),
         calendar=_read_csv(root / "calendrier.csv", CalendarEntry),
+        contradictions=_read_csv(root / "contradictions.csv", Contradiction),
     )
     _check_unique("indicateurs.csv", ref.indicators, lambda i: i.code)
     _check_unique("territoires.csv", ref.territories, lambda t: t.code)

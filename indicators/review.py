@@ -207,6 +207,7 @@ SUMMARY_COLUMNS = [
     "premiere_valeur",
     "periode_premiere",
     "tendance",
+    "arbitrage_reference",
 ]
 
 
@@ -283,6 +284,15 @@ def indicator_summary(
         texts = values[(values["territoire"] == territory) & values["valeur_texte"].notna()]
         texts = texts.groupby("indicateur").last() if not texts.empty else texts
     sources = source_map(values, ref)
+    # Where the convention contradicts itself, the baseline is the value seed/ retains: its
+    # reason travels with it (never a silent choice).
+    chosen: dict[tuple[str, str], str] = {}
+    if not values.empty and "arbitrage" in values:
+        flagged = values[(values["territoire"] == territory) & values["arbitrage"].notna()]
+        chosen = {
+            (str(c), str(p)): str(a)
+            for c, p, a in zip(flagged["indicateur"], flagged["periode"], flagged["arbitrage"], strict=True)
+        }
     rows = []
     for code in wanted:
         ind = ref.indicator(code)
@@ -309,6 +319,7 @@ def indicator_summary(
         if code in before.index:
             row["reference"] = float(before.loc[code, "valeur"])
             row["periode_reference"] = str(int(before.loc[code, "annee"]))
+            row["arbitrage_reference"] = chosen.get((code, row["periode_reference"]))
         if code in previous.index:
             row["annee_precedente"] = float(previous.loc[code, "valeur"])
             row["periode_precedente"] = str(review.previous_year)
@@ -379,6 +390,18 @@ def value_text(row: pd.Series | dict, column: str = "valeur") -> str:
     return format_value(None if _missing(value) else value, str(row["unite"]))
 
 
+def reference_text(row: pd.Series | dict) -> str:
+    """The baseline as shown everywhere: `1 075 (2025)`; where the convention contradicts
+    itself, the reason of the value retained follows it."""
+    if _missing(row["reference"]):
+        return MISSING
+    text = f"{value_text(row, 'reference')} ({row['periode_reference']})"
+    reason = row.get("arbitrage_reference")
+    if isinstance(reason, str) and reason:
+        text += f" — la convention se contredit ; valeur retenue : {reason}"
+    return text
+
+
 def cutoff_caption(row: pd.Series | dict) -> str:
     """How the value at the cut-off was obtained: `T3 2026`, or `cumul T1–T3 2026` for a flux."""
     period = row.get("periode_valeur")
@@ -398,11 +421,7 @@ def format_summary(summary: pd.DataFrame, review: Review) -> pd.DataFrame:
         rows.append(
             {
                 "Indicateur": row["libelle"],
-                "Référence": (
-                    f"{value_text(row, 'reference')} ({row['periode_reference']})"
-                    if not _missing(row["reference"])
-                    else MISSING
-                ),
+                "Référence": reference_text(row),
                 f"Valeur ({review.cutoff_label})": value_text(row, "valeur"),
                 "Période": cutoff_caption(row),
                 f"{review.previous_year}": value_text(row, "annee_precedente"),

@@ -3,7 +3,7 @@
 import pandas as pd
 import streamlit as st
 
-from db.observations import conflicts, list_batches
+from db.observations import list_batches
 from indicators.pilotage_view import (
     batches_table,
     conflicts_table,
@@ -93,14 +93,14 @@ st.dataframe(display[display.index.isin(shown.index)], hide_index=True, width="s
 
 st.subheader("Chiffres contradictoires de la convention")
 st.caption(
-    "Là où la convention donne deux valeurs pour la même chose, les deux sont conservées avec "
-    "leur section ; aucune n'est choisie en silence."
+    "Là où la convention se contredit, chaque énoncé est conservé avec sa section ; celui que "
+    "les calculs suivent est désigné dans seed/ avec sa raison, jamais choisi en silence."
 )
-disputed = conflicts(store, ctx.convention)
+disputed = conflicts_table(ref)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:
-    st.dataframe(conflicts_table(ref, disputed), hide_index=True, width="stretch")
+    st.dataframe(disputed, hide_index=True, width="stretch")
 
 with st.expander("Lots de données"):
     st.dataframe(batches_table(list_batches(store, ctx.convention)), hide_index=True, width="stretch")

@@ -2,7 +2,6 @@
 
 import streamlit as st
 
-from db.observations import conflicts
 from indicators.reference_view import baseline_table
 from ui.context import setup_page
 
@@ -11,7 +10,7 @@ ref = ctx.ref
 st.title("Référentiel de la convention")
 st.caption(f"{ref.convention.nom} · du {ref.convention.debut:%d/%m/%Y} au {ref.convention.fin:%d/%m/%Y}")
 
-table = baseline_table(ref, ctx.values(), conflicts(ctx.store, ctx.convention))
+table = baseline_table(ref, ctx.values())
 for enjeu in ref.enjeux:
     st.header(f"{enjeu.code} · {enjeu.titre}")
     for ambition in [a for a in ref.ambitions if a.enjeu == enjeu.code]:

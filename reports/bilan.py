@@ -27,6 +27,7 @@ from db.store import Store
 from indicators import completeness, governance
 from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
+from indicators.contradictions import contradictions_frame
 from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, period_label
 from indicators.review import (
@@ -41,6 +42,7 @@ from indicators.review import (
     get_review,
     headline_indicators,
     indicator_summary,
+    reference_text,
     value_text,
 )
 from reports import charts
@@ -193,9 +195,7 @@ def _is_missing(value: object) -> bool:
 
 
 def _reference_text(row: pd.Series) -> str:
-    if _is_missing(row["reference"]):
-        return MISSING
-    return f"{value_text(row, 'reference')} ({row['periode_reference']})"
+    return reference_text(row)
 
 
 def _value_cell(row: pd.Series) -> str:
@@ -871,7 +871,8 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
             tag(
                 "p",
                 "La convention donne parfois deux valeurs pour la même chose : les deux sont "
-                "conservées et signalées, aucune n'est choisie silencieusement.",
+                "conservées et signalées ; celle que les calculs utilisent est désignée dans "
+                "seed/, avec sa raison, et jamais choisie en silence.",
             ),
             conflicts,
         )
@@ -915,26 +916,25 @@ def _sources_table(ctx: _Context) -> Raw:
 
 
 def _conflicts_table(ctx: _Context) -> Raw | None:
-    ref = ctx.ref
-    rows = []
-    for obs in ref.observations:
-        if obs.conflit:
-            ind = ref.indicator(obs.indicateur)
-            rows.append(
-                [
-                    obs.conflit,
-                    ind.libelle,
-                    _territory_name(ctx, obs.territoire),
-                    f"{format_value(obs.valeur, ind.unite)} ({period_label(obs.periode)})",
-                    obs.section,
-                ]
-            )
-    if not rows:
+    frame = contradictions_frame(ctx.ref)
+    if frame.empty:
         return None
+    rows = [
+        [
+            r.sujet,
+            r.enonce,
+            r.section,
+            f"oui : {r.arbitrage}"
+            if r.retenu
+            else ("non" if r.conflit in retained else (r.note if isinstance(r.note, str) else "—")),
+        ]
+        for retained in [set(frame[frame["retenu"]]["conflit"])]
+        for r in frame.itertuples()
+    ]
     return table(
-        ["Clé", "Indicateur", "Territoire", "Valeur", "Section"],
+        ["Sujet", "Énoncé", "Section", "Retenu par le tableau de bord"],
         rows,
-        widths=["12%", "32%", "16%", "16%", "24%"],
+        widths=["24%", "16%", "30%", "30%"],
     )
 
 

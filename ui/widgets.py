@@ -236,6 +236,9 @@ def indicator_card(row: pd.Series, review: Review) -> None:
         if not pd.isna(row["cible"]):
             lines.append(f"cible {int(row['annee_cible'])} : {format_value(row['cible'], row['unite'])}")
         st.markdown(" · ".join(lines))
+        reason = row.get("arbitrage_reference")
+        if isinstance(reason, str) and reason:
+            st.caption(f"Référence : la convention se contredit ; valeur retenue : {reason}")
         st.markdown(status_text(row["statut"], row["statut_libelle"]))
 
 
