@@ -14,6 +14,22 @@ from db import schema
 
 Migration = Callable[[sa.Connection], None]
 
+# The side table of the chargés de coopération, created by migration 1 as released and
+# dropped by migration 5 (their ETP and headcount are observations): outside `schema`.
+_legacy = sa.MetaData()
+_charges_cooperation = sa.Table(
+    "charges_cooperation",
+    _legacy,
+    sa.Column("convention", sa.String, nullable=False),
+    sa.Column("structure", sa.String, nullable=False),
+    sa.Column("ctg", sa.String, nullable=False),
+    sa.Column("etp", sa.Double),
+    sa.Column("effectif", sa.Integer, nullable=False),
+    sa.Column("section", sa.String, nullable=False),
+    sa.Column("note", sa.String),
+    sa.PrimaryKeyConstraint("convention", "structure", "ctg"),
+)
+
 CURRENT_VIEW = """
 create or replace view observations_courantes as
 select * exclude (rang) from (
@@ -38,7 +54,7 @@ def m001_initial(conn: sa.Connection) -> None:
         schema.indicateurs,
         schema.territoires,
         schema.appartenances,
-        schema.charges_cooperation,
+        _charges_cooperation,
         schema.calendrier,
         schema.batches,
         schema.observations,
@@ -99,11 +115,18 @@ def m004_conflict_choice(conn: sa.Connection) -> None:
     conn.exec_driver_sql(CURRENT_VIEW_V4)
 
 
+def m005_charges_as_observations(conn: sa.Connection) -> None:
+    """The chargés' ETP and headcount became yearly observations (CCT_ETP, CCT_EFFECTIF):
+    exported, editable by upload, able to change during the convention. The side table goes."""
+    conn.exec_driver_sql("drop table if exists charges_cooperation")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
     (3, "valeurs_double", m003_double_values),
     (4, "arbitrage_des_conflits", m004_conflict_choice),
+    (5, "charges_en_observations", m005_charges_as_observations),
 ]
 
 

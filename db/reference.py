@@ -62,7 +62,6 @@ def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bo
             schema.fiches,
             schema.indicateurs,
             schema.territoires,
-            schema.charges_cooperation,
             schema.calendrier,
         ):
             conn.execute(table.delete().where(table.c.convention == code))
@@ -104,7 +103,6 @@ def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bo
         }
         members = [m for m in ref.memberships if (m.groupe, m.commune) not in existing]
         Store.insert_df(conn, "appartenances", _frame(members, code))
-        Store.insert_df(conn, "charges_cooperation", _frame(ref.charges, code))
         Store.insert_df(conn, "calendrier", _frame(ref.calendar, code))
 
         previous = conn.execute(

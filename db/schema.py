@@ -125,19 +125,6 @@ appartenances = sa.Table(
     sa.PrimaryKeyConstraint("convention", "groupe", "commune"),
 )
 
-charges_cooperation = sa.Table(
-    "charges_cooperation",
-    metadata,
-    _conv(),
-    sa.Column("structure", sa.String, nullable=False),
-    sa.Column("ctg", sa.String, nullable=False),
-    sa.Column("etp", sa.Double),
-    sa.Column("effectif", sa.Integer, nullable=False),
-    sa.Column("section", sa.String, nullable=False),
-    sa.Column("note", sa.String),
-    sa.PrimaryKeyConstraint("convention", "structure", "ctg"),
-)
-
 calendrier = sa.Table(
     "calendrier",
     metadata,

@@ -174,22 +174,6 @@ class Membership(_Model):
     section: str
 
 
-class ChargeCooperation(_Model):
-    structure: str
-    ctg: Literal["CTG1", "CTG2"]
-    etp: float | None = None
-    effectif: int
-    section: str
-    note: str | None = None
-
-    _none = field_validator("etp", "note", mode="before")(_blank_to_none)
-
-    @field_validator("etp", mode="before")
-    @classmethod
-    def _comma(cls, value: object) -> object:
-        return value.replace(",", ".") if isinstance(value, str) else value
-
-
 class ReferenceObservation(_Model):
     indicateur: str
     territoire: str
@@ -249,7 +233,6 @@ class Reference:
     indicators: list[Indicator]
     territories: list[Territory]
     memberships: list[Membership]
-    charges: list[ChargeCooperation]
     observations: list[ReferenceObservation]
     calendar: list[CalendarEntry]
     contradictions: list[Contradiction] = field(default_factory=list)
@@ -276,7 +259,7 @@ class Reference:
         return (
             f"{len(self.enjeux)} enjeux, {len(self.ambitions)} ambitions, {len(self.fiches)} fiches, "
             f"{len(self.indicators)} indicateurs, {len(self.territories)} territoires "
-            f"({len(self.communes())} communes), {len(self.charges)} lignes chargés de coopération, "
+            f"({len(self.communes())} communes), "
             f"{len(self.observations)} observations de référence, {len(self.calendar)} échéances"
         )
 
@@ -380,11 +363,6 @@ def _cross_check(ref: Reference) -> None:
             raise SeedError(f"appartenances.csv, ligne {i} : champ « groupe » : {m.groupe} inconnu")
         if m.commune not in territories or territories[m.commune].type != "commune":
             raise SeedError(f"appartenances.csv, ligne {i} : champ « commune » : {m.commune} inconnue")
-    for i, c in enumerate(ref.charges, start=2):
-        if c.structure not in territories:
-            raise SeedError(
-                f"charges_cooperation.csv, ligne {i} : champ « structure » : {c.structure} inconnu"
-            )
     for i, o in enumerate(ref.observations, start=2):
         if o.indicateur not in ref.by_code:
             raise SeedError(
@@ -479,7 +457,6 @@ def load_reference(path: str | Path) -> Reference:
         indicators=_read_csv(root / "indicateurs.csv", Indicator),
         territories=_read_csv(root / "territoires.csv", Territory),
         memberships=_read_csv(root / "appartenances.csv", Membership),
-        charges=_read_csv(root / "charges_cooperation.csv", ChargeCooperation),
         observations=_read_csv(root / "observations_reference.csv", ReferenceObservation),
         calendar=_read_csv(root / "calendrier.csv", CalendarEntry),
         contradictions=_read_csv(root / "contradictions.csv", Contradiction),

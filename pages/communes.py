@@ -8,6 +8,7 @@ from indicators.completeness import overall_rate
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import period_label
 from indicators.review import STATUS_LABELS, cutoff_caption, value_text
+from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.context import setup_page
 
@@ -15,6 +16,7 @@ ctx = setup_page()
 review = widgets.review_selector()
 ref, conv = ctx.ref, ctx.convention
 names = {c.code: c.nom for c in ref.communes()}
+territory_names = {t.code: t.nom for t in ref.territories}
 codes = sorted(names, key=lambda c: names[c])
 
 st.title("Communes")
@@ -38,7 +40,8 @@ population = pop.iloc[0] if not pop.empty else None
 
 groups = widgets.territories().members
 around = [g for g, members in groups.items() if code in members]
-charges = [c for c in ref.charges if c.structure == code or c.structure in around]
+staff = staffing_frame(ctx.values(), [code, *around])
+team = latest_team(staff)
 engagement = widgets.engagements(conv).set_index("commune")
 eng = engagement.loc[code] if code in engagement.index else None
 matrix = widgets.completeness(conv, review.code)
@@ -51,17 +54,18 @@ c1.metric(
     help=(f"{population['libelle']}, {population['periode_reference']}" if population is not None else None),
     border=True,
 )
-ctg2 = [c for c in charges if c.ctg == "CTG2"]
-etp = sum(c.etp for c in ctg2 if c.etp is not None)
 c2.metric(
-    "Chargés (CTG 2)",
-    format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
-    help="Annexe 7 : chargés de coopération de la commune ou de sa structure, CTG 2026-2030.",
+    f"Chargés ({team.year})" if team.year else "Chargés (CTG 2)",
+    format_number(team.people) if team.employers else "aucun",
+    help="Chargés de coopération de la commune ou de sa structure (CCT_EFFECTIF ; Annexe 7 pour 2026).",
     border=True,
 )
 c3.metric(
-    "ETP (CTG 2)",
-    format_value(etp, "etp") if any(c.etp is not None for c in ctg2) else ("en cours" if ctg2 else "aucun"),
+    f"ETP ({team.year})" if team.year else "ETP (CTG 2)",
+    (MISSING if team.pending == team.employers else format_value(team.etp, "etp"))
+    if team.employers
+    else "aucun",
+    help="CCT_ETP ; « non renseigné » tant que l'ETP est « en cours » (Annexe 7, Violaines).",
     border=True,
 )
 rate = overall_rate(own)
@@ -75,24 +79,24 @@ c4.metric(
 left, right = st.columns(2)
 with left:
     st.subheader("Chargés de coopération")
-    if not charges:
-        st.caption("Aucun chargé de coopération rattaché à cette commune dans l'Annexe 7.")
+    if staff.empty:
+        st.caption("Aucun chargé de coopération rattaché à cette commune (Annexe 7 et dépôts).")
     else:
         st.dataframe(
             [
                 {
-                    "Structure": ref_name,
-                    "Convention": c.ctg.replace("CTG", "CTG "),
-                    "ETP": format_value(c.etp, "etp") if c.etp is not None else (c.note or "en cours"),
-                    "Effectif": format_number(c.effectif),
-                    "Source": c.section,
+                    "Employeur": territory_names.get(r.territoire, r.territoire),
+                    "Année": str(r.annee),
+                    "Convention": r.ctg,
+                    "ETP": format_value(r.etp, "etp"),
+                    "Effectif": format_value(r.effectif, "nombre"),
                 }
-                for c in charges
-                for ref_name in [next((t.nom for t in ref.territories if t.code == c.structure), c.structure)]
+                for r in staff.itertuples()
             ],
             hide_index=True,
             width="stretch",
         )
+        st.caption("CTG 1 datée 2021 ; CTG 2 à partir de 2026 (Annexe 7), puis les dépôts annuels.")
 with right:
     st.subheader("Engagement de la commune")
     signed = eng is not None and bool(eng["fiche_signee"])

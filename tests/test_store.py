@@ -29,10 +29,22 @@ def _table_counts(store: Store) -> dict[str, int]:
 
 def test_migrations_are_recorded_and_idempotent(tmp_path):
     with Store(tmp_path / "a.duckdb") as store:
-        assert store.migrate() == ["initial", "pilotage", "valeurs_double", "arbitrage_des_conflits"]
+        assert store.migrate() == [
+            "initial",
+            "pilotage",
+            "valeurs_double",
+            "arbitrage_des_conflits",
+            "charges_en_observations",
+        ]
         assert store.migrate() == []
         recorded = store.query_df("select version, name from schema_migrations order by version")
-        assert list(recorded["name"]) == ["initial", "pilotage", "valeurs_double", "arbitrage_des_conflits"]
+        assert list(recorded["name"]) == [
+            "initial",
+            "pilotage",
+            "valeurs_double",
+            "arbitrage_des_conflits",
+            "charges_en_observations",
+        ]
 
 
 def test_close_is_idempotent(tmp_path):
