@@ -209,6 +209,100 @@ class Contradiction(_Model):
     _none = field_validator("arbitrage", "note", mode="before")(_blank_to_none)
 
 
+class SurveyQuestion(_Model):
+    """One question of a baromètre: its result is the share of respondents (in %)."""
+
+    code: str
+    question: str
+    sens: Direction
+    section: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return Indicator._code(value)
+
+
+class Survey(_Model):
+    """One annual baromètre of the CAF (Annexe 5): its target and its questions."""
+
+    code: str
+    libelle: str
+    enjeu: str
+    cible: str
+    section: str
+    questions: list[SurveyQuestion]
+
+
+class Surveys(_Model):
+    """`barometres.yaml`: the baromètres and the minimum sample size to publish a result."""
+
+    effectif_minimum: int
+    raison_effectif_minimum: str
+    section: str
+    barometres: list[Survey]
+
+    @field_validator("effectif_minimum")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("l'effectif minimum doit être au moins 1")
+        return value
+
+
+SAMPLE_SIZE_SUFFIX = "_EFFECTIF"
+
+
+def survey_indicators(surveys: Surveys) -> list[Indicator]:
+    """The two indicators of every question: CODE (the %) and CODE_EFFECTIF (respondents)."""
+    out = []
+    for survey in surveys.barometres:
+        for q in survey.questions:
+            section = q.section or survey.section
+            out.append(
+                Indicator(
+                    code=q.code,
+                    libelle=f"{survey.libelle} : {q.question[0].lower()}{q.question[1:]}",
+                    fiche="GOUV",
+                    type="barometre",
+                    unite="pourcentage",
+                    niveaux=("epci",),
+                    periodicite="annuelle",
+                    agregation_temps="stock",
+                    agregation_territoire="aucune",
+                    sens=q.sens,
+                    min=0,
+                    max=100,
+                    source_donnee="baromètre",
+                    section=section,
+                    note=(
+                        f"Question du {survey.libelle} (cible : {survey.cible}). Publiée seulement "
+                        f"avec au moins {surveys.effectif_minimum} répondants ({q.code}{SAMPLE_SIZE_SUFFIX})."
+                    ),
+                )
+            )
+            out.append(
+                Indicator(
+                    code=q.code + SAMPLE_SIZE_SUFFIX,
+                    libelle=f"Nombre de répondants : {q.question[0].lower()}{q.question[1:]}",
+                    fiche="GOUV",
+                    type="quantitatif",
+                    unite="nombre",
+                    niveaux=("epci",),
+                    periodicite="annuelle",
+                    agregation_temps="stock",
+                    agregation_territoire="aucune",
+                    sens="stable",
+                    min=0,
+                    entier=True,
+                    source_donnee="baromètre",
+                    section=section,
+                    note=f"Effectif de la question {q.code} du {survey.libelle}.",
+                )
+            )
+    return out
+
+
 class CalendarEntry(_Model):
     code: str
     instance: Instance
@@ -236,6 +330,7 @@ class Reference:
     observations: list[ReferenceObservation]
     calendar: list[CalendarEntry]
     contradictions: list[Contradiction] = field(default_factory=list)
+    surveys: Surveys | None = None
     digest: str = ""
     by_code: dict[str, Indicator] = field(default_factory=dict)
 
@@ -347,6 +442,9 @@ def _cross_check(ref: Reference) -> None:
     for a in ref.ambitions:
         if a.enjeu not in enjeux:
             raise SeedError(f"convention.yaml : ambition {a.code}, champ « enjeu » : {a.enjeu} inconnu")
+    for survey in ref.surveys.barometres if ref.surveys else []:
+        if survey.enjeu not in enjeux:
+            raise SeedError(f"barometres.yaml : {survey.code}, champ « enjeu » : {survey.enjeu} inconnu")
     for f in ref.fiches:
         if f.ambition is not None and f.ambition not in ambitions:
             raise SeedError(f"convention.yaml : fiche {f.code}, champ « ambition » : {f.ambition} inconnue")
@@ -449,17 +547,36 @@ def load_reference(path: str | Path) -> Reference:
         convention = ConventionInfo.model_validate(raw.get("convention"))
     except ValidationError as exc:
         raise SeedError(f"convention.yaml : convention : {_describe(exc)}") from None
+    surveys = None
+    survey_path = root / "barometres.yaml"
+    if survey_path.exists():
+        try:
+            surveys = Surveys.model_validate(yaml.safe_load(survey_path.read_text(encoding="utf-8")))
+        except yaml.YAMLError as exc:
+            raise SeedError(f"barometres.yaml : YAML illisible ({exc})") from None
+        except ValidationError as exc:
+            raise SeedError(f"barometres.yaml : {_describe(exc)}") from None
+    indicators = _read_csv(root / "indicateurs.csv", Indicator)
+    if surveys is not None:
+        listed = [i.code for i in indicators if i.type == "barometre"]
+        if listed:
+            raise SeedError(
+                f"indicateurs.csv : {', '.join(listed)} : un baromètre se déclare dans barometres.yaml "
+                "(chaque question avec son effectif)"
+            )
+        indicators += survey_indicators(surveys)
     ref = Reference(
         convention=convention,
         enjeux=build("enjeux", Enjeu),
         ambitions=build("ambitions", Ambition),
         fiches=build("fiches", Fiche),
-        indicators=_read_csv(root / "indicateurs.csv", Indicator),
+        indicators=indicators,
         territories=_read_csv(root / "territoires.csv", Territory),
         memberships=_read_csv(root / "appartenances.csv", Membership),
         observations=_read_csv(root / "observations_reference.csv", ReferenceObservation),
         calendar=_read_csv(root / "calendrier.csv", CalendarEntry),
         contradictions=_read_csv(root / "contradictions.csv", Contradiction),
+        surveys=surveys,
     )
     _check_unique("indicateurs.csv", ref.indicators, lambda i: i.code)
     _check_unique("territoires.csv", ref.territories, lambda t: t.code)

@@ -12,6 +12,7 @@ from indicators.pilotage_view import (
     values_table,
     year_bounds,
 )
+from indicators.surveys import publishable
 from services.exports import export_bytes, export_frame
 from services.settings import get_settings
 from ui.context import get_reference, get_store, setup_page
@@ -24,7 +25,8 @@ ref, store = ctx.ref, ctx.store
 def _values(convention: str, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Export rows and their French display (same index), read once per data change."""
     rows = export_frame(get_store(), get_reference(), include_demo)
-    return rows, values_table(rows, list_batches(get_store(), convention))
+    shown = publishable(rows, get_reference())  # small survey samples withheld on screen
+    return rows, values_table(shown, list_batches(get_store(), convention))
 
 
 st.title("Données")

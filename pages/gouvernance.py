@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from db.observations import current_values
 from db.pilotage import PilotageError, delete_meeting, meetings_frame, record_meeting
 from indicators.access import AccessDenied
 from indicators.governance import (
@@ -16,6 +17,7 @@ from indicators.governance import (
     yearly_counts,
 )
 from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
+from indicators.surveys import survey_table
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
 
@@ -74,6 +76,14 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
 
 st.subheader("Réunions enregistrées")
 st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
+
+st.subheader("Baromètres annuels de la CAF (Annexe 5)")
+if ref.surveys is not None:
+    st.caption(
+        f"Chaque question est un résultat (part des répondants) avec son effectif. "
+        f"{ref.surveys.raison_effectif_minimum}"
+    )
+st.dataframe(survey_table(current_values(ctx.store, ctx.convention), ref), hide_index=True, width="stretch")
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")

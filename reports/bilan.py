@@ -45,6 +45,7 @@ from indicators.review import (
     reference_text,
     value_text,
 )
+from indicators.surveys import publishable
 from reports import charts
 from reports.document import (
     Document,
@@ -134,7 +135,7 @@ class _Context:
 # -- reading -------------------------------------------------------------------------------
 def _gather(store: Store, ref: Reference, review: Review, today: dt.date) -> _Context:
     convention = ref.convention.code
-    values = current_values(store, convention)
+    values = publishable(current_values(store, convention), ref)  # small survey samples withheld
     targets = targets_frame(store, convention)
     territories = Territories(ref)
     summary = indicator_summary(values, ref, review, targets=targets, territories=territories)

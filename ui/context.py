@@ -12,6 +12,7 @@ from db.reference import load_reference_into
 from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
+from indicators.surveys import publishable
 from services.settings import get_settings
 from ui.auth import require_login
 
@@ -33,8 +34,9 @@ def get_store() -> Store:
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def cached_values(convention: str) -> pd.DataFrame:
-    """Current values of the convention (cleared after every write)."""
-    return current_values(get_store(), convention)
+    """Current values of the convention as shown (cleared after every write): a baromètre
+    result below its minimum sample size is withheld (indicators.surveys)."""
+    return publishable(current_values(get_store(), convention), get_reference())
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
