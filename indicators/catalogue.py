@@ -303,6 +303,60 @@ def survey_indicators(surveys: Surveys) -> list[Indicator]:
     return out
 
 
+Operator = Literal["<=", ">=", "=", "<", ">"]
+Severity = Literal["erreur", "avertissement"]
+COMMUNE_COUNT = "NOMBRE_COMMUNES"  # a rule's side may name the number of communes of the EPCI
+
+
+class ValidationRule(_Model):
+    """A rule between indicators (DHIS2's validation rules): `gauche` `operateur` `droite`,
+    each side a sum of indicator codes, a number or NOMBRE_COMMUNES, checked for the same
+    territory and period at the levels listed."""
+
+    code: str
+    gauche: tuple[str, ...]
+    operateur: Operator
+    droite: tuple[str, ...]
+    niveaux: tuple[Level, ...]
+    gravite: Severity
+    message: str
+    section: str
+
+    @field_validator("gauche", "droite", mode="before")
+    @classmethod
+    def _side(cls, value: object) -> object:
+        if isinstance(value, str):
+            terms = tuple(part.strip() for part in value.split("+"))
+            if not all(terms):
+                raise ValueError("une somme de codes séparés par « + » est attendue")
+            return terms
+        return value
+
+    @field_validator("operateur", mode="before")
+    @classmethod
+    def _operator(cls, value: object) -> object:
+        return {"≤": "<=", "≥": ">=", "==": "="}.get(str(value).strip(), value)
+
+    @field_validator("niveaux", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        return Indicator._levels(value)
+
+    def codes(self) -> list[str]:
+        """The indicator codes on either side (numbers and NOMBRE_COMMUNES left out)."""
+        return [t for t in (*self.gauche, *self.droite) if not _is_constant(t)]
+
+
+def _is_constant(term: str) -> bool:
+    if term == COMMUNE_COUNT:
+        return True
+    try:
+        float(term.replace(",", "."))
+    except ValueError:
+        return False
+    return True
+
+
 class CalendarEntry(_Model):
     code: str
     instance: Instance
@@ -331,6 +385,7 @@ class Reference:
     calendar: list[CalendarEntry]
     contradictions: list[Contradiction] = field(default_factory=list)
     surveys: Surveys | None = None
+    rules: list[ValidationRule] = field(default_factory=list)
     digest: str = ""
     by_code: dict[str, Indicator] = field(default_factory=dict)
 
@@ -445,6 +500,8 @@ def _cross_check(ref: Reference) -> None:
     for survey in ref.surveys.barometres if ref.surveys else []:
         if survey.enjeu not in enjeux:
             raise SeedError(f"barometres.yaml : {survey.code}, champ « enjeu » : {survey.enjeu} inconnu")
+    for i, rule in enumerate(ref.rules, start=2):
+        _check_rule(ref, i, rule)
     for f in ref.fiches:
         if f.ambition is not None and f.ambition not in ambitions:
             raise SeedError(f"convention.yaml : fiche {f.code}, champ « ambition » : {f.ambition} inconnue")
@@ -516,6 +573,30 @@ def _cross_check(ref: Reference) -> None:
             )
 
 
+def _check_rule(ref: Reference, line: int, rule: ValidationRule) -> None:
+    where = f"regles_validation.csv, ligne {line} ({rule.code})"
+    indicators = []
+    for code in rule.codes():
+        if code not in ref.by_code:
+            raise SeedError(f"{where} : indicateur {code} inconnu")
+        ind = ref.by_code[code]
+        if not ind.is_numeric or ind.is_computed:
+            raise SeedError(f"{where} : {code} n'est pas une valeur chiffrée déposée (jalon, texte ou ratio)")
+        indicators.append(ind)
+    if not indicators:
+        raise SeedError(f"{where} : au moins un indicateur est attendu")
+    kinds = {i.periodicite == "trimestrielle" for i in indicators}
+    if kinds == {True, False} and any(
+        i.periodicite == "trimestrielle" and i.agregation_temps == "flux" for i in indicators
+    ):
+        raise SeedError(
+            f"{where} : un flux trimestriel ne se compare pas à une valeur annuelle (périodicités à accorder)"
+        )
+    units = {i.unite for i in indicators}
+    if len(units) > 1 and not units <= {"nombre", "habitants", "etp"}:  # counts of people
+        raise SeedError(f"{where} : unités différentes ({', '.join(sorted(units))})")
+
+
 def load_reference(path: str | Path) -> Reference:
     """Read and validate every seed file under `path`; raise SeedError on the first problem."""
     root = Path(path)
@@ -577,6 +658,9 @@ def load_reference(path: str | Path) -> Reference:
         calendar=_read_csv(root / "calendrier.csv", CalendarEntry),
         contradictions=_read_csv(root / "contradictions.csv", Contradiction),
         surveys=surveys,
+        rules=_read_csv(root / "regles_validation.csv", ValidationRule)
+        if (root / "regles_validation.csv").exists()
+        else [],
     )
     _check_unique("indicateurs.csv", ref.indicators, lambda i: i.code)
     _check_unique("territoires.csv", ref.territories, lambda t: t.code)
@@ -584,6 +668,7 @@ def load_reference(path: str | Path) -> Reference:
     _check_unique("convention.yaml (ambitions)", ref.ambitions, lambda a: a.code)
     _check_unique("convention.yaml (fiches)", ref.fiches, lambda f: f.code)
     _check_unique("calendrier.csv", ref.calendar, lambda c: c.code)
+    _check_unique("regles_validation.csv", ref.rules, lambda r: r.code)
     _cross_check(ref)
     digest = hashlib.sha256()
     for name in sorted(p.name for p in root.iterdir() if p.suffix in (".csv", ".yaml")):

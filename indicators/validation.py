@@ -77,6 +77,7 @@ ISSUE_LABELS = {
     "doublon": "doublon",
     "valeur-suspecte": "valeur suspecte",
     "formule-neutralisee": "formule neutralisée",
+    "regle-de-coherence": "règle de cohérence entre indicateurs",
 }
 
 
@@ -651,6 +652,11 @@ def validate_upload(
     for raw in table.rows:
         checker.row(raw.line, raw.values)
     checker.suspicious()
+    return _finish(report)
+
+
+def finish_report(report: Report) -> Report:
+    """Sort the issues by line and column and count them (after issues were added)."""
     return _finish(report)
 
 
