@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup system lint format bench demo clean-demo
+.PHONY: run test test-fast setup system lint format bench demo clean-demo
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,13 +19,17 @@ setup: system $(VENV)/.installed
 
 # Sets everything up, loads the reference (and demonstration data) and starts the dashboard.
 run: setup
-	$(PY) cli.py init
+	$(PY) cli.py initialiser
 	$(PY) cli.py demo
 	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
 
 # The whole test suite (unit, AppTest, real files, Chromium end to end).
 test: setup
 	$(PY) -m pytest -q
+
+# The edit loop: everything but the browser tests, on every core.
+test-fast: setup
+	$(PY) -m pytest -q -m "not browser" -n auto
 
 lint: setup
 	$(PY) -m ruff check .

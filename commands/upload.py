@@ -1,6 +1,6 @@
-"""Quarterly upload from the command line: `template`, `import`, `historique`, `annuler`, `valeur`.
+"""Quarterly upload from the command line: `modele`, `deposer`, `historique`, `annuler`, `valeur`.
 
-`import` prints the validation report on stdout and exits 0 when the file is accepted
+`deposer` prints the validation report on stdout and exits 0 when the file is accepted
 (or a clean dry run), 2 when it is refused (nothing written).
 """
 
@@ -12,20 +12,21 @@ from pathlib import Path
 import pandas as pd
 
 from commands.common import fail, open_store, reference
-from db.imports import (
+from db.store import Store
+from indicators.access import SYSTEM, AccessDenied, Actor
+from indicators.catalogue import SeedError
+from indicators.periods import PeriodError, parse_period
+from reports.template import TemplateError
+from services.uploads import (
     STATUS_UNCHANGED,
     ImportResult,
+    RevertRefused,
     batch_history,
     import_file,
     revert_import,
     value_trail,
 )
-from db.observations import BatchError, current_values
-from db.store import Store
-from indicators.access import SYSTEM, AccessDenied, Actor
-from indicators.catalogue import SeedError
-from indicators.periods import PeriodError, parse_period
-from reports.template import TemplateError, template_bytes
+from services.values import upload_template
 
 EXIT_REJECTED = 2
 PREVIEW_LIMIT = 40
@@ -89,7 +90,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
             result = import_file(store, ref, path.read_bytes(), path.name, actor, dry_run=args.dry_run)
-    except (AccessDenied, SeedError, BatchError, ValueError) as exc:  # ValueError: unknown login
+    except (AccessDenied, SeedError, RevertRefused, ValueError) as exc:  # ValueError: unknown login
         return fail(str(exc), EXIT_REJECTED)
     print_result(result, ref, dry_run=args.dry_run)
     return 0 if result.plan.accepted else EXIT_REJECTED
@@ -101,8 +102,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     try:
         ref = reference()
         with open_store() as store:
-            values = current_values(store, ref.convention.code)
-        data = template_bytes(ref, codes, args.periode, values, out.suffix)
+            data = upload_template(store, ref, codes, args.periode, out.suffix)
     except (TemplateError, SeedError) as exc:
         return fail(str(exc))
     out.write_bytes(data)
@@ -129,7 +129,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
             message = revert_import(store, ref, args.lot, actor)
-    except (AccessDenied, BatchError, ValueError) as exc:
+    except (AccessDenied, RevertRefused, ValueError) as exc:
         return fail(str(exc))
     print(message)
     return 0
@@ -151,7 +151,9 @@ def cmd_value(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("template", help="écrit le modèle de dépôt d'un territoire et d'une période")
+    p = sub.add_parser(
+        "modele", aliases=["template"], help="écrit le modèle de dépôt d'un territoire et d'une période"
+    )
     p.add_argument(
         "--territoire",
         required=True,
@@ -162,7 +164,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--out", required=True, help="fichier de sortie : .csv (;, UTF-8 BOM) ou .xlsx")
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", help="dépose un fichier CSV ou XLSX (code 0 accepté, 2 refusé)")
+    p = sub.add_parser(
+        "deposer", aliases=["import"], help="dépose un fichier CSV ou XLSX (code 0 accepté, 2 refusé)"
+    )
     p.add_argument("fichier", help="fichier .csv ou .xlsx")
     p.add_argument(
         "--dry-run", action="store_true", help="essai à blanc : rapport et aperçu, rien n'est écrit"

@@ -33,7 +33,12 @@ OBSERVATION_COLUMNS = [
 
 
 class BatchError(StoreError):
-    """A batch that cannot be written or reverted."""
+    """A batch that cannot be written or reverted (`reason`: `absent`, `not-valid`, `reference`)."""
+
+    def __init__(self, batch_id: int, reason: str) -> None:
+        super().__init__(f"batch {batch_id}: {reason}")
+        self.batch_id = batch_id
+        self.reason = reason
 
 
 def write_batch(
@@ -135,6 +140,34 @@ def current_values(
     return store.query_df(sql + " order by indicateur, territoire, annee, trimestre nulls last", params)
 
 
+CURRENT_FOR_SQL = (
+    "select indicateur, territoire, periode, valeur, valeur_texte, commentaire, batch_id "
+    "from observations_courantes where convention = $conv and list_contains($inds, indicateur)"
+)
+CURRENT_FOR_COLUMNS = [
+    "indicateur",
+    "territoire",
+    "periode",
+    "valeur",
+    "valeur_texte",
+    "commentaire",
+    "batch_id",
+]
+
+
+def current_for(store: Store | None, convention: str, indicators: list[str], raw_conn=None) -> pd.DataFrame:
+    """Current values (and their batch) of the given indicators.
+
+    Inside a write transaction, pass its DBAPI connection as `raw_conn` (the store is not used).
+    """
+    if not indicators:
+        return pd.DataFrame(columns=CURRENT_FOR_COLUMNS)
+    params = {"conv": convention, "inds": list(indicators)}
+    if raw_conn is not None:
+        return raw_conn.execute(CURRENT_FOR_SQL, params).df()
+    return store.query_df(CURRENT_FOR_SQL, params)
+
+
 def conflicts(store: Store, convention: str) -> pd.DataFrame:
     """Every reference figure on which the convention contradicts itself (both values), with
     which one the figures use (`retenue`) and why (`arbitrage`)."""
@@ -172,7 +205,7 @@ def list_batches(store: Store, convention: str) -> pd.DataFrame:
     )
 
 
-def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> None:
+def revert_batch(store: Store, convention: str, batch_id: int, actor: str, objet: str | None = None) -> None:
     """Mark a batch `annule`: its values stop being current, earlier ones come back."""
 
     def work(conn: sa.Connection) -> None:
@@ -182,11 +215,11 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> No
             )
         ).first()
         if row is None:
-            raise BatchError(f"Le dépôt n°{batch_id} n'existe pas.")
+            raise BatchError(batch_id, "absent")
         if row.status != "valide":
-            raise BatchError(f"Le dépôt n°{batch_id} est déjà annulé ou remplacé.")
+            raise BatchError(batch_id, "not-valid")
         if row.kind == "reference":
-            raise BatchError("Les données de référence se modifient dans seed/ puis `cli.py init`.")
+            raise BatchError(batch_id, "reference")
         conn.execute(
             schema.batches.update()
             .where(schema.batches.c.id == batch_id)
@@ -197,9 +230,55 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> No
             convention,
             actor,
             "annulation_depot",
-            f"dépôt {batch_id}",
+            objet or f"lot {batch_id}",
             {"status": "valide"},
             {"status": "annule"},
+        )
+
+    store.write(work)
+
+
+def write_demo(
+    store: Store,
+    convention: str,
+    rows: pd.DataFrame,
+    comments: pd.DataFrame,
+    meetings: pd.DataFrame,
+    *,
+    author: str,
+    note: str,
+    objet: str = "demo",
+) -> None:
+    """Write demonstration values, comments and meetings, all flagged `is_demo`, in one transaction."""
+
+    def work(conn: sa.Connection) -> None:
+        write_batch(
+            conn,
+            convention,
+            rows,
+            kind="demo",
+            author=author,
+            is_demo=True,
+            counts={"rows": len(rows), "new": len(rows)},
+            note=note,
+        )
+        now = datetime.now()
+        if not comments.empty:
+            Store.insert_df(
+                conn, "commentaires", comments.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        if not meetings.empty:
+            Store.insert_df(
+                conn, "reunions", meetings.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        record_audit(
+            conn,
+            convention,
+            author,
+            "chargement_demo",
+            objet,
+            None,
+            {"observations": len(rows), "commentaires": len(comments), "reunions": len(meetings)},
         )
 
     store.write(work)
@@ -212,7 +291,7 @@ def has_demo(store: Store, convention: str) -> bool:
     )
 
 
-def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
+def remove_demo(store: Store, convention: str, actor: str = "cli", objet: str = "demo") -> int:
     """Delete every demonstration row (observations, batches, comments, meetings); return rows removed."""
 
     def work(conn: sa.Connection) -> int:
@@ -231,7 +310,7 @@ def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
             convention,
             actor,
             "suppression_demo",
-            "données de démonstration",
+            objet,
             None,
             {"lignes_supprimees": removed},
         )

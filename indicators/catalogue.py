@@ -2,7 +2,7 @@
 
 `load_reference(path)` reads every seed file and returns a `Reference`; any problem
 raises `SeedError` with a French message naming the file, the line and the field, so
-that `cli.py init` fails before anything is written.
+that `cli.py initialiser` fails before anything is written.
 """
 
 from __future__ import annotations
@@ -159,6 +159,14 @@ class Indicator(_Model):
     def is_computed(self) -> bool:
         """True for ratios, always recomputed from their components."""
         return self.agregation_territoire == "ratio"
+
+
+class DerivedIndicator(_Model):
+    """An indicator the application computes from what it holds (`indicateurs_calcules.csv`)."""
+
+    code: str
+    calcul: Literal["completude", "engagements"]
+    explication: str
 
 
 class Territory(_Model):
@@ -386,11 +394,16 @@ class Reference:
     contradictions: list[Contradiction] = field(default_factory=list)
     surveys: Surveys | None = None
     rules: list[ValidationRule] = field(default_factory=list)
+    derived: list[DerivedIndicator] = field(default_factory=list)
     digest: str = ""
     by_code: dict[str, Indicator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_code = {ind.code: ind for ind in self.indicators}
+
+    def derived_kind(self, code: str) -> str | None:
+        """How the application computes `code` (`completude`, `engagements`), None when collected."""
+        return next((d.calcul for d in self.derived if d.code == code), None)
 
     def indicator(self, code: str) -> Indicator:
         """The indicator with this code (KeyError if unknown)."""
@@ -661,7 +674,18 @@ def load_reference(path: str | Path) -> Reference:
         rules=_read_csv(root / "regles_validation.csv", ValidationRule)
         if (root / "regles_validation.csv").exists()
         else [],
+        derived=(
+            _read_csv(root / "indicateurs_calcules.csv", DerivedIndicator)
+            if (root / "indicateurs_calcules.csv").exists()
+            else []
+        ),
     )
+    _check_unique("indicateurs_calcules.csv", ref.derived, lambda d: d.code)
+    unknown = [d.code for d in ref.derived if d.code not in ref.by_code]
+    if unknown:
+        raise SeedError(
+            f"indicateurs_calcules.csv : indicateur(s) absent(s) du catalogue : {', '.join(unknown)}"
+        )
     _check_unique("indicateurs.csv", ref.indicators, lambda i: i.code)
     _check_unique("territoires.csv", ref.territories, lambda t: t.code)
     _check_unique("convention.yaml (enjeux)", ref.enjeux, lambda e: e.code)

@@ -16,6 +16,7 @@ from indicators.catalogue import EPCI_CODE, Reference
 from indicators.contradictions import contradictions_frame
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.governance import INSTANCE_LABELS, INSTANCE_ORDER
+from indicators.labels import batch_kind_label
 from indicators.periods import PeriodError, parse_period, period_label
 
 STATUS_MARKS = {
@@ -28,13 +29,6 @@ STATUS_MARKS = {
     "en cours": "en cours",
     "à venir": "à venir",
     "date non fixée": "date non fixée",
-}
-BATCH_KINDS = {
-    "reference": "référence (convention)",
-    "depot": "dépôt",
-    "demo": "démonstration",
-    "saisie": "saisie",
-    "annulation": "annulation",
 }
 
 
@@ -301,7 +295,7 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
     kinds = {}
     if batches is not None and not batches.empty:
         kinds = {
-            int(b.id): f"n°{int(b.id)} · {BATCH_KINDS.get(b.kind, b.kind)} du {format_date(b.created_at)}"
+            int(b.id): f"n°{int(b.id)} · {batch_kind_label(b.kind)} du {format_date(b.created_at)}"
             for b in batches.itertuples()
         }
     unique = frame["periode"].unique()
@@ -384,7 +378,7 @@ def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "N°": batches["id"].astype(int).astype(str),
-            "Nature": batches["kind"].map(lambda k: BATCH_KINDS.get(k, k)),
+            "Nature": batches["kind"].map(batch_kind_label),
             "Auteur": batches["author"],
             "Date": batches["created_at"].map(format_datetime),
             "Fichier": batches["filename"].map(lambda f: "—" if _missing(f) else f),

@@ -113,6 +113,30 @@ def current_review(today: date) -> Review:
     return min(upcoming, key=lambda r: r.held_on) if upcoming else REVIEWS[-1]
 
 
+MIDTERM_REVIEW = "mi-parcours"
+
+
+def review_codes() -> list[str]:
+    """The review periods a comment belongs to: `annuelle-2026` … `annuelle-2030`, `mi-parcours`."""
+    return sorted((r.code for r in REVIEWS), key=lambda c: (c == MIDTERM_REVIEW, c))
+
+
+def review_label(code: str) -> str:
+    """French label of a review code (`Revue annuelle 2026`, `Bilan mi-parcours (juin 2028)`)."""
+    review = REVIEWS_BY_CODE.get(code)
+    return review.label if review else code
+
+
+def ambition_choices(ref: Reference) -> dict[str, str]:
+    """What a review's qualitative analysis may concern: the ambitions, then the network
+    fiche F9 (a fiche without ambition), code → `A1 · titre`."""
+    choices = {a.code: f"{a.code} · {a.titre}" for a in ref.ambitions}
+    for fiche in ref.fiches:
+        if fiche.ambition is None:
+            choices[fiche.code] = f"{fiche.code} · {fiche.titre}"
+    return choices
+
+
 # -- Headline indicators ----------------------------------------------------------------
 
 
@@ -130,6 +154,17 @@ def headline_indicators(ref: Reference, fiche: str, n: int = 3) -> list[Indicato
         return (2, index)
 
     return [ind for _, ind in sorted(enumerate(numeric), key=rank)][:n]
+
+
+def population_indicators(ref: Reference) -> list[Indicator]:
+    """The population figures of a commune (municipale, comptée à part, totale), in catalogue order."""
+    return [i for i in ref.indicators if i.unite == "habitants" and "commune" in i.niveaux]
+
+
+def population_indicator(ref: Reference) -> Indicator | None:
+    """The commune population shown on the commune page and in the bilan (population municipale)."""
+    found = population_indicators(ref)
+    return found[0] if found else None
 
 
 def fiche_indicators(ref: Reference, fiche: str) -> list[Indicator]:
@@ -253,8 +288,8 @@ def indicator_summary(
 
     `values`: current values (db.observations.current_values). `targets`: optional frame
     with columns indicateur, annee, valeur (and territoire; missing = EPCI), e.g. from the
-    pilotage tables. `computed`: values at the cut-off computed elsewhere (e.g. the
-    completeness rate), used when nothing was observed. Columns: see SUMMARY_COLUMNS: the
+    pilotage tables. `computed`: values at the cut-off computed by the application
+    (indicators.derived: completeness, élus référents); they replace any observed value. Columns: see SUMMARY_COLUMNS: the
     baseline (last yearly value before 2026), the value at the cut-off (a flux adds the
     quarters of the cut-off year, and is annualised in `comparable` for the comparisons),
     the previous year, the target of the review's target year, the changes, the progress
@@ -323,20 +358,21 @@ def indicator_summary(
         if code in previous.index:
             row["annee_precedente"] = float(previous.loc[code, "valeur"])
             row["periode_precedente"] = str(review.previous_year)
-        if code in at_cut.index:
+        if computed is not None and code in computed:  # computed by the application: the one figure
+            if computed[code] is not None:
+                row.update(
+                    valeur=computed[code],
+                    periode_valeur=review.cutoff.code,
+                    n_periodes=1,
+                    comparable=computed[code],
+                )
+        elif code in at_cut.index:
             hit = at_cut.loc[code]
             row.update(
                 valeur=float(hit["valeur"]),
                 periode_valeur=str(hit["periode"]),
                 n_periodes=int(hit["n_periodes"]),
                 comparable=float(hit["comparable"]),
-            )
-        elif computed and code in computed and computed[code] is not None:
-            row.update(
-                valeur=computed[code],
-                periode_valeur=review.cutoff.code,
-                n_periodes=1,
-                comparable=computed[code],
             )
         if ind.agregation_temps == "stock" and not ind.is_computed and code in first.index:
             row["premiere_valeur"] = float(first.loc[code, "valeur"])

@@ -27,7 +27,9 @@ from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
+from indicators.derived import derived_source
 from indicators.formatting import format_number, format_value
+from indicators.issue_kinds import ISSUE_LABELS
 from indicators.periods import Period, PeriodError, parse_period
 from indicators.upload import (
     COLUMNS,
@@ -43,42 +45,6 @@ Severity = Literal["erreur", "avertissement"]
 SUSPICIOUS_FACTOR = 3.0  # a value more than 3 times the previous period's is flagged...
 SUSPICIOUS_MIN_UNITS = 10  # ...for a count, when it also grew by at least 10 units
 MAX_TEXT = 4000
-
-ISSUE_LABELS = {
-    "fichier-vide": "fichier vide",
-    "fichier-illisible": "fichier illisible",
-    "fichier-trop-volumineux": "fichier trop volumineux",
-    "trop-de-lignes": "trop de lignes",
-    "format-non-pris-en-charge": "format non pris en charge",
-    "classeur-invalide": "classeur Excel invalide",
-    "non-tabulaire": "pas un tableau",
-    "colonnes-manquantes": "en-tête non reconnu",
-    "colonne-manquante": "colonne manquante",
-    "droits-insuffisants": "droits insuffisants",
-    "territoire-manquant": "territoire manquant",
-    "territoire-inconnu": "territoire inconnu",
-    "hors-perimetre": "hors périmètre",
-    "indicateur-manquant": "indicateur manquant",
-    "indicateur-inconnu": "indicateur inconnu",
-    "indicateur-calcule": "indicateur calculé",
-    "niveau-non-collecte": "niveau non collecté",
-    "periode-manquante": "période manquante",
-    "periode-invalide": "période invalide",
-    "periode-hors-convention": "période hors convention",
-    "periode-future": "période future",
-    "periodicite-incompatible": "périodicité incompatible",
-    "pas-un-nombre": "pas un nombre",
-    "pas-un-entier": "pas un entier",
-    "sous-minimum": "sous le minimum",
-    "au-dessus-maximum": "au-dessus du maximum",
-    "jalon-invalide": "jalon invalide",
-    "texte-trop-long": "texte trop long",
-    "doublon-contradictoire": "doublon contradictoire",
-    "doublon": "doublon",
-    "valeur-suspecte": "valeur suspecte",
-    "formule-neutralisee": "formule neutralisée",
-    "regle-de-coherence": "règle de cohérence entre indicateurs",
-}
 
 
 @dataclass(frozen=True)
@@ -313,6 +279,7 @@ class Lookups:
             self.territory_names.setdefault(_name_key(t.nom), t.code)
         self.indicators = ref.by_code
         self.indicator_names = {normalise_key(i.libelle): i.code for i in ref.indicators}
+        self.derived = {d.code: derived_source(ref, d.code) for d in ref.derived}  # computed, never sent
         self._models: dict[str, type[BaseModel]] = {}
 
     def territory(self, raw: str) -> str | None:
@@ -421,6 +388,12 @@ class _Validator:
                 "indicateur-inconnu", f"Indicateur « {text} » inconnu du catalogue (voir le modèle de dépôt)."
             )
         ind = self.lookups.indicators[code]
+        if self.lookups.derived.get(code):
+            return bad(
+                "indicateur-calcule",
+                f"« {ind.libelle} » est calculé par l'application à partir de {self.lookups.derived[code]} : "
+                "ne le déposez pas.",
+            )
         if ind.is_computed:
             factor = format_number(ind.facteur, None, " ")
             return bad(

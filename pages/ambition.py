@@ -12,7 +12,7 @@ from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 choices = {a.code: f"{a.code} · {a.titre}" for a in ref.ambitions}
 network = next((f for f in ref.fiches if f.ambition is None), None)
@@ -52,7 +52,8 @@ with st.expander(
     if fiche.partenaires:
         st.markdown(f"**Partenaires** : {fiche.partenaires}")
 
-summary = widgets.summary(conv, review.code)
+figures = widgets.figures(review.code)
+summary = figures.summary
 rows = summary[summary["fiche"] == fiche.code]
 st.subheader("Où en est-on ?")
 table = format_summary(rows, review)
@@ -78,21 +79,17 @@ if indicators:
     st.query_params["indicateur"] = chosen
     ind = ref.indicator(chosen)
     row = summary.set_index("code").loc[chosen]
-    target_rows = widgets.targets(conv)
-    target_rows = target_rows[
-        (target_rows["indicateur"] == chosen) & (target_rows["territoire"].fillna("200072460") == "200072460")
-    ]
-    targets = dict(zip(target_rows["annee"].astype(int), target_rows["valeur"], strict=True))
-    series = widgets.indicator_series(conv, chosen)
+    targets = figures.targets_of(chosen)
+    series = figures.series(chosen)
     widgets.show_figure(
         time_series_figure(series, ind, review.cutoff, targets=targets, source=row["source"]),
         key=f"serie-{chosen}",
     )
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
-        by_commune = widgets.commune_values(conv, chosen, review.code)
+        by_commune = figures.commune_values(chosen)
         widgets.show_figure(
-            widgets.commune_map(conv, chosen, review.code, caption, row["source"]), key=f"carte-{chosen}"
+            widgets.commune_map(review.code, chosen, caption, row["source"]), key=f"carte-{chosen}"
         )
         with st.expander("Classement des communes", icon=":material/bar_chart:"):
             widgets.show_figure(
@@ -130,7 +127,7 @@ if not jalons.empty:
         hide_index=True,
         width="stretch",
     )
-notes = widgets.comments(conv, review.code)
+notes = figures.comments
 notes = notes[notes["ambition"].isin([code, fiche.code])]
 if notes.empty:
     st.caption(f"Aucun commentaire pour cette ambition à la {review.label.lower()}.")

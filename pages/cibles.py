@@ -4,19 +4,18 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
 from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.formatting import unit_label
 from indicators.pilotage_view import target_history_table, targets_table, territory_label
 from indicators.review import current_review
-from indicators.targets import TargetInputError, progress_frame, read_target, target_input_text
-from ui.actor import current_actor
-from ui.context import clear_caches, setup_page
+from indicators.targets import TargetInputError, read_target, target_input_text
+from services.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
+from ui.context import clear_caches, review_figures, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 
 st.title("Cibles 2028 et 2030")
 st.caption(
@@ -82,7 +81,7 @@ else:
     review = current_review(date.today())
     st.caption(f"Dernière valeur : à la date d'arrêt de la {review.label.lower()} ({review.cutoff_label}).")
     st.dataframe(
-        targets_table(ref, progress_frame(ref, ctx.values(), current, review)),
+        targets_table(ref, review_figures(review.code).progress()),
         hide_index=True,
         width="stretch",
     )

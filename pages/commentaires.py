@@ -4,25 +4,16 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import (
-    PilotageError,
-    add_comment,
-    ambition_choices,
-    comments_frame,
-    delete_comment,
-    review_codes,
-    review_label,
-)
 from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.pilotage_view import format_datetime, territory_label
-from indicators.review import current_review
-from ui.actor import current_actor
+from indicators.review import ambition_choices, current_review, review_codes, review_label
+from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 ambitions = ambition_choices(ref)
 reviews = review_codes()
 default_review = current_review(date.today()).code
@@ -36,7 +27,7 @@ st.caption(
 if "comm_flash" in st.session_state:
     st.success(st.session_state.pop("comm_flash"), icon=":material/check_circle:")
 
-if actor.role == "lecteur":
+if not actor.may_write:
     st.info(
         "Votre compte est en lecture seule : vous pouvez lire les analyses ci-dessous.",
         icon=":material/lock:",

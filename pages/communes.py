@@ -3,20 +3,23 @@ value (ratios recomputed), completeness. Shareable URL: ?commune=62119."""
 
 import streamlit as st
 
-from indicators.catalogue import EPCI_CODE
-from indicators.completeness import overall_rate
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import period_label
-from indicators.review import STATUS_LABELS, cutoff_caption, value_text
+from indicators.review import (
+    STATUS_LABELS,
+    cutoff_caption,
+    population_indicator,
+    population_indicators,
+    value_text,
+)
 from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 names = {c.code: c.nom for c in ref.communes()}
-territory_names = {t.code: t.nom for t in ref.territories}
 codes = sorted(names, key=lambda c: names[c])
 
 st.title("Communes")
@@ -33,19 +36,27 @@ st.query_params["commune"] = code
 st.header(f"{names[code]} · {code}")
 st.caption(f"{review.label} · données arrêtées au {review.cutoff_label}")
 
-summary = widgets.summary(conv, review.code, code)
-epci = widgets.summary(conv, review.code, EPCI_CODE).set_index("code")
-pop = summary[summary["unite"] == "habitants"].dropna(subset=["reference"])
+figures = widgets.figures(review.code)
+summary = figures.summary_of(code)
+epci = figures.summary.set_index("code")
+population_ind = population_indicator(ref)
+pop = (
+    summary[summary["code"] == population_ind.code].dropna(subset=["reference"])
+    if population_ind
+    else summary[:0]
+)
 population = pop.iloc[0] if not pop.empty else None
 
-groups = widgets.territories().members
-around = [g for g, members in groups.items() if code in members]
-staff = staffing_frame(ctx.values(), [code, *around])
+groups = figures.territories  # structures and sectors as the store holds them
+around = sorted(
+    (g for g, members in groups.members.items() if code in members),
+    key=lambda g: (groups.types.get(g, ""), groups.names.get(g, g)),
+)
+staff = staffing_frame(figures.values, [code, *around])
 team = latest_team(staff)
-engagement = widgets.engagements(conv).set_index("commune")
+engagement = figures.engagements.set_index("commune")
 eng = engagement.loc[code] if code in engagement.index else None
-matrix = widgets.completeness(conv, review.code)
-own = matrix[matrix["territoire"] == code]
+own = figures.completeness[figures.completeness["territoire"] == code]
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
@@ -55,25 +66,37 @@ c1.metric(
     border=True,
 )
 c2.metric(
-    f"Chargés ({team.year})" if team.year else "Chargés (CTG 2)",
+    "Chargés (CTG 2)",
     format_number(team.people) if team.employers else "aucun",
-    help="Chargés de coopération de la commune ou de sa structure (CCT_EFFECTIF ; Annexe 7 pour 2026).",
+    help=f"Chargés de coopération de la commune ou de sa structure en {team.year or 2026} "
+    "(CCT_EFFECTIF ; Annexe 7 pour 2026, puis les dépôts).",
     border=True,
 )
 c3.metric(
-    f"ETP ({team.year})" if team.year else "ETP (CTG 2)",
+    "ETP (CTG 2)",
     (MISSING if team.pending == team.employers else format_value(team.etp, "etp"))
     if team.employers
     else "aucun",
     help="CCT_ETP ; « non renseigné » tant que l'ETP est « en cours » (Annexe 7, Violaines).",
     border=True,
 )
-rate = overall_rate(own)
+rate = figures.territory_rate(code)
 c4.metric(
     "Complétude des envois",
     format_value(rate, "pourcentage") if rate is not None else MISSING,
     help=f"Valeurs reçues sur attendues, T1 2026 à {review.cutoff_label}.",
     border=True,
+)
+
+st.markdown(
+    "**Structures et secteurs** : "
+    + (
+        " · ".join(
+            f"{groups.names.get(g, g)} ({'secteur' if groups.types.get(g) == 'secteur' else 'structure'})"
+            for g in around
+        )
+        or "aucun"
+    )
 )
 
 left, right = st.columns(2)
@@ -85,7 +108,7 @@ with left:
         st.dataframe(
             [
                 {
-                    "Employeur": territory_names.get(r.territoire, r.territoire),
+                    "Employeur": groups.names.get(r.territoire, r.territoire),
                     "Année": str(r.annee),
                     "Convention": r.ctg,
                     "ETP": format_value(r.etp, "etp"),
@@ -109,7 +132,11 @@ with right:
     st.caption("Modifiable par un administrateur (page « Engagements des communes »).")
 
 st.subheader("Indicateurs de la commune et de l'agglomération")
-local = [i for i in ref.indicators if "commune" in i.niveaux and i.is_numeric and i.unite != "habitants"]
+local = [
+    i
+    for i in ref.indicators
+    if "commune" in i.niveaux and i.is_numeric and i not in population_indicators(ref)
+]
 rows = []
 mine_all = summary.set_index("code")
 for ind in local:

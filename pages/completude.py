@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.completeness import (
     COMPLETENESS_CODE,
-    groups,
+    group_labels,
     missing_territories,
     overall_rate,
     pivot,
@@ -18,7 +18,7 @@ from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 st.title("Complétude de la collecte")
 st.caption(
@@ -26,9 +26,10 @@ st.caption(
     "attendues de chaque commune, structure et de l'agglomération, selon le catalogue."
 )
 
-options = {"": "Tous les territoires", **dict(groups(ref))}
+figures = widgets.figures(review.code)
+options = {"": "Tous les territoires", **group_labels(ref, figures.territories)}
 group = st.selectbox("Structure ou secteur", list(options), format_func=options.get, key="completude_groupe")
-matrix = widgets.completeness(conv, review.code, group or None)
+matrix = figures.completeness_of(group or None)
 by_quarter = rate_by_quarter(matrix)
 rate = overall_rate(matrix)
 silent = missing_territories(matrix, review.cutoff)

@@ -4,16 +4,8 @@ import datetime as dt
 
 import streamlit as st
 
-from db.imports import (
-    ImportRejected,
-    batch_history,
-    commit_import,
-    prepare_import,
-    revert_import,
-    value_trail,
-)
-from db.observations import BatchError
-from indicators.access import AccessDenied, Actor
+from indicators.access import AccessDenied
+from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import normalise_key
 from reports.template import (
@@ -23,6 +15,15 @@ from reports.template import (
     template_bytes,
     template_filename,
 )
+from services.uploads import (
+    ImportRejected,
+    RevertRefused,
+    batch_history,
+    commit_import,
+    prepare_import,
+    revert_import,
+    value_trail,
+)
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
@@ -31,14 +32,7 @@ today = dt.date.today()
 names = {t.code: t.nom for t in ref.territories}
 
 
-def page_actor() -> Actor:
-    """Who is acting: the logged-in account (setup_page stops the page without one)."""
-    from ui.actor import current_actor
-
-    return ctx.actor or current_actor()
-
-
-actor = page_actor()
+actor = ctx.actor
 st.title("Dépôt trimestriel")
 st.caption(
     "Chaque trimestre, téléchargez le modèle de votre territoire, remplissez la colonne "
@@ -49,7 +43,7 @@ st.caption(
 if "depot_flash" in st.session_state:
     st.success(st.session_state.pop("depot_flash"), icon=":material/check_circle:")
 
-may_write = actor.role != "lecteur"
+may_write = actor.may_write
 if not may_write:
     st.info(
         f"Le compte « {actor.login} » est en lecture seule : il consulte l'historique des "
@@ -159,7 +153,7 @@ else:
                 if st.button(label, type="primary", icon=":material/upload_file:", key="depot_valider"):
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
-                    except (ImportRejected, AccessDenied, BatchError) as exc:
+                    except (ImportRejected, AccessDenied, RevertRefused) as exc:
                         st.error(str(exc))
                     else:
                         clear_caches()
@@ -182,7 +176,9 @@ st.dataframe(
     column_config={"n°": st.column_config.NumberColumn("n°", format="%d")},
 )
 if actor.is_admin:
-    revertible = history[(history["type"] == "dépôt") & (history["statut"] == "en vigueur")]
+    revertible = history[
+        (history["type"] == batch_kind_label("depot")) & (history["statut"] == batch_status_label("valide"))
+    ]
     with st.expander("Annuler un dépôt (administrateurs)", icon=":material/undo:"):
         if revertible.empty:
             st.write("Aucun dépôt en vigueur à annuler.")
@@ -200,7 +196,7 @@ if actor.is_admin:
             if st.button("Annuler ce dépôt", disabled=not sure, key="depot_annuler"):
                 try:
                     message = revert_import(ctx.store, ref, lot, actor)
-                except (AccessDenied, BatchError) as exc:
+                except (AccessDenied, RevertRefused) as exc:
                     st.error(str(exc))
                 else:
                     clear_caches()

@@ -3,18 +3,10 @@
 import pandas as pd
 import streamlit as st
 
-from db.observations import list_batches
-from indicators.pilotage_view import (
-    batches_table,
-    conflicts_table,
-    filter_export,
-    territory_label,
-    values_table,
-    year_bounds,
-)
-from indicators.surveys import publishable
-from services.exports import export_bytes, export_frame
+from indicators.pilotage_view import batches_table, filter_export, territory_label, year_bounds
+from services.exports import export_bytes
 from services.settings import get_settings
+from services.values import batches, conflicts_shown, values_tables
 from ui.context import get_reference, get_store, setup_page
 
 ctx = setup_page()
@@ -24,9 +16,7 @@ ref, store = ctx.ref, ctx.store
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def _values(convention: str, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Export rows and their French display (same index), read once per data change."""
-    rows = export_frame(get_store(), get_reference(), include_demo)
-    shown = publishable(rows, get_reference())  # small survey samples withheld on screen
-    return rows, values_table(shown, list_batches(get_store(), convention))
+    return values_tables(get_store(), get_reference(), include_demo)
 
 
 st.title("Données")
@@ -98,11 +88,11 @@ st.caption(
     "Là où la convention se contredit, chaque énoncé est conservé avec sa section ; celui que "
     "les calculs suivent est désigné dans seed/ avec sa raison, jamais choisi en silence."
 )
-disputed = conflicts_table(ref)
+disputed = conflicts_shown(ref)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:
     st.dataframe(disputed, hide_index=True, width="stretch")
 
 with st.expander("Lots de données"):
-    st.dataframe(batches_table(list_batches(store, ctx.convention)), hide_index=True, width="stretch")
+    st.dataframe(batches_table(batches(store, ref)), hide_index=True, width="stretch")

@@ -4,26 +4,22 @@ from datetime import date
 
 import streamlit as st
 
-from db.observations import current_values
-from db.pilotage import PilotageError, delete_meeting, meetings_frame, record_meeting
 from indicators.access import AccessDenied
-from indicators.governance import (
-    INSTANCE_LABELS,
-    calendar_status,
-    communes_without_committee,
-    due_not_held,
-    instance_fulfilled_by,
-    status_counts,
-    yearly_counts,
+from indicators.governance import INSTANCE_LABELS, instance_fulfilled_by, status_counts
+from indicators.pilotage_view import (
+    calendar_table,
+    format_date,
+    meetings_table,
+    territory_label,
+    yearly_table,
 )
-from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
-from indicators.surveys import survey_table
-from ui.actor import current_actor
+from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
+from services.values import surveys_shown
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 today = date.today()
 
 st.title("Gouvernance de la convention")
@@ -33,9 +29,8 @@ st.caption(
     f"Situation au {today:%d/%m/%Y}."
 )
 
-meetings = meetings_frame(store, ctx.convention)
-status = calendar_status(ref, meetings, today)
-due = due_not_held(ref, meetings, today)
+gov = governance(store, ref, today)
+meetings, status, due = gov.meetings, gov.status, gov.due
 
 counts = status_counts(status)
 c1, c2, c3, c4 = st.columns(4)
@@ -55,8 +50,18 @@ else:
         icon=":material/warning:",
     )
 
+if not gov.unattributed.empty:
+    days = sorted(set(gov.unattributed["date"]))
+    st.warning(
+        f"{len(gov.unattributed)} comité(s) de pilotage communal(aux) tenu(s) sans commune ni "
+        f"structure ({', '.join(format_date(d) for d in days[:10])}{' …' if len(days) > 10 else ''}) : "
+        "ils ne comptent pour aucune commune. Supprimez-les et enregistrez-les de nouveau avec la "
+        "commune, la structure ou le secteur qu'ils couvrent.",
+        icon=":material/warning:",
+    )
+
 st.subheader("Réunions tenues par an, au regard du minimum de la convention")
-st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, width="stretch")
+st.dataframe(yearly_table(gov.yearly), hide_index=True, width="stretch")
 
 st.subheader("Calendrier de l'Annexe 5")
 years = sorted(status["annee"].unique())
@@ -68,7 +73,7 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
     pick = st.selectbox(
         "Année", years, index=years.index(today.year) if today.year in years else 0, key="gouv_annee_communes"
     )
-    missing = communes_without_committee(ref, meetings, int(pick))
+    missing = gov.communes_without_committee(ref, int(pick))
     st.write(f"{len(missing)} commune(s) sur {len(ref.communes())} sans comité tenu en {pick}.")
     st.dataframe(
         missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}), hide_index=True, width="stretch"
@@ -80,10 +85,10 @@ st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
 st.subheader("Baromètres annuels de la CAF (Annexe 5)")
 if ref.surveys is not None:
     st.caption(
-        f"Chaque question est un résultat (part des répondants) avec son effectif. "
+        "Chaque question est un résultat (part des répondants) avec son effectif. "
         f"{ref.surveys.raison_effectif_minimum}"
     )
-st.dataframe(survey_table(current_values(ctx.store, ctx.convention), ref), hide_index=True, width="stretch")
+st.dataframe(surveys_shown(store, ref), hide_index=True, width="stretch")
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")

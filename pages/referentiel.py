@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from indicators.reference_view import baseline_table
+from services.values import baselines
 from ui.context import setup_page
 
 ctx = setup_page()
@@ -10,7 +10,7 @@ ref = ctx.ref
 st.title("Référentiel de la convention")
 st.caption(f"{ref.convention.nom} · du {ref.convention.debut:%d/%m/%Y} au {ref.convention.fin:%d/%m/%Y}")
 
-table = baseline_table(ref, ctx.values())
+table = baselines(ctx.store, ref)
 for enjeu in ref.enjeux:
     st.header(f"{enjeu.code} · {enjeu.titre}")
     for ambition in [a for a in ref.ambitions if a.enjeu == enjeu.code]:

@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from db.territories import TerritoryError, memberships, set_sector_members
 from indicators.access import AccessDenied
-from ui.actor import current_actor
+from services.territories import TerritoryError, memberships, set_sector_members
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
@@ -18,8 +17,8 @@ st.caption(
 ref = ctx.ref
 communes = {c.code: c.nom for c in ref.communes()}
 sectors = [t for t in ref.territories if t.type == "secteur"]
-frame = memberships(ctx.store, ctx.convention)
-actor = current_actor()
+frame = memberships(ctx.store, ref)
+actor = ctx.actor
 
 for sector in sectors:
     current = frame[frame["groupe"] == sector.code]["commune"].tolist()
@@ -34,7 +33,7 @@ for sector in sectors:
         )
         if actor.is_admin and st.button("Enregistrer", key=f"save-{sector.code}"):
             try:
-                set_sector_members(ctx.store, ctx.convention, sector.code, chosen, actor)
+                set_sector_members(ctx.store, ref, actor, sector.code, chosen)
             except (AccessDenied, TerritoryError) as exc:
                 st.error(str(exc))
             else:

@@ -12,15 +12,15 @@ from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 st.title("Vue d'ensemble")
 st.caption(f"{review.label} · données arrêtées au {review.cutoff_label} · {ref.convention.nom}")
 
-summary = widgets.summary(conv, review.code).set_index("code", drop=False)
-matrix = widgets.completeness(conv, review.code)
-by_quarter = rate_by_quarter(matrix).set_index("periode")
-alerts = widgets.alerts(conv, review.code)
+figures = widgets.figures(review.code)
+summary = figures.summary.set_index("code", drop=False)
+by_quarter = rate_by_quarter(figures.completeness).set_index("periode")
+alerts = figures.alerts
 numeric = summary[summary["type"].isin(["quantitatif", "barometre"]) & summary["valeur"].notna()]
 
 c1, c2, c3, c4 = st.columns(4)

@@ -26,17 +26,11 @@ from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, parse_period, quar
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-STATUS_COLOURS = {
-    "progression": "#009E73",
-    "stable": "#0072B2",
-    "recul": "#D55E00",
-    "sans_reference": "#999999",
-    "non_renseigne": "#BBBBBB",
-}
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#E3E3E3"
 TEMPLATE_NAME = "ctg"
 SOURCE_ANNOTATION = "ctg-source"  # name of the source annotation (exports may replace it)
+GEOJSON_NAME = "communes-cabbalr-200072460.geojson"  # in seed/: the communes' polygons
 FONT = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
 
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from indicators.catalogue import Indicator, Reference
+from indicators.derived import is_derived
 from indicators.formatting import format_number, format_value, unit_label
 from indicators.periods import Period, PeriodError, parse_period
 
@@ -55,7 +56,10 @@ def expected_indicators(ref: Reference, territory: str, period: Period) -> list[
     return [
         ind
         for ind in ref.indicators
-        if not ind.is_computed and level in ind.niveaux and ind.periodicite in wanted
+        if not ind.is_computed
+        and not is_derived(ref, ind.code)
+        and level in ind.niveaux
+        and ind.periodicite in wanted
     ]
 
 

@@ -1,5 +1,5 @@
 """Demonstration data a statistician would accept: pure (reference in, frames out),
-deterministic (`random.Random(42)`), flagged `is_demo` when written (`commands/demo.py`) and
+deterministic (`random.Random(42)`), flagged `is_demo` when written (`services/demo.py`) and
 removed in one command.
 
 How the values are built, so that a COPIL member sees a believable picture:
@@ -23,7 +23,7 @@ How the values are built, so that a COPIL member sees a believable picture:
   of a year not yet over are not generated;
 - **what is not generated:** context indicators other than the denominators of a ratio,
   governance counts (they come from the meetings), jalons and texts, the completeness rate
-  (computed), the count of élus référents (from the communes' engagements).
+  and the count of élus référents (computed by the application, `seed/indicateurs_calcules.csv`).
 """
 
 from __future__ import annotations
@@ -31,12 +31,12 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
 from indicators.catalogue import EPCI_CODE, SAMPLE_SIZE_SUFFIX, Indicator, Reference
-from indicators.completeness import COMPLETENESS_CODE
+from indicators.derived import is_derived
 from indicators.periods import FIRST_YEAR, Period, current_quarter
 
 SEED = 42
@@ -45,6 +45,7 @@ SECTION = "Données de démonstration (générées)"
 BASELINE_YEAR = FIRST_YEAR - 1  # the demonstration's baseline year (2025)
 CONVENTION_YEARS = range(2021, FIRST_YEAR)  # years whose convention figures are spread
 SILENT_SHARE = 0.07  # communes that send nothing for the last quarter (among the smallest)
+COMMITTEE_SHARE = 0.6  # communes whose 2026 comité de pilotage communal the demonstration holds
 
 # Yearly level of the agglomeration in 2025 where the convention gives none, with why.
 LEVELS: dict[str, tuple[float, str]] = {
@@ -95,10 +96,9 @@ def demo_quarters(today: date) -> list[Period]:
 def generated_indicators(ref: Reference) -> list[Indicator]:
     """The indicators the demonstration fills (see the module docstring)."""
     denominators = {i.denominateur for i in ref.indicators if i.is_computed}
-    skipped = {COMPLETENESS_CODE, "AT_ELUS_REFERENTS"}
     out = []
     for ind in ref.indicators:
-        if not ind.is_numeric or ind.is_computed or ind.code in skipped:
+        if not ind.is_numeric or ind.is_computed or is_derived(ref, ind.code):
             continue
         if ind.fiche == "CTX" and ind.code not in denominators:
             continue
@@ -557,24 +557,38 @@ def demo_comments(ref: Reference) -> pd.DataFrame:
 
 def demo_meetings(ref: Reference) -> pd.DataFrame:
     """Governance meetings of 2026 recorded as held: the first dated occurrence of each
-    instance whose window closed before the cut-off of the 2026 review."""
+    instance whose window opened before the cut-off of the 2026 review (30/09/2026).
+
+    A comité de pilotage communal names its commune (a comité without one would count for
+    no commune): the demonstration records one in September for COMMITTEE_SHARE of the
+    communes.
+    """
+    rng = random.Random(SEED)
+    cutoff = date(2026, 9, 30)
     rows, seen = [], set()
     for entry in ref.calendar:
         if entry.instance == "revue" or entry.instance in seen or entry.date_debut is None:
             continue
-        if entry.date_debut.year != 2026 or entry.date_debut > date(2026, 9, 30):
+        if entry.date_debut.year != 2026 or entry.date_debut > cutoff:
             continue
         seen.add(entry.instance)
         held_on = entry.date_debut.replace(day=min(15, entry.date_debut.day + 14))
-        rows.append(
-            {
-                "instance": entry.instance,
-                "calendrier_code": entry.code,
-                "territoire": None,
-                "date": held_on,
-                "tenue": True,
-                "note": "Réunion de démonstration",
-                "author": AUTHOR,
-            }
-        )
+        base = {
+            "instance": entry.instance,
+            "calendrier_code": entry.code,
+            "territoire": None,
+            "date": held_on,
+            "tenue": True,
+            "note": "Réunion de démonstration",
+            "author": AUTHOR,
+        }
+        if entry.instance != "comite_communal":
+            rows.append(base)
+            continue
+        communes = sorted(c.code for c in ref.communes())
+        last = min(entry.date_fin or cutoff, cutoff)
+        span = max((last - entry.date_debut).days, 0)
+        for code in sorted(rng.sample(communes, round(COMMITTEE_SHARE * len(communes)))):
+            day = entry.date_debut + timedelta(days=rng.randint(0, span))
+            rows.append({**base, "territoire": code, "date": day, "note": "Comité de démonstration"})
     return pd.DataFrame(rows)

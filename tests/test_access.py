@@ -10,12 +10,12 @@ from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
 from db import users
-from db.imports import import_file, revert_import
-from db.pilotage import add_comment, record_meeting, set_engagement, set_target
 from db.store import Store
-from db.territories import set_sector_members
 from indicators.access import SYSTEM, AccessDenied, Actor
+from services.pilotage import add_comment, record_meeting, set_engagement, set_target
 from services.settings import get_settings
+from services.territories import set_sector_members
+from services.uploads import import_file, revert_import
 from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
 from tests.conftest import MINI_SEED, ROOT, app_serving
 
@@ -50,7 +50,7 @@ ADMIN_ONLY = {
         s, r, a, "comite_technique", dt.date(2026, 2, 10), today=TODAY
     ),
     "set an engagement": lambda s, r, a: set_engagement(s, r, a, "62119", True, dt.date(2026, 3, 2)),
-    "edit a sector": lambda s, r, a: set_sector_members(s, r.convention.code, "SECTEUR_NORD", ["62119"], a),
+    "edit a sector": lambda s, r, a: set_sector_members(s, r, a, "SECTEUR_NORD", ["62119"]),
 }
 
 

@@ -8,16 +8,16 @@ import pandas as pd
 import pytest
 
 import cli
-from commands.demo import install_demo
 from db.observations import current_values, has_demo
-from db.pilotage import add_comment, comments_frame, meetings_frame, record_meeting
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
 from indicators.catalogue import EPCI_CODE
 from indicators.periods import Period, parse_period
 from indicators.review import get_review, indicator_summary
 from indicators.rules import store_violations
+from services.demo import install_demo
 from services.demo_data import demo_observations, generated_indicators, last_complete_quarter
+from services.pilotage import add_comment, comments_frame, meetings_frame, record_meeting
 from services.settings import get_settings
 
 TODAY = date(2026, 12, 2)

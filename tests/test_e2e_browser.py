@@ -16,8 +16,8 @@ import urllib.request
 
 import pytest
 
-from commands.demo import install_demo
 from db.store import Store
+from services.demo import install_demo
 from tests.auth_helpers import TEST_PASSWORD, ensure_account
 from tests.conftest import ROOT
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from commands.demo import install_demo
+from services.demo import install_demo
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, app_serving
 
@@ -112,7 +112,7 @@ def test_ambition_and_commune_urls(app_env):
     assert not at.exception, at.exception
     assert at.header[0].value == "Béthune · 62119"
     text = _screen_text(at)
-    assert "Population" in text and "ETP (2026)" in text
+    assert "Population" in text and "ETP (CTG 2)" in text
 
 
 def test_completeness_filter_by_structure(app_env):

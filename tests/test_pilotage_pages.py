@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db.pilotage import (
+from db.store import Store
+from indicators.access import SYSTEM
+from indicators.catalogue import EPCI_CODE
+from services.pilotage import (
     add_comment,
     comments_frame,
     engagements_frame,
@@ -17,9 +20,6 @@ from db.pilotage import (
     set_target,
     targets_frame,
 )
-from db.store import Store
-from indicators.access import SYSTEM
-from indicators.catalogue import EPCI_CODE
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, app_serving
 
@@ -135,3 +135,38 @@ def test_comment_form(app_store, ref):
     assert any("Les ateliers numériques se multiplient." in m.value for m in at.markdown)
     with Store(app_store.url) as s:
         assert len(comments_frame(s, ref.convention.code, revue="mi-parcours", ambition="A2")) == 1
+
+
+def test_gouvernance_counts_a_sector_comite_and_flags_one_without_commune(app_store, ref):
+    from db.pilotage import insert_meeting
+    from services.territories import set_sector_members
+
+    set_sector_members(app_store, ref, SYSTEM, "SECTEUR_NORD", ["62119", "62126"])
+    record_meeting(
+        app_store,
+        ref,
+        SYSTEM,
+        "comite_communal",
+        dt.date(2026, 9, 15),
+        territoire="SECTEUR_NORD",
+        today=dt.date(2026, 11, 29),
+    )
+    insert_meeting(  # as the old demonstration data wrote it: no commune
+        app_store,
+        ref.convention.code,
+        "comite_communal",
+        dt.date(2026, 9, 16),
+        True,
+        "COMITES_COMMUNAUX_2026",
+        None,
+        None,
+        author="démonstration",
+        action="reunion",
+        objet="réunion {id}",
+    )
+    at = _page("pages/gouvernance.py")
+    assert not at.exception, at.exception
+    yearly = at.dataframe[0].value.set_index("Instance")
+    assert yearly.loc["Comités de pilotage communaux (communes couvertes)", "2026"].startswith("2 / 100 ")
+    warning = next(w.value for w in at.warning if "sans commune ni structure" in w.value)
+    assert warning.startswith("1 comité(s) de pilotage communal(aux) tenu(s)") and "16/09/2026" in warning

@@ -10,9 +10,10 @@ import pytest
 
 from indicators.catalogue import EPCI_CODE, SeedError, load_reference
 
-from .conftest import MINI_SEED, SHARED
+from .conftest import MINI_SEED, SEED
 
-EPCI_JSON = SHARED / "data" / "epci-200072460-cabbalr-membres-cog2026.json"
+# The official member list, kept in the repository with its source (seed/sources/SOURCES.md).
+EPCI_JSON = SEED / "sources" / "epci-200072460-cabbalr-membres-cog2026.json"
 
 
 def _current(ref, code, territory=None):

@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db.imports import import_file, prepare_import
 from db.observations import current_values, write_batch
 from indicators.access import SYSTEM
 from indicators.catalogue import COMMUNE_COUNT, EPCI_CODE, SeedError, load_reference
 from indicators.periods import Period
 from indicators.rules import RULE_ISSUE_KIND, store_violations, violations
+from services.uploads import import_file, prepare_import
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, SEED, app_serving
 

@@ -8,13 +8,13 @@ import io
 
 import pandas as pd
 
-from db.imports import import_file
 from db.observations import current_values
 from indicators.access import SYSTEM
 from indicators.aggregation import value_at
 from indicators.catalogue import EPCI_CODE
 from indicators.staffing import latest_team, staffing_frame
 from services.exports import export_bytes
+from services.uploads import import_file
 
 
 def _export(store, ref) -> pd.DataFrame:

@@ -17,9 +17,9 @@ from db.observations import (
     value_history,
     write_batch,
 )
-from db.reference import load_reference_into
 from db.store import Store
 from services.exports import ExportError, export_bytes
+from services.reference import install_reference
 
 
 def _table_counts(store: Store) -> dict[str, int]:
@@ -55,13 +55,13 @@ def test_close_is_idempotent(tmp_path):
 
 def test_init_twice_gives_the_same_rows(mini_store, mini_ref):
     before = _table_counts(mini_store)
-    assert load_reference_into(mini_store, mini_ref) is False
+    assert install_reference(mini_store, mini_ref) is False
     assert _table_counts(mini_store) == before
 
 
 def test_real_reference_loads_twice_identically(store, ref):
     before = _table_counts(store)
-    assert load_reference_into(store, ref) is False
+    assert install_reference(store, ref) is False
     assert _table_counts(store) == before
     assert before["territoires"] == len(ref.territories)
     assert before["observations"] == len(ref.observations)
@@ -111,7 +111,7 @@ def test_history_is_append_only_and_revert_restores(mini_store):
     assert batches.loc[second, "status_changed_by"] == "admin"
     audit = mini_store.query_df("select action, actor from audit where action = 'annulation_depot'")
     assert list(audit["actor"]) == ["admin"]
-    with pytest.raises(BatchError, match="déjà annulé"):
+    with pytest.raises(BatchError, match="not-valid"):
         revert_batch(mini_store, "ctg-test", second, actor="admin")
 
 

@@ -128,7 +128,7 @@ def test_template_history_and_value_commands(db_env, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["historique"]) == 0
     out = capsys.readouterr().out
-    assert "dépôt" in out and "t.csv" in out and "référence" in out
+    assert "dépôt" in out and "t.csv" in out and "référentiel" in out
     assert (
         cli.main(
             ["valeur", "--indicateur", "PE_PLACES_ACCUEIL", "--territoire", "62119", "--periode", "T3 2026"]

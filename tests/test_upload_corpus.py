@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from db.imports import import_file
 from indicators.access import SYSTEM, Actor
 from indicators.upload import read_upload
 from indicators.validation import validate_upload
+from services.uploads import import_file
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, EXPECTED, TODAY, table_counts
 

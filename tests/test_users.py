@@ -1,30 +1,21 @@
-"""Accounts: hashing, lock-out with an injected clock, audited changes, CLI, audit queries and exports."""
+"""Accounts: hashing, lock-out with an injected clock, audited changes, CLI (Journal: test_services_audit)."""
 
 from __future__ import annotations
 
 import io
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-import openpyxl
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher, Type
 
 from cli import main
 from db import users
-from db.audit import (
-    AuditFilter,
-    audit_actions,
-    audit_actors,
-    audit_entries,
-    batch_entries,
-    describe_change,
-    export_audit,
-)
 from db.observations import remove_demo
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
+from services.audit import describe_change
 from services.settings import get_settings
 
 SECRET = "Tr3s-Secret-Mot-De-Passe"
@@ -349,47 +340,6 @@ def test_cli_users(cli_store, monkeypatch, capsys):
     assert any(a.startswith("ligne de commande (") for a in actors)
 
 
-# -- audit queries and exports -------------------------------------------------------------
-def test_audit_filters_and_exports(mini_store):
-    users.create_user(mini_store, SYSTEM, "marie", "lecteur", password=SECRET)
-    users.create_user(mini_store, Actor("chef", "administrateur"), "lea", "lecteur", password=SECRET)
-    users.disable_user(mini_store, SYSTEM, "lea")
-    everything = audit_entries(mini_store)
-    assert everything.columns.tolist() == [
-        "Date",
-        "Compte",
-        "Action",
-        "Objet",
-        "Changement",
-        "Avant",
-        "Après",
-    ]
-    by_chef = audit_entries(mini_store, AuditFilter(actor="chef"))
-    assert by_chef["Objet"].tolist() == ["compte lea"]
-    disabled = audit_entries(mini_store, AuditFilter(action="desactivation_compte"))
-    assert disabled[["Compte", "Action", "Changement"]].values.tolist() == [
-        ["systeme", "Désactivation d'un compte", "actif : oui → non"]
-    ]
-    assert audit_entries(mini_store, AuditFilter(end=date(2000, 1, 1))).empty
-    assert len(audit_entries(mini_store, AuditFilter(start=date.today(), end=date.today()))) == len(
-        everything
-    )
-    assert {"chef", "systeme"} <= set(audit_actors(mini_store))
-    assert "creation_compte" in audit_actions(mini_store)
-    batches = batch_entries(mini_store)
-    assert batches["Nature"].tolist() == ["Référentiel"] and "nan" not in batches.to_csv()
-
-    csv = export_audit({"Changements": everything}, ".csv")
-    assert csv.startswith("\ufeff".encode()) and "Désactivation d'un compte".encode() in csv
-    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Action")
-    book = openpyxl.load_workbook(
-        io.BytesIO(export_audit({"Changements": everything, "Lots": batches}, ".xlsx"))
-    )
-    assert book.sheetnames == ["Changements", "Lots"]
-    assert book["Changements"].max_row == len(everything) + 1
-    assert SECRET not in csv.decode("utf-8-sig")
-
-
 def test_change_own_password_checks_the_current_one(mini_store, settings_env):
     settings_env(lockout_attempts=2, lockout_minutes=10)
     users.create_user(mini_store, SYSTEM, "lea", "lecteur", password=SECRET)
@@ -413,15 +363,15 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
     from streamlit.testing.v1 import AppTest
 
     from db.observations import remove_demo
-    from db.reference import load_reference_into
     from db.users import create_demo_accounts, demo_accounts
+    from services.reference import install_reference
     from tests.auth_helpers import ensure_account
     from tests.conftest import ROOT, app_serving
 
     path = tmp_path / "login.duckdb"
     with Store(path) as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         ensure_account(store, "administrateur", login="vraie-admin")
         create_demo_accounts(store)
         assert [a[0] for a in demo_accounts(store)] == ["demo-admin", "demo-charge", "demo-copil"]
