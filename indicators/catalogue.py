@@ -593,8 +593,11 @@ def _check_rule(ref: Reference, line: int, rule: ValidationRule) -> None:
         if code not in ref.by_code:
             raise SeedError(f"{where} : indicateur {code} inconnu")
         ind = ref.by_code[code]
-        if not ind.is_numeric or ind.is_computed:
-            raise SeedError(f"{where} : {code} n'est pas une valeur chiffrée déposée (jalon, texte ou ratio)")
+        if not ind.is_numeric or ind.is_computed or ref.derived_kind(code) is not None:
+            raise SeedError(
+                f"{where} : {code} n'est pas une valeur chiffrée déposée (jalon, texte, ratio ou "
+                "indicateur calculé par l'application)"
+            )
         indicators.append(ind)
     if not indicators:
         raise SeedError(f"{where} : au moins un indicateur est attendu")
