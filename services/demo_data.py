@@ -37,7 +37,7 @@ import pandas as pd
 
 from indicators.catalogue import EPCI_CODE, SAMPLE_SIZE_SUFFIX, Indicator, Reference
 from indicators.derived import is_derived
-from indicators.periods import FIRST_YEAR, Period, current_quarter
+from indicators.periods import FIRST_YEAR, Period, last_complete_quarter
 
 SEED = 42
 AUTHOR = "démonstration"
@@ -78,11 +78,6 @@ ACM_MIN_POPULATION = 1_500  # nor an accueil collectif de mineurs (ALSH) of thei
 ONE_PER_COMMUNE = {"RE_PEDT", "EJ_INSTANCES_JEUNES", "RE_CITES_EDUCATIVES"}
 # Parts added up by a total of the same rule (the total is their sum, never drawn apart).
 SCENARIO_SHARES = (("progression", 0.45), ("stable", 0.30), ("recul", 0.25))
-
-
-def last_complete_quarter(today: date) -> Period:
-    """The last quarter over before `today` (T3 2026 on 2 December 2026)."""
-    return current_quarter(today).previous()
 
 
 def demo_quarters(today: date) -> list[Period]:
