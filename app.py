@@ -16,6 +16,7 @@ pages = {
         st.Page("pages/ambition.py", title="Ambitions", icon=":material/flag_circle:"),
         st.Page("pages/communes.py", title="Communes", icon=":material/location_city:"),
         st.Page("pages/completude.py", title="Complétude", icon=":material/fact_check:"),
+        st.Page("pages/coherence.py", title="Contrôles de cohérence", icon=":material/rule:"),
         st.Page("pages/referentiel.py", title="Référentiel de la convention", icon=":material/menu_book:"),
         st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
         st.Page("pages/donnees.py", title="Données", icon=":material/download:"),

@@ -28,6 +28,8 @@ OBSERVATION_COLUMNS = [
     "commentaire",
     "source_section",
     "conflit",
+    "retenue",
+    "arbitrage",
 ]
 
 
@@ -83,7 +85,7 @@ def write_batch(
     frame = pd.DataFrame({c: rows[c] if c in rows else None for c in OBSERVATION_COLUMNS}, index=rows.index)
     frame = frame.astype({"valeur": "float64", "annee": "int64"})
     frame["trimestre"] = frame["trimestre"].astype("Int64")
-    for col in ("valeur_texte", "commentaire", "source_section", "conflit"):
+    for col in ("valeur_texte", "commentaire", "source_section", "conflit", "retenue", "arbitrage"):
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
     frame.insert(0, "batch_id", batch_id)
     frame.insert(0, "convention", convention)
@@ -140,7 +142,7 @@ def current_values(
     """Current value of every (indicator, territory, period), with its batch and source."""
     sql = (
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
-        "commentaire, source_section, conflit, is_demo, batch_id, batch_kind, batch_author, "
+        "commentaire, source_section, conflit, arbitrage, is_demo, batch_id, batch_kind, batch_author, "
         "batch_at, batch_filename from observations_courantes where convention = $conv"
     )
     params: dict[str, object] = {"conv": convention}
@@ -181,9 +183,11 @@ def current_for(store: Store | None, convention: str, indicators: list[str], raw
 
 
 def conflicts(store: Store, convention: str) -> pd.DataFrame:
-    """Every reference figure on which the convention contradicts itself (both values)."""
+    """Every reference figure on which the convention contradicts itself (both values), with
+    which one the figures use (`retenue`) and why (`arbitrage`)."""
     return store.query_df(
-        "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section "
+        "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section, "
+        "coalesce(o.retenue, false) as retenue, o.arbitrage "
         "from observations o join batches b on b.id = o.batch_id "
         "where o.convention = $conv and b.status = 'valide' and o.conflit is not null "
         "order by o.conflit, o.id",

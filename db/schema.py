@@ -125,19 +125,6 @@ appartenances = sa.Table(
     sa.PrimaryKeyConstraint("convention", "groupe", "commune"),
 )
 
-charges_cooperation = sa.Table(
-    "charges_cooperation",
-    metadata,
-    _conv(),
-    sa.Column("structure", sa.String, nullable=False),
-    sa.Column("ctg", sa.String, nullable=False),
-    sa.Column("etp", sa.Double),
-    sa.Column("effectif", sa.Integer, nullable=False),
-    sa.Column("section", sa.String, nullable=False),
-    sa.Column("note", sa.String),
-    sa.PrimaryKeyConstraint("convention", "structure", "ctg"),
-)
-
 calendrier = sa.Table(
     "calendrier",
     metadata,
@@ -198,6 +185,10 @@ observations = sa.Table(
     sa.Column("conflit", sa.String),
     sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # A value the convention contradicts: True for the one retained (its reason in
+    # `arbitrage`, from seed/), False for the one set aside (never current), NULL otherwise.
+    sa.Column("retenue", sa.Boolean),
+    sa.Column("arbitrage", sa.String),
 )
 
 audit = sa.Table(

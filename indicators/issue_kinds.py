@@ -150,6 +150,15 @@ ISSUE_KINDS: tuple[IssueKind, ...] = (
         "un texte commençant par `=`, `+`, `-` ou `@` reçoit une apostrophe",
         "avertissement",
     ),
+    # -- across indicators (indicators/rules.py, seed/regles_validation.csv)
+    IssueKind(
+        "regle-de-coherence",
+        "règle de cohérence entre indicateurs",
+        "une règle de `seed/regles_validation.csv` (une partie ne dépasse pas son tout, un total est "
+        "la somme de ses parties…) n'est pas respectée par le fichier, seul ou avec les valeurs "
+        "enregistrées ; le message nomme les lignes et les valeurs des deux côtés",
+        "erreur ou avertissement, selon la règle",
+    ),
 )
 
 BY_CODE = {k.code: k for k in ISSUE_KINDS}

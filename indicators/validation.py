@@ -655,6 +655,11 @@ def validate_upload(
     return _finish(report)
 
 
+def finish_report(report: Report) -> Report:
+    """Sort the issues by line and column and count them (after issues were added)."""
+    return _finish(report)
+
+
 def _finish(report: Report) -> Report:
     order = {c: i for i, c in enumerate(COLUMNS)}
 

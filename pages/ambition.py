@@ -83,11 +83,14 @@ if indicators:
     targets = figures.targets_of(chosen)
     series = figures.series(chosen)
     widgets.show_figure(
-        time_series_figure(series, ind, review.cutoff, targets=targets, source=row["source"]),
+        time_series_figure(
+            series, ind, review.cutoff, targets=targets, source=row["source"], provisional=review.provisional
+        ),
         key=f"serie-{chosen}",
     )
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
+        caption += " (revue provisoire)" if review.provisional else ""
         by_commune = figures.commune_values(chosen)
         widgets.show_figure(
             widgets.commune_map(review.code, chosen, caption, row["source"]), key=f"carte-{chosen}"

@@ -14,6 +14,7 @@ from indicators.pilotage_view import (
     yearly_table,
 )
 from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
+from services.values import surveys_shown
 from ui.context import clear_caches, setup_page
 from ui.text import plain
 
@@ -81,6 +82,14 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
 
 st.subheader("Réunions enregistrées")
 st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
+
+st.subheader("Baromètres annuels de la CAF (Annexe 5)")
+if ref.surveys is not None:
+    st.caption(
+        "Chaque question est un résultat (part des répondants) avec son effectif. "
+        f"{ref.surveys.raison_effectif_minimum}"
+    )
+st.dataframe(surveys_shown(store, ref), hide_index=True, width="stretch")
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")

@@ -29,6 +29,7 @@ from db.observations import (
     write_batch,
 )
 from db.store import Store, StoreError
+from indicators import rules
 from indicators.access import Actor, require_admin, require_territory, require_writer
 from indicators.catalogue import Reference
 from indicators.changes import (
@@ -196,6 +197,10 @@ def prepare_import(
     current = current_for(store, ref.convention.code, asked)
     report = validate_upload(
         table, ref, actor=actor, today=today or dt.date.today(), previous=previous_map(current)
+    )
+    # Cross-indicator rules, over the file merged with the stored values (indicators/rules.py).
+    rules.check_upload(
+        report, ref, current_for(store, ref.convention.code, rules.codes_involved(ref, report))
     )
     rows = rows_frame(report) if report.valid else rows_frame(Report())
     resolved = sorted(set(rows["indicateur"]))

@@ -27,12 +27,22 @@ def _table_counts(store: Store) -> dict[str, int]:
     return {n: int(store.scalar(f"select count(*) from {n}")) for n in names}
 
 
+ALL_MIGRATIONS = [
+    "initial",
+    "pilotage",
+    "valeurs_double",
+    "comptes_canal_sessions",
+    "arbitrage_des_conflits",
+    "charges_en_observations",
+]
+
+
 def test_migrations_are_recorded_and_idempotent(tmp_path):
     with Store(tmp_path / "a.duckdb") as store:
-        assert store.migrate() == ["initial", "pilotage", "valeurs_double", "comptes_canal_sessions"]
+        assert store.migrate() == ALL_MIGRATIONS
         assert store.migrate() == []
         recorded = store.query_df("select version, name from schema_migrations order by version")
-        assert list(recorded["name"]) == ["initial", "pilotage", "valeurs_double", "comptes_canal_sessions"]
+        assert list(recorded["name"]) == ALL_MIGRATIONS
 
 
 def test_migration_4_upgrades_a_store_of_before(tmp_path):
