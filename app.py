@@ -5,6 +5,7 @@ Each group lists its pages; a page file renders and calls `indicators/` and `db/
 
 import streamlit as st
 
+from db.store import StoreError
 from ui.auth import is_admin, is_logged_in
 
 st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
@@ -15,6 +16,7 @@ pages = {
         st.Page("pages/ambition.py", title="Ambitions", icon=":material/flag_circle:"),
         st.Page("pages/communes.py", title="Communes", icon=":material/location_city:"),
         st.Page("pages/completude.py", title="Complétude", icon=":material/fact_check:"),
+        st.Page("pages/coherence.py", title="Contrôles de cohérence", icon=":material/rule:"),
         st.Page("pages/referentiel.py", title="Référentiel de la convention", icon=":material/menu_book:"),
         st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
         st.Page("pages/donnees.py", title="Données", icon=":material/download:"),
@@ -39,8 +41,12 @@ pages = {
     ],
 }
 
-st.navigation(
+navigation = st.navigation(
     {group: items for group, items in pages.items() if items},
     position="sidebar" if is_logged_in() else "hidden",
     expanded=True,
-).run()
+)
+try:
+    navigation.run()
+except StoreError as exc:  # the store is busy (another process holds it) or cannot be opened
+    st.error(f"{exc} Rien n'a été perdu : rechargez la page dans un instant.", icon=":material/hourglass:")

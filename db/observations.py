@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from db import schema
+from db.channel import current_channel
 from db.store import Store, StoreError
 
 OBSERVATION_COLUMNS = [
@@ -27,6 +28,8 @@ OBSERVATION_COLUMNS = [
     "commentaire",
     "source_section",
     "conflit",
+    "retenue",
+    "arbitrage",
 ]
 
 
@@ -75,13 +78,14 @@ def write_batch(
             status="valide",
             is_demo=is_demo,
             note=note,
+            **_channel_columns(),
         )
         .returning(schema.batches.c.id)
     ).scalar_one()
     frame = pd.DataFrame({c: rows[c] if c in rows else None for c in OBSERVATION_COLUMNS}, index=rows.index)
     frame = frame.astype({"valeur": "float64", "annee": "int64"})
     frame["trimestre"] = frame["trimestre"].astype("Int64")
-    for col in ("valeur_texte", "commentaire", "source_section", "conflit"):
+    for col in ("valeur_texte", "commentaire", "source_section", "conflit", "retenue", "arbitrage"):
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
     frame.insert(0, "batch_id", batch_id)
     frame.insert(0, "convention", convention)
@@ -89,6 +93,14 @@ def write_batch(
     frame["created_at"] = now
     Store.insert_df(conn, "observations", frame.reset_index(drop=True))
     return int(batch_id)
+
+
+def _channel_columns() -> dict[str, str | None]:
+    channel = current_channel()
+    return {
+        "canal": channel.name if channel else None,
+        "utilisateur_systeme": channel.system_user if channel else None,
+    }
 
 
 def record_audit(
@@ -100,7 +112,10 @@ def record_audit(
     avant: object = None,
     apres: object = None,
 ) -> None:
-    """Append one line to the audit log (before → after as JSON) inside the caller's transaction."""
+    """Append one line to the audit log (before → after as JSON) inside the caller's transaction.
+
+    The channel (page or command line, and the system user) comes from `db.channel`.
+    """
 
     def dump(value: object) -> str | None:
         if value is None:
@@ -116,6 +131,7 @@ def record_audit(
             objet=objet,
             avant=dump(avant),
             apres=dump(apres),
+            **_channel_columns(),
         )
     )
 
@@ -126,7 +142,7 @@ def current_values(
     """Current value of every (indicator, territory, period), with its batch and source."""
     sql = (
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
-        "commentaire, source_section, conflit, is_demo, batch_id, batch_kind, batch_author, "
+        "commentaire, source_section, conflit, arbitrage, is_demo, batch_id, batch_kind, batch_author, "
         "batch_at, batch_filename from observations_courantes where convention = $conv"
     )
     params: dict[str, object] = {"conv": convention}
@@ -167,9 +183,11 @@ def current_for(store: Store | None, convention: str, indicators: list[str], raw
 
 
 def conflicts(store: Store, convention: str) -> pd.DataFrame:
-    """Every reference figure on which the convention contradicts itself (both values)."""
+    """Every reference figure on which the convention contradicts itself (both values), with
+    which one the figures use (`retenue`) and why (`arbitrage`)."""
     return store.query_df(
-        "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section "
+        "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section, "
+        "coalesce(o.retenue, false) as retenue, o.arbitrage "
         "from observations o join batches b on b.id = o.batch_id "
         "where o.convention = $conv and b.status = 'valide' and o.conflit is not null "
         "order by o.conflit, o.id",

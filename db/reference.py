@@ -25,7 +25,6 @@ REFERENCE_TABLES = (
     "indicateurs",
     "territoires",
     "appartenances",
-    "charges_cooperation",
     "calendrier",
 )
 

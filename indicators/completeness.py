@@ -15,7 +15,7 @@ import pandas as pd
 
 from indicators.aggregation import Territories
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
-from indicators.periods import Period
+from indicators.periods import FIRST_YEAR, Period
 
 MATRIX_COLUMNS = ["territoire", "nom", "type", "periode", "attendus", "recus", "taux"]
 COMPLETENESS_CODE = "F9_COMPLETUDE_OUTIL"
@@ -124,6 +124,25 @@ def completeness_matrix(
         ["type", "nom", "periode"], key=lambda s: s.map(order) if s.name == "periode" else s
     )
     return out[MATRIX_COLUMNS].reset_index(drop=True)
+
+
+def latest_quarter_with_data(values: pd.DataFrame, until: Period) -> Period | None:
+    """The latest quarter of the convention, not after `until`, for which at least one
+    value is stored (None when there is none): the data date of a review before its cut-off.
+    The quarters after it are not yet collected: neither 0 % complete nor an alert."""
+    if values.empty or "trimestre" not in values:
+        return None
+    rows = values[values["trimestre"].notna() & (values["annee"] >= FIRST_YEAR)]
+    if "valeur_texte" in rows:
+        rows = rows[rows["valeur"].notna() | rows["valeur_texte"].notna()]
+    else:
+        rows = rows[rows["valeur"].notna()]
+    keys = rows["annee"].astype("int64") * 10 + rows["trimestre"].astype("int64")
+    keys = keys[keys <= until.year * 10 + (until.quarter or 4)]
+    if keys.empty:
+        return None
+    best = int(keys.max())
+    return Period(best // 10, best % 10)
 
 
 def overall_rate(matrix: pd.DataFrame) -> float | None:

@@ -12,8 +12,10 @@ from indicators.review import (
     population_indicators,
     value_text,
 )
+from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.context import setup_page
+from ui.text import plain
 
 ctx = setup_page()
 review = widgets.review_selector()
@@ -51,7 +53,8 @@ around = sorted(
     (g for g, members in groups.members.items() if code in members),
     key=lambda g: (groups.types.get(g, ""), groups.names.get(g, g)),
 )
-charges = [c for c in ref.charges if c.structure == code or c.structure in around]
+staff = staffing_frame(figures.values, [code, *around])
+team = latest_team(staff)
 engagement = figures.engagements.set_index("commune")
 eng = engagement.loc[code] if code in engagement.index else None
 own = figures.completeness[figures.completeness["territoire"] == code]
@@ -63,17 +66,19 @@ c1.metric(
     help=(f"{population['libelle']}, {population['periode_reference']}" if population is not None else None),
     border=True,
 )
-ctg2 = [c for c in charges if c.ctg == "CTG2"]
-etp = sum(c.etp for c in ctg2 if c.etp is not None)
 c2.metric(
     "Chargés (CTG 2)",
-    format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
-    help="Annexe 7 : chargés de coopération de la commune ou de sa structure, CTG 2026-2030.",
+    format_number(team.people) if team.employers else "aucun",
+    help=f"Chargés de coopération de la commune ou de sa structure en {team.year or 2026} "
+    "(CCT_EFFECTIF ; Annexe 7 pour 2026, puis les dépôts).",
     border=True,
 )
 c3.metric(
     "ETP (CTG 2)",
-    format_value(etp, "etp") if any(c.etp is not None for c in ctg2) else ("en cours" if ctg2 else "aucun"),
+    (MISSING if team.pending == team.employers else format_value(team.etp, "etp"))
+    if team.employers
+    else "aucun",
+    help="CCT_ETP ; « non renseigné » tant que l'ETP est « en cours » (Annexe 7, Violaines).",
     border=True,
 )
 rate = figures.territory_rate(code)
@@ -98,24 +103,24 @@ st.markdown(
 left, right = st.columns(2)
 with left:
     st.subheader("Chargés de coopération")
-    if not charges:
-        st.caption("Aucun chargé de coopération rattaché à cette commune dans l'Annexe 7.")
+    if staff.empty:
+        st.caption("Aucun chargé de coopération rattaché à cette commune (Annexe 7 et dépôts).")
     else:
         st.dataframe(
             [
                 {
-                    "Structure": ref_name,
-                    "Convention": c.ctg.replace("CTG", "CTG "),
-                    "ETP": format_value(c.etp, "etp") if c.etp is not None else (c.note or "en cours"),
-                    "Effectif": format_number(c.effectif),
-                    "Source": c.section,
+                    "Employeur": groups.names.get(r.territoire, r.territoire),
+                    "Année": str(r.annee),
+                    "Convention": r.ctg,
+                    "ETP": format_value(r.etp, "etp"),
+                    "Effectif": format_value(r.effectif, "nombre"),
                 }
-                for c in charges
-                for ref_name in [next((t.nom for t in ref.territories if t.code == c.structure), c.structure)]
+                for r in staff.itertuples()
             ],
             hide_index=True,
             width="stretch",
         )
+        st.caption("CTG 1 datée 2021 ; CTG 2 à partir de 2026 (Annexe 7), puis les dépôts annuels.")
 with right:
     st.subheader("Engagement de la commune")
     signed = eng is not None and bool(eng["fiche_signee"])
@@ -124,7 +129,7 @@ with right:
         + (f" le {eng['date_signature']:%d/%m/%Y}" if signed and eng["date_signature"] else "")
     )
     elu = eng["elu_referent"] if eng is not None and eng["elu_referent"] else MISSING
-    st.markdown(f"**Élu référent CTG** : {elu}")
+    st.markdown(f"**Élu référent CTG** : {plain(elu)}")
     st.caption("Modifiable par un administrateur (page « Engagements des communes »).")
 
 st.subheader("Indicateurs de la commune et de l'agglomération")

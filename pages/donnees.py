@@ -85,10 +85,10 @@ st.dataframe(display[display.index.isin(shown.index)], hide_index=True, width="s
 
 st.subheader("Chiffres contradictoires de la convention")
 st.caption(
-    "Là où la convention donne deux valeurs pour la même chose, les deux sont conservées avec "
-    "leur section ; aucune n'est choisie en silence."
+    "Là où la convention se contredit, chaque énoncé est conservé avec sa section ; celui que "
+    "les calculs suivent est désigné dans seed/ avec sa raison, jamais choisi en silence."
 )
-disputed = conflicts_shown(store, ref)
+disputed = conflicts_shown(ref)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:

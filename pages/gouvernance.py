@@ -14,7 +14,9 @@ from indicators.pilotage_view import (
     yearly_table,
 )
 from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
+from services.values import surveys_shown
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -81,6 +83,14 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
 st.subheader("Réunions enregistrées")
 st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
 
+st.subheader("Baromètres annuels de la CAF (Annexe 5)")
+if ref.surveys is not None:
+    st.caption(
+        "Chaque question est un résultat (part des répondants) avec son effectif. "
+        f"{ref.surveys.raison_effectif_minimum}"
+    )
+st.dataframe(surveys_shown(store, ref), hide_index=True, width="stretch")
+
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")
     instance = st.selectbox(
@@ -123,7 +133,7 @@ if actor.is_admin:
             try:
                 record_meeting(store, ref, actor, instance, when, tenue, code, territory, note)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["gouv_flash"] = "Réunion enregistrée."
@@ -141,7 +151,7 @@ if actor.is_admin:
                 try:
                     delete_meeting(store, ctx.convention, actor, int(chosen))
                 except (PilotageError, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["gouv_flash"] = f"Réunion n°{chosen} supprimée."

@@ -6,6 +6,7 @@ import streamlit as st
 from indicators.completeness import rate_by_quarter
 from indicators.formatting import format_number, format_value
 from indicators.review import ALERT_KIND_LABELS, headline_indicators
+from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.context import setup_page
 
@@ -79,15 +80,18 @@ for enjeu in ref.enjeux:
 network = next((f for f in ref.fiches if f.ambition is None), None)
 if network is not None:
     st.header("Réseau des chargés de coopération territoriale", divider="gray")
-    ctg2 = [c for c in ref.charges if c.ctg == "CTG2"]
-    etp = sum(c.etp for c in ctg2 if c.etp is not None)
-    pending = sum(1 for c in ctg2 if c.etp is None)
-    st.caption(
-        f"CTG 2 : {format_value(etp, 'etp')} et {format_number(sum(c.effectif for c in ctg2))} "
-        f"personnes dans {format_number(len(ctg2))} structures"
-        + (f" ({format_number(pending)} ETP « en cours »)" if pending else "")
-        + " (Annexe 7)."
-    )
+    team = latest_team(staffing_frame(ctx.values()))
+    if team.year:
+        st.caption(
+            f"Chargés de coopération en {team.year} : {format_value(team.etp, 'etp')} et "
+            f"{format_number(team.people)} personnes chez {format_number(team.employers)} employeurs"
+            + (
+                f" (ETP non renseigné pour {format_number(team.pending)}, « en cours »)"
+                if team.pending
+                else ""
+            )
+            + " (CCT_ETP et CCT_EFFECTIF ; Annexe 7 pour 2026)."
+        )
     cols = st.columns(3)
     for col, ind in zip(cols, headline_indicators(ref, network.code), strict=False):
         with col:

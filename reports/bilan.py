@@ -24,6 +24,7 @@ import pandas as pd
 from indicators import completeness
 from indicators.aggregation import Territories
 from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
+from indicators.contradictions import contradictions_frame
 from indicators.figures import ReviewFigures
 from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, period_label
@@ -37,6 +38,7 @@ from indicators.review import (
     fiche_indicators,
     headline_indicators,
     population_indicator,
+    reference_text,
     value_text,
 )
 from reports import charts
@@ -188,9 +190,7 @@ def _is_missing(value: object) -> bool:
 
 
 def _reference_text(row: pd.Series) -> str:
-    if _is_missing(row["reference"]):
-        return MISSING
-    return f"{value_text(row, 'reference')} ({row['periode_reference']})"
+    return reference_text(row)
 
 
 def _value_cell(row: pd.Series) -> str:
@@ -258,7 +258,17 @@ def _cover(ctx: _Context) -> Raw:
         ("Période", f"du {conv.debut:%d/%m/%Y} au {conv.fin:%d/%m/%Y}"),
         ("Territoire", f"{_territory_name(ctx, conv.epci)} : {len(ctx.ref.communes())} communes"),
         ("Revue", review.label),
-        ("Données arrêtées à", f"{review.cutoff_label} (fin de période : {review.cutoff.end:%d/%m/%Y})"),
+        (
+            (
+                "Date des données",
+                f"{review.cutoff_label} : dernier trimestre avec des données (fin : {review.cutoff.end:%d/%m/%Y})",
+            )
+            if review.provisional
+            else (
+                "Données arrêtées à",
+                f"{review.cutoff_label} (fin de période : {review.cutoff.end:%d/%m/%Y})",
+            )
+        ),
         (
             "Comparaisons",
             f"référence (dernière année avant {FIRST_YEAR}) → {review.cutoff_label} ; "
@@ -279,6 +289,19 @@ def _cover(ctx: _Context) -> Raw:
         if ctx.demo
         else ""
     )
+    if review.provisional:
+        planned = review.planned_cutoff
+        demo = join(
+            note(
+                f"Bilan provisoire : l'arrêté de cette revue, {planned.label}, n'est pas encore atteint "
+                f"(fin le {planned.end:%d/%m/%Y}). Chaque chiffre est celui de {review.cutoff_label}, le "
+                f"dernier trimestre avec des données ; un flux est le cumul des trimestres {review.cutoff.year} "
+                "reçus. Les trimestres suivants ne comptent ni dans la complétude ni dans les alertes. "
+                "À rééditer une fois l'arrêté passé.",
+                "demo",
+            ),
+            demo,
+        )
     return join(
         tag(
             "div",
@@ -518,6 +541,7 @@ def indicator_figure(figures: ReviewFigures, code: str, territory: str | None = 
         figures.review.cutoff,
         targets=figures.targets_of(code, territory),
         territory_label=territories.names[territory],
+        provisional=figures.review.provisional,
     )
 
 
@@ -541,7 +565,7 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
             continue
         if ctx.geojson is None:
             break
-        fig = charts.commune_map_figure(frame, ctx.geojson, ind, ctx.review.cutoff_label)
+        fig = charts.commune_map_figure(frame, ctx.geojson, ind, ctx.review.figure_label)
         blocks.append(_figure(ctx, fig, MAP_HEIGHT, "En gris : communes sans valeur à la date d'arrêté."))
         break
     return blocks
@@ -785,8 +809,13 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
     doc.add(
         bullet_list(
             [
-                f"{review.label} : données arrêtées au {review.cutoff_label} (dernier trimestre complet avant la "
-                f"revue, tenue au plus tard le {review.held_on:%d/%m/%Y}).",
+                (
+                    f"{review.label} : revue provisoire, son arrêté ({review.planned_cutoff.label}) n'est pas "
+                    f"atteint ; données au {review.cutoff_label}, le dernier trimestre avec des données."
+                    if review.provisional
+                    else f"{review.label} : données arrêtées au {review.cutoff_label} (dernier trimestre "
+                    f"complet avant la revue, tenue au plus tard le {review.held_on:%d/%m/%Y})."
+                ),
                 f"Référence : dernière valeur annuelle connue avant {FIRST_YEAR} (diagnostic de la convention).",
                 "Un stock (places, structures) prend la dernière valeur connue ; un flux (actions, montants) additionne "
                 "les trimestres de l'année ; avant le 4e trimestre, il est ramené à l'année pour les comparaisons.",
@@ -832,7 +861,8 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
             tag(
                 "p",
                 "La convention donne parfois deux valeurs pour la même chose : les deux sont "
-                "conservées et signalées, aucune n'est choisie silencieusement.",
+                "conservées et signalées ; celle que les calculs utilisent est désignée dans "
+                "seed/, avec sa raison, et jamais choisie en silence.",
             ),
             conflicts,
         )
@@ -876,26 +906,25 @@ def _sources_table(ctx: _Context) -> Raw:
 
 
 def _conflicts_table(ctx: _Context) -> Raw | None:
-    ref = ctx.ref
-    rows = []
-    for obs in ref.observations:
-        if obs.conflit:
-            ind = ref.indicator(obs.indicateur)
-            rows.append(
-                [
-                    obs.conflit,
-                    ind.libelle,
-                    _territory_name(ctx, obs.territoire),
-                    f"{format_value(obs.valeur, ind.unite)} ({period_label(obs.periode)})",
-                    obs.section,
-                ]
-            )
-    if not rows:
+    frame = contradictions_frame(ctx.ref)
+    if frame.empty:
         return None
+    rows = [
+        [
+            r.sujet,
+            r.enonce,
+            r.section,
+            f"oui : {r.arbitrage}"
+            if r.retenu
+            else ("non" if r.conflit in retained else (r.note if isinstance(r.note, str) else "—")),
+        ]
+        for retained in [set(frame[frame["retenu"]]["conflit"])]
+        for r in frame.itertuples()
+    ]
     return table(
-        ["Clé", "Indicateur", "Territoire", "Valeur", "Section"],
+        ["Sujet", "Énoncé", "Section", "Retenu par le tableau de bord"],
         rows,
-        widths=["12%", "32%", "16%", "16%", "24%"],
+        widths=["24%", "16%", "30%", "30%"],
     )
 
 
@@ -935,8 +964,9 @@ def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: 
         f"CTG {conv.debut.year}-{conv.fin.year} · {figures.territories.names.get(conv.epci, conv.epci)}"
         f" · {review.label}"
     )
-    footer = f"Données arrêtées à {review.cutoff_label} · édité le {today:%d/%m/%Y}" + (
-        " · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else ""
+    footer = (
+        f"Données {'au' if review.provisional else 'arrêtées à'} {review.figure_label} · édité le {today:%d/%m/%Y}"
+        + (" · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
     )
     with rendering() as engine:
         engine.start_charts()  # Chromium loads plotly.js while the HTML is written

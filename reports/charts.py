@@ -126,15 +126,17 @@ def time_series_figure(
     title: str | None = None,
     source: str | None = None,
     territory_label: str = "CABBALR",
+    provisional: bool = False,
 ) -> go.Figure:
-    """Baseline years, then 2026-T1 … 2030-T4; the targets and the review cut-off marked.
+    """Baseline years, then 2026-T1 … 2030-T4; the targets and the review cut-off marked
+    (for a provisional review, its data date, said « provisoire » in the title and the mark).
 
     `series`: periode, valeur (e.g. `aggregation.series` for one territory). A flux shows
     its quarters; its yearly baseline and targets are shown per quarter (÷ 4) so they can be
     read on the same scale, and the hover says so.
     """
     unit = axis_unit(ind)
-    title = title or f"{ind.libelle} — {territory_label}"
+    title = title or f"{ind.libelle} — {territory_label}" + (" — revue provisoire" if provisional else "")
     source = source or f"{ind.source_donnee} ; {ind.section}"
     targets = {y: v for y, v in (targets or {}).items() if v is not None and not pd.isna(v)}
     if series.empty and not targets:
@@ -244,7 +246,7 @@ def time_series_figure(
         y=1,
         xref="x",
         yref="paper",
-        text=f"Arrêté {cut}",
+        text=f"Données au {cut} (provisoire)" if provisional else f"Arrêté {cut}",
         showarrow=False,
         yanchor="bottom",
         xanchor="left",

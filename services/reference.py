@@ -66,6 +66,8 @@ def reference_rows(ref: Reference) -> ReferenceRows:
                 "valeur": o.valeur,
                 "source_section": o.section,
                 "conflit": o.conflit,
+                "retenue": (o.arbitrage is not None) if o.conflit else None,
+                "arbitrage": o.arbitrage,
                 "commentaire": o.note,
             }
             for o in ref.observations
@@ -89,7 +91,6 @@ def reference_rows(ref: Reference) -> ReferenceRows:
             "indicateurs": indicators,
             "territoires": _frame(ref.territories),
             "appartenances": _frame(ref.memberships),
-            "charges_cooperation": _frame(ref.charges),
             "calendrier": _frame(ref.calendar),
         },
         observations=observations,

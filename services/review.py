@@ -16,7 +16,8 @@ from indicators import completeness as completeness_rules
 from indicators.catalogue import Reference
 from indicators.engagement import commune_engagements
 from indicators.figures import ReviewFigures
-from indicators.review import Review, get_review
+from indicators.review import Review, as_of, get_review
+from indicators.surveys import publishable
 from services.territories import territories as store_territories
 
 __all__ = ["ReviewFigures", "gather_review"]
@@ -29,7 +30,10 @@ def gather_review(
     review = revue if isinstance(revue, Review) else get_review(revue)
     convention = ref.convention.code
     today = today or dt.date.today()
-    values = observations.current_values(store, convention)
+    # A baromètre result below its minimum sample size is withheld (indicators.surveys).
+    values = publishable(observations.current_values(store, convention), ref)
+    # Before its cut-off is over, a review is « provisoire », at the latest quarter with data.
+    review = as_of(review, values, today)
     territories = store_territories(store, ref)
     figures = ReviewFigures(
         ref=ref,

@@ -29,6 +29,7 @@ from db.observations import (
     write_batch,
 )
 from db.store import Store, StoreError
+from indicators import rules
 from indicators.access import Actor, require_admin, require_territory, require_writer
 from indicators.catalogue import Reference
 from indicators.changes import (
@@ -46,7 +47,7 @@ from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, validate_upload
-from services.settings import get_settings
+from services.settings import get_settings, upload_limits
 
 BATCH_KIND = "depot"
 
@@ -190,11 +191,16 @@ def prepare_import(
         filename,
         max_bytes=max_bytes or settings.upload_max_bytes,
         max_rows=max_rows or settings.upload_max_rows,
+        limits=upload_limits(settings),
     )
     asked = indicators_named(table)
     current = current_for(store, ref.convention.code, asked)
     report = validate_upload(
         table, ref, actor=actor, today=today or dt.date.today(), previous=previous_map(current)
+    )
+    # Cross-indicator rules, over the file merged with the stored values (indicators/rules.py).
+    rules.check_upload(
+        report, ref, current_for(store, ref.convention.code, rules.codes_involved(ref, report))
     )
     rows = rows_frame(report) if report.valid else rows_frame(Report())
     resolved = sorted(set(rows["indicateur"]))

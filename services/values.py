@@ -13,6 +13,7 @@ from db.store import Store
 from indicators.catalogue import Reference
 from indicators.pilotage_view import conflicts_table, values_table
 from indicators.reference_view import baseline_table
+from indicators.surveys import publishable, survey_table
 from reports.template import template_bytes
 from services.exports import export_frame
 
@@ -27,9 +28,15 @@ def conflicts(store: Store, ref: Reference) -> pd.DataFrame:
     return observations.conflicts(store, ref.convention.code)
 
 
-def conflicts_shown(store: Store, ref: Reference) -> pd.DataFrame:
-    """The contradictions of the convention as the page shows them (French table)."""
-    return conflicts_table(ref, conflicts(store, ref))
+def conflicts_shown(ref: Reference) -> pd.DataFrame:
+    """Every point on which the convention contradicts itself, each statement with its
+    section and the one the figures follow (French table)."""
+    return conflicts_table(ref)
+
+
+def surveys_shown(store: Store, ref: Reference) -> pd.DataFrame:
+    """Every question of the baromètres, each year: result, respondents, published or why not."""
+    return survey_table(current_values(store, ref), ref)
 
 
 def batches(store: Store, ref: Reference) -> pd.DataFrame:
@@ -40,12 +47,13 @@ def batches(store: Store, ref: Reference) -> pd.DataFrame:
 def values_tables(store: Store, ref: Reference, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """The export rows and their French display (same index), for the page Données."""
     rows = export_frame(store, ref, include_demo)
-    return rows, values_table(rows, batches(store, ref))
+    shown = publishable(rows, ref)  # small survey samples withheld on screen, kept in the export
+    return rows, values_table(shown, batches(store, ref))
 
 
 def baselines(store: Store, ref: Reference) -> pd.DataFrame:
     """The convention's indicators with their baselines and sources (page Référentiel)."""
-    return baseline_table(ref, current_values(store, ref), conflicts(store, ref))
+    return baseline_table(ref, current_values(store, ref))
 
 
 def upload_template(store: Store, ref: Reference, territories: list[str], periode: str, suffix: str) -> bytes:

@@ -11,6 +11,7 @@ import streamlit as st
 from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
+from indicators.surveys import publishable
 from services.demo import has_demo
 from services.reference import install_reference
 from services.review import ReviewFigures, gather_review
@@ -28,7 +29,8 @@ def get_reference() -> Reference:
 @st.cache_resource(show_spinner=False)
 def get_store() -> Store:
     """The store, migrated and holding the reference (loaded at first run)."""
-    store = Store(get_settings().database_url)
+    settings = get_settings()
+    store = Store(settings.database_url, retry_seconds=settings.busy_timeout_seconds)
     store.migrate()
     install_reference(store, get_reference(), actor="application")
     return store
@@ -36,8 +38,9 @@ def get_store() -> Store:
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def cached_values(convention: str) -> pd.DataFrame:
-    """Current values of the convention (cleared after every write)."""
-    return current_values(get_store(), get_reference())
+    """Current values of the convention as shown (cleared after every write): a baromètre
+    result below its minimum sample size is withheld (indicators.surveys)."""
+    return publishable(current_values(get_store(), get_reference()), get_reference())
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
@@ -83,8 +86,9 @@ def setup_page() -> PageContext:
     ctx = PageContext(store=store, ref=ref, actor=require_login(store))
     if cached_has_demo(ctx.convention):
         st.warning(
-            "**Données de démonstration** : des valeurs générées (non réelles) sont présentes "
-            "pour 2026. Elles sont signalées comme telles et se suppriment en une commande : "
+            "**Données de démonstration** : des valeurs générées (non réelles) sont présentes, "
+            "à côté des chiffres de la convention. Elles sont signalées comme telles et se "
+            "suppriment en une commande : "
             "`python cli.py demo --remove`.",
             icon=":material/science:",
         )

@@ -23,13 +23,13 @@ from indicators.review import (
     Review,
     current_review,
     cutoff_caption,
-    get_review,
     value_text,
 )
 from reports.charts import GEOJSON_NAME, commune_map_figure, load_geojson
 from services.review import ReviewFigures
 from services.settings import get_settings
 from ui.context import get_reference, review_figures
+from ui.text import plain
 
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
 TTL = get_settings().cache_ttl_seconds
@@ -68,10 +68,17 @@ def review_selector() -> Review:
     )
     st.session_state[REVIEW_STATE] = code
     st.query_params["revue"] = code
-    review = get_review(code)
+    review = figures(code).review  # « provisoire » at its data date before its cut-off is over
+    if review.provisional:
+        st.sidebar.warning(
+            f"**Revue provisoire** : son arrêté ({review.planned_cutoff.label}) n'est pas encore "
+            f"atteint. Les chiffres sont ceux du dernier trimestre avec des données, "
+            f"**{review.cutoff_label}** ; un flux est le cumul des trimestres {review.cutoff.year} reçus.",
+            icon=":material/pending:",
+        )
     st.sidebar.caption(
-        f"Arrêté des données : **{review.cutoff_label}** · comparaisons : référence "
-        f"(avant 2026) → {review.cutoff_label} et {review.previous_year} → "
+        f"{'Données au' if review.provisional else 'Arrêté des données'} : **{review.cutoff_label}** · "
+        f"comparaisons : référence (avant 2026) → {review.cutoff_label} et {review.previous_year} → "
         f"{review.cutoff_label}."
     )
     from ui.exports import sidebar_bilan_button
@@ -117,7 +124,7 @@ def indicator_card(row: pd.Series, review: Review) -> None:
     """One headline indicator: value at the cut-off, changes, status (French formats)."""
     with st.container(border=True):
         st.markdown(f"**{row['libelle']}**")
-        st.markdown(f"### {value_text(row)}")
+        st.markdown(f"### {plain(value_text(row))}")  # a qualitative value is a user's text
         if row["type"] in ("jalon", "qualitatif"):
             return
         st.caption(
@@ -136,6 +143,9 @@ def indicator_card(row: pd.Series, review: Review) -> None:
         if not pd.isna(row["cible"]):
             lines.append(f"cible {int(row['annee_cible'])} : {format_value(row['cible'], row['unite'])}")
         st.markdown(" · ".join(lines))
+        reason = row.get("arbitrage_reference")
+        if isinstance(reason, str) and reason:
+            st.caption(f"Référence : la convention se contredit ; valeur retenue : {reason}")
         st.markdown(status_text(row["statut"], row["statut_libelle"]))
 
 
