@@ -219,24 +219,28 @@ def baseline(ctx: Ctx, key: str) -> Side:
     convention = ref.convention.code
     derived = [d.code for d in ref.derived]
     cutoff = (2026, 3)  # REVIEW's cut-off, 2026-T3
+    surveys = (
+        [q.code for b in ref.surveys.barometres for q in b.questions] if ref.surveys else [],
+        ref.surveys.effectif_minimum if ref.surveys else 0,
+    )
 
     if key in ("vue", "ambition", "commune"):
 
         def run(_):
             with bl.connect(ctx.store) as con:
                 if key == "vue":
-                    return bl.review_sql(con, convention, bl.EPCI, cutoff), bl.completeness_sql(
-                        con, convention, cutoff, derived
-                    )
+                    return bl.review_sql(
+                        con, convention, bl.EPCI, cutoff, surveys=surveys
+                    ), bl.completeness_sql(con, convention, cutoff, derived)
                 if key == "commune":
-                    return bl.review_sql(con, convention, COMMUNE, cutoff)
+                    return bl.review_sql(con, convention, COMMUNE, cutoff, surveys=surveys)
                 codes = [i.code for i in ref.indicators if i.fiche == FICHE]
                 codes += [
                     c for i in ref.indicators if i.fiche == FICHE for c in (i.numerateur, i.denominateur) if c
                 ]
                 flux = ref.indicator(INDICATOR).agregation_temps == "flux"
                 return (
-                    bl.review_sql(con, convention, bl.EPCI, cutoff, sorted(set(codes))),
+                    bl.review_sql(con, convention, bl.EPCI, cutoff, sorted(set(codes)), surveys),
                     bl.series_sql(con, convention, INDICATOR),
                     bl.communes_at_cutoff_sql(con, convention, INDICATOR, cutoff, flux),
                 )
@@ -368,24 +372,29 @@ def child_prepare(args: argparse.Namespace) -> None:
     print(json.dumps({"store": str(store), "seed": str(seed), **held}))
 
 
-def _value(ind, rng: random.Random) -> str:
-    if ind.type == "jalon":
-        return rng.choice(["oui", "non", "15/09/2026"])
-    if ind.type == "qualitatif":
-        return "Texte de bilan, à compléter"
-    high = ind.max if ind.max is not None else 500
-    number = rng.randint(0, int(high)) if ind.entier else round(rng.uniform(0, high), 2)
-    return f"{number}".replace(".", ",")
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).replace(".", ",")
 
 
 def _upload_files(work: Path) -> None:
-    """The quarterly file of the 100 real communes (2026-T3, CSV and XLSX) and a 100 000-row CSV."""
+    """The quarterly file of the 100 real communes (2026-T3, CSV and XLSX) and a 100 000-row CSV.
+
+    Values come from the store (reference + demonstration), so that every rule of the
+    product holds: the quarterly file lowers each commune's 2026-T3 values by the same
+    random factor (parts stay within their wholes); the big file repeats each territory's
+    latest known values over every period of the convention (2026-2030), then identical
+    rows up to 100 000. Both are checked by the product's dry run before they are used.
+    """
     import pandas as pd
 
     from db.store import Store
+    from indicators.access import SYSTEM
     from indicators.catalogue import load_reference
-    from indicators.periods import Period
+    from indicators.periods import Period, parse_period
     from reports.template import expected_indicators, template_csv, template_frame, template_xlsx
+    from services.uploads import prepare_import
     from services.values import current_values
 
     ref = load_reference(ROOT / "seed")
@@ -396,23 +405,67 @@ def _upload_files(work: Path) -> None:
         path, _, _ = benchmark_store.build(Path(tmp), None)
         with Store(path) as store:
             values = current_values(store, ref)
-    frame = template_frame(ref, [t.code for t in ref.communes()], "2026-T3", values)
-    frame["valeur"] = [_value(ref.by_code[c], rng) for c in frame["indicateur"]]
-    (work / FILES["depot-csv"]).write_bytes(template_csv(frame))
-    (work / FILES["depot-xlsx"]).write_bytes(template_xlsx(frame, ref))
-    rows = []
-    periods = [Period(y, q) for y in range(2026, 2031) for q in range(1, 5)] + [
-        Period(y) for y in range(2026, 2031)
-    ]
-    for territory in (t.code for t in ref.territories if t.type != "secteur"):
-        for period in periods:
-            for ind in expected_indicators(ref, territory, period):
-                rows.append((territory, ind.code, period.code, _value(ind, rng), ""))
-    rows += rows[: 100_000 - len(rows)]  # identical repeated rows: accepted with a warning each
-    big = pd.DataFrame(rows, columns=["territoire", "indicateur", "periode", "valeur", "commentaire"])
-    buffer = io.StringIO()
-    big.to_csv(buffer, sep=";", index=False)
-    (work / FILES["depot-100k"]).write_bytes(buffer.getvalue().encode("utf-8-sig"))
+            keys = values["periode"].map(lambda p: parse_period(p).sort_key)
+            values = values.assign(cle=keys).sort_values("cle")
+            latest: dict[tuple[str, str], list[tuple[tuple, object]]] = {}
+            for row in values.itertuples():
+                shown = row.valeur_texte if isinstance(row.valeur_texte, str) else row.valeur
+                if shown is None or (isinstance(shown, float) and math.isnan(shown)):
+                    continue
+                latest.setdefault((row.indicateur, row.territoire), []).append((row.cle, shown))
+
+            def known(code: str, territory: str, period: Period) -> object | None:
+                found = [v for k, v in latest.get((code, territory), []) if k <= period.sort_key]
+                return found[-1] if found else None
+
+            quarter = Period(2026, 3)
+            frame = template_frame(ref, [t.code for t in ref.communes()], quarter.code, values)
+            factors = {t: rng.uniform(0.85, 0.99) for t in frame["territoire"]}
+            cells = []
+            for code, territory in zip(frame["indicateur"], frame["territoire"], strict=True):
+                value = known(code, territory, quarter)
+                if isinstance(value, float):
+                    value = (
+                        math.floor(value * factors[territory])
+                        if ref.by_code[code].entier
+                        else round(value * factors[territory], 2)
+                    )
+                cells.append("" if value is None else _text(value))
+            frame["valeur"] = cells
+            files = {
+                FILES["depot-csv"]: template_csv(frame),
+                FILES["depot-xlsx"]: template_xlsx(frame, ref),
+            }
+            rows = []
+            periods = [Period(y, q) for y in range(2026, 2031) for q in range(1, 5)]
+            periods += [Period(y) for y in range(2026, 2031)]
+            for territory in (t.code for t in ref.territories if t.type != "secteur"):
+                for period in periods:
+                    for ind in expected_indicators(ref, territory, period):
+                        value = known(ind.code, territory, period)
+                        rows.append(
+                            (territory, ind.code, period.code, "" if value is None else _text(value), "")
+                        )
+            rows += rows[: 100_000 - len(rows)]  # identical repeated rows: accepted with a warning each
+            big = pd.DataFrame(rows, columns=["territoire", "indicateur", "periode", "valeur", "commentaire"])
+            buffer = io.StringIO()
+            big.to_csv(buffer, sep=";", index=False)
+            files[FILES["depot-100k"]] = buffer.getvalue().encode("utf-8-sig")
+            for name, data in files.items():
+                big_file = name == FILES["depot-100k"]
+                plan = prepare_import(
+                    store,
+                    ref,
+                    data,
+                    name,
+                    SYSTEM,
+                    today=END if big_file else TODAY,
+                    max_rows=200_000 if big_file else None,
+                    max_bytes=50 * 1_048_576 if big_file else None,
+                )
+                if not plan.accepted:
+                    raise SystemExit(f"{name} refusé par le produit : {plan.report.errors[:3]}")
+                (work / name).write_bytes(data)
 
 
 # =============================================================================================

@@ -51,9 +51,14 @@ ind as (
     + _PARTS
     + """
 cur as (
-    select indicateur, territoire, periode, annee, trimestre, valeur
-    from observations_courantes
-    where convention = $conv and valeur is not null and indicateur in (select code from ind)),
+    select o.indicateur, o.territoire, o.periode, o.annee, o.trimestre, o.valeur
+    from observations_courantes o
+    where o.convention = $conv and o.valeur is not null and o.indicateur in (select code from ind)
+      -- a baromètre result is withheld below its minimum sample size (or without one)
+      and not (list_contains($questions, o.indicateur) and coalesce((
+          select e.valeur from observations_courantes e
+          where e.convention = o.convention and e.indicateur = o.indicateur || '_EFFECTIF'
+            and e.territoire = o.territoire and e.periode = o.periode), -1) < $minimum)),
 direct as (select indicateur, periode, annee, trimestre, valeur from cur where territoire = $area),
 summed as (
     select c.indicateur, c.periode, any_value(c.annee) as annee, any_value(c.trimestre) as trimestre,
@@ -260,9 +265,21 @@ def review_sql(
     area: str,
     cutoff: tuple[int, int],
     codes: list[str] | None = None,
+    surveys: tuple[list[str], int] = ([], 0),
 ) -> pd.DataFrame:
-    """Each indicator's value at the cut-off, reference and previous year for `area`."""
-    params = {"conv": convention, "area": area, "codes": codes, **cutoff_params(*cutoff)}
+    """Each indicator's value at the cut-off, reference and previous year for `area`.
+
+    `surveys`: the baromètre question codes and the minimum sample size of a published result.
+    """
+    questions, minimum = surveys
+    params = {
+        "conv": convention,
+        "area": area,
+        "codes": codes,
+        "questions": questions,
+        "minimum": minimum,
+        **cutoff_params(*cutoff),
+    }
     return con.execute(REVIEW_SQL, params).df()
 
 
