@@ -8,6 +8,11 @@
 
 A value observed directly at a level (e.g. an EPCI figure of the diagnostic) wins over
 the sum of its parts for that period: the parts may be incomplete.
+
+What an area's parts add up to (`area_rollups`: sums, and the paired components of each
+ratio) is kept up to date by the store at every write (db/rollups.py, the same rules in SQL);
+`area_periods` and `series_of` apply the rules above to an area's own values and those
+rollups, whichever computed them.
 """
 
 from __future__ import annotations
@@ -58,26 +63,20 @@ def _period_cols(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.sort_values("_key").drop(columns="_key").reset_index(drop=True)
 
 
-def _additive_series(
-    values: pd.DataFrame, ind: Indicator, territory: str, territories: Territories
-) -> pd.DataFrame:
-    rows = values[(values["indicateur"] == ind.code) & values["valeur"].notna()]
-    direct = rows[rows["territoire"] == territory][["periode", "valeur"]].copy()
-    direct["n_territoires"] = 1
-    direct["calcul"] = "observé"
-    parts = territories.parts(territory)
-    if parts and ind.agregation_territoire == "somme":
-        summed = (
-            rows[rows["territoire"].isin(parts)]
-            .groupby("periode", as_index=False)
-            .agg(valeur=("valeur", "sum"), n_territoires=("territoire", "nunique"))
-        )
-        summed = summed[~summed["periode"].isin(direct["periode"])]
-        summed["calcul"] = "somme"
-        direct = pd.concat([direct, summed], ignore_index=True) if not summed.empty else direct
-    if direct.empty:
+def _additive(direct: pd.DataFrame, rollups: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
+    """The period series of an additive indicator: observed at the territory, else the sum of
+    its parts (`somme` indicators over an area)."""
+    rows = direct[(direct["indicateur"] == ind.code) & direct["valeur"].notna()]
+    frame = rows[["periode", "valeur"]].copy()
+    frame["n_territoires"] = 1
+    frame["calcul"] = "observé"
+    if ind.agregation_territoire == "somme" and not rollups.empty:
+        summed = rollups[rollups["indicateur"] == ind.code][["periode", "valeur", "n_territoires"]]
+        summed = summed[~summed["periode"].isin(frame["periode"])].assign(calcul="somme")
+        frame = pd.concat([frame, summed], ignore_index=True) if not summed.empty else frame
+    if frame.empty:
         return _empty()
-    return _period_cols(direct)[SERIES_COLUMNS]
+    return _period_cols(frame)[SERIES_COLUMNS]
 
 
 def _lookup(series: pd.DataFrame, periode: str) -> float | None:
@@ -135,6 +134,71 @@ def paired_parts(values: pd.DataFrame, ind: Indicator, parts: set[str]) -> pd.Da
     return out[columns]
 
 
+ROLLUP_COLUMNS = ["indicateur", "periode", "annee", "trimestre", "valeur", "n_territoires"]
+
+
+def area_rollups(
+    values: pd.DataFrame,
+    ref: Reference,
+    area: str,
+    territories: Territories | None = None,
+    codes: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """What the parts of `area` add up to, per indicator and period (empty for a commune).
+
+    - a `somme` indicator: the sum of its parts' values and how many parts gave one;
+    - a ratio R: `R~num` and `R~den`, each part's numerator paired with its own denominator
+      (`paired_parts`), summed, and how many parts gave both.
+    A value observed at the area itself is not here: `area_periods` and `series_of` let it
+    win. This is the definition of the rollups the store keeps (db/rollups.py). `codes`: only
+    these indicators (and the ratios over them). Columns: ROLLUP_COLUMNS.
+    """
+    territories = territories or Territories(ref)
+    parts = territories.parts(area)
+    if not parts or values.empty:
+        return pd.DataFrame(columns=ROLLUP_COLUMNS)
+    wanted = set(codes) if codes is not None else None
+    numeric = values[values["valeur"].notna() & values["territoire"].isin(parts)]
+    summed_codes = [
+        i.code
+        for i in ref.indicators
+        if i.agregation_territoire == "somme" and (wanted is None or i.code in wanted)
+    ]
+    rows = numeric[numeric["indicateur"].isin(summed_codes)]
+    frames = [
+        rows.groupby(["indicateur", "periode"], as_index=False).agg(
+            valeur=("valeur", "sum"), n_territoires=("territoire", "nunique")
+        )
+    ]
+    for ind in ref.indicators:
+        if not ind.is_computed or (
+            wanted is not None and not {ind.code, ind.numerateur, ind.denominateur} & wanted
+        ):
+            continue
+        paired = paired_parts(numeric, ind, parts)
+        for suffix, column in ((NUM_SUFFIX, "num"), (DEN_SUFFIX, "den")):
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "indicateur": ind.code + suffix,
+                        "periode": paired["periode"],
+                        "valeur": paired[column],
+                        "n_territoires": paired["n_territoires"],
+                    }
+                )
+            )
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(columns=ROLLUP_COLUMNS)
+    out = pd.concat(frames, ignore_index=True)
+    periods = {p: parse_period(p) for p in out["periode"].unique()}
+    out["annee"] = out["periode"].map(lambda p: periods[p].year).astype("int64")
+    out["trimestre"] = out["periode"].map(lambda p: periods[p].quarter).astype("float64")
+    out["valeur"] = out["valeur"].astype("float64")
+    out["n_territoires"] = out["n_territoires"].astype("int64")
+    return out[ROLLUP_COLUMNS].sort_values(["indicateur", "annee", "trimestre"]).reset_index(drop=True)
+
+
 def series(
     values: pd.DataFrame,
     ref: Reference,
@@ -145,12 +209,22 @@ def series(
     """The period series of one indicator for one territory, with how each value was obtained."""
     territories = territories or Territories(ref)
     ind = ref.indicator(code)
+    codes = {code, ind.numerateur, ind.denominateur} - {None}
+    direct = values[(values["territoire"] == territory) & values["indicateur"].isin(codes)]
+    return series_of(direct, area_rollups(values, ref, territory, territories, codes), ref, code)
+
+
+def series_of(direct: pd.DataFrame, rollups: pd.DataFrame, ref: Reference, code: str) -> pd.DataFrame:
+    """The period series of one indicator from a territory's own values (`direct`) and its
+    rollups (`area_rollups`, or the store's): observed wins, then the sum of the parts; a
+    ratio pairs each part's components, or divides what is observed at the territory."""
+    ind = ref.indicator(code)
     if ind.agregation_territoire != "ratio":
-        return _additive_series(values, ind, territory, territories)
-    num = series(values, ref, ind.numerateur, territory, territories)  # type: ignore[arg-type]
-    den = series(values, ref, ind.denominateur, territory, territories)  # type: ignore[arg-type]
+        return _additive(direct, rollups, ind)
+    num = _additive(direct, rollups, ref.indicator(ind.numerateur))  # type: ignore[arg-type]
+    den = _additive(direct, rollups, ref.indicator(ind.denominateur))  # type: ignore[arg-type]
     out = []
-    paired = paired_parts(values, ind, territories.parts(territory))
+    paired = _paired_rollups(rollups, ind.code)
     if not paired.empty:
         # Observed at the area itself wins; otherwise each commune's components are paired.
         observed = set(num[num["calcul"] == "observé"]["periode"]) if not num.empty else set()
@@ -185,6 +259,19 @@ def series(
             }
         )
     return _period_cols(pd.DataFrame(out))[SERIES_COLUMNS] if out else _empty()
+
+
+def _paired_rollups(rollups: pd.DataFrame, code: str) -> pd.DataFrame:
+    """A ratio's paired components from rollups: periode, num, den, n_territoires."""
+    columns = ["periode", "num", "den", "n_territoires"]
+    if rollups.empty:
+        return pd.DataFrame(columns=columns)
+    num = rollups[rollups["indicateur"] == code + NUM_SUFFIX][["periode", "valeur", "n_territoires"]]
+    den = rollups[rollups["indicateur"] == code + DEN_SUFFIX][["periode", "valeur"]]
+    if num.empty or den.empty:
+        return pd.DataFrame(columns=columns)
+    merged = num.rename(columns={"valeur": "num"}).merge(den.rename(columns={"valeur": "den"}), on="periode")
+    return merged[columns]
 
 
 def yearly(period_series: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
@@ -435,36 +522,38 @@ def territory_periods(
     (`paired_parts`), which `yearly_all` and `cutoff_all` use and never return.
     """
     territories = territories or Territories(ref)
-    numeric = values[values["valeur"].notna()] if not values.empty else values
+    direct = values[values["territoire"] == territory] if not values.empty else values
+    return area_periods(direct, area_rollups(values, ref, territory, territories), ref, territory)
+
+
+def area_periods(direct: pd.DataFrame, rollups: pd.DataFrame, ref: Reference, territory: str) -> pd.DataFrame:
+    """`territory_periods` from a territory's own values (`direct`) and its rollups
+    (`area_rollups`, or the store's): what is observed at the territory wins for its period,
+    over the sum of the parts and over a ratio's paired components."""
     cols = ["indicateur", "periode", "valeur"]
-    direct = numeric[numeric["territoire"] == territory][cols]
-    parts = territories.parts(territory)
-    if parts:
-        summed_codes = [i.code for i in ref.indicators if i.agregation_territoire == "somme"]
-        rows = numeric[numeric["territoire"].isin(parts) & numeric["indicateur"].isin(summed_codes)]
-        summed = rows.groupby(["indicateur", "periode"], as_index=False)["valeur"].sum()
-        known = set(zip(direct["indicateur"], direct["periode"], strict=True))
+    own = direct[direct["valeur"].notna()][cols] if not direct.empty else pd.DataFrame(columns=cols)
+    frames = [own]
+    if not rollups.empty:
+        pseudo = rollups["indicateur"].str.contains("~", regex=False)
+        summed = rollups[~pseudo]
+        known = set(zip(own["indicateur"], own["periode"], strict=True))
         keep = [(i, p) not in known for i, p in zip(summed["indicateur"], summed["periode"], strict=True)]
-        frame = pd.concat([direct, summed[keep]], ignore_index=True)
-    else:
-        frame = direct.reset_index(drop=True)
-    pseudo = []
-    for ind in ref.indicators if parts else ():
-        if not ind.is_computed:
-            continue
-        paired = paired_parts(numeric, ind, parts)
-        observed = set(direct[direct["indicateur"] == ind.numerateur]["periode"])
-        paired = paired[~paired["periode"].isin(observed)]
-        for suffix, column in ((NUM_SUFFIX, "num"), (DEN_SUFFIX, "den")):
-            pseudo.append(
-                pd.DataFrame(
-                    {"indicateur": ind.code + suffix, "periode": paired["periode"], "valeur": paired[column]}
-                )
-            )
-    if any(not p.empty for p in pseudo):
-        frame = pd.concat([frame, *[p for p in pseudo if not p.empty]], ignore_index=True)
-    frame = frame.copy()
+        frames.append(summed[keep][cols])
+        for ind in ref.indicators:
+            if not ind.is_computed:
+                continue
+            observed = set(own[own["indicateur"] == ind.numerateur]["periode"])
+            for suffix in (NUM_SUFFIX, DEN_SUFFIX):
+                rows = rollups[rollups["indicateur"] == ind.code + suffix]
+                frames.append(rows[~rows["periode"].isin(observed)][cols])
+    frames = [f for f in frames if not f.empty]
+    if not frames:
+        return pd.DataFrame(
+            columns=["indicateur", "periode", "valeur", "annee", "trimestre", "_key", "territoire"]
+        )
+    frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0].copy()
     periods = {p: parse_period(p) for p in frame["periode"].unique()}
+    frame["valeur"] = frame["valeur"].astype("float64")
     frame["annee"] = frame["periode"].map(lambda p: periods[p].year).astype("int64")
     frame["trimestre"] = frame["periode"].map(lambda p: periods[p].quarter).astype("float64")
     frame["_key"] = frame["annee"] * 10 + frame["trimestre"].fillna(5).astype("int64")
