@@ -135,6 +135,16 @@ def m006_charges_as_observations(conn: sa.Connection) -> None:
     conn.exec_driver_sql("drop table if exists charges_cooperation")
 
 
+def m007_rollups(conn: sa.Connection) -> None:
+    """What each area's parts add up to, kept up to date at every write (db/rollups.py):
+    pages read a few hundred rows instead of every value."""
+    from db import rollups
+
+    schema.agregats.create(conn, checkfirst=True)
+    for (code,) in conn.execute(sa.select(schema.conventions.c.code)).fetchall():
+        rollups.rebuild(conn, code)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
@@ -142,6 +152,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (4, "comptes_canal_sessions", m004_accounts_hardening),
     (5, "arbitrage_des_conflits", m005_conflict_choice),
     (6, "charges_en_observations", m006_charges_as_observations),
+    (7, "agregats", m007_rollups),
 ]
 
 

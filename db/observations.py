@@ -13,7 +13,7 @@ from datetime import datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from db import schema
+from db import rollups, schema
 from db.channel import current_channel
 from db.store import Store, StoreError
 
@@ -54,10 +54,13 @@ def write_batch(
     is_demo: bool = False,
     counts: dict[str, int] | None = None,
     note: str | None = None,
+    refresh_rollups: bool = True,
 ) -> int:
     """Insert one batch and its rows inside the caller's transaction; return the batch id.
 
-    `rows` has the columns of OBSERVATION_COLUMNS (missing ones are left empty).
+    `rows` has the columns of OBSERVATION_COLUMNS (missing ones are left empty). The rollups
+    its values feed are computed again in the same transaction (`refresh_rollups`; a caller
+    that rebuilds them all afterwards passes False).
     """
     counts = counts or {}
     now = datetime.now()
@@ -92,6 +95,8 @@ def write_batch(
     frame["is_demo"] = is_demo
     frame["created_at"] = now
     Store.insert_df(conn, "observations", frame.reset_index(drop=True))
+    if refresh_rollups:
+        rollups.refresh(conn, convention, frame[["indicateur", "territoire", "periode"]])
     return int(batch_id)
 
 
@@ -239,6 +244,7 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str, objet
             .where(schema.batches.c.id == batch_id)
             .values(status="annule", status_changed_at=datetime.now(), status_changed_by=actor)
         )
+        rollups.refresh(conn, convention, rollups.touched_keys(conn, [batch_id]))
         record_audit(
             conn,
             convention,
@@ -310,6 +316,20 @@ def remove_demo(store: Store, convention: str, actor: str = "cli", objet: str = 
 
     def work(conn: sa.Connection) -> int:
         removed = 0
+        touched = pd.DataFrame(
+            conn.execute(
+                sa.select(
+                    schema.observations.c.indicateur,
+                    schema.observations.c.territoire,
+                    schema.observations.c.periode,
+                )
+                .where(
+                    schema.observations.c.convention == convention, schema.observations.c.is_demo.is_(True)
+                )
+                .distinct()
+            ).fetchall(),
+            columns=["indicateur", "territoire", "periode"],
+        )
         for table in (schema.observations, schema.batches, schema.commentaires, schema.reunions):
             result = conn.execute(
                 table.delete().where(table.c.convention == convention, table.c.is_demo.is_(True))
@@ -319,6 +339,7 @@ def remove_demo(store: Store, convention: str, actor: str = "cli", objet: str = 
             conn.execute(schema.utilisateurs.delete().where(schema.utilisateurs.c.is_demo.is_(True))).rowcount
             or 0
         )
+        rollups.refresh(conn, convention, touched)
         record_audit(
             conn,
             convention,

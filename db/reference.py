@@ -13,7 +13,7 @@ from datetime import datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from db import schema
+from db import rollups, schema
 from db.observations import record_audit, write_batch
 from db.store import Store
 
@@ -111,7 +111,9 @@ def write_reference(store: Store, rows: ReferenceRows, actor: str = "init") -> b
             sha256=rows.digest,
             counts={"rows": len(observations), "new": len(observations)},
             note=rows.note,
+            refresh_rollups=False,
         )
+        rollups.rebuild(conn, code)  # the catalogue, the territories or their groups may have changed
         record_audit(
             conn,
             code,

@@ -297,3 +297,18 @@ engagements = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.PrimaryKeyConstraint("convention", "commune"),
 )
+
+
+# What each area's parts add up to (db/rollups.py): kept up to date at every write of values.
+agregats = sa.Table(
+    "agregats",
+    metadata,
+    _conv(),
+    sa.Column("indicateur", sa.String, nullable=False),  # a `somme` indicator, or CODE~num / CODE~den
+    sa.Column("territoire", sa.String, nullable=False),  # the area: EPCI, structure or sector
+    sa.Column("periode", sa.String, nullable=False),
+    sa.Column("annee", sa.Integer, nullable=False),
+    sa.Column("trimestre", sa.Integer),
+    sa.Column("valeur", sa.Double, nullable=False),
+    sa.Column("n_territoires", sa.Integer, nullable=False),
+)

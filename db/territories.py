@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
-from db import schema
+from db import rollups, schema
 from db.observations import record_audit
 from db.reference import ADMIN_SECTION
 from db.store import Store
@@ -67,6 +67,7 @@ def replace_members(
                     for c in after
                 ],
             )
+        rollups.refresh_area(conn, convention, group)
         record_audit(conn, convention, author, action, objet, before, after)
         return before, after
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from db import rollups
 from db.observations import write_batch
 from db.store import Store
 from indicators.access import SYSTEM
@@ -107,5 +108,6 @@ def _copy_real_values(store: Store, ref: Reference, real: Reference) -> None:
             )
         finally:
             raw.unregister("_synthetic")
+        rollups.rebuild(conn, convention)
 
     store.write(work)

@@ -34,6 +34,7 @@ ALL_MIGRATIONS = [
     "comptes_canal_sessions",
     "arbitrage_des_conflits",
     "charges_en_observations",
+    "agregats",
 ]
 
 
