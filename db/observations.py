@@ -141,10 +141,21 @@ def record_audit(
     )
 
 
+def _in(values: list[str]) -> str:
+    """A literal SQL list: DuckDB then filters the view of values in force before its window."""
+    return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(set(values))) + ")"
+
+
 def current_values(
-    store: Store, convention: str, *, include_demo: bool = True, indicators: list[str] | None = None
+    store: Store,
+    convention: str,
+    *,
+    include_demo: bool = True,
+    indicators: list[str] | None = None,
+    territories: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Current value of every (indicator, territory, period), with its batch and source."""
+    """Current value of every (indicator, territory, period), with its batch and source
+    (optionally of some indicators, of some territories: a slice is read alone)."""
     sql = (
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
         "commentaire, source_section, conflit, arbitrage, is_demo, batch_id, batch_kind, batch_author, "
@@ -154,9 +165,73 @@ def current_values(
     if not include_demo:
         sql += " and not is_demo"
     if indicators:
-        sql += " and list_contains($inds, indicateur)"
-        params["inds"] = list(indicators)
+        sql += f" and indicateur in {_in(list(indicators))}"
+    if territories is not None:
+        sql += f" and territoire in {_in(list(territories))}" if territories else " and false"
     return store.query_df(sql + " order by indicateur, territoire, annee, trimestre nulls last", params)
+
+
+def source_pairs(store: Store, convention: str) -> tuple[pd.DataFrame, list[str]]:
+    """Per indicator, its first two distinct source sections in the order of `current_values`
+    (indicateur, source_section), and the indicators some territory uploaded (`depot`, `saisie`)."""
+    pairs = store.query_df(
+        "with ranked as (select indicateur, source_section, row_number() over (partition by indicateur "
+        "order by territoire, annee, trimestre nulls last) as k from observations_courantes "
+        "where convention = $conv and source_section is not null), "
+        "firsts as (select indicateur, source_section, min(k) as k from ranked group by all) "
+        "select indicateur, source_section from firsts "
+        "qualify row_number() over (partition by indicateur order by k) <= 2 order by indicateur, k",
+        {"conv": convention},
+    )
+    deposits = store.query_df(
+        "select distinct indicateur from observations_courantes where convention = $conv "
+        "and batch_kind in ('depot', 'saisie') order by indicateur",
+        {"conv": convention},
+    )
+    return pairs, list(deposits["indicateur"])
+
+
+def received_counts(
+    store: Store, convention: str, quarters: list[str], expected: pd.DataFrame, epci: str
+) -> pd.DataFrame:
+    """Per (territory, quarter), how many of its expected indicators have a value (a number or
+    a text). `expected`: (niveau, indicateur) pairs; a territory's niveau is its type, `epci`
+    for the code `epci`. Columns: territoire, periode, recus."""
+    if not quarters or expected.empty:
+        return pd.DataFrame(columns=["territoire", "periode", "recus"])
+
+    def run() -> pd.DataFrame:
+        with store.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.register("_expected", expected[["niveau", "indicateur"]])
+            try:
+                return raw.execute(
+                    "select o.territoire, o.periode, count(distinct o.indicateur) as recus "
+                    "from observations_courantes o "
+                    "join territoires t on t.convention = o.convention and t.code = o.territoire "
+                    "join _expected e on e.indicateur = o.indicateur "
+                    "and e.niveau = case when o.territoire = $epci then 'epci' else t.type end "
+                    f"where o.convention = $conv and o.periode in {_in(quarters)} "
+                    f"and o.indicateur in {_in(list(expected['indicateur']))} "
+                    "and (o.valeur is not null or o.valeur_texte is not null) group by all",
+                    {"conv": convention, "epci": epci},
+                ).df()
+            finally:
+                raw.unregister("_expected")
+
+    return store._retry(run)
+
+
+def latest_quarter(store: Store, convention: str, first_year: int, until_key: int) -> int | None:
+    """The latest quarter (year × 10 + quarter) from `first_year`, not after `until_key`, with a
+    value (a number or a text); None when there is none."""
+    found = store.scalar(
+        "select max(annee * 10 + trimestre) from observations_courantes where convention = :c "
+        "and trimestre is not null and annee >= :y and annee * 10 + trimestre <= :u "
+        "and (valeur is not null or valeur_texte is not null)",
+        {"c": convention, "y": first_year, "u": until_key},
+    )
+    return None if found is None else int(found)
 
 
 CURRENT_FOR_SQL = (

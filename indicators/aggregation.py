@@ -66,8 +66,12 @@ def _period_cols(frame: pd.DataFrame) -> pd.DataFrame:
 def _additive(direct: pd.DataFrame, rollups: pd.DataFrame, ind: Indicator) -> pd.DataFrame:
     """The period series of an additive indicator: observed at the territory, else the sum of
     its parts (`somme` indicators over an area)."""
-    rows = direct[(direct["indicateur"] == ind.code) & direct["valeur"].notna()]
-    frame = rows[["periode", "valeur"]].copy()
+    if direct.empty:
+        frame = pd.DataFrame({"periode": pd.Series(dtype=object), "valeur": pd.Series(dtype="float64")})
+    else:
+        frame = direct[(direct["indicateur"] == ind.code) & direct["valeur"].notna()][
+            ["periode", "valeur"]
+        ].copy()
     frame["n_territoires"] = 1
     frame["calcul"] = "observé"
     if ind.agregation_territoire == "somme" and not rollups.empty:

@@ -80,23 +80,32 @@ def scope(
     return [t for t in every if t[0] in members]
 
 
+def expected_by_level(ref: Reference) -> dict[str, set[str]]:
+    """The quarterly indicators expected from a commune, a structure and the EPCI (`niveau`
+    `commune`, `structure`, `epci`; the EPCI code itself counts as `epci`)."""
+    return {
+        level: {i.code for i in expected_indicators(ref, level)} for level in ("commune", "structure", "epci")
+    }
+
+
 def completeness_matrix(
     values: pd.DataFrame,
     ref: Reference,
     quarters: Iterable[Period],
     group: str | None = None,
     territories: Territories | None = None,
+    received: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per (territory, quarter): values expected, received, and the rate in %.
 
     Territories expecting nothing (no indicator at their level) are left out. `group`
     keeps one structure or sector, its members read from `territories` (see `scope`).
+    `received`: the counts (territoire, periode, recus) of the expected values received,
+    when a store has counted them (`expected_by_level` says which); else counted in `values`.
     """
     quarters = list(quarters)
     codes = [q.code for q in quarters]
-    expected = {
-        level: {i.code for i in expected_indicators(ref, level)} for level in ("commune", "structure", "epci")
-    }
+    expected = expected_by_level(ref)
     territories = pd.DataFrame(scope(ref, group, territories), columns=["territoire", "nom", "type"])
     territories["niveau"] = territories["type"].where(territories["territoire"] != EPCI_CODE, "epci")
     territories["attendus"] = territories["niveau"].map(lambda lv: len(expected.get(lv, ())))
@@ -104,8 +113,11 @@ def completeness_matrix(
     if territories.empty or not codes:
         return pd.DataFrame(columns=MATRIX_COLUMNS)
     grid = territories.merge(pd.DataFrame({"periode": codes}), how="cross")
-    received = pd.DataFrame(columns=["territoire", "periode", "recus"])
-    if not values.empty:
+    if received is not None:
+        received = received[received["periode"].isin(codes)][["territoire", "periode", "recus"]]
+    elif values.empty:
+        received = pd.DataFrame(columns=["territoire", "periode", "recus"])
+    else:
         rows = values[values["periode"].isin(codes) & values["territoire"].isin(territories["territoire"])]
         has_value = rows["valeur"].notna()
         if "valeur_texte" in rows:

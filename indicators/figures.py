@@ -10,24 +10,85 @@ counts, engagement counts, per-commune values, series, targets and progress all 
 from a `ReviewFigures`; computing one of them a second time elsewhere is a bug
 (tests/test_parity.py checks the pages and the bilan agree). The store is read by
 `services.review.gather_review`, which builds it.
+
+The values come from a `ValueSource`: each figure asks for its own slice (one territory's
+values and its area's rollups for a summary or a series, one indicator over the communes for
+a map), so a page reads only what it shows. `FrameSource` serves them from a frame of every
+value (the same rules on the same rows: tests/test_review_source.py checks that the store's
+source and this one give the same figures).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Protocol
 
 import pandas as pd
 
 from indicators import completeness as completeness_rules
 from indicators import governance
-from indicators.aggregation import Territories, by_commune_at, series
+from indicators.aggregation import Territories, area_periods, area_rollups, by_commune_at, series_of
 from indicators.catalogue import EPCI_CODE, Reference
 from indicators.derived import derived_values
 from indicators.engagement import EngagementCounts, engagement_counts
 from indicators.periods import FIRST_YEAR
-from indicators.review import Alert, Review, build_alerts, indicator_summary
+from indicators.review import Alert, Review, build_alerts, indicator_summary, source_sections
+from indicators.staffing import ETP_CODE, HEADCOUNT_CODE, staffing_frame
 from indicators.targets import progress_frame
+
+
+class ValueSource(Protocol):
+    """Where a review's figures read the values in force (as shown: indicators.surveys)."""
+
+    def of_territories(self, codes: Iterable[str]) -> pd.DataFrame:
+        """Every value of these territories (columns of db.observations.current_values)."""
+        ...
+
+    def of_indicators(self, codes: Iterable[str]) -> pd.DataFrame:
+        """Every value of these indicators, whatever the territory."""
+        ...
+
+    def rollups(self, area: str, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        """What the area's parts add up to (indicators.aggregation.area_rollups's rows)."""
+        ...
+
+    def sources(self) -> dict[str, list[str]]:
+        """Where each indicator's values come from (indicators.review.source_sections)."""
+        ...
+
+    def everything(self) -> pd.DataFrame:
+        """Every value in force (what a document listing all of them reads)."""
+        ...
+
+
+@dataclass
+class FrameSource:
+    """A `ValueSource` over a frame of every value in force, the rules applied in pandas."""
+
+    values: pd.DataFrame
+    ref: Reference
+    territories: Territories
+
+    def of_territories(self, codes: Iterable[str]) -> pd.DataFrame:
+        return (
+            self.values[self.values["territoire"].isin(set(codes))] if not self.values.empty else self.values
+        )
+
+    def of_indicators(self, codes: Iterable[str]) -> pd.DataFrame:
+        return (
+            self.values[self.values["indicateur"].isin(set(codes))] if not self.values.empty else self.values
+        )
+
+    def rollups(self, area: str, codes: Iterable[str] | None = None) -> pd.DataFrame:
+        return area_rollups(self.values, self.ref, area, self.territories, codes)
+
+    def sources(self) -> dict[str, list[str]]:
+        return source_sections(self.values)
+
+    def everything(self) -> pd.DataFrame:
+        return self.values
 
 
 @dataclass
@@ -37,7 +98,7 @@ class ReviewFigures:
     ref: Reference
     review: Review
     today: dt.date
-    values: pd.DataFrame
+    source: ValueSource
     territories: Territories
     targets: pd.DataFrame
     meetings: pd.DataFrame
@@ -50,10 +111,34 @@ class ReviewFigures:
     _summaries: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _by_commune: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _series: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
+    _sources: dict[str, list[str]] | None = field(default=None, repr=False)
+    _values: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def convention(self) -> str:
         return self.ref.convention.code
+
+    @property
+    def values(self) -> pd.DataFrame:
+        """Every value in force (read when first asked: a page reads `values_of` its slice)."""
+        if self._values is None:
+            self._values = self.source.everything()
+        return self._values
+
+    def values_of(self, territories: Iterable[str]) -> pd.DataFrame:
+        """The values in force of some territories (all indicators)."""
+        return self.source.of_territories(territories)
+
+    def staffing(self, territories: Iterable[str] | None = None) -> pd.DataFrame:
+        """The chargés' ETP and headcount per employer and year (indicators.staffing)."""
+        return staffing_frame(self.source.of_indicators([ETP_CODE, HEADCOUNT_CODE]), territories)
+
+    @property
+    def sources(self) -> dict[str, list[str]]:
+        """Where each indicator's values come from (one read for every summary)."""
+        if self._sources is None:
+            self._sources = self.source.sources()
+        return self._sources
 
     @property
     def as_of(self) -> dt.date:
@@ -113,14 +198,18 @@ class ReviewFigures:
     def summary_of(self, territory: str = EPCI_CODE) -> pd.DataFrame:
         """Where each indicator stands for `territory` at the review (indicator_summary)."""
         if territory not in self._summaries:
+            own = self.source.of_territories([territory])
+            periods = area_periods(own, self.source.rollups(territory), self.ref, territory)
             self._summaries[territory] = indicator_summary(
-                self.values,
+                own,
                 self.ref,
                 self.review,
                 territory=territory,
                 targets=self.targets,
                 territories=self.territories,
                 computed=self.computed(territory),
+                periods=periods,
+                sources=self.sources,
             )
         return self._summaries[territory]
 
@@ -128,14 +217,22 @@ class ReviewFigures:
         """Every commune's value of indicator `code` at the cut-off (ratios recomputed)."""
         key = f"{code}|{since_year}"
         if key not in self._by_commune:
-            self._by_commune[key] = by_commune_at(self.values, self.ref, code, self.review.cutoff, since_year)
+            ind = self.ref.indicator(code)
+            codes = [c for c in (code, ind.numerateur, ind.denominateur) if c]
+            self._by_commune[key] = by_commune_at(
+                self.source.of_indicators(codes), self.ref, code, self.review.cutoff, since_year
+            )
         return self._by_commune[key]
 
     def series(self, code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
         """The period series of indicator `code` for `territory` (aggregation rules applied)."""
         key = (code, territory)
         if key not in self._series:
-            self._series[key] = series(self.values, self.ref, code, territory, self.territories)
+            ind = self.ref.indicator(code)
+            codes = {c for c in (code, ind.numerateur, ind.denominateur) if c}
+            own = self.source.of_territories([territory])
+            own = own[own["indicateur"].isin(codes)] if not own.empty else own
+            self._series[key] = series_of(own, self.source.rollups(territory, codes), self.ref, code)
         return self._series[key]
 
     def targets_of(self, code: str, territory: str = EPCI_CODE) -> dict[int, float]:
@@ -145,7 +242,7 @@ class ReviewFigures:
 
     def progress(self) -> pd.DataFrame:
         """Progress toward every target set (indicators.targets.progress_frame)."""
-        return progress_frame(self.ref, self.values, self.targets, self.review, summary_of=self.summary_of)
+        return progress_frame(self.ref, pd.DataFrame(), self.targets, self.review, summary_of=self.summary_of)
 
     def finish(self) -> ReviewFigures:
         """Compute the agglomeration's summary and the alerts (once, when built)."""

@@ -16,7 +16,7 @@ about (Annexe 6: "fonction d'alerte en direction du Copil").
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
 
@@ -134,26 +134,37 @@ def get_review(code: str) -> Review:
         raise ReviewError(f"Revue inconnue : « {code} » (attendu : {', '.join(REVIEWS_BY_CODE)}).") from None
 
 
-def data_date(review: Review, values: pd.DataFrame, today: date) -> Period:
+def data_date(
+    review: Review,
+    values: pd.DataFrame,
+    today: date,
+    latest: Callable[[Period], Period | None] | None = None,
+) -> Period:
     """The quarter a review's figures are at. Once its cut-off quarter is over: the cut-off.
     Before: the latest quarter with data, not after the last complete quarter before today
-    (the quarters after it are not due: never 0 % complete, never an alert)."""
+    (the quarters after it are not due: never 0 % complete, never an alert). `latest(until)`:
+    that quarter as a store finds it (default: `latest_quarter_with_data` over `values`)."""
     if today > review.cutoff.end:
         return review.cutoff
     until = min(review.cutoff, last_complete_quarter(today))
     first = Period(FIRST_YEAR, 1)
-    found = latest_quarter_with_data(values, until)
+    found = latest(until) if latest is not None else latest_quarter_with_data(values, until)
     return found if found is not None else max(until, first)
 
 
-def as_of(review: Review, values: pd.DataFrame, today: date) -> Review:
+def as_of(
+    review: Review,
+    values: pd.DataFrame,
+    today: date,
+    latest: Callable[[Period], Period | None] | None = None,
+) -> Review:
     """The review as it can be read on `today`: itself once its cut-off is over, else the
     same review « provisoire », at its data date (`data_date`)."""
     if today > review.cutoff.end or review.provisional:
         return review
     return replace(
         review,
-        cutoff=data_date(review, values, today),
+        cutoff=data_date(review, values, today, latest),
         planned_cutoff=review.cutoff,
         label=f"{review.label} · {PROVISIONAL_MARK}",
     )
@@ -308,17 +319,39 @@ def _targets_for(targets: pd.DataFrame | None, code: str, territory: str, year: 
     return None if rows.empty else float(rows["valeur"].iloc[-1])
 
 
-def source_map(values: pd.DataFrame, ref: Reference) -> dict[str, str]:
-    """Per indicator, where its values come from: provider · sections of the convention or deposits."""
-    found: dict[str, list[str]] = {}
+def source_sections(values: pd.DataFrame) -> dict[str, list[str]]:
+    """Per indicator, where its values come from: its first two source sections (in the order
+    of `current_values`), then « dépôts des territoires » when some were uploaded."""
+    pairs = pd.DataFrame(columns=["indicateur", "source_section"])
     if not values.empty and "source_section" in values:
         pairs = values[["indicateur", "source_section"]].dropna().drop_duplicates()
-        for code, group in pairs.groupby("indicateur"):
-            found[str(code)] = list(group["source_section"])[:2]
+    deposits = []
     if not values.empty and "batch_kind" in values:
-        deposits = values[values["batch_kind"].isin(["depot", "saisie"])]["indicateur"].unique()
-        for code in deposits:
-            found.setdefault(str(code), []).append("dépôts des territoires")
+        deposits = list(values[values["batch_kind"].isin(DEPOSIT_KINDS)]["indicateur"].unique())
+    return sections_found(pairs, deposits)
+
+
+def sections_found(pairs: pd.DataFrame, deposits: Iterable[str]) -> dict[str, list[str]]:
+    """`source_sections` from the distinct (indicateur, source_section) pairs in the order of
+    `current_values` and the indicators some territory uploaded."""
+    found: dict[str, list[str]] = {}
+    for code, group in pairs.groupby("indicateur", sort=False):
+        found[str(code)] = list(group["source_section"])[:2]
+    for code in deposits:
+        found.setdefault(str(code), []).append(DEPOSITS_SOURCE)
+    return found
+
+
+DEPOSIT_KINDS = ("depot", "saisie")
+DEPOSITS_SOURCE = "dépôts des territoires"
+
+
+def source_map(
+    values: pd.DataFrame, ref: Reference, found: dict[str, list[str]] | None = None
+) -> dict[str, str]:
+    """Per indicator, where its values come from: provider · sections of the convention or deposits
+    (`found`: `source_sections` already computed, e.g. by the store)."""
+    found = source_sections(values) if found is None else found
     return {
         ind.code: f"{ind.source_donnee} · {' ; '.join(found.get(ind.code, [])) or ind.section}"
         for ind in ref.indicators
@@ -335,8 +368,14 @@ def indicator_summary(
     targets: pd.DataFrame | None = None,
     territories: Territories | None = None,
     computed: dict[str, float] | None = None,
+    periods: pd.DataFrame | None = None,
+    sources: dict[str, list[str]] | None = None,
 ) -> pd.DataFrame:
     """Where each indicator stands for a territory at a review (one row per indicator).
+
+    `periods` and `sources`, when given, are what `territory_periods` and `source_sections`
+    would compute from every value (a store reads them from its rollups: `values` may then
+    hold the territory's own values only).
 
     `values`: current values (db.observations.current_values). `targets`: optional frame
     with columns indicateur, annee, valeur (and territoire; missing = EPCI), e.g. from the
@@ -349,11 +388,12 @@ def indicator_summary(
     """
     territories = territories or Territories(ref)
     wanted = list(codes) if codes is not None else [i.code for i in ref.indicators]
-    periods = (
-        territory_periods(values, ref, territory, territories)
-        if not values.empty
-        else pd.DataFrame(columns=["indicateur", "periode", "annee", "trimestre", "valeur", "_key"])
-    )
+    if periods is None:
+        periods = (
+            territory_periods(values, ref, territory, territories)
+            if not values.empty
+            else pd.DataFrame(columns=["indicateur", "periode", "annee", "trimestre", "valeur", "_key"])
+        )
     yearly = yearly_all(periods, ref)
     at_cut = cutoff_all(periods, ref, review.cutoff, FIRST_YEAR).set_index("indicateur")
     before = yearly[yearly["annee"] < FIRST_YEAR].groupby("indicateur").last()
@@ -370,7 +410,7 @@ def indicator_summary(
     if not values.empty and "valeur_texte" in values:
         texts = values[(values["territoire"] == territory) & values["valeur_texte"].notna()]
         texts = texts.groupby("indicateur").last() if not texts.empty else texts
-    sources = source_map(values, ref)
+    sources = source_map(values, ref, sources)
     # Where the convention contradicts itself, the baseline is the value seed/ retains: its
     # reason travels with it (never a silent choice).
     chosen: dict[tuple[str, str], str] = {}

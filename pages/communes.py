@@ -12,7 +12,7 @@ from indicators.review import (
     population_indicators,
     value_text,
 )
-from indicators.staffing import latest_team, staffing_frame
+from indicators.staffing import latest_team
 from ui import widgets
 from ui.context import setup_page
 from ui.text import plain
@@ -53,7 +53,7 @@ around = sorted(
     (g for g, members in groups.members.items() if code in members),
     key=lambda g: (groups.types.get(g, ""), groups.names.get(g, g)),
 )
-staff = staffing_frame(figures.values, [code, *around])
+staff = figures.staffing([code, *around])
 team = latest_team(staff)
 engagement = figures.engagements.set_index("commune")
 eng = engagement.loc[code] if code in engagement.index else None

@@ -6,7 +6,7 @@ import streamlit as st
 from indicators.completeness import rate_by_quarter
 from indicators.formatting import format_number, format_value
 from indicators.review import ALERT_KIND_LABELS, headline_indicators
-from indicators.staffing import latest_team, staffing_frame
+from indicators.staffing import latest_team
 from ui import widgets
 from ui.context import setup_page
 
@@ -80,7 +80,7 @@ for enjeu in ref.enjeux:
 network = next((f for f in ref.fiches if f.ambition is None), None)
 if network is not None:
     st.header("Réseau des chargés de coopération territoriale", divider="gray")
-    team = latest_team(staffing_frame(ctx.values()))
+    team = latest_team(figures.staffing())
     if team.year:
         st.caption(
             f"Chargés de coopération en {team.year} : {format_value(team.etp, 'etp')} et "

@@ -1,0 +1,134 @@
+"""A review's figures read slice by slice from the store (services.review.StoreSource: a
+territory's values, an indicator's values, an area's rollups) are those computed from every
+value in force (indicators.figures.FrameSource): same summaries, series, maps, completeness,
+alerts and staffing, for every kind of territory, a provisional review included.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import shutil
+
+import pandas as pd
+import pytest
+
+from db.store import Store
+from indicators.access import SYSTEM
+from indicators.catalogue import EPCI_CODE
+from indicators.completeness import completeness_matrix
+from indicators.engagement import commune_engagements
+from indicators.figures import FrameSource, ReviewFigures
+from indicators.review import as_of, get_review, headline_indicators
+from indicators.surveys import publishable
+from services import pilotage
+from services.demo import install_demo
+from services.review import gather_review
+from services.territories import set_sector_members, territories
+from services.uploads import commit_import, prepare_import
+from services.values import current_values
+
+TODAY = dt.date(2026, 11, 29)
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory, _seeded_template, ref):
+    path = tmp_path_factory.mktemp("source") / "ctg.duckdb"
+    shutil.copy(_seeded_template, path)
+    with Store(path) as store:
+        install_demo(store, ref, accounts=False)
+        sector = next(t.code for t in ref.territories if t.type == "secteur")
+        set_sector_members(store, ref, SYSTEM, sector, [c.code for c in ref.communes()[:9]])
+        # a value observed at the EPCI wins over the sum of its communes for its quarter
+        data = f"territoire;indicateur;periode;valeur\n{EPCI_CODE};PE_PLACES_EAJE;2026-T2;1234\n".encode()
+        plan = prepare_import(store, ref, data, "epci.csv", SYSTEM, today=TODAY)
+        assert plan.accepted, plan.report.errors[:2]
+        commit_import(store, ref, plan, SYSTEM)
+        pilotage.set_target(store, ref, SYSTEM, "PE_PLACES_EAJE", 2028, 1500)
+        yield store
+
+
+def _from_every_value(store: Store, ref, code: str, today: dt.date) -> ReviewFigures:
+    """The same review computed in pandas from a frame of every value in force."""
+    convention = ref.convention.code
+    values = publishable(current_values(store, ref), ref)
+    groups = territories(store, ref)
+    review = as_of(get_review(code), values, today)
+    return ReviewFigures(
+        ref=ref,
+        review=review,
+        today=today,
+        source=FrameSource(values, ref, groups),
+        territories=groups,
+        targets=pilotage.targets_frame(store, convention),
+        meetings=pilotage.meetings_frame(store, convention),
+        comments=pilotage.comments_frame(store, convention, revue=review.code),
+        engagements=commune_engagements(ref, pilotage.engagements_frame(store, convention)),
+        completeness=completeness_matrix(values, ref, review.quarters(), territories=groups),
+        demo=True,
+    ).finish()
+
+
+def _same_frame(a: pd.DataFrame, b: pd.DataFrame, what: str) -> None:
+    assert list(a.columns) == list(b.columns), what
+    assert len(a) == len(b), what
+    for column in a.columns:
+        for x, y in zip(a[column], b[column], strict=True):
+            if isinstance(x, float) and isinstance(y, float):
+                assert (math.isnan(x) and math.isnan(y)) or math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-9), (
+                    what,
+                    column,
+                    x,
+                    y,
+                )
+            else:
+                assert (pd.isna(x) and pd.isna(y)) if pd.isna(x) is True else x == y, (what, column, x, y)
+
+
+@pytest.mark.parametrize(
+    ("review", "today"),
+    [("annuelle-2026", TODAY), ("mi-parcours", TODAY), ("annuelle-2026", dt.date(2026, 8, 15))],
+)
+def test_the_store_slices_give_the_figures_of_every_value(store, ref, review, today):
+    mine = gather_review(store, ref, review, today=today)
+    every = _from_every_value(store, ref, review, today)
+    assert mine.review == every.review
+    _same_frame(mine.completeness, every.completeness, "complétude")
+    assert mine.alerts == every.alerts
+    structure = next(t.code for t in ref.territories if t.type == "structure")
+    sector = next(t.code for t in ref.territories if t.type == "secteur")
+    commune = ref.communes()[0].code
+    for territory in (EPCI_CODE, structure, sector, commune):
+        _same_frame(mine.summary_of(territory), every.summary_of(territory), f"synthèse {territory}")
+    codes = ["PE_CAPACITE_THEORIQUE", "PE_PLACES_EAJE", "AJ_ACTIONS_ORGANISEES", "POP_MUNICIPALE"]
+    codes += [i.code for f in ref.fiches for i in headline_indicators(ref, f.code)]
+    for code in dict.fromkeys(codes):
+        for territory in (EPCI_CODE, sector, commune):
+            _same_frame(
+                mine.series(code, territory), every.series(code, territory), f"série {code} {territory}"
+            )
+        if "commune" in ref.indicator(code).niveaux:
+            _same_frame(mine.commune_values(code), every.commune_values(code), f"carte {code}")
+    _same_frame(mine.staffing(), every.staffing(), "chargés")
+    _same_frame(mine.progress(), every.progress(), "cibles")
+    assert (
+        mine.summary.set_index("code").loc["PE_PLACES_EAJE", "source"]
+        == every.summary.set_index("code").loc["PE_PLACES_EAJE", "source"]
+    )
+
+
+def test_a_summary_reads_its_territory_and_rollups_not_every_value(store, ref, monkeypatch):
+    """The overview's figures never load every value (a store of 35 000 communes would)."""
+    from services.review import StoreSource
+
+    def refuse(self):
+        raise AssertionError("every value read")
+
+    monkeypatch.setattr(StoreSource, "everything", refuse)
+    figures = gather_review(store, ref, "annuelle-2026", today=TODAY)
+    assert len(figures.summary) == len(ref.indicators)
+    figures.summary_of(ref.communes()[0].code)
+    figures.series("PE_PLACES_EAJE")
+    figures.commune_values("PE_PLACES_EAJE")
+    figures.staffing()
+    figures.progress()
