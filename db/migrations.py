@@ -136,11 +136,13 @@ def m006_charges_as_observations(conn: sa.Connection) -> None:
 
 
 def m007_rollups(conn: sa.Connection) -> None:
-    """What each area's parts add up to, kept up to date at every write (db/rollups.py):
-    pages read a few hundred rows instead of every value."""
+    """What each area's parts add up to and how many values each territory sent per quarter,
+    kept up to date at every write (db/rollups.py): pages read a few hundred rows instead of
+    every value."""
     from db import rollups
 
     schema.agregats.create(conn, checkfirst=True)
+    schema.completude.create(conn, checkfirst=True)
     for (code,) in conn.execute(sa.select(schema.conventions.c.code)).fetchall():
         rollups.rebuild(conn, code)
 

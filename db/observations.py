@@ -171,67 +171,80 @@ def current_values(
     return store.query_df(sql + " order by indicateur, territoire, annee, trimestre nulls last", params)
 
 
+def in_force_where(condition: str) -> str:
+    """The values in force (columns of `observations` plus `batch_kind`) among the observations
+    meeting `condition` (SQL over `o`, the observation, and `b`, its batch; `$conv` bound).
+
+    The rule of the view `observations_courantes` (db/migrations.py): the latest retained
+    observation of a valid batch for its (indicator, territory, period). Asked through the view,
+    a filter on a column that is not part of that key is applied after its window over every
+    value; here only the rows meeting `condition` are checked for a later one.
+    """
+    return (
+        "(select o.*, b.kind as batch_kind from observations o join batches b on b.id = o.batch_id "
+        f"where o.convention = $conv and b.status = 'valide' and o.retenue is not false and ({condition}) "
+        "and not exists (select 1 from observations o2 join batches b2 on b2.id = o2.batch_id "
+        "where o2.convention = o.convention and o2.indicateur = o.indicateur and o2.territoire = o.territoire "
+        "and o2.periode = o.periode and o2.id > o.id and b2.status = 'valide' and o2.retenue is not false))"
+    )
+
+
 def source_pairs(store: Store, convention: str) -> tuple[pd.DataFrame, list[str]]:
     """Per indicator, its first two distinct source sections in the order of `current_values`
     (indicateur, source_section), and the indicators some territory uploaded (`depot`, `saisie`)."""
     pairs = store.query_df(
         "with ranked as (select indicateur, source_section, row_number() over (partition by indicateur "
-        "order by territoire, annee, trimestre nulls last) as k from observations_courantes "
-        "where convention = $conv and source_section is not null), "
+        "order by territoire, annee, trimestre nulls last) as k from "
+        + in_force_where("o.source_section is not null")
+        + "), "
         "firsts as (select indicateur, source_section, min(k) as k from ranked group by all) "
         "select indicateur, source_section from firsts "
         "qualify row_number() over (partition by indicateur order by k) <= 2 order by indicateur, k",
         {"conv": convention},
     )
-    deposits = store.query_df(
-        "select distinct indicateur from observations_courantes where convention = $conv "
-        "and batch_kind in ('depot', 'saisie') order by indicateur",
+    return pairs, deposited_indicators(store, convention)
+
+
+def deposited_indicators(store: Store, convention: str) -> list[str]:
+    """The indicators of which some value in force was uploaded (`depot`, `saisie`).
+
+    Deposits are most of the values: instead of checking each, the latest deposit of each
+    indicator is checked first (in force: the indicator is deposited); only the indicators
+    whose latest deposit was superseded are checked value by value.
+    """
+    kinds = "b.kind in ('depot', 'saisie')"
+    latest = store.query_df(
+        "with last as (select o.indicateur, max(o.id) as id from observations o join batches b "
+        f"on b.id = o.batch_id where o.convention = $conv and {kinds} and b.status = 'valide' "
+        "and o.retenue is not false group by o.indicateur), "
+        "rows as (select o.id, o.indicateur, o.territoire, o.periode from observations o join last l on l.id = o.id) "
+        "select r.indicateur, not exists (select 1 from observations o2 join batches b2 on b2.id = o2.batch_id "
+        "where o2.convention = $conv and o2.indicateur = r.indicateur and o2.territoire = r.territoire "
+        "and o2.periode = r.periode and o2.id > r.id and b2.status = 'valide' and o2.retenue is not false) "
+        "as en_vigueur from rows r",
         {"conv": convention},
     )
-    return pairs, list(deposits["indicateur"])
-
-
-def received_counts(
-    store: Store, convention: str, quarters: list[str], expected: pd.DataFrame, epci: str
-) -> pd.DataFrame:
-    """Per (territory, quarter), how many of its expected indicators have a value (a number or
-    a text). `expected`: (niveau, indicateur) pairs; a territory's niveau is its type, `epci`
-    for the code `epci`. Columns: territoire, periode, recus."""
-    if not quarters or expected.empty:
-        return pd.DataFrame(columns=["territoire", "periode", "recus"])
-
-    def run() -> pd.DataFrame:
-        with store.engine.connect() as conn:
-            raw = conn.connection.dbapi_connection
-            raw.register("_expected", expected[["niveau", "indicateur"]])
-            try:
-                return raw.execute(
-                    "select o.territoire, o.periode, count(distinct o.indicateur) as recus "
-                    "from observations_courantes o "
-                    "join territoires t on t.convention = o.convention and t.code = o.territoire "
-                    "join _expected e on e.indicateur = o.indicateur "
-                    "and e.niveau = case when o.territoire = $epci then 'epci' else t.type end "
-                    f"where o.convention = $conv and o.periode in {_in(quarters)} "
-                    f"and o.indicateur in {_in(list(expected['indicateur']))} "
-                    "and (o.valeur is not null or o.valeur_texte is not null) group by all",
-                    {"conv": convention, "epci": epci},
-                ).df()
-            finally:
-                raw.unregister("_expected")
-
-    return store._retry(run)
+    found = set(latest.loc[latest["en_vigueur"].astype(bool), "indicateur"])
+    unsure = sorted(set(latest["indicateur"]) - found)
+    if unsure:
+        rows = in_force_where(f"{kinds} and o.indicateur in {_in(unsure)}")
+        found |= set(
+            store.query_df(f"select distinct indicateur from {rows}", {"conv": convention})["indicateur"]
+        )
+    return sorted(found)
 
 
 def latest_quarter(store: Store, convention: str, first_year: int, until_key: int) -> int | None:
     """The latest quarter (year × 10 + quarter) from `first_year`, not after `until_key`, with a
     value (a number or a text); None when there is none."""
-    found = store.scalar(
-        "select max(annee * 10 + trimestre) from observations_courantes where convention = :c "
-        "and trimestre is not null and annee >= :y and annee * 10 + trimestre <= :u "
-        "and (valeur is not null or valeur_texte is not null)",
-        {"c": convention, "y": first_year, "u": until_key},
+    rows = in_force_where(
+        f"o.trimestre is not null and o.annee >= {int(first_year)} "
+        f"and o.annee * 10 + o.trimestre <= {int(until_key)} and (o.valeur is not null or o.valeur_texte is not null)"
     )
-    return None if found is None else int(found)
+    found = store.query_df(f"select max(annee * 10 + trimestre) as k from {rows}", {"conv": convention})[
+        "k"
+    ].iloc[0]
+    return None if pd.isna(found) else int(found)
 
 
 CURRENT_FOR_SQL = (

@@ -17,6 +17,10 @@ data and reference reloads. Every write of values calls one of:
 - `refresh_area(conn, convention, area)`: a sector's members changed;
 - `rebuild(conn, convention)`: everything (reference load, migration).
 
+The same calls keep `completude`: per territory (EPCI, commune, structure) and quarter, how
+many quarterly indicators collected at its level (not a ratio) have a value in force, a
+number or a text: the counts of `indicators.completeness.completeness_matrix`.
+
 SQL in, raw frames out; no French, no import of `indicators/`.
 """
 
@@ -114,6 +118,63 @@ select ratio || '{DEN_SUFFIX}', area, periode, annee, trimestre, den, n from pai
 """
 
 
+# Per (territory, quarter) of `_counted` (all when `$all`), the quarterly indicators received.
+_COUNTS = """
+with levels as (
+    select code, case when type = 'epci' then 'epci' else type end as niveau from territoires
+    where convention = $conv and type in ('epci', 'commune', 'structure')
+),
+collected as (
+    select code, niveaux from indicateurs
+    where convention = $conv and periodicite = 'trimestrielle' and agregation_territoire <> 'ratio'
+)
+select v.territoire, v.periode, count(distinct v.indicateur) as recus
+from observations_courantes v
+join levels t on t.code = v.territoire
+join collected i on i.code = v.indicateur
+where v.convention = $conv and v.trimestre is not null $scope
+  and (v.valeur is not null or v.valeur_texte is not null)
+  and case when t.niveau = 'epci'
+           then list_contains(string_split(i.niveaux, '|'), 'epci')
+                and not list_contains(string_split(i.niveaux, '|'), 'commune')
+                and not list_contains(string_split(i.niveaux, '|'), 'structure')
+           else list_contains(string_split(i.niveaux, '|'), t.niveau) end
+group by v.territoire, v.periode
+"""
+
+
+def _counts(raw, convention: str, keys: pd.DataFrame | None) -> pd.DataFrame:
+    """Completeness counts computed from the values in force (`keys` None: all; else the
+    (territoire, periode) pairs of `keys`)."""
+    scope = ""
+    if keys is not None:
+        if keys.empty:
+            return pd.DataFrame(columns=["territoire", "periode", "recus"])
+        scope = (
+            f"and v.territoire in {_in(keys['territoire'])} and v.periode in {_in(keys['periode'])} "
+            "and exists (select 1 from _counted k where k.territoire = v.territoire and k.periode = v.periode)"
+        )
+    raw.register("_counted", keys if keys is not None else pd.DataFrame({"territoire": [], "periode": []}))
+    try:
+        return raw.execute(_COUNTS.replace("$scope", scope), {"conv": convention}).df()
+    finally:
+        raw.unregister("_counted")
+
+
+def _write_counts(raw, convention: str, rows: pd.DataFrame) -> None:
+    if rows.empty:
+        return
+    raw.register("_counts", rows)
+    try:
+        raw.execute(
+            "insert into completude (convention, territoire, periode, recus) "
+            "select $conv, territoire, periode, recus from _counts",
+            {"conv": convention},
+        )
+    finally:
+        raw.unregister("_counts")
+
+
 def _raw(conn: sa.Connection):
     return conn.connection.dbapi_connection  # duckdb_engine's wrapper, inside the caller's transaction
 
@@ -169,6 +230,8 @@ def rebuild(conn: sa.Connection, convention: str) -> int:
     raw.execute("delete from agregats where convention = $conv", {"conv": convention})
     rows = _computed(raw, convention)
     _insert(raw, convention, rows)
+    raw.execute("delete from completude where convention = $conv", {"conv": convention})
+    _write_counts(raw, convention, _counts(raw, convention, None))
     return len(rows)
 
 
@@ -191,6 +254,19 @@ def refresh(conn: sa.Connection, convention: str, keys: pd.DataFrame) -> None:
     if keys.empty:
         return
     raw = _raw(conn)
+    quarters = keys[keys["periode"].astype(str).str.contains("-T", regex=False)][["territoire", "periode"]]
+    quarters = quarters.drop_duplicates().reset_index(drop=True)
+    if not quarters.empty:
+        raw.register("_counted", quarters)
+        try:
+            raw.execute(
+                "delete from completude where convention = $conv and exists (select 1 from _counted k "
+                "where k.territoire = completude.territoire and k.periode = completude.periode)",
+                {"conv": convention},
+            )
+        finally:
+            raw.unregister("_counted")
+        _write_counts(raw, convention, _counts(raw, convention, quarters))
     raw.register("_keys", keys[["indicateur", "territoire", "periode"]].drop_duplicates())
     try:
         areas = {
@@ -267,6 +343,35 @@ def area_rows(store: Store, convention: str, area: str, indicators: list[str] | 
         sql += " and list_contains($inds, split_part(indicateur, '~', 1))"
         params["inds"] = list(indicators)
     return store.query_df(sql + " order by indicateur, annee, trimestre nulls last", params)
+
+
+def received(store: Store, convention: str, quarters: list[str]) -> pd.DataFrame:
+    """Per (territory, quarter) of `quarters`, the quarterly indicators received (territoire,
+    periode, recus; a territory that sent nothing has no row)."""
+    if not quarters:
+        return pd.DataFrame(columns=["territoire", "periode", "recus"])
+    return store.query_df(
+        f"select territoire, periode, recus from completude where convention = $conv and periode in {_in(quarters)}",
+        {"conv": convention},
+    )
+
+
+def stored_counts(conn: sa.Connection, convention: str) -> pd.DataFrame:
+    """Every completeness count kept in the store (for the consistency test)."""
+    return (
+        _raw(conn)
+        .execute(
+            "select territoire, periode, recus from completude where convention = $conv order by territoire, periode",
+            {"conv": convention},
+        )
+        .df()
+    )
+
+
+def fresh_counts(conn: sa.Connection, convention: str) -> pd.DataFrame:
+    """Every completeness count computed from scratch, written nowhere (for the consistency test)."""
+    rows = _counts(_raw(conn), convention, None)
+    return rows.sort_values(["territoire", "periode"]).reset_index(drop=True)
 
 
 def stored_rows(conn: sa.Connection, convention: str) -> pd.DataFrame:

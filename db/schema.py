@@ -312,3 +312,15 @@ agregats = sa.Table(
     sa.Column("valeur", sa.Double, nullable=False),
     sa.Column("n_territoires", sa.Integer, nullable=False),
 )
+
+
+# How many of its quarterly indicators each territory sent for each quarter (db/rollups.py):
+# the counts of the completeness matrix, kept up to date at every write of values.
+completude = sa.Table(
+    "completude",
+    metadata,
+    _conv(),
+    sa.Column("territoire", sa.String, nullable=False),
+    sa.Column("periode", sa.String, nullable=False),  # a quarter
+    sa.Column("recus", sa.Integer, nullable=False),
+)

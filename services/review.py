@@ -20,7 +20,7 @@ from db import observations, pilotage, rollups
 from db.store import Store
 from indicators import completeness as completeness_rules
 from indicators.aggregation import Territories
-from indicators.catalogue import EPCI_CODE, Reference
+from indicators.catalogue import Reference
 from indicators.engagement import commune_engagements
 from indicators.figures import ReviewFigures
 from indicators.periods import FIRST_YEAR, Period
@@ -70,18 +70,8 @@ class StoreSource:
         return None if key is None else Period(key // 10, key % 10)
 
     def completeness(self, quarters: list[Period], territories: Territories) -> pd.DataFrame:
-        """The review's completeness matrix, its counts made by the store."""
-        expected = pd.DataFrame(
-            [
-                (level, code)
-                for level, codes in completeness_rules.expected_by_level(self.ref).items()
-                for code in sorted(codes)
-            ],
-            columns=["niveau", "indicateur"],
-        )
-        received = observations.received_counts(
-            self.store, self.convention, [q.code for q in quarters], expected, EPCI_CODE
-        )
+        """The review's completeness matrix, from the counts the store keeps at every write."""
+        received = rollups.received(self.store, self.convention, [q.code for q in quarters])
         return completeness_rules.completeness_matrix(
             pd.DataFrame(), self.ref, quarters, territories=territories, received=received
         )

@@ -22,6 +22,7 @@ from db.store import Store
 from indicators.access import SYSTEM
 from indicators.aggregation import area_rollups
 from indicators.catalogue import EPCI_CODE
+from indicators.completeness import completeness_matrix
 from indicators.periods import Period, parse_period
 from indicators.surveys import publishable
 from reports.template import expected_indicators
@@ -33,6 +34,7 @@ from services.values import current_values
 
 TODAY = dt.date(2027, 2, 1)  # every quarter of 2026 and the year 2026 can be uploaded
 RATIO_PARTS = ("PE_PLACES_ACCUEIL", "PE_ENFANTS_MOINS_3")  # PE_CAPACITE_THEORIQUE's components
+QUARTERS = [Period(2026, q) for q in range(1, 5)]
 
 
 @pytest.fixture
@@ -70,6 +72,14 @@ def _check(store: Store, ref) -> int:
     with store.connect() as conn:
         stored, fresh = rollups.stored_rows(conn, convention), rollups.fresh_rows(conn, convention)
     _assert_same(stored, fresh, "maintenues / recalculées")
+    with store.connect() as conn:
+        counts, fresh_counts = rollups.stored_counts(conn, convention), rollups.fresh_counts(conn, convention)
+    pd.testing.assert_frame_equal(counts, fresh_counts, check_dtype=False)
+    matrix = completeness_matrix(publishable(current_values(store, ref), ref), ref, QUARTERS)
+    kept = counts.rename(columns={"recus": "gardes"})
+    merged = matrix.merge(kept, on=["territoire", "periode"], how="left").fillna({"gardes": 0})
+    assert (merged["recus"] == merged["gardes"]).all(), merged[merged["recus"] != merged["gardes"]].head()
+    assert len(kept[kept["periode"].isin([q.code for q in QUARTERS])]) == int((matrix["recus"] > 0).sum())
     values = publishable(current_values(store, ref), ref)
     groups = territories(store, ref)
     areas = [EPCI_CODE] + [t.code for t in ref.territories if t.type in ("structure", "secteur")]
