@@ -132,3 +132,86 @@ def test_a_summary_reads_its_territory_and_rollups_not_every_value(store, ref, m
     figures.commune_values("PE_PLACES_EAJE")
     figures.staffing()
     figures.progress()
+
+
+def _synthetic_store(folder, communes: int):
+    """A store holding `communes` communes: the real ones and synthetic copies of them
+    (scripts/benchmark_store.py, the benchmark's scratch stores)."""
+    import importlib.util
+
+    from tests.conftest import ROOT
+
+    spec = importlib.util.spec_from_file_location("benchmark_store", ROOT / "scripts" / "benchmark_store.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module.build(folder, communes)
+
+
+PEAK_SCRIPT = """
+import datetime as dt, json, resource, sys
+from db.store import Store
+from indicators.catalogue import load_reference
+from services.review import gather_review
+ref = load_reference(sys.argv[2])
+with Store(sys.argv[1]) as store:
+    figures = gather_review(store, ref, "annuelle-2026", today=dt.date(2026, 11, 29))
+    figures.summary_of("62119")
+    figures.series("PE_PLACES_EAJE")
+print(json.dumps({"mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+"""
+
+
+def test_the_overview_reads_its_slice_whatever_the_communes_stored(tmp_path, ref):
+    """With 3 000 communes stored (30 times the agglomeration), the overview, a commune's
+    summary and a series read as many values as with 100, and the process's peak memory
+    does not follow the values stored."""
+    import json
+    import subprocess
+    import sys
+
+    from services.review import StoreSource
+    from tests.conftest import ROOT
+
+    small, small_seed, small_held = _synthetic_store(tmp_path / "petite", 100)
+    big, big_seed, big_held = _synthetic_store(tmp_path / "grande", 3000)
+    assert big_held["valeurs"] > 20 * small_held["valeurs"]
+
+    def rows_read(path, seed) -> int:
+        from indicators.catalogue import load_reference
+
+        counted = {"rows": 0}
+        originals = {}
+        for name in ("of_territories", "of_indicators", "rollups", "everything"):
+            original = getattr(StoreSource, name)
+            originals[name] = original
+
+            def counting(self, *args, _original=original, **kwargs):
+                frame = _original(self, *args, **kwargs)
+                counted["rows"] += len(frame)
+                return frame
+
+            setattr(StoreSource, name, counting)
+        try:
+            with Store(path) as store:
+                figures = gather_review(store, load_reference(seed), "annuelle-2026", today=TODAY)
+                figures.summary_of("62119")
+                figures.series("PE_PLACES_EAJE")
+        finally:
+            for name, original in originals.items():
+                setattr(StoreSource, name, original)
+        return counted["rows"]
+
+    assert rows_read(big, big_seed) == rows_read(small, small_seed)
+
+    def peak(path, seed) -> float:
+        done = subprocess.run(
+            [sys.executable, "-c", PEAK_SCRIPT, str(path), str(seed)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        )
+        return json.loads(done.stdout.strip().splitlines()[-1])["mo"]
+
+    # reading every value of the big store into pandas adds about 480 MB (measured)
+    assert peak(big, big_seed) - peak(small, small_seed) < 120
