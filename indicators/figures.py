@@ -113,6 +113,9 @@ class ReviewFigures:
     _series: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
     _sources: dict[str, list[str]] | None = field(default=None, repr=False)
     _values: pd.DataFrame | None = field(default=None, repr=False)
+    _own: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # a territory's values
+    _rolled: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # an area's rollups
+    _of: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict, repr=False)  # indicators' values
 
     @property
     def convention(self) -> str:
@@ -129,9 +132,28 @@ class ReviewFigures:
         """The values in force of some territories (all indicators)."""
         return self.source.of_territories(territories)
 
+    def _territory(self, code: str) -> pd.DataFrame:
+        """One territory's own values, read once (every summary and series of it uses them)."""
+        if code not in self._own:
+            self._own[code] = self.source.of_territories([code])
+        return self._own[code]
+
+    def _rollups(self, area: str) -> pd.DataFrame:
+        """An area's rollups, every indicator, read once."""
+        if area not in self._rolled:
+            self._rolled[area] = self.source.rollups(area)
+        return self._rolled[area]
+
+    def _indicators(self, codes: Iterable[str]) -> pd.DataFrame:
+        """Some indicators' values over every territory, read once."""
+        key = tuple(sorted(set(codes)))
+        if key not in self._of:
+            self._of[key] = self.source.of_indicators(key)
+        return self._of[key]
+
     def staffing(self, territories: Iterable[str] | None = None) -> pd.DataFrame:
         """The chargés' ETP and headcount per employer and year (indicators.staffing)."""
-        return staffing_frame(self.source.of_indicators([ETP_CODE, HEADCOUNT_CODE]), territories)
+        return staffing_frame(self._indicators([ETP_CODE, HEADCOUNT_CODE]), territories)
 
     @property
     def sources(self) -> dict[str, list[str]]:
@@ -198,8 +220,8 @@ class ReviewFigures:
     def summary_of(self, territory: str = EPCI_CODE) -> pd.DataFrame:
         """Where each indicator stands for `territory` at the review (indicator_summary)."""
         if territory not in self._summaries:
-            own = self.source.of_territories([territory])
-            periods = area_periods(own, self.source.rollups(territory), self.ref, territory)
+            own = self._territory(territory)
+            periods = area_periods(own, self._rollups(territory), self.ref, territory)
             self._summaries[territory] = indicator_summary(
                 own,
                 self.ref,
@@ -220,7 +242,7 @@ class ReviewFigures:
             ind = self.ref.indicator(code)
             codes = [c for c in (code, ind.numerateur, ind.denominateur) if c]
             self._by_commune[key] = by_commune_at(
-                self.source.of_indicators(codes), self.ref, code, self.review.cutoff, since_year
+                self._indicators(codes), self.ref, code, self.review.cutoff, since_year
             )
         return self._by_commune[key]
 
@@ -230,9 +252,12 @@ class ReviewFigures:
         if key not in self._series:
             ind = self.ref.indicator(code)
             codes = {c for c in (code, ind.numerateur, ind.denominateur) if c}
-            own = self.source.of_territories([territory])
+            own = self._territory(territory)
             own = own[own["indicateur"].isin(codes)] if not own.empty else own
-            self._series[key] = series_of(own, self.source.rollups(territory, codes), self.ref, code)
+            rolled = self._rollups(territory)
+            if not rolled.empty:
+                rolled = rolled[rolled["indicateur"].str.split("~").str[0].isin(codes)]
+            self._series[key] = series_of(own, rolled, self.ref, code)
         return self._series[key]
 
     def targets_of(self, code: str, territory: str = EPCI_CODE) -> dict[int, float]:
