@@ -5,6 +5,7 @@ Each group lists its pages; a page file renders and calls `indicators/` and `db/
 
 import streamlit as st
 
+from db.store import StoreError
 from ui.auth import is_admin, is_logged_in
 
 st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
@@ -40,8 +41,12 @@ pages = {
     ],
 }
 
-st.navigation(
+navigation = st.navigation(
     {group: items for group, items in pages.items() if items},
     position="sidebar" if is_logged_in() else "hidden",
     expanded=True,
-).run()
+)
+try:
+    navigation.run()
+except StoreError as exc:  # the store is busy (another process holds it) or cannot be opened
+    st.error(f"{exc} Rien n'a été perdu : rechargez la page dans un instant.", icon=":material/hourglass:")

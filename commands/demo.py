@@ -22,6 +22,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 f"Données de démonstration supprimées : {removed} ligne(s). "
                 "Les autres données sont inchangées."
             )
+            from commands.users import first_admin_hint
+
+            hint = first_admin_hint(store)  # the demo administrator is gone: say how to make one
+            if hint:
+                print(hint)
             return 0
         install_reference(store, ref)
         report = install_demo(store, ref)

@@ -8,6 +8,7 @@ from pathlib import Path
 from commands.common import fail, open_store
 from commands.users import first_admin_hint
 from indicators.catalogue import SeedError, load_reference
+from services.accounts import purge_expired
 from services.exports import ExportError, export_bytes
 from services.reference import install_reference
 from services.settings import get_settings
@@ -22,7 +23,8 @@ def cmd_init(args: argparse.Namespace) -> int:
     with open_store() as store:
         changed = install_reference(store, ref)
         where = store.path or store.url
-        admin_hint = first_admin_hint(store)
+        admin_hint = first_admin_hint(store, with_code=True)
+        purge_expired(store)  # the retention period of personal data
     print(f"Référence : {ref.summary()}.")
     print(
         ("Données de référence chargées" if changed else "Données de référence déjà à jour, rien à faire")

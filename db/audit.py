@@ -18,10 +18,11 @@ def audit_rows(
 ) -> pd.DataFrame:
     """Audit rows with `start <= happened_at < end` (and of one actor / action), newest first.
 
-    Columns: happened_at, actor, action, objet, avant, apres (JSON text or null).
+    Columns: happened_at, actor, action, objet, avant, apres (JSON text or null), canal
+    (`page`, `cli` or null before migration 4), utilisateur_systeme.
     """
     return store.query_df(
-        "select happened_at, actor, action, objet, avant, apres from audit "
+        "select happened_at, actor, action, objet, avant, apres, canal, utilisateur_systeme from audit "
         "where happened_at >= $start and happened_at < $end "
         "and ($actor is null or actor = $actor) and ($action is null or action = $action) "
         "order by happened_at desc, id desc",
@@ -34,8 +35,8 @@ def batch_rows(store: Store, start: datetime, end: datetime, actor: str | None =
     newest first, with every column of the Journal."""
     return store.query_df(
         "select id, created_at, author, kind, filename, n_rows, n_new, n_changed, n_unchanged, "
-        "n_skipped, status, is_demo, status_changed_at, status_changed_by, note, sha256 "
-        "from batches where created_at >= $start and created_at < $end "
+        "n_skipped, status, is_demo, status_changed_at, status_changed_by, note, sha256, "
+        "canal, utilisateur_systeme from batches where created_at >= $start and created_at < $end "
         "and ($actor is null or author = $actor or status_changed_by = $actor) "
         "order by id desc",
         {"start": start, "end": end, "actor": actor},

@@ -90,7 +90,21 @@ def m003_double_values(conn: sa.Connection) -> None:
     conn.exec_driver_sql(CURRENT_VIEW)
 
 
-CURRENT_VIEW_V4 = """
+def m004_accounts_hardening(conn: sa.Connection) -> None:
+    """Channel of every audit row and batch, session versions, failed logins, one-time setup code."""
+    for table in ("audit", "batches"):
+        for column in ("canal", "utilisateur_systeme"):
+            conn.exec_driver_sql(f'alter table {table} add column if not exists "{column}" varchar')
+    conn.exec_driver_sql(
+        "alter table utilisateurs add column if not exists session_version integer default 0"
+    )
+    conn.exec_driver_sql("update utilisateurs set session_version = 0 where session_version is null")
+    schema.echecs_connexion.create(conn, checkfirst=True)
+    schema.code_installation.create(conn, checkfirst=True)
+    conn.exec_driver_sql(CURRENT_VIEW)
+
+
+CURRENT_VIEW_V5 = """
 create or replace view observations_courantes as
 select * exclude (rang) from (
     select o.*, b.kind as batch_kind, b.author as batch_author, b.created_at as batch_at,
@@ -104,7 +118,7 @@ select * exclude (rang) from (
 """
 
 
-def m004_conflict_choice(conn: sa.Connection) -> None:
+def m005_conflict_choice(conn: sa.Connection) -> None:
     """Where the convention contradicts itself, the value set aside is never current.
 
     Before: the view kept the highest id, a silent choice. The retained value and its
@@ -112,10 +126,10 @@ def m004_conflict_choice(conn: sa.Connection) -> None:
     """
     conn.exec_driver_sql("alter table observations add column if not exists retenue boolean")
     conn.exec_driver_sql("alter table observations add column if not exists arbitrage varchar")
-    conn.exec_driver_sql(CURRENT_VIEW_V4)
+    conn.exec_driver_sql(CURRENT_VIEW_V5)
 
 
-def m005_charges_as_observations(conn: sa.Connection) -> None:
+def m006_charges_as_observations(conn: sa.Connection) -> None:
     """The chargés' ETP and headcount became yearly observations (CCT_ETP, CCT_EFFECTIF):
     exported, editable by upload, able to change during the convention. The side table goes."""
     conn.exec_driver_sql("drop table if exists charges_cooperation")
@@ -125,8 +139,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
     (3, "valeurs_double", m003_double_values),
-    (4, "arbitrage_des_conflits", m004_conflict_choice),
-    (5, "charges_en_observations", m005_charges_as_observations),
+    (4, "comptes_canal_sessions", m004_accounts_hardening),
+    (5, "arbitrage_des_conflits", m005_conflict_choice),
+    (6, "charges_en_observations", m006_charges_as_observations),
 ]
 
 

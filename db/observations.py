@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from db import schema
+from db.channel import current_channel
 from db.store import Store, StoreError
 
 OBSERVATION_COLUMNS = [
@@ -77,6 +78,7 @@ def write_batch(
             status="valide",
             is_demo=is_demo,
             note=note,
+            **_channel_columns(),
         )
         .returning(schema.batches.c.id)
     ).scalar_one()
@@ -93,6 +95,14 @@ def write_batch(
     return int(batch_id)
 
 
+def _channel_columns() -> dict[str, str | None]:
+    channel = current_channel()
+    return {
+        "canal": channel.name if channel else None,
+        "utilisateur_systeme": channel.system_user if channel else None,
+    }
+
+
 def record_audit(
     conn: sa.Connection,
     convention: str,
@@ -102,7 +112,10 @@ def record_audit(
     avant: object = None,
     apres: object = None,
 ) -> None:
-    """Append one line to the audit log (before → after as JSON) inside the caller's transaction."""
+    """Append one line to the audit log (before → after as JSON) inside the caller's transaction.
+
+    The channel (page or command line, and the system user) comes from `db.channel`.
+    """
 
     def dump(value: object) -> str | None:
         if value is None:
@@ -118,6 +131,7 @@ def record_audit(
             objet=objet,
             avant=dump(avant),
             apres=dump(apres),
+            **_channel_columns(),
         )
     )
 

@@ -31,16 +31,28 @@ ISSUE_KINDS: tuple[IssueKind, ...] = (
         scope="fichier",
     ),
     IssueKind(
-        "fichier-illisible", "fichier illisible", "ni un texte CSV lisible, ni un classeur", scope="fichier"
+        "fichier-illisible",
+        "fichier illisible",
+        "ni un texte CSV lisible, ni un classeur ; un texte UTF-16, avec la marche à suivre (l'enregistrer en UTF-8)",
+        scope="fichier",
     ),
     IssueKind(
         "fichier-trop-volumineux",
         "fichier trop volumineux",
-        "au-delà de la taille maximale d'un dépôt",
+        "au-delà de la taille maximale d'un dépôt, ou d'un classeur une fois décompressé",
         scope="fichier",
     ),
     IssueKind(
-        "trop-de-lignes", "trop de lignes", "au-delà du nombre maximal de lignes d'un dépôt", scope="fichier"
+        "trop-de-lignes",
+        "trop de lignes",
+        "au-delà du nombre maximal de lignes d'un dépôt (le message donne le vrai nombre)",
+        scope="fichier",
+    ),
+    IssueKind(
+        "trop-de-feuilles",
+        "trop de feuilles",
+        "un classeur au-delà du nombre maximal de feuilles",
+        scope="fichier",
     ),
     IssueKind(
         "format-non-pris-en-charge",
@@ -51,7 +63,7 @@ ISSUE_KINDS: tuple[IssueKind, ...] = (
     IssueKind(
         "classeur-invalide",
         "classeur Excel invalide",
-        "un .xlsx abîmé, protégé ou qui n'en est pas un",
+        "un .xlsx ou un .ods abîmé, protégé ou qui n'en est pas un",
         scope="fichier",
     ),
     IssueKind("non-tabulaire", "pas un tableau", "du texte sans colonnes reconnaissables", scope="fichier"),
@@ -106,10 +118,16 @@ ISSUE_KINDS: tuple[IssueKind, ...] = (
     IssueKind("pas-un-nombre", "pas un nombre", "`abc` là où un nombre est attendu"),
     IssueKind("pas-un-entier", "pas un entier", "`2,5` pour un nombre de cafés des parents"),
     IssueKind("sous-minimum", "sous le minimum", "`-3`, sous la borne du catalogue"),
-    IssueKind("au-dessus-maximum", "au-dessus du maximum", "`112 %`, au-dessus de la borne du catalogue"),
+    IssueKind(
+        "au-dessus-maximum",
+        "au-dessus du maximum",
+        "`112 %`, au-dessus de la borne du catalogue ; `1e308` places, au-delà du plafond de vraisemblance",
+    ),
     IssueKind("jalon-invalide", "jalon invalide", "ni `oui`, ni `non`, ni une date de réalisation"),
     IssueKind(
-        "texte-trop-long", "texte trop long", "un commentaire ou un texte au-delà de la longueur maximale"
+        "texte-trop-long",
+        "texte trop long",
+        "un commentaire ou un texte au-delà de la longueur maximale, ou une cellule de plus de 32 767 caractères",
     ),
     IssueKind(
         "doublon-contradictoire",

@@ -45,6 +45,7 @@ ACTION_LABELS = {
     "suppression_cible": "Suppression d'une cible",
     "engagement": "Engagement d'une commune",
     "modification_secteur": "Modification d'un secteur",
+    "suppression_compte": "Suppression d'un compte (pseudonymisé)",
 }
 
 FIELD_LABELS = {
@@ -61,7 +62,11 @@ FIELD_LABELS = {
     "digest": "empreinte",
     "lot": "lot",
     "lots_remplaces": "lots remplacés",
+    "bloque_jusqua": "bloqué jusqu'à",
 }
+
+# The channel an audit row or a batch came through (db/channel.py stores the code).
+CHANNEL_LABELS = {"page": "page", "cli": "ligne de commande"}
 
 # Codes that appear as values in the audit's before → after.
 VALUE_LABELS = {**ROLE_LABELS, **BATCH_STATUS_LABELS}
@@ -90,3 +95,14 @@ def action_label(code: object) -> str:
 def role_label(role: object) -> str:
     """`lecteur (COPIL)`, `chargé de coopération`, `administrateur`."""
     return label(ROLE_LABELS, role)
+
+
+def channel_label(canal: object, system_user: object = None) -> str:
+    """« page », « ligne de commande (root) », or « — » for a row written before the channel
+    was recorded (migration 4)."""
+    if not isinstance(canal, str) or not canal:
+        return "—"
+    text = label(CHANNEL_LABELS, canal)
+    if isinstance(system_user, str) and system_user:
+        return f"{text} ({system_user})"
+    return text

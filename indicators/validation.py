@@ -28,15 +28,14 @@ from pydantic_core import PydanticCustomError
 from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
 from indicators.derived import derived_source
-from indicators.formatting import format_number, format_value
+from indicators.formatting import format_number, format_value, is_formula_like, neutralise, neutralise_frame
 from indicators.issue_kinds import ISSUE_LABELS
 from indicators.periods import Period, PeriodError, parse_period
+from indicators.plausibility import Ceilings
 from indicators.upload import (
     COLUMNS,
     RawTable,
     cell_text,
-    is_formula_like,
-    neutralise,
     normalise_key,
     parse_number,
 )
@@ -122,7 +121,7 @@ class Report:
 
     def to_csv(self) -> bytes:
         """The report as a CSV for French Excel (`;`, UTF-8 with BOM)."""
-        return self.to_frame().to_csv(sep=";", index=False).encode("utf-8-sig")
+        return neutralise_frame(self.to_frame()).to_csv(sep=";", index=False).encode("utf-8-sig")
 
     def summary(self) -> str:
         """One French sentence: lines read, filled in, errors, warnings."""
@@ -323,6 +322,7 @@ class _Validator:
         self.today = today
         self.previous = previous or {}
         self.lookups = Lookups(ref)
+        self.ceilings = Ceilings(ref)
         self.report = Report()
         self.first = Period(ref.convention.debut.year, 1)
         self.last = Period(ref.convention.fin.year, 4)
@@ -495,6 +495,7 @@ class _Validator:
         value = raw.get("valeur")
         if value is None or value == "":
             stats["non_renseignees"] += 1
+            self.scope_of_empty(line, cell_text(raw.get("territoire")))
             return
         stats["renseignees"] += 1
         before = len(self.report.errors)
@@ -525,10 +526,36 @@ class _Validator:
         comment = self.comment(line, comment) if comment not in (None, "") else None
         if len(self.report.errors) > before or parsed is None or territory is None or period is None:
             return
+        if parsed[0] is not None and not self.plausible(line, value, parsed[0], ind, territory):
+            return
         clean = CleanRow(
             line, ind.code, territory, period.code, period.year, period.quarter, parsed[0], parsed[1], comment
         )
         self.accept(clean, value, ind)
+
+    def scope_of_empty(self, line: int, text: str) -> None:
+        """A row left empty is still refused outside the actor's territories (one such row
+        refuses the file, as the documentation says, whether or not it has a value)."""
+        code = self.lookups.territory(text) if text else None
+        if code is not None and not self.actor.may_write_territory(code):
+            self.territory(line, text)  # the hors-perimetre issue, with this line
+
+    def plausible(self, line: int, value: object, number: float, ind: Indicator, territory: str) -> bool:
+        """Refuse a count or an amount above its plausibility ceiling (indicators/plausibility)."""
+        found = self.ceilings.of(ind, territory)
+        if found is None or number <= found[0]:
+            return True
+        ceiling, how = found
+        shown = format_number(number, None, " ") if abs(number) < 1e15 else f"{number:.3g}".replace(".", ",")
+        self.issue(
+            line,
+            "valeur",
+            value,
+            "au-dessus-maximum",
+            f"{shown} est invraisemblable pour « {ind.libelle} » ({ind.code}) : au plus "
+            f"{format_number(round(ceiling), None, ' ')}, soit {how}. Vérifiez l'unité et les zéros.",
+        )
+        return False
 
     def accept(self, clean: CleanRow, value: object, ind: Indicator) -> None:
         key = (clean.indicateur, clean.territoire, clean.periode)

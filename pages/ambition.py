@@ -9,6 +9,7 @@ from indicators.review import cutoff_caption, fiche_indicators, format_summary, 
 from reports.charts import commune_bar_figure, time_series_figure
 from ui import widgets
 from ui.context import setup_page
+from ui.text import plain
 
 ctx = setup_page()
 review = widgets.review_selector()
@@ -136,8 +137,8 @@ if notes.empty:
     st.caption(f"Aucun commentaire pour cette ambition à la {review.label.lower()}.")
 for note in notes.itertuples():
     with st.container(border=True):
-        st.markdown(note.texte)
+        st.text(note.texte, width="stretch")  # a user's text: never Markdown nor HTML
         st.caption(
-            f"{note.author} · {note.created_at:%d/%m/%Y}"
+            f"{plain(note.author)} · {note.created_at:%d/%m/%Y}"
             + (" · donnée de démonstration" if note.is_demo else "")
         )

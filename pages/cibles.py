@@ -12,6 +12,7 @@ from indicators.review import current_review
 from indicators.targets import TargetInputError, read_target, target_input_text
 from services.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
 from ui.context import clear_caches, review_figures, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -63,7 +64,7 @@ if actor.is_admin:
                 for year, value in wanted.items():
                     set_target(store, ref, actor, code, year, value, territory)
             except (PilotageError, AccessDenied, TargetInputError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["cibles_flash"] = f"Cibles de « {ind.libelle} » enregistrées."

@@ -10,6 +10,7 @@ from indicators.pilotage_view import format_datetime, territory_label
 from indicators.review import ambition_choices, current_review, review_codes, review_label
 from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -60,7 +61,7 @@ else:
             try:
                 add_comment(store, ref, actor, ambition, revue, text, territory)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["comm_flash"] = "Analyse enregistrée."
@@ -86,12 +87,12 @@ if comments.empty:
 for row in comments.itertuples():
     with st.container(border=True):
         st.markdown(
-            f"**{ambitions.get(row.ambition, row.ambition)}** · {review_label(row.revue)} · "
-            f"{territory_label(ref, row.territoire)}"
+            f"**{plain(ambitions.get(row.ambition, row.ambition))}** · {review_label(row.revue)} · "
+            f"{plain(territory_label(ref, row.territoire))}"
         )
-        st.write(row.texte)
+        st.text(row.texte, width="stretch")  # a user's text: never Markdown nor HTML
         st.caption(
-            f"Par {row.author}, le {format_datetime(row.created_at)}"
+            f"Par {plain(row.author)}, le {format_datetime(row.created_at)}"
             + (" · démonstration" if row.is_demo else "")
         )
         if actor.is_admin or row.author == actor.login:
@@ -99,7 +100,7 @@ for row in comments.itertuples():
                 try:
                     delete_comment(store, ctx.convention, actor, int(row.id))
                 except (PilotageError, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["comm_flash"] = "Analyse supprimée."

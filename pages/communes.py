@@ -15,6 +15,7 @@ from indicators.review import (
 from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.context import setup_page
+from ui.text import plain
 
 ctx = setup_page()
 review = widgets.review_selector()
@@ -128,7 +129,7 @@ with right:
         + (f" le {eng['date_signature']:%d/%m/%Y}" if signed and eng["date_signature"] else "")
     )
     elu = eng["elu_referent"] if eng is not None and eng["elu_referent"] else MISSING
-    st.markdown(f"**Élu référent CTG** : {elu}")
+    st.markdown(f"**Élu référent CTG** : {plain(elu)}")
     st.caption("Modifiable par un administrateur (page « Engagements des communes »).")
 
 st.subheader("Indicateurs de la commune et de l'agglomération")

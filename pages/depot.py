@@ -1,6 +1,7 @@
 """Dépôt trimestriel: template download, upload, report, preview then confirm, batch history."""
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
@@ -25,6 +26,7 @@ from services.uploads import (
     value_trail,
 )
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref = ctx.ref
@@ -96,16 +98,27 @@ else:
                 icon=":material/download:",
             )
         except TemplateError as exc:
-            st.warning(str(exc))
+            st.warning(plain(str(exc)))
 
     # -- 2. upload, report, preview, confirm ------------------------------------------------------
     st.header("2. Déposer le fichier")
     upload_key = f"depot_fichier_{st.session_state.get('depot_round', 0)}"
     uploaded = st.file_uploader(
-        "Fichier rempli (.csv ou .xlsx, 10 Mo au plus)", type=["csv", "xlsx", "txt"], key=upload_key
+        "Fichier rempli (.csv, .tsv, .xlsx ou .ods, 10 Mo au plus)",
+        type=["csv", "tsv", "txt", "xlsx", "ods"],
+        key=upload_key,
     )
     if uploaded is not None:
-        plan = prepare_import(ctx.store, ref, uploaded.getvalue(), uploaded.name, actor, today=today)
+        # Read and checked once per file (by its sha256), not at every rerun of the page.
+        data = uploaded.getvalue()
+        plan_key = (hashlib.sha256(data).hexdigest(), uploaded.name, actor, today)
+        cached = st.session_state.get("depot_plan")
+        if cached is not None and cached[0] == plan_key:
+            plan = cached[1]
+        else:
+            plan = prepare_import(ctx.store, ref, data, uploaded.name, actor, today=today)
+            st.session_state["depot_plan"] = (plan_key, plan)
+        del data
         report = plan.report
         stats = report.stats
         cols = st.columns(5)
@@ -154,9 +167,10 @@ else:
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
                     except (ImportRejected, AccessDenied, RevertRefused) as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
                     else:
                         clear_caches()
+                        st.session_state.pop("depot_plan", None)
                         st.session_state["depot_flash"] = result.message
                         st.session_state["depot_round"] = st.session_state.get("depot_round", 0) + 1
                         st.rerun()
@@ -197,7 +211,7 @@ if actor.is_admin:
                 try:
                     message = revert_import(ctx.store, ref, lot, actor)
                 except (AccessDenied, RevertRefused) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["depot_flash"] = message

@@ -9,6 +9,7 @@ from indicators.engagement import engagement_counts
 from indicators.pilotage_view import count_text, engagements_table
 from services.pilotage import PilotageError, engagements, set_engagement
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -57,7 +58,7 @@ if actor.is_admin:
             try:
                 changed = set_engagement(store, ref, actor, commune, signed, when, elu)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["eng_flash"] = (

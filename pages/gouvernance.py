@@ -16,6 +16,7 @@ from indicators.pilotage_view import (
 from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
 from services.values import surveys_shown
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -132,7 +133,7 @@ if actor.is_admin:
             try:
                 record_meeting(store, ref, actor, instance, when, tenue, code, territory, note)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["gouv_flash"] = "Réunion enregistrée."
@@ -150,7 +151,7 @@ if actor.is_admin:
                 try:
                     delete_meeting(store, ctx.convention, actor, int(chosen))
                 except (PilotageError, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["gouv_flash"] = f"Réunion n°{chosen} supprimée."

@@ -5,6 +5,7 @@ import streamlit as st
 from indicators.access import AccessDenied
 from services.territories import TerritoryError, memberships, set_sector_members
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 st.title("Secteurs et regroupements")
@@ -35,10 +36,10 @@ for sector in sectors:
             try:
                 set_sector_members(ctx.store, ref, actor, sector.code, chosen)
             except (AccessDenied, TerritoryError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
-                st.success(f"{sector.nom} : {len(chosen)} commune(s) enregistrée(s).")
+                st.success(f"{plain(sector.nom)} : {len(chosen)} commune(s) enregistrée(s).")
 
 structures = frame[frame["type_groupe"] == "structure"]
 st.subheader("Structures intercommunales")

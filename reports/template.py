@@ -17,8 +17,9 @@ import pandas as pd
 
 from indicators.catalogue import Indicator, Reference
 from indicators.derived import is_derived
-from indicators.formatting import format_number, format_value, unit_label
+from indicators.formatting import format_number, format_value, neutralise_frame, unit_label
 from indicators.periods import Period, PeriodError, parse_period
+from reports.spreadsheet import csv_bytes
 
 TEMPLATE_COLUMNS = [
     "territoire",
@@ -133,7 +134,7 @@ def template_frame(
 
 def template_csv(frame: pd.DataFrame) -> bytes:
     """The template as CSV: `;` and UTF-8 with BOM, so that French Excel opens it cleanly."""
-    return frame.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return csv_bytes(frame, lineterminator="\r\n")
 
 
 def _validation_for(ind: Indicator):
@@ -237,6 +238,7 @@ def template_bytes(
     if suffix not in (".csv", ".xlsx"):
         raise TemplateError(f"Format « {suffix or '(aucun)'} » non pris en charge : .csv ou .xlsx.")
     frame = template_frame(ref, territories, periode, values)
+    frame = neutralise_frame(frame)  # a last known text value may start like a formula
     return template_csv(frame) if suffix == ".csv" else template_xlsx(frame, ref)
 
 

@@ -19,15 +19,22 @@ import pandas as pd
 from db import audit as db
 from db.store import Store
 from indicators.formatting import MISSING, format_number
-from indicators.labels import FIELD_LABELS, VALUE_LABELS, action_label, batch_kind_label, batch_status_label
-from indicators.upload import neutralise
-from reports.spreadsheet import xlsx_bytes
+from indicators.labels import (
+    FIELD_LABELS,
+    VALUE_LABELS,
+    action_label,
+    batch_kind_label,
+    batch_status_label,
+    channel_label,
+)
+from reports.spreadsheet import csv_bytes, xlsx_bytes
 
-AUDIT_COLUMNS = ["Date", "Compte", "Action", "Objet", "Changement", "Avant", "Après"]
+AUDIT_COLUMNS = ["Date", "Compte", "Canal", "Action", "Objet", "Changement", "Avant", "Après"]
 BATCH_COLUMNS = [
     "N°",
     "Date",
     "Auteur",
+    "Canal",
     "Nature",
     "Fichier",
     "Lignes",
@@ -108,6 +115,10 @@ def _dash(series: pd.Series, empty: str = "—") -> pd.Series:
     return series.astype("object").where(series.notna(), empty)
 
 
+def _channels(raw: pd.DataFrame) -> list[str]:
+    return [channel_label(c, u) for c, u in zip(raw["canal"], raw["utilisateur_systeme"], strict=True)]
+
+
 def audit_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFrame:
     """Audit rows matching the filter, newest first, with French columns (see AUDIT_COLUMNS)."""
     raw = db.audit_rows(store, *_range(flt), actor=flt.actor, action=flt.action)
@@ -117,6 +128,7 @@ def audit_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
         {
             "Date": raw["happened_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
             "Compte": raw["actor"],
+            "Canal": _channels(raw),
             "Action": raw["action"].map(action_label),
             "Objet": raw["objet"],
             "Changement": [describe_change(a, b) for a, b in zip(raw["avant"], raw["apres"], strict=True)],
@@ -141,6 +153,7 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
             "N°": raw["id"].astype(int),
             "Date": raw["created_at"].dt.strftime("%d/%m/%Y %H:%M:%S"),
             "Auteur": raw["author"],
+            "Canal": _channels(raw),
             "Nature": raw["kind"].map(lambda k: _first_upper(batch_kind_label(k))),
             "Fichier": _dash(raw["filename"], MISSING),
             "Lignes": raw["n_rows"].astype(int),
@@ -168,25 +181,17 @@ def audit_actions(store: Store) -> list[str]:
     return sorted(db.action_codes(store), key=action_label)
 
 
-def _safe(frame: pd.DataFrame) -> pd.DataFrame:
-    """The frame with every text a spreadsheet would run as a formula prefixed with `'`."""
-    if frame.empty:
-        return frame
-    return frame.apply(lambda col: col.map(lambda v: neutralise(v) if isinstance(v, str) else v))
-
-
 def export_audit(tables: dict[str, pd.DataFrame], suffix: str) -> bytes:
     """Audit tables as bytes: `.xlsx` (one sheet per table) or `.csv` (the first table; `;`, BOM).
 
-    A file name, a note or a comment typed by a user never reaches a spreadsheet as a formula.
+    A file name, a note or a comment typed by a user never reaches a spreadsheet as a formula:
+    both writers apply `indicators.formatting.neutralise_frame`, the one rule of every export.
     """
-    safe = {name: _safe(frame) for name, frame in tables.items()}
     buffer = io.BytesIO()
     if suffix == ".csv":
-        frame = next(iter(safe.values()))
-        buffer.write(frame.to_csv(sep=";", index=False).encode("utf-8-sig"))
+        buffer.write(csv_bytes(next(iter(tables.values()))))
     elif suffix == ".xlsx":
-        buffer.write(xlsx_bytes(safe))
+        buffer.write(xlsx_bytes(tables))
     else:
         raise AuditExportError(f"Format « {suffix} » non pris en charge : .csv ou .xlsx.")
     return buffer.getvalue()

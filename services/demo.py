@@ -10,9 +10,9 @@ from dataclasses import dataclass, field
 
 from db import observations
 from db.store import Store
-from db.users import create_demo_accounts
 from indicators.access import SYSTEM, Actor, require_admin
 from indicators.catalogue import Reference
+from services.accounts import create_demo_accounts
 from services.demo_data import demo_comments, demo_meetings, demo_observations
 
 DEMO_NOTE = "Données de démonstration (générées, non réelles)"

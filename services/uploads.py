@@ -47,7 +47,7 @@ from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, validate_upload
-from services.settings import get_settings
+from services.settings import get_settings, upload_limits
 
 BATCH_KIND = "depot"
 
@@ -191,6 +191,7 @@ def prepare_import(
         filename,
         max_bytes=max_bytes or settings.upload_max_bytes,
         max_rows=max_rows or settings.upload_max_rows,
+        limits=upload_limits(settings),
     )
     asked = indicators_named(table)
     current = current_for(store, ref.convention.code, asked)

@@ -12,9 +12,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from db import audit as store_audit
-from db import users
 from indicators.access import SYSTEM, Actor
 from indicators.labels import action_label, batch_kind_label, batch_status_label
+from services import accounts as users
 from services.audit import (
     AuditExportError,
     AuditFilter,
@@ -44,6 +44,7 @@ def test_audit_filters_and_exports(mini_store):
     assert everything.columns.tolist() == [
         "Date",
         "Compte",
+        "Canal",
         "Action",
         "Objet",
         "Changement",
@@ -67,7 +68,7 @@ def test_audit_filters_and_exports(mini_store):
 
     csv = export_audit({"Changements": everything}, ".csv")
     assert csv.startswith("\ufeff".encode()) and "Désactivation d'un compte".encode() in csv
-    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Action")
+    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Canal;Action")
     book = openpyxl.load_workbook(
         io.BytesIO(export_audit({"Changements": everything, "Lots": batches}, ".xlsx"))
     )
@@ -83,7 +84,16 @@ def test_raw_rows_come_from_the_store_untranslated(mini_store):
 
     start, end = (datetime.combine(d, datetime.min.time()) for d in everything)
     rows = store_audit.audit_rows(mini_store, start, end, action="creation_compte")
-    assert rows.columns.tolist() == ["happened_at", "actor", "action", "objet", "avant", "apres"]
+    assert rows.columns.tolist() == [
+        "happened_at",
+        "actor",
+        "action",
+        "objet",
+        "avant",
+        "apres",
+        "canal",
+        "utilisateur_systeme",
+    ]
     assert rows["action"].tolist() == ["creation_compte"]  # a code: the French label is the service's
     batches = store_audit.batch_rows(mini_store, start, end)
     assert batches["kind"].tolist() == ["reference"] and batches["status"].tolist() == ["valide"]

@@ -27,24 +27,42 @@ def _table_counts(store: Store) -> dict[str, int]:
     return {n: int(store.scalar(f"select count(*) from {n}")) for n in names}
 
 
+ALL_MIGRATIONS = [
+    "initial",
+    "pilotage",
+    "valeurs_double",
+    "comptes_canal_sessions",
+    "arbitrage_des_conflits",
+    "charges_en_observations",
+]
+
+
 def test_migrations_are_recorded_and_idempotent(tmp_path):
     with Store(tmp_path / "a.duckdb") as store:
-        assert store.migrate() == [
-            "initial",
-            "pilotage",
-            "valeurs_double",
-            "arbitrage_des_conflits",
-            "charges_en_observations",
-        ]
+        assert store.migrate() == ALL_MIGRATIONS
         assert store.migrate() == []
         recorded = store.query_df("select version, name from schema_migrations order by version")
-        assert list(recorded["name"]) == [
-            "initial",
-            "pilotage",
-            "valeurs_double",
-            "arbitrage_des_conflits",
-            "charges_en_observations",
-        ]
+        assert list(recorded["name"]) == ALL_MIGRATIONS
+
+
+def test_migration_4_upgrades_a_store_of_before(tmp_path):
+    """A store made before migration 4 (no channel, no session version) gains them, data kept."""
+    with Store(tmp_path / "old.duckdb") as store:
+        store.migrate()
+        store.write(
+            lambda c: c.exec_driver_sql(
+                "insert into audit (id, convention, happened_at, actor, action, objet) "
+                "values (1, 'c', now(), 'marie', 'connexion', 'compte marie')"
+            )
+        )
+        for table, column in (("audit", "canal"), ("batches", "canal"), ("utilisateurs", "session_version")):
+            store.write(lambda c, t=table, k=column: c.exec_driver_sql(f"alter table {t} drop column {k}"))
+        store.write(lambda c: c.exec_driver_sql("drop table echecs_connexion"))
+        store.write(lambda c: c.exec_driver_sql("delete from schema_migrations where version = 4"))
+    with Store(tmp_path / "old.duckdb") as store:
+        assert store.migrate() == ["comptes_canal_sessions"]
+        assert store.scalar("select count(*) from audit where actor = 'marie' and canal is null") == 1
+        assert store.scalar("select count(*) from echecs_connexion") == 0
 
 
 def test_close_is_idempotent(tmp_path):

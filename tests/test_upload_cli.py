@@ -13,8 +13,8 @@ import pytest
 import cli
 from commands.common import reference
 from db.store import Store
-from db.users import create_user
 from indicators.access import SYSTEM
+from services.accounts import create_user
 from services.settings import get_settings
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, UPLOAD_SEED

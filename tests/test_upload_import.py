@@ -12,9 +12,9 @@ import pytest
 
 from commands.upload import resolve_actor
 from db.observations import current_values
-from db.users import create_user
 from indicators.access import SYSTEM, AccessDenied, Actor
 from reports.template import template_csv, template_frame, template_xlsx
+from services.accounts import create_user
 from services.uploads import (
     ImportRejected,
     batch_history,

@@ -29,7 +29,8 @@ def get_reference() -> Reference:
 @st.cache_resource(show_spinner=False)
 def get_store() -> Store:
     """The store, migrated and holding the reference (loaded at first run)."""
-    store = Store(get_settings().database_url)
+    settings = get_settings()
+    store = Store(settings.database_url, retry_seconds=settings.busy_timeout_seconds)
     store.migrate()
     install_reference(store, get_reference(), actor="application")
     return store

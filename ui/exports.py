@@ -15,6 +15,7 @@ import streamlit as st
 from indicators.review import Review
 from reports.render import RenderError, figure_png
 from services.bilan import Bilan, BilanError, bilan_for
+from ui.text import plain
 
 SLIDE_HEIGHT = 450  # layout height of a 1600 × 900 image at scale 2
 BILAN_STATE = "_bilan_pdf"  # {review code: Bilan} built in this session
@@ -85,7 +86,7 @@ def bilan_download_button(review: Review, key: str = "bilan") -> None:
             try:
                 bilan = build_bilan_for(review)
             except (BilanError, RenderError) as exc:
-                st.error(f"Le bilan n'a pas pu être produit : {exc}")
+                st.error(f"Le bilan n'a pas pu être produit : {plain(str(exc))}")
                 return
     if bilan is not None:
         st.download_button(

@@ -29,6 +29,7 @@ from reports.charts import GEOJSON_NAME, commune_map_figure, load_geojson
 from services.review import ReviewFigures
 from services.settings import get_settings
 from ui.context import get_reference, review_figures
+from ui.text import plain
 
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
 TTL = get_settings().cache_ttl_seconds
@@ -123,7 +124,7 @@ def indicator_card(row: pd.Series, review: Review) -> None:
     """One headline indicator: value at the cut-off, changes, status (French formats)."""
     with st.container(border=True):
         st.markdown(f"**{row['libelle']}**")
-        st.markdown(f"### {value_text(row)}")
+        st.markdown(f"### {plain(value_text(row))}")  # a qualitative value is a user's text
         if row["type"] in ("jalon", "qualitatif"):
             return
         st.caption(
