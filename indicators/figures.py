@@ -27,6 +27,7 @@ from indicators.derived import derived_values
 from indicators.engagement import EngagementCounts, engagement_counts
 from indicators.periods import FIRST_YEAR
 from indicators.review import Alert, Review, build_alerts, indicator_summary
+from indicators.rules import store_violations
 from indicators.targets import progress_frame
 
 
@@ -50,6 +51,7 @@ class ReviewFigures:
     _summaries: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _by_commune: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)
     _series: dict[tuple[str, str], pd.DataFrame] = field(default_factory=dict, repr=False)
+    _violations: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def convention(self) -> str:
@@ -142,6 +144,14 @@ class ReviewFigures:
         """{year: target} of an indicator for a territory."""
         rows = self.targets[(self.targets["indicateur"] == code) & (self.targets["territoire"] == territory)]
         return {int(r.annee): float(r.valeur) for r in rows.itertuples() if pd.notna(r.valeur)}
+
+    @property
+    def violations(self) -> pd.DataFrame:
+        """Every violation of the validation rules up to the review's year (indicators.rules):
+        the page « Contrôles de cohérence » and the bilan's annex read it."""
+        if self._violations is None:
+            self._violations = store_violations(self.values, self.ref, self.review.cutoff, self.territories)
+        return self._violations
 
     def progress(self) -> pd.DataFrame:
         """Progress toward every target set (indicators.targets.progress_frame)."""

@@ -41,6 +41,7 @@ from indicators.review import (
     reference_text,
     value_text,
 )
+from indicators.rules import violations_table
 from reports import charts
 from reports.document import (
     Document,
@@ -621,6 +622,32 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
     )
 
 
+def _coherence_annex(ctx: _Context, doc: Document) -> None:
+    doc.heading(1, "Annexe : contrôles de cohérence entre indicateurs", "annexe-coherence", new_page=True)
+    found = ctx.figures.violations
+    doc.add(
+        tag(
+            "p",
+            f"Règles de seed/regles_validation.csv ({len(ctx.ref.rules)} règles : une partie ne dépasse pas son "
+            "tout, un total est la somme de ses parties…), vérifiées sur les valeurs en vigueur jusqu'à "
+            f"{ctx.review.cutoff.year} : chaque commune et structure telle que déposée, l'agglomération telle "
+            "que ce bilan la montre. Une erreur refuserait un dépôt qui la contient.",
+        )
+    )
+    if found.empty:
+        doc.add(tag("p", "Aucune incohérence entre indicateurs.", class_="empty"))
+        return
+    shown = violations_table(found, ctx.ref)
+    doc.add(
+        table(
+            list(shown.columns),
+            shown.values.tolist(),
+            widths=["9%", "15%", "8%", "30%", "22%", "16%"],
+            class_="data compact",
+        )
+    )
+
+
 def _window(debut: object, fin: object) -> str:
     """`01/11/2026 – 31/12/2026`, or « date non fixée » for a due date the calendar leaves open."""
     if not isinstance(debut, dt.date) or not isinstance(fin, dt.date):
@@ -929,6 +956,7 @@ def bilan_html(ctx: _Context, pages: dict[str, int] | None = None) -> tuple[str,
     _completeness_annex(ctx, doc)
     _governance_annex(ctx, doc)
     _commune_annex(ctx, doc)
+    _coherence_annex(ctx, doc)
     _methodology_annex(ctx, doc)
     return doc.html(cover=_cover(ctx), pages=pages), doc
 

@@ -74,6 +74,7 @@ def test_bilan_is_a_pdf_with_a_page_per_section(midterm, ref):
         "Annexe : complétude de la collecte",
         "Annexe : gouvernance (réunions tenues et dues)",
         "Annexe : indicateurs clés par commune",
+        "Annexe : contrôles de cohérence entre indicateurs",
     ]
     assert bilan.sections[-1] == "Méthodologie et sources"
 
