@@ -133,7 +133,7 @@ if not jalons.empty:
 notes = widgets.comments(conv, review.code)
 notes = notes[notes["ambition"].isin([code, fiche.code])]
 if notes.empty:
-    st.caption(f"Aucun commentaire pour cette ambition à la {review.label.lower()}.")
+    st.caption(f"Aucun commentaire pour cette ambition {review.named('à')}.")
 for note in notes.itertuples():
     with st.container(border=True):
         st.markdown(note.texte)

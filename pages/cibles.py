@@ -80,7 +80,7 @@ if current.empty:
     st.write("Aucune cible fixée pour l'instant.")
 else:
     review = current_review(date.today())
-    st.caption(f"Dernière valeur : à la date d'arrêt de la {review.label.lower()} ({review.cutoff_label}).")
+    st.caption(f"Dernière valeur : à la date d'arrêt {review.named('de')} ({review.cutoff_label}).")
     st.dataframe(
         targets_table(ref, progress_frame(ref, ctx.values(), current, review)),
         hide_index=True,

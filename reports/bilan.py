@@ -259,7 +259,7 @@ def _cover(ctx: _Context) -> Raw:
     conv = ctx.ref.convention
     review = ctx.review
     facts = [
-        ("Convention", f"{conv.nom} ({conv.code})"),
+        ("Convention", conv.nom),
         ("Période", f"du {conv.debut:%d/%m/%Y} au {conv.fin:%d/%m/%Y}"),
         ("Territoire", f"{_territory_name(ctx, conv.epci)} : {len(ctx.ref.communes())} communes"),
         ("Revue", review.label),
@@ -403,7 +403,7 @@ def _kpis(ctx: _Context, indicators: list[Indicator]) -> Raw:
 def _comments_block(ctx: _Context, code: str) -> Raw:
     rows = ctx.comments[ctx.comments["ambition"] == code] if not ctx.comments.empty else ctx.comments
     if rows.empty:
-        return tag("p", f"Aucun commentaire saisi pour la {ctx.review.label.lower()}.", class_="empty")
+        return tag("p", f"Aucun commentaire saisi pour {ctx.review.named()}.", class_="empty")
     items = []
     for row in rows.itertuples():
         where = (
@@ -815,8 +815,8 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
         doc.add(
             note(
                 "Données de démonstration présentes : une partie des valeurs de ce bilan est générée "
-                "(jeu de démonstration, non réel). Elles se suppriment par la commande "
-                "« python cli.py demo --remove » ; le bilan doit alors être réédité.",
+                "(jeu de démonstration, non réel). Un administrateur du tableau de bord les retire ; "
+                "le bilan doit alors être réédité.",
                 "demo",
             )
         )
@@ -917,12 +917,12 @@ def _sources_table(ctx: _Context) -> Raw:
 def _conflicts_table(ctx: _Context) -> Raw | None:
     ref = ctx.ref
     rows = []
-    for obs in ref.observations:
+    # the conflict key (`grandes_creches`) is for machines: the rows of one conflict sit together
+    for obs in sorted((o for o in ref.observations if o.conflit), key=lambda o: str(o.conflit)):
         if obs.conflit:
             ind = ref.indicator(obs.indicateur)
             rows.append(
                 [
-                    obs.conflit,
                     ind.libelle,
                     _territory_name(ctx, obs.territoire),
                     f"{format_value(obs.valeur, ind.unite)} ({period_label(obs.periode)})",
@@ -932,9 +932,9 @@ def _conflicts_table(ctx: _Context) -> Raw | None:
     if not rows:
         return None
     return table(
-        ["Clé", "Indicateur", "Territoire", "Valeur", "Section"],
+        ["Indicateur", "Territoire", "Valeur", "Section"],
         rows,
-        widths=["12%", "32%", "16%", "16%", "24%"],
+        widths=["38%", "18%", "18%", "26%"],
     )
 
 

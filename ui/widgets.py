@@ -53,7 +53,7 @@ STATUS_MARKS = {
 
 
 def review_selector() -> Review:
-    """The review chosen in the sidebar, kept across pages and in the URL (`?revue=...`)."""
+    """The review chosen at the top of the page, kept across pages and in the URL (`?revue=...`)."""
     codes = [r.code for r in REVIEWS]
     if REVIEW_STATE not in st.session_state:
         asked = st.query_params.get("revue")
@@ -64,22 +64,25 @@ def review_selector() -> Review:
     def remember() -> None:
         st.session_state[REVIEW_STATE] = st.session_state["revue_choisie"]
 
-    code = st.sidebar.selectbox(
+    # At the top of the page, not in the sidebar: on a phone the sidebar is folded away, and
+    # the review and its data date must be on the first screen.
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    code = left.selectbox(
         "Revue",
         codes,
         index=codes.index(st.session_state[REVIEW_STATE]),
         format_func=lambda c: REVIEWS_BY_CODE[c].label,
         key="revue_choisie",
         on_change=remember,
-        help="Fixe l'arrêté des données et les comparaisons de tous les tableaux et du bilan.",
+        help="Fixe l'arrêté des données et les comparaisons de tous les tableaux et du bilan. "
+        "Comparaisons : référence (dernière année avant 2026) → arrêté, et année précédente → arrêté.",
     )
     st.session_state[REVIEW_STATE] = code
     st.query_params["revue"] = code
     review = get_review(code)
-    st.sidebar.caption(
-        f"Arrêté des données : **{review.cutoff_label}** · comparaisons : référence "
-        f"(avant 2026) → {review.cutoff_label} et {review.previous_year} → "
-        f"{review.cutoff_label}."
+    right.markdown(
+        f":material/event: Données arrêtées au **{review.cutoff_label}** · comparées à la référence "
+        f"(avant 2026) et à {review.previous_year}"
     )
     from ui.exports import sidebar_bilan_button
 
