@@ -185,11 +185,13 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         "ancienne valeur",
         "nouvelle valeur",
         "commentaire",
+        "code",
     ]
     if diff.empty:
         return pd.DataFrame(columns=columns)
     names = {t.code: t.nom for t in ref.territories}
     units = {i.code: i.unite for i in ref.indicators}
+    labels = {i.code: i.libelle for i in ref.indicators}
 
     def shown(number: object, text: object, unite: str) -> str:
         if isinstance(text, str) and text:
@@ -203,7 +205,7 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
             "statut": diff["statut"],
             "territoire": diff["territoire"],
             "nom": diff["territoire"].map(names),
-            "indicateur": diff["indicateur"],
+            "indicateur": diff["indicateur"].map(labels),  # the label first, the code last
             "période": diff["periode"].map(period_label),
             "ancienne valeur": [
                 shown(v, t, units[i]) if s != STATUS_NEW else "—"
@@ -220,6 +222,7 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
                 for v, t, i in zip(diff["valeur"], diff["valeur_texte"], diff["indicateur"], strict=True)
             ],
             "commentaire": diff["commentaire"].fillna(""),
+            "code": diff["indicateur"],
         }
     )
     order = {STATUS_CHANGED: 0, STATUS_NEW: 1, STATUS_UNCHANGED: 2}
@@ -394,7 +397,7 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
         {
             "n°": batches["id"].astype(int),
             "type": batches["kind"].map(BATCH_KIND_LABELS).fillna(batches["kind"])
-            + batches["is_demo"].map({True: " (démonstration)", False: ""}),
+            + (batches["is_demo"] & (batches["kind"] != "demo")).map({True: " (démonstration)", False: ""}),
             "date": pd.to_datetime(batches["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
             "auteur": batches["author"],
             "fichier": batches["filename"].fillna(MISSING),

@@ -9,6 +9,7 @@ from indicators.review import cutoff_caption, fiche_indicators, format_summary, 
 from reports.charts import commune_bar_figure, time_series_figure
 from ui import widgets
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 review = widgets.review_selector()
@@ -56,10 +57,17 @@ summary = widgets.summary(conv, review.code)
 rows = summary[summary["fiche"] == fiche.code]
 st.subheader("Où en est-on ?")
 table = format_summary(rows, review)
-st.dataframe(
-    table[[c for c in table.columns if c not in ("Sens souhaité", "Source", f"{review.previous_year}")]],
-    hide_index=True,
-    width="stretch",
+# What a reader looks for first, right after the label: the status and the target.
+first = ["Indicateur", "Statut", f"Cible {review.target_year}", f"Valeur ({review.cutoff_label})", "Période"]
+show_table(
+    table[
+        first
+        + [
+            c
+            for c in table.columns
+            if c not in (*first, "Sens souhaité", "Source", f"{review.previous_year}")
+        ]
+    ]
 )
 
 indicators = [i for i in fiche_indicators(ref, fiche.code) if i.is_numeric]
@@ -112,13 +120,13 @@ if indicators:
         if table is None:
             st.info("Aucune valeur pour cet indicateur.")
         else:
-            st.dataframe(table, hide_index=True, width="stretch")
+            show_table(table)
         st.caption(f"Source : {row['source']}")
 
 st.subheader("Jalons et analyses qualitatives")
 jalons = rows[rows["type"].isin(["jalon", "qualitatif"])]
 if not jalons.empty:
-    st.dataframe(
+    show_table(
         jalons.assign(
             Valeur=jalons["valeur_texte"].fillna(MISSING),
             Période=jalons["periode_valeur"].map(
@@ -126,9 +134,7 @@ if not jalons.empty:
             ),
         ).rename(columns={"libelle": "Jalon ou indicateur qualitatif"})[
             ["Jalon ou indicateur qualitatif", "Valeur", "Période"]
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )
 notes = widgets.comments(conv, review.code)
 notes = notes[notes["ambition"].isin([code, fiche.code])]

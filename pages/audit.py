@@ -16,6 +16,7 @@ from db.audit import (
 from indicators.formatting import format_number
 from ui.auth import require_admin_page
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 require_admin_page(ctx.actor)
@@ -33,8 +34,10 @@ who = c1.selectbox("Compte", [None, *actors], format_func=lambda v: "Tous" if v 
 what = c2.selectbox(
     "Action", [None, *actions], format_func=lambda v: "Toutes" if v is None else action_label(v)
 )
-start = c3.date_input("Du", value=None, format="DD/MM/YYYY")
-end = c4.date_input("Au", value=None, format="DD/MM/YYYY")
+# Dates always filled in (an empty date field shows Streamlit's English « dd/mm/yyyy »): from the
+# start of the convention's data to today, which keeps every entry.
+start = c3.date_input("Du", value=date(2025, 1, 1), format="DD/MM/YYYY", key="audit_du")
+end = c4.date_input("Au", value=date.today(), format="DD/MM/YYYY", key="audit_au")
 if start and end and start > end:
     st.error("La date de début est après la date de fin.")
     st.stop()
@@ -44,13 +47,16 @@ changes = audit_entries(ctx.store, flt)
 batches = batch_entries(ctx.store, flt)
 
 tab_changes, tab_batches = st.tabs(
-    [f"Changements administratifs ({len(changes)})", f"Dépôts et lots de valeurs ({len(batches)})"]
+    [
+        f"Changements administratifs ({format_number(len(changes))})",
+        f"Dépôts et lots de valeurs ({format_number(len(batches))})",
+    ]
 )
 with tab_changes:
     if changes.empty:
         st.info("Aucun changement pour ces filtres.")
     else:
-        st.dataframe(changes.drop(columns=["Avant", "Après"]), hide_index=True, width="stretch")
+        show_table(changes.drop(columns=["Avant", "Après"]))
 with tab_batches:
     if what:
         st.caption("Le filtre « Action » ne s'applique qu'aux changements administratifs.")
@@ -60,7 +66,7 @@ with tab_batches:
         shown = batches.copy()
         for column in ("Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
             shown[column] = shown[column].map(format_number)  # 17 607, the French way
-        st.dataframe(shown, hide_index=True, width="stretch")
+        show_table(shown)
 
 stamp = f"{date.today():%Y-%m-%d}"
 d1, d2, d3 = st.columns(3)

@@ -13,6 +13,7 @@ from indicators.review import current_review
 from indicators.targets import TargetInputError, progress_frame, read_target, target_input_text
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -81,13 +82,7 @@ if current.empty:
 else:
     review = current_review(date.today())
     st.caption(f"Dernière valeur : à la date d'arrêt {review.named('de')} ({review.cutoff_label}).")
-    st.dataframe(
-        targets_table(ref, progress_frame(ref, ctx.values(), current, review)),
-        hide_index=True,
-        width="stretch",
-    )
+    show_table(targets_table(ref, progress_frame(ref, ctx.values(), current, review)))
 
 with st.expander("Historique des cibles"):
-    st.dataframe(
-        target_history_table(ref, target_history(store, ctx.convention)), hide_index=True, width="stretch"
-    )
+    show_table(target_history_table(ref, target_history(store, ctx.convention)))

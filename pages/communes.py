@@ -10,6 +10,7 @@ from indicators.periods import period_label
 from indicators.review import STATUS_LABELS, cutoff_caption, value_text
 from ui import widgets
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 review = widgets.review_selector()
@@ -78,7 +79,7 @@ with left:
     if not charges:
         st.caption("Aucun chargé de coopération rattaché à cette commune dans l'Annexe 7.")
     else:
-        st.dataframe(
+        show_table(
             [
                 {
                     "Structure": ref_name,
@@ -89,9 +90,7 @@ with left:
                 }
                 for c in charges
                 for ref_name in [next((t.nom for t in ref.territories if t.code == c.structure), c.structure)]
-            ],
-            hide_index=True,
-            width="stretch",
+            ]
         )
 with right:
     st.subheader("Engagement de la commune")
@@ -129,13 +128,7 @@ for ind in local:
             else ("somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
         }
     )
-st.dataframe(
-    rows,
-    hide_index=True,
-    width="stretch",
-    height=min(35 * (len(rows) + 1) + 3, 760),
-    column_config={"Indicateur": st.column_config.TextColumn(width="large")},
-)
+show_table(rows)
 st.caption(
     "Les taux (ratios) sont recalculés à partir de leurs composantes, jamais moyennés. "
     "Une évolution « sans référence » : pas de valeur avant 2026 pour comparer."
@@ -145,11 +138,9 @@ st.subheader("Complétude de la commune")
 if own.empty:
     st.caption("Aucune valeur trimestrielle attendue de cette commune.")
 else:
-    st.dataframe(
+    show_table(
         [
             {"Trimestre": p.label, "Valeurs reçues": f"{r} sur {a}", "Taux": format_value(t, "pourcentage")}
             for p, r, a, t in zip(review.quarters(), own["recus"], own["attendus"], own["taux"], strict=False)
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )

@@ -13,7 +13,8 @@ from db.imports import (
     value_trail,
 )
 from db.observations import BatchError
-from indicators.access import AccessDenied, Actor
+from indicators.access import SYSTEM, AccessDenied, Actor
+from indicators.formatting import format_file_size, format_number
 from indicators.periods import period_label
 from indicators.upload import normalise_key
 from reports.template import (
@@ -23,7 +24,9 @@ from reports.template import (
     template_bytes,
     template_filename,
 )
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 ref = ctx.ref
@@ -72,6 +75,8 @@ else:
         default=options[:1],
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="depot_territoires",
+        placeholder=CHOOSE,
+        select_all=False,
     )
     default = default_period(today)
     periode = right.selectbox(
@@ -108,22 +113,26 @@ else:
     st.header("2. Déposer le fichier")
     upload_key = f"depot_fichier_{st.session_state.get('depot_round', 0)}"
     uploaded = st.file_uploader(
-        "Fichier rempli (.csv ou .xlsx, 10 Mo au plus)", type=["csv", "xlsx", "txt"], key=upload_key
+        "Fichier rempli (.csv ou .xlsx, 10 Mo au plus)",
+        type=["csv", "xlsx", "txt"],
+        key=upload_key,
+        help="Le modèle téléchargé ci-dessus, rempli. Glisser-déposer le fichier ou cliquer sur « Parcourir ».",
     )
     if uploaded is not None:
+        st.caption(f"Fichier reçu : {uploaded.name} · {format_file_size(uploaded.size)}")
         plan = prepare_import(ctx.store, ref, uploaded.getvalue(), uploaded.name, actor, today=today)
         report = plan.report
         stats = report.stats
         cols = st.columns(5)
-        cols[0].metric("Lignes lues", stats.get("lignes", 0))
-        cols[1].metric("Valeurs renseignées", stats.get("renseignees", 0))
-        cols[2].metric("Non renseignées", stats.get("non_renseignees", 0))
-        cols[3].metric("Erreurs", len(report.errors))
-        cols[4].metric("Avertissements", len(report.warnings))
+        cols[0].metric("Lignes lues", format_number(stats.get("lignes", 0)))
+        cols[1].metric("Valeurs renseignées", format_number(stats.get("renseignees", 0)))
+        cols[2].metric("Non renseignées", format_number(stats.get("non_renseignees", 0)))
+        cols[3].metric("Erreurs", format_number(len(report.errors)))
+        cols[4].metric("Avertissements", format_number(len(report.warnings)))
         if report.errors or report.warnings:
             if report.errors:
                 st.error(
-                    f"Fichier refusé : {len(report.errors)} erreur(s). Rien n'a été écrit ; "
+                    f"Fichier refusé : {format_number(len(report.errors))} erreur(s). Rien n'a été écrit ; "
                     "corrigez le fichier puis déposez-le de nouveau.",
                     icon=":material/block:",
                 )
@@ -132,7 +141,7 @@ else:
                     "Valeurs acceptées avec des avertissements : vérifiez-les avant de valider.",
                     icon=":material/warning:",
                 )
-            st.dataframe(report.to_frame().drop(columns=["code"]), hide_index=True, width="stretch")
+            show_table(report.to_frame().drop(columns=["code"]), key="depot_rapport")
             st.download_button(
                 "Télécharger le rapport (CSV)",
                 report.to_csv(),
@@ -144,18 +153,22 @@ else:
             counts = plan.counts
             st.subheader("Aperçu")
             cols = st.columns(3)
-            cols[0].metric("Nouvelles valeurs", counts["new"])
-            cols[1].metric("Valeurs modifiées", counts["changed"])
-            cols[2].metric("Inchangées", counts["unchanged"])
+            cols[0].metric("Nouvelles valeurs", format_number(counts["new"]))
+            cols[1].metric("Valeurs modifiées", format_number(counts["changed"]))
+            cols[2].metric("Inchangées", format_number(counts["unchanged"]))
             preview = plan.preview(ref)
-            st.dataframe(
-                preview,
-                hide_index=True,
-                width="stretch",
-                column_config={"ligne": st.column_config.NumberColumn("ligne", format="%d")},
+            show_table(
+                preview.assign(ligne=preview["ligne"].map(format_number)),
+                key="depot_apercu",
+                column_config={
+                    "indicateur": st.column_config.TextColumn("indicateur", width="large"),
+                    "code": st.column_config.TextColumn(
+                        "code", help="Code de l'indicateur dans le catalogue"
+                    ),
+                },
             )
             if plan.has_changes:
-                label = f"Valider le dépôt ({counts['new'] + counts['changed']} valeur(s))"
+                label = f"Valider le dépôt ({format_number(counts['new'] + counts['changed'])} valeur(s))"
                 if st.button(label, type="primary", icon=":material/upload_file:", key="depot_valider"):
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
@@ -175,12 +188,12 @@ else:
 # -- 3. history -------------------------------------------------------------------------------------
 st.header("Historique des dépôts")
 history = batch_history(ctx.store, ctx.convention)
-st.dataframe(
-    history,
-    hide_index=True,
-    width="stretch",
-    column_config={"n°": st.column_config.NumberColumn("n°", format="%d")},
+shown = history.drop(columns=["sha256"]).assign(
+    auteur=history["auteur"].replace({SYSTEM.login: "système (ligne de commande)"})
 )
+for column in ("n°", "lignes", "nouvelles", "modifiées", "inchangées", "non renseignées"):
+    shown[column] = shown[column].map(format_number)  # 17 607, the French way
+show_table(shown, key="depot_historique")
 if actor.is_admin:
     revertible = history[(history["type"] == "dépôt") & (history["statut"] == "en vigueur")]
     with st.expander("Annuler un dépôt (administrateurs)", icon=":material/undo:"):
@@ -212,7 +225,7 @@ with st.expander("Historique d'une valeur", icon=":material/history:"):
     ind_code = c1.selectbox(
         "Indicateur",
         [i.code for i in ref.indicators if not i.is_computed],
-        format_func=lambda c: f"{c} · {ref.by_code[c].libelle}",
+        format_func=lambda c: f"{ref.by_code[c].libelle} ({c})",
         key="depot_h_ind",
     )
     ter_code = c2.selectbox(
@@ -225,4 +238,4 @@ with st.expander("Historique d'une valeur", icon=":material/history:"):
     if trail.empty:
         st.write("Aucune valeur enregistrée pour cette combinaison.")
     else:
-        st.dataframe(trail, hide_index=True, width="stretch")
+        show_table(trail.assign(dépôt=trail["dépôt"].map(format_number)), key="depot_trail")

@@ -4,6 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from db.observations import conflicts, list_batches
+from indicators.formatting import format_number
 from indicators.pilotage_view import (
     batches_table,
     conflicts_table,
@@ -15,6 +16,7 @@ from indicators.pilotage_view import (
 from services.exports import export_bytes, export_frame
 from services.settings import get_settings
 from ui.context import get_reference, get_store, setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -65,7 +67,12 @@ fiche_titles.update(
 )
 f1, f2 = st.columns(2)
 fiches = f1.multiselect(
-    "Fiche", list(fiche_titles), format_func=fiche_titles.get, key="donnees_fiches", placeholder="toutes"
+    "Fiche",
+    list(fiche_titles),
+    format_func=fiche_titles.get,
+    key="donnees_fiches",
+    placeholder="toutes",
+    select_all=False,
 )
 candidates = [i for i in ref.indicators if not fiches or i.fiche in fiches]
 indicators = f2.multiselect(
@@ -74,6 +81,7 @@ indicators = f2.multiselect(
     key="donnees_indicateurs",
     format_func=lambda c: ref.indicator(c).libelle,
     placeholder="tous",
+    select_all=False,
 )
 f3, f4 = st.columns(2)
 territories = f3.multiselect(
@@ -82,13 +90,14 @@ territories = f3.multiselect(
     key="donnees_territoires",
     format_func=lambda c: territory_label(ref, c),
     placeholder="tous",
+    select_all=False,
 )
 low, high = year_bounds(frame)
 years = f4.slider("Années", low, high, (low, high), key="donnees_annees")
 shown = filter_export(
     frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories, annees=years
 )
-st.caption(f"{len(shown)} valeur(s) sur {len(frame)}.")
+st.caption(f"{format_number(len(shown))} valeur(s) sur {format_number(len(frame))}.")
 st.dataframe(display[display.index.isin(shown.index)], hide_index=True, width="stretch", height=420)
 
 st.subheader("Chiffres contradictoires de la convention")
@@ -100,7 +109,7 @@ disputed = conflicts(store, ctx.convention)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:
-    st.dataframe(conflicts_table(ref, disputed), hide_index=True, width="stretch")
+    show_table(conflicts_table(ref, disputed))
 
 with st.expander("Lots de données"):
-    st.dataframe(batches_table(list_batches(store, ctx.convention)), hide_index=True, width="stretch")
+    show_table(batches_table(list_batches(store, ctx.convention)))

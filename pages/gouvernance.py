@@ -6,6 +6,7 @@ import streamlit as st
 
 from db.pilotage import PilotageError, delete_meeting, meetings_frame, record_meeting
 from indicators.access import AccessDenied
+from indicators.formatting import format_number
 from indicators.governance import (
     INSTANCE_LABELS,
     calendar_status,
@@ -18,6 +19,7 @@ from indicators.governance import (
 from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
 from ui.actor import current_actor
 from ui.context import clear_caches, setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -37,10 +39,10 @@ due = due_not_held(ref, meetings, today)
 
 counts = status_counts(status)
 c1, c2, c3, c4 = st.columns(4)
-c1.metric("Échéances tenues", counts["tenues"])
-c2.metric("Échéances dues non tenues", counts["en_retard"])
-c3.metric("Échéances en cours ou à venir", counts["a_venir"])
-c4.metric("Réunions enregistrées", len(meetings))
+c1.metric("Échéances tenues", format_number(counts["tenues"]))
+c2.metric("Échéances dues non tenues", format_number(counts["en_retard"]))
+c3.metric("Échéances en cours ou à venir", format_number(counts["a_venir"]))
+c4.metric("Réunions enregistrées", format_number(len(meetings)))
 if "gouv_flash" in st.session_state:
     st.success(st.session_state.pop("gouv_flash"), icon=":material/check_circle:")
 
@@ -54,26 +56,26 @@ else:
     )
 
 st.subheader("Réunions tenues par an, au regard du minimum de la convention")
-st.dataframe(yearly_table(yearly_counts(ref, meetings, today)), hide_index=True, width="stretch")
+show_table(yearly_table(yearly_counts(ref, meetings, today)))
 
 st.subheader("Calendrier de l'Annexe 5")
 years = sorted(status["annee"].unique())
 year = st.segmented_control("Année", ["Toutes", *[str(y) for y in years]], default="Toutes", key="gouv_annee")
 shown = status if year in (None, "Toutes") else status[status["annee"] == int(year)]
-st.dataframe(calendar_table(shown), hide_index=True, width="stretch")
+show_table(calendar_table(shown))
 
 with st.expander("Communes sans comité de pilotage communal tenu"):
     pick = st.selectbox(
         "Année", years, index=years.index(today.year) if today.year in years else 0, key="gouv_annee_communes"
     )
     missing = communes_without_committee(ref, meetings, int(pick))
-    st.write(f"{len(missing)} commune(s) sur {len(ref.communes())} sans comité tenu en {pick}.")
-    st.dataframe(
-        missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}), hide_index=True, width="stretch"
+    st.write(
+        f"{format_number(len(missing))} commune(s) sur {format_number(len(ref.communes()))} sans comité tenu en {pick}."
     )
+    show_table(missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}))
 
 st.subheader("Réunions enregistrées")
-st.dataframe(meetings_table(ref, meetings), hide_index=True, width="stretch")
+show_table(meetings_table(ref, meetings))
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")

@@ -17,6 +17,7 @@ from db.users import (
 from indicators.access import ROLE_LABELS, AccessDenied
 from ui.auth import require_admin_page
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 require_admin_page(ctx.actor)
@@ -46,7 +47,7 @@ flash = st.session_state.pop("users_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-st.dataframe(users_overview(ctx.store, names), hide_index=True, width="stretch")
+show_table(users_overview(ctx.store, names))
 
 tab_add, tab_edit = st.tabs(["Ajouter un compte", "Modifier un compte"])
 
@@ -59,7 +60,8 @@ with tab_add, st.form("users_add", clear_on_submit=True):
         "Territoires (chargé de coopération)",
         territory_options,
         format_func=label_territory,
-        placeholder="Choisir un ou plusieurs territoires",
+        placeholder="Choisir un ou plusieurs territoires…",
+        select_all=False,
     )
     password = c1.text_input(
         f"Mot de passe provisoire (au moins {PASSWORD_MIN_LENGTH} caractères)", type="password"
@@ -98,7 +100,8 @@ with tab_edit:
                     territory_options,
                     default=[c for c in user.territoires if c in names],
                     format_func=label_territory,
-                    placeholder="Choisir un ou plusieurs territoires",
+                    placeholder="Choisir un ou plusieurs territoires…",
+                    select_all=False,
                 )
                 if st.form_submit_button("Enregistrer le rôle et les territoires", type="primary"):
                     try:

@@ -60,17 +60,6 @@ def french_widgets() -> None:
     st.html(FRENCH_CSS)
 
 
-def file_size(size: int) -> str:
-    """A file size the French way: `512 octets`, `8,5 Ko`, `2,3 Mo`."""
-    from indicators.formatting import format_number
-
-    if size < 1024:
-        return f"{format_number(size)} octets"
-    if size < 1024 * 1024:
-        return f"{format_number(round(size / 1024, 1), 1)}\u202fKo".replace(",0\u202f", "\u202f")
-    return f"{format_number(round(size / 1024 / 1024, 1), 1)}\u202fMo".replace(",0\u202f", "\u202f")
-
-
 def demo_notice(actor: Actor | None) -> None:
     """One slim line on every page while demonstration values are present.
 
