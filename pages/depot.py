@@ -23,6 +23,7 @@ from reports.template import (
     period_choices,
     template_bytes,
     template_filename,
+    template_frame,
 )
 from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
@@ -91,17 +92,25 @@ else:
     if chosen and periode:
         try:
             values = ctx.values()
-            col_csv, col_xlsx, _ = st.columns([1, 1, 2])
+            template_frame(ref, chosen, periode, values)  # a TemplateError shows here, not at the click
+            col_csv, col_xlsx, col_ods, _ = st.columns([1, 1, 1, 1])
+            col_ods.download_button(
+                "Modèle LibreOffice (.ods)",
+                lambda suffix=".ods": template_bytes(ref, chosen, periode, values, suffix),
+                file_name=template_filename(chosen, periode, ".ods"),
+                icon=":material/table_view:",
+                mime="application/vnd.oasis.opendocument.spreadsheet",
+            )
             col_xlsx.download_button(
                 "Modèle Excel (.xlsx)",
-                template_bytes(ref, chosen, periode, values, ".xlsx"),
+                lambda suffix=".xlsx": template_bytes(ref, chosen, periode, values, suffix),
                 file_name=template_filename(chosen, periode, ".xlsx"),
                 icon=":material/table_view:",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             col_csv.download_button(
                 "Modèle CSV (;)",
-                template_bytes(ref, chosen, periode, values, ".csv"),
+                lambda suffix=".csv": template_bytes(ref, chosen, periode, values, suffix),
                 file_name=template_filename(chosen, periode, ".csv"),
                 mime="text/csv",
                 icon=":material/download:",
