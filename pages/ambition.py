@@ -93,18 +93,34 @@ if indicators:
     targets = dict(zip(target_rows["annee"].astype(int), target_rows["valeur"], strict=True))
     series = widgets.indicator_series(conv, chosen)
     widgets.show_figure(
-        time_series_figure(series, ind, review.cutoff, targets=targets, source=row["source"]),
+        time_series_figure(
+            series,
+            ind,
+            review.cutoff,
+            targets=targets,
+            source=row["source"],
+            demo=widgets.demo_in(conv, chosen),
+        ),
         key=f"serie-{chosen}",
     )
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
         by_commune = widgets.commune_values(conv, chosen, review.code)
-        widgets.show_figure(
-            widgets.commune_map(conv, chosen, review.code, caption, row["source"]), key=f"carte-{chosen}"
-        )
-        with st.expander("Classement des communes", icon=":material/bar_chart:"):
+        tab_map, tab_rank = st.tabs(["Carte des communes", "Classement des communes"])
+        with tab_map:
             widgets.show_figure(
-                commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"], source=row["source"]),
+                widgets.commune_map(conv, chosen, review.code, caption, row["source"]), key=f"carte-{chosen}"
+            )
+        with tab_rank:
+            widgets.show_figure(
+                commune_bar_figure(
+                    by_commune,
+                    ind,
+                    caption,
+                    epci_value=row["valeur"],
+                    source=row["source"],
+                    demo=widgets.demo_in(conv, chosen),
+                ),
                 key=f"barres-{chosen}",
             )
     with st.expander("Valeurs et sources (CABBALR)", icon=":material/table:"):

@@ -54,7 +54,7 @@ if matrix.empty:
     st.info("Aucune valeur trimestrielle n'est attendue pour ce choix.")
     st.stop()
 
-widgets.show_figure(completeness_figure(by_quarter), key="completude-trimestres")
+widgets.show_figure(completeness_figure(by_quarter, demo=widgets.demo_in(conv)), key="completude-trimestres")
 
 st.subheader("Matrice territoires × trimestres")
 table = pivot(matrix)

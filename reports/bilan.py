@@ -27,6 +27,7 @@ from db.store import Store
 from indicators import completeness, governance
 from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
+from indicators.chart_facts import any_demo, largest_communes, shows_demo
 from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, period_label
 from indicators.review import (
@@ -66,6 +67,7 @@ from services.settings import get_settings
 LAYOUT_WIDTH, CHART_SCALE = 800, 1.5
 CHART_HEIGHT, MAP_HEIGHT = None, 500
 GEOJSON_NAME = "communes-cabbalr-200072460.geojson"
+MAP_NAMES = 6  # the most populous communes named on the map
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
 GOVERNANCE_KINDS = {
@@ -540,6 +542,7 @@ def indicator_figure(
         review.cutoff,
         targets=_targets_of(targets, code, territory),
         territory_label=territories.names[territory],
+        demo=shows_demo(values, ref, code),
     )
 
 
@@ -566,7 +569,14 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
         geojson = _geojson()
         if geojson is None:
             break
-        fig = charts.commune_map_figure(frame, geojson, ind, ctx.review.cutoff_label)
+        fig = charts.commune_map_figure(
+            frame,
+            geojson,
+            ind,
+            ctx.review.cutoff_label,
+            named=largest_communes(ctx.values, ctx.ref, MAP_NAMES),
+            demo=shows_demo(ctx.values, ctx.ref, ind.code),
+        )
         blocks.append(_figure(ctx, fig, MAP_HEIGHT, "En gris : communes sans valeur à la date d'arrêté."))
         break
     return blocks
@@ -607,7 +617,7 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
         )
     )
     by_quarter = completeness.rate_by_quarter(ctx.matrix)
-    doc.add(_figure(ctx, charts.completeness_figure(by_quarter), CHART_HEIGHT, ""))
+    doc.add(_figure(ctx, charts.completeness_figure(by_quarter, demo=any_demo(ctx.values)), CHART_HEIGHT, ""))
     rows = [
         [
             period_label(r.periode),

@@ -19,6 +19,7 @@ import streamlit as st
 from indicators import completeness as completeness_rules
 from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE
+from indicators.chart_facts import any_demo, largest_communes, shows_demo
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.governance import due_not_held
 from indicators.periods import FIRST_YEAR
@@ -34,10 +35,11 @@ from indicators.review import (
     get_review,
     indicator_summary,
 )
-from reports.charts import load_geojson
+from reports.charts import SOURCE_ANNOTATION, chart_table, load_geojson
 from services.settings import get_settings
 from ui.context import cached_values, get_reference, get_store
 
+MAP_NAMES = 6  # the most populous communes named on a map
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
 TTL = get_settings().cache_ttl_seconds
 STATUS_MARKS = {
@@ -257,18 +259,49 @@ def slug(text: str) -> str:
     return re.sub(r"[^a-zA-Z0-9]+", "-", plain).strip("-").lower()[:60] or "graphique"
 
 
-def show_figure(fig: go.Figure, key: str) -> None:
-    """Draw a figure (our template, not Streamlit's theme) with a PNG download button."""
-    st.plotly_chart(
-        fig,
-        theme=None,
-        width="stretch",
-        key=key,
-        config={"displaylogo": False, "locale": "fr", "modeBarButtonsToRemove": ["toImage"]},
-    )
-    from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
+def screen_figure(fig: go.Figure) -> go.Figure:
+    """The figure as drawn on a page: its title, subtitle and source are written by the page
+    as text (they wrap on a phone and are read by screen readers), not inside the chart."""
+    out = go.Figure(fig)
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 70
+    out.update_layout(title=None, margin={"t": max(30, top - 70)})
+    out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION]
+    return out
 
-    png_download_button(fig, key)
+
+def show_figure(fig: go.Figure, key: str) -> None:
+    """Draw a figure (our template, not Streamlit's theme): its title above, its source under
+    it, its data as a table one click away, and a PNG download button."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    with st.container(key=f"figure-{key}"):
+        if meta.get("titre"):
+            st.markdown(f"**{meta['titre']}**")
+        notes = [str(meta.get("sous_titre") or "")]
+        if meta.get("demonstration"):
+            notes.append(":orange[:material/science: données de démonstration]")
+        if any(notes):
+            st.caption(" · ".join(n for n in notes if n))
+        st.plotly_chart(
+            screen_figure(fig),
+            theme=None,
+            width="stretch",
+            key=key,
+            config={"displaylogo": False, "displayModeBar": False, "locale": "fr"},
+        )
+        if meta.get("source"):
+            st.caption(f"Source : {meta['source']}")
+        table = chart_table(fig)
+        left, right = st.columns([3, 1], vertical_alignment="top")
+        with left:
+            if table is not None:
+                with st.expander("Tableau des données du graphique", icon=":material/table:"):
+                    from ui.tables import show_table
+
+                    show_table(pd.DataFrame(table[1], columns=table[0]), key=f"tableau-{key}")
+        with right:
+            from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
+
+            png_download_button(fig, key)
 
 
 @st.cache_data(ttl=TTL, show_spinner=False)
@@ -282,4 +315,13 @@ def commune_map(convention: str, code: str, review_code: str, caption: str, sour
         get_reference().indicator(code),
         caption,
         source=source,
+        named=largest_communes(cached_values(convention), get_reference(), MAP_NAMES),
+        demo=demo_in(convention, code),
     )
+
+
+@st.cache_data(ttl=TTL, show_spinner=False)
+def demo_in(convention: str, code: str | None = None) -> bool:
+    """True when a chart of `code` (or of every indicator) draws demonstration values."""
+    values = cached_values(convention)
+    return shows_demo(values, get_reference(), code) if code else any_demo(values)
