@@ -8,6 +8,7 @@ from indicators.periods import period_label
 from indicators.review import cutoff_caption, fiche_indicators, format_summary, headline_indicators
 from reports.charts import commune_bar_figure, time_series_figure
 from ui import widgets
+from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
 
@@ -24,6 +25,7 @@ asked = st.query_params.get("ambition")
 code = st.selectbox(
     "Ambition",
     codes,
+    placeholder=CHOOSE,
     index=codes.index(asked) if asked in codes else 0,
     format_func=choices.get,
     key="ambition_choisie",
@@ -79,6 +81,7 @@ if indicators:
     chosen = st.selectbox(
         "Indicateur",
         options,
+        placeholder=CHOOSE,
         index=options.index(asked) if asked in options else 0,
         format_func=lambda c: ref.indicator(c).libelle,
         key=f"indicateur_{code}",

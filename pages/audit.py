@@ -15,6 +15,7 @@ from db.audit import (
 )
 from indicators.formatting import format_number
 from ui.auth import require_admin_page
+from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
 
@@ -30,9 +31,14 @@ st.caption(
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 actors = audit_actors(ctx.store)
 actions = audit_actions(ctx.store)
-who = c1.selectbox("Compte", [None, *actors], format_func=lambda v: "Tous" if v is None else v)
+who = c1.selectbox(
+    "Compte", [None, *actors], placeholder=CHOOSE, format_func=lambda v: "Tous" if v is None else v
+)
 what = c2.selectbox(
-    "Action", [None, *actions], format_func=lambda v: "Toutes" if v is None else action_label(v)
+    "Action",
+    [None, *actions],
+    placeholder=CHOOSE,
+    format_func=lambda v: "Toutes" if v is None else action_label(v),
 )
 # Dates always filled in (an empty date field shows Streamlit's English « dd/mm/yyyy »): from the
 # start of the convention's data to today, which keeps every entry.
@@ -64,9 +70,14 @@ with tab_batches:
         st.info("Aucun lot pour ces filtres.")
     else:
         shown = batches.copy()
-        for column in ("Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
+        for column in ("N°", "Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
             shown[column] = shown[column].map(format_number)  # 17 607, the French way
-        show_table(shown)
+        changed = shown["Statut changé par"] != "—"
+        shown["Statut"] = shown["Statut"].where(
+            ~changed, shown["Statut"] + " par " + shown["Statut changé par"] + " le " + shown["Statut changé le"]
+        )
+        # Every column fits at 1440 px; the exports keep them all (fingerprint, notes, demo flag).
+        show_table(shown[["N°", "Date", "Auteur", "Nature", "Fichier", "Lignes", "Nouvelles", "Modifiées", "Statut"]])
 
 stamp = f"{date.today():%Y-%m-%d}"
 d1, d2, d3 = st.columns(3)

@@ -12,6 +12,7 @@ from indicators.pilotage_view import target_history_table, targets_table, territ
 from indicators.review import current_review
 from indicators.targets import TargetInputError, progress_frame, read_target, target_input_text
 from ui.actor import current_actor
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.tables import show_table
 
@@ -36,13 +37,18 @@ if actor.is_admin:
     code = st.selectbox(
         "Indicateur",
         [i.code for i in numeric],
+        placeholder=CHOOSE,
         key="cibles_indicateur",
         format_func=lambda c: f"{ref.indicator(c).fiche} · {ref.indicator(c).libelle}",
     )
     ind = ref.indicator(code)
     levels = [EPCI_CODE] + ([c.code for c in ref.communes()] if "commune" in ind.niveaux else [])
     territory = st.selectbox(
-        "Territoire", levels, format_func=lambda c: territory_label(ref, c), key="cibles_territoire"
+        "Territoire",
+        levels,
+        placeholder=CHOOSE,
+        format_func=lambda c: territory_label(ref, c),
+        key="cibles_territoire",
     )
     existing = current[(current["indicateur"] == code) & (current["territoire"] == territory)]
     before = {int(r.annee): float(r.valeur) for r in existing.itertuples()}

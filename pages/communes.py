@@ -9,6 +9,7 @@ from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import period_label
 from indicators.review import STATUS_LABELS, cutoff_caption, value_text
 from ui import widgets
+from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
 
@@ -23,6 +24,7 @@ asked = st.query_params.get("commune")
 code = st.selectbox(
     "Rechercher une commune (nom ou code INSEE)",
     codes,
+    placeholder=CHOOSE,
     index=codes.index(asked) if asked in codes else 0,
     format_func=lambda c: f"{names[c]} ({c})",
     key="commune_choisie",
@@ -128,7 +130,7 @@ for ind in local:
             else ("somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
         }
     )
-show_table(rows)
+show_table(rows, max_rows=150)  # every indicator of the commune, readable in full
 st.caption(
     "Les taux (ratios) sont recalculés à partir de leurs composantes, jamais moyennés. "
     "Une évolution « sans référence » : pas de valeur avant 2026 pour comparer."

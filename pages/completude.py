@@ -14,6 +14,7 @@ from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import parse_period
 from reports.charts import completeness_figure
 from ui import widgets
+from ui.chrome import CHOOSE
 from ui.context import setup_page
 
 ctx = setup_page()
@@ -27,7 +28,13 @@ st.caption(
 )
 
 options = {"": "Tous les territoires", **dict(groups(ref))}
-group = st.selectbox("Structure ou secteur", list(options), format_func=options.get, key="completude_groupe")
+group = st.selectbox(
+    "Structure ou secteur",
+    list(options),
+    placeholder=CHOOSE,
+    format_func=options.get,
+    key="completude_groupe",
+)
 matrix = widgets.completeness(conv, review.code, group or None)
 by_quarter = rate_by_quarter(matrix)
 rate = overall_rate(matrix)

@@ -83,6 +83,7 @@ else:
     periode = right.selectbox(
         "Période",
         periods,
+        placeholder=CHOOSE,
         index=periods.index(default) if default in periods else 0,
         format_func=period_label,
         key="depot_periode",
@@ -213,7 +214,9 @@ if actor.is_admin:
                 int(r["n°"]): f"n°{r['n°']} · {r['date']} · {r['auteur']} · {r['fichier']}"
                 for _, r in revertible.iterrows()
             }
-            lot = st.selectbox("Dépôt", list(labels), format_func=labels.get, key="depot_annuler_lot")
+            lot = st.selectbox(
+                "Dépôt", list(labels), placeholder=CHOOSE, format_func=labels.get, key="depot_annuler_lot"
+            )
             sure = st.checkbox(
                 "Je confirme : les valeurs de ce dépôt cessent d'être en vigueur et les "
                 "précédentes reviennent.",
@@ -234,14 +237,19 @@ with st.expander("Historique d'une valeur", icon=":material/history:"):
     ind_code = c1.selectbox(
         "Indicateur",
         [i.code for i in ref.indicators if not i.is_computed],
+        placeholder=CHOOSE,
         format_func=lambda c: f"{ref.by_code[c].libelle} ({c})",
         key="depot_h_ind",
     )
     ter_code = c2.selectbox(
-        "Territoire", list(names), format_func=lambda c: f"{names[c]} ({c})", key="depot_h_ter"
+        "Territoire",
+        list(names),
+        placeholder=CHOOSE,
+        format_func=lambda c: f"{names[c]} ({c})",
+        key="depot_h_ter",
     )
     per_code = c3.selectbox(
-        "Période", period_choices(ref, today), format_func=period_label, key="depot_h_per"
+        "Période", period_choices(ref, today), placeholder=CHOOSE, format_func=period_label, key="depot_h_per"
     )
     trail = value_trail(ctx.store, ref, ind_code, ter_code, per_code)
     if trail.empty:

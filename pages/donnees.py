@@ -98,7 +98,22 @@ shown = filter_export(
     frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories, annees=years
 )
 st.caption(f"{format_number(len(shown))} valeur(s) sur {format_number(len(frame))}.")
-st.dataframe(display[display.index.isin(shown.index)], hide_index=True, width="stretch", height=420)
+# Widths that fit the page at 1440 px (no column off to the right) and every header in full.
+st.dataframe(
+    display[display.index.isin(shown.index)],
+    hide_index=True,
+    width="stretch",
+    height=420,
+    column_config={
+        "Indicateur": st.column_config.TextColumn(width=300),
+        "Territoire": st.column_config.TextColumn(width=130),
+        "Période": st.column_config.TextColumn(width=75),
+        "Valeur": st.column_config.TextColumn(width=95),
+        "Lot": st.column_config.TextColumn(width=140),
+        "Source": st.column_config.TextColumn(width=120),
+        "Démonstration": st.column_config.TextColumn(width=115),
+    },
+)
 
 st.subheader("Chiffres contradictoires de la convention")
 st.caption(

@@ -8,6 +8,7 @@ from db.pilotage import PilotageError, commune_engagements, engagements_frame, s
 from indicators.access import AccessDenied
 from indicators.pilotage_view import count_text, engagements_table
 from ui.actor import current_actor
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 
 ctx = setup_page()
@@ -34,6 +35,7 @@ if actor.is_admin:
     commune = st.selectbox(
         "Commune (nom ou code INSEE)",
         list(names),
+        placeholder=CHOOSE,
         key="eng_commune",
         format_func=lambda c: f"{names[c]} ({c})",
     )

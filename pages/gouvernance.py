@@ -18,6 +18,7 @@ from indicators.governance import (
 )
 from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
 from ui.actor import current_actor
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.tables import show_table
 
@@ -66,7 +67,11 @@ show_table(calendar_table(shown))
 
 with st.expander("Communes sans comité de pilotage communal tenu"):
     pick = st.selectbox(
-        "Année", years, index=years.index(today.year) if today.year in years else 0, key="gouv_annee_communes"
+        "Année",
+        years,
+        placeholder=CHOOSE,
+        index=years.index(today.year) if today.year in years else 0,
+        key="gouv_annee_communes",
     )
     missing = communes_without_committee(ref, meetings, int(pick))
     st.write(
@@ -80,7 +85,11 @@ show_table(meetings_table(ref, meetings))
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")
     instance = st.selectbox(
-        "Instance", list(INSTANCE_LABELS), format_func=INSTANCE_LABELS.get, key="gouv_instance"
+        "Instance",
+        list(INSTANCE_LABELS),
+        placeholder=CHOOSE,
+        format_func=INSTANCE_LABELS.get,
+        key="gouv_instance",
     )
     entries = [c for c in ref.calendar if instance in instance_fulfilled_by(c.instance)]
     territories = [t.code for t in ref.territories if t.type in ("commune", "structure", "secteur")]
@@ -88,6 +97,7 @@ if actor.is_admin:
         code = st.selectbox(
             "Échéance du calendrier",
             [None, *[c.code for c in entries]],
+            placeholder=CHOOSE,
             format_func=lambda c: (
                 "aucune (réunion supplémentaire)"
                 if c is None
@@ -111,6 +121,7 @@ if actor.is_admin:
             territory = st.selectbox(
                 "Commune ou structure",
                 territories,
+                placeholder=CHOOSE,
                 format_func=lambda c: territory_label(ref, c),
                 key="gouv_territoire",
             )
@@ -130,6 +141,7 @@ if actor.is_admin:
             chosen = st.selectbox(
                 "Réunion",
                 list(labels.index),
+                placeholder=CHOOSE,
                 key="gouv_suppr",
                 format_func=lambda n: f"n°{n} · {labels.loc[n, 'Instance']} du {labels.loc[n, 'Date']}",
             )

@@ -16,6 +16,7 @@ from db.users import (
 )
 from indicators.access import ROLE_LABELS, AccessDenied
 from ui.auth import require_admin_page
+from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
 
@@ -55,7 +56,7 @@ with tab_add, st.form("users_add", clear_on_submit=True):
     c1, c2 = st.columns(2)
     login = c1.text_input("Identifiant", help="a-z, chiffres, point, tiret ; sans accent ni espace")
     nom = c2.text_input("Nom et prénom")
-    role = c1.selectbox("Rôle", roles, format_func=ROLE_LABELS.get, index=1)
+    role = c1.selectbox("Rôle", roles, placeholder=CHOOSE, format_func=ROLE_LABELS.get, index=1)
     territoires = c2.multiselect(
         "Territoires (chargé de coopération)",
         territory_options,
@@ -86,13 +87,19 @@ with tab_edit:
     if overview.empty:
         st.info("Aucun compte.")
     else:
-        chosen = st.selectbox("Compte", overview["Identifiant"].tolist(), key="users_edit_login")
+        chosen = st.selectbox(
+            "Compte", overview["Identifiant"].tolist(), placeholder=CHOOSE, key="users_edit_login"
+        )
         user = get_user(ctx.store, chosen)
         if user is not None:
             with st.form(f"users_edit_{user.login}"):
                 c1, c2 = st.columns(2)
                 new_role = c1.selectbox(
-                    "Rôle", roles, index=roles.index(user.role), format_func=ROLE_LABELS.get
+                    "Rôle",
+                    roles,
+                    placeholder=CHOOSE,
+                    index=roles.index(user.role),
+                    format_func=ROLE_LABELS.get,
                 )
                 new_nom = c2.text_input("Nom et prénom", value=user.nom or "")
                 new_territoires = st.multiselect(

@@ -22,8 +22,10 @@ CHOOSE = "Choisir…"
 FRENCH_CSS = """
 <style>
 /* file uploader: « Upload » button, « 10MB per file • CSV… », « Drag and drop a file here » */
+/* the button's own word stays in the page, at size 0, as its accessible name (axe-core does not
+   count generated content): screen readers may announce both words */
 [data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
-  [data-testid="stMarkdownContainer"] p { display: none; }
+  [data-testid="stMarkdownContainer"] p { font-size: 0 !important; }
 [data-testid="stFileUploaderDropzone"] button[data-testid="stBaseButton-secondary"]
   [data-testid="stMarkdownContainer"]::after { content: "Parcourir"; }
 [data-testid="stFileUploaderDropzoneInstructions"] span { display: none; }
@@ -48,6 +50,14 @@ FRENCH_CSS = """
 /* a link to a page wraps instead of being cut with an ellipsis */
 [data-testid="stPageLink-NavLink"] span, [data-testid="stPageLink-NavLink"] p {
   white-space: normal !important; overflow: visible !important; text-overflow: clip !important; }
+/* contrast (WCAG AA): captions and the labels of disabled fields are drawn in a faded grey */
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p {
+  color: #4B5563 !important; opacity: 1 !important; }
+[data-testid="stWidgetLabel"] p { color: #1F2933 !important; }
+/* a long word in a table cell (a file name, a JSON change) wraps instead of scrolling the cell */
+[data-testid="stTable"] td [data-testid="stMarkdownContainer"] { overflow: visible !important; overflow-wrap: anywhere; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] td * { overflow-wrap: anywhere !important; }
 /* the skip link, shown on keyboard focus: « Skip to main content » */
 [data-testid="stSkipToContent"] { font-size: 0 !important; }
 [data-testid="stSkipToContent"]::after { content: "Aller au contenu"; font-size: 1rem; }

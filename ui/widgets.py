@@ -37,6 +37,7 @@ from indicators.review import (
 )
 from reports.charts import SOURCE_ANNOTATION, chart_table, load_geojson
 from services.settings import get_settings
+from ui.chrome import CHOOSE
 from ui.context import cached_values, get_reference, get_store
 
 MAP_NAMES = 6  # the most populous communes named on a map
@@ -72,6 +73,7 @@ def review_selector() -> Review:
     code = left.selectbox(
         "Revue",
         codes,
+        placeholder=CHOOSE,
         index=codes.index(st.session_state[REVIEW_STATE]),
         format_func=lambda c: REVIEWS_BY_CODE[c].label,
         key="revue_choisie",
