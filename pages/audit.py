@@ -74,10 +74,13 @@ with tab_batches:
             shown[column] = shown[column].map(format_number)  # 17 607, the French way
         changed = shown["Statut changé par"] != "—"
         shown["Statut"] = shown["Statut"].where(
-            ~changed, shown["Statut"] + " par " + shown["Statut changé par"] + " le " + shown["Statut changé le"]
+            ~changed,
+            shown["Statut"] + " par " + shown["Statut changé par"] + " le " + shown["Statut changé le"],
         )
         # Every column fits at 1440 px; the exports keep them all (fingerprint, notes, demo flag).
-        show_table(shown[["N°", "Date", "Auteur", "Nature", "Fichier", "Lignes", "Nouvelles", "Modifiées", "Statut"]])
+        show_table(
+            shown[["N°", "Date", "Auteur", "Nature", "Fichier", "Lignes", "Nouvelles", "Modifiées", "Statut"]]
+        )
 
 stamp = f"{date.today():%Y-%m-%d}"
 d1, d2, d3 = st.columns(3)

@@ -222,7 +222,7 @@ def time_series_figure(
                 x=[str(y) for y in base["annee"]],
                 y=shown,
                 mode="markers+lines",
-                name="Référence (avant 2026)" + (" — moyenne par trimestre" if flux else ""),
+                name="Référence (avant 2026)" + (", par trimestre" if flux else ""),
                 marker={"size": 10, "symbol": "diamond", "color": OKABE_ITO[1]},
                 line={"dash": "dot", "color": OKABE_ITO[1]},
                 hovertext=hover,

@@ -95,8 +95,12 @@ def export_figure(
     notes = [f"Unité : {unit}" if unit else "", str(meta.get("sous_titre") or "")]
     if meta.get("demonstration"):
         notes.append("DONNÉES DE DÉMONSTRATION (valeurs générées, non réelles)")
-    subtitle = " · ".join(n for n in notes if n)
-    top = max(margin.t or 0, (95 if subtitle else 70) + 24 * lines)
+    subtitle = wrap_title(" · ".join(n for n in notes if n), layout_width, font_px=12)
+    sub_lines = subtitle.count("<br>") + 1 if subtitle else 0
+    header = 70 + 24 * lines + 17 * sub_lines + (8 if subtitle else 0)
+    axis_on_top = out.layout.xaxis.side == "top"
+    # a value axis drawn at the top (the ranking) needs its ticks and title under the header
+    top = header + 55 if axis_on_top else max(margin.t or 0, header)
     bottom = (margin.b if margin.b is not None else 60) + (30 if source else 0)
     legend, default = out.layout.legend, out.layout.template.layout.legend  # the template's, if any
     orientation = legend.orientation or default.orientation

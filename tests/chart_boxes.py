@@ -23,7 +23,7 @@ _JS = """
       return [r.left, r.top, r.right, r.bottom]; };
     const out = [];
     const add = (kind, el, name) => { const b = box(el); if (b[2] - b[0] > 0.5 && b[3] - b[1] > 0.5)
-      out.push({kind, name: name || kind, box: b}); };
+      out.push({kind, name: name || kind, box: b, text: el.textContent}); };
     div.querySelectorAll('.gtitle').forEach(e => add('titre', e));
     div.querySelectorAll('.gtitle-subtitle').forEach(e => add('sous-titre', e));
     div.querySelectorAll('g.legend').forEach(e => add('légende', e));
