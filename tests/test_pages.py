@@ -121,3 +121,25 @@ def test_completeness_filter_by_structure(app_env):
     at = _run("pages/completude.py")
     at.selectbox(key="completude_groupe").set_value("SIVOM_BETHUNOIS").run()
     assert not at.exception, at.exception
+
+
+def test_shell_commands_only_in_administrators_views(app_env):
+    """The demo line and the bilan button's tooltip show no `python cli.py …` to readers."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    login_as(at, "lecteur")
+    at.switch_page("pages/bilan.py")
+    at.run()
+    assert not at.exception, at.exception
+    shown = _screen_text(at) + " ".join(str(b.help or "") for b in at.button)
+    assert "Données de démonstration" in shown and "cli.py" not in shown
+    assert "cli.py demo --remove" in _screen_text(_run("pages/bilan.py"))  # an administrator's line
+
+
+def test_overview_opens_on_the_eight_ambitions_and_the_counts(app_env):
+    at = _run("pages/vue_ensemble.py")
+    labels = [m.label for m in at.metric][:4]
+    assert labels[0].startswith("Complétude ")
+    assert labels[1:] == ["Indicateurs en progression", "Indicateurs en recul", "Alertes pour le COPIL"]
+    text = _screen_text(at)
+    assert all(f"A{n} ·" in text for n in range(1, 9))
+    assert "en progression" in text
