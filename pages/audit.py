@@ -62,7 +62,15 @@ with tab_changes:
     if changes.empty:
         st.info("Aucun changement pour ces filtres.")
     else:
-        show_table(changes.drop(columns=["Avant", "Après"]))
+        # a 64-character fingerprint would widen the table past the page: its start is enough
+        # here (the exports keep it whole)
+        shown = changes.drop(columns=["Avant", "Après"])
+        shown["Changement"] = (
+            shown["Changement"]
+            .astype(str)
+            .str.replace(r"\b([0-9a-f]{12})[0-9a-f]{20,}\b", r"\1…", regex=True)
+        )
+        show_table(shown)
 with tab_batches:
     if what:
         st.caption("Le filtre « Action » ne s'applique qu'aux changements administratifs.")

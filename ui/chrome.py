@@ -57,7 +57,7 @@ FRENCH_CSS = """
 /* a long word in a table cell (a file name, a JSON change) wraps instead of scrolling the cell */
 [data-testid="stTable"] td [data-testid="stMarkdownContainer"] { overflow: visible !important; overflow-wrap: anywhere; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; }
-[data-testid="stTable"] td, [data-testid="stTable"] td * { overflow-wrap: anywhere !important; }
+[data-testid="stTable"] td, [data-testid="stTable"] td * { overflow-wrap: break-word !important; }
 /* the skip link, shown on keyboard focus: « Skip to main content » */
 [data-testid="stSkipToContent"] { font-size: 0 !important; }
 [data-testid="stSkipToContent"]::after { content: "Aller au contenu"; font-size: 1rem; }
