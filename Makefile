@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test setup system lint format bench demo clean-demo
+.PHONY: run test test-fast setup system lint format bench demo clean-demo
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -17,15 +17,22 @@ system:
 
 setup: system $(VENV)/.installed
 
-# Sets everything up, loads the reference (and demonstration data) and starts the dashboard.
+# Sets everything up, loads the reference (and demonstration data) and starts the dashboard,
+# on this machine only (127.0.0.1): to serve others, put a reverse proxy with TLS in front
+# (README, « Mettre en service pour d'autres postes »).
+ADDRESS ?= 127.0.0.1
 run: setup
-	$(PY) cli.py init
+	$(PY) cli.py initialiser
 	$(PY) cli.py demo
-	$(PY) -m streamlit run app.py --server.port $(PORT) --server.headless true
+	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # The whole test suite (unit, AppTest, real files, Chromium end to end).
 test: setup
 	$(PY) -m pytest -q
+
+# The edit loop: everything but the browser tests, on every core.
+test-fast: setup
+	$(PY) -m pytest -q -m "not browser" -n auto
 
 lint: setup
 	$(PY) -m ruff check .

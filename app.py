@@ -1,12 +1,13 @@
 """Entry point: declares the pages of the dashboard, grouped by use.
 
-Each group lists its pages; a page file renders and calls `indicators/` and `db/`.
+Each group lists its pages; a page file calls the use cases of `services/` and shows what they return.
 Streamlit's own sidebar menu is hidden: `ui.chrome.sidebar_navigation` draws ours with
 `st.page_link` (plain links under a heading per group, readable by screen readers).
 """
 
 import streamlit as st
 
+from db.store import StoreError
 from ui.auth import is_admin, is_logged_in
 from ui.chrome import french_widgets, sidebar_navigation
 
@@ -18,6 +19,7 @@ pages = {
         st.Page("pages/ambition.py", title="Ambitions", icon=":material/flag_circle:"),
         st.Page("pages/communes.py", title="Communes", icon=":material/location_city:"),
         st.Page("pages/completude.py", title="Complétude", icon=":material/fact_check:"),
+        st.Page("pages/coherence.py", title="Contrôles de cohérence", icon=":material/rule:"),
         st.Page("pages/referentiel.py", title="Référentiel de la convention", icon=":material/menu_book:"),
         st.Page("pages/gouvernance.py", title="Gouvernance", icon=":material/groups:"),
         st.Page("pages/donnees.py", title="Données", icon=":material/download:"),
@@ -51,4 +53,7 @@ page = st.navigation({group: items for group, items in pages.items() if items}, 
 french_widgets()
 if is_logged_in():
     sidebar_navigation(pages)
-page.run()
+try:
+    page.run()
+except StoreError as exc:  # the store is busy (another process holds it) or cannot be opened
+    st.error(f"{exc} Rien n'a été perdu : rechargez la page dans un instant.", icon=":material/hourglass:")

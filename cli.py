@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import importlib
 import sys
+
+from db.channel import Channel, acting_through
+from db.store import StoreError
 
 # One module per group of commands, each with register(subparsers).
 COMMAND_MODULES = [
@@ -26,9 +30,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def system_user() -> str:
+    """The user of the operating system running the command line (audited beside the login)."""
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in some containers
+        return "inconnu"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command; every write it makes is audited as coming from the command line."""
     args = build_parser().parse_args(argv)
-    return int(args.func(args) or 0)
+    with acting_through(Channel.command_line(system_user())):
+        try:
+            return int(args.func(args) or 0)
+        except StoreError as exc:  # the store is busy or cannot be opened: a sentence, no traceback
+            print(f"Erreur : {exc}", file=sys.stderr)
+            return 2 if getattr(args, "command", "") in ("deposer", "import") else 1
 
 
 if __name__ == "__main__":

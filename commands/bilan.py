@@ -7,13 +7,11 @@ import datetime as dt
 from pathlib import Path
 
 from commands.common import fail, open_store, reference
-from db.observations import current_values
-from db.pilotage import targets_frame
 from db.store import StoreError
 from indicators.catalogue import SeedError
-from indicators.review import REVIEWS_BY_CODE, ReviewError, get_review
-from reports.bilan import BilanError, indicator_figure, make_bilan
-from reports.render import RenderError, figure_png
+from indicators.review import REVIEWS_BY_CODE
+from reports.render import RenderError
+from services.bilan import BilanError, build_bilan, indicator_png
 
 
 def cmd_bilan(args: argparse.Namespace) -> int:
@@ -25,7 +23,7 @@ def cmd_bilan(args: argparse.Namespace) -> int:
     try:
         ref = reference()
         with open_store() as store:
-            bilan = make_bilan(store, ref, args.revue, today=today)
+            bilan = build_bilan(store, ref, args.revue, today=today)
     except (BilanError, RenderError, SeedError, StoreError) as exc:
         return fail(str(exc))
     out.write_bytes(bilan.pdf)
@@ -42,15 +40,17 @@ def cmd_png(args: argparse.Namespace) -> int:
     out = Path(args.out)
     try:
         ref = reference()
-        review = get_review(args.revue)
         with open_store() as store:
-            values = current_values(store, ref.convention.code)
-            targets = targets_frame(store, ref.convention.code)
-        fig = indicator_figure(
-            values, ref, args.indicateur, review, territory=args.territoire, targets=targets
-        )
-        data = figure_png(fig, args.largeur, args.hauteur)
-    except (BilanError, ReviewError, RenderError, SeedError, StoreError) as exc:
+            data = indicator_png(
+                store,
+                ref,
+                args.indicateur,
+                territory=args.territoire,
+                revue=args.revue,
+                width=args.largeur,
+                height=args.hauteur,
+            )
+    except (BilanError, RenderError, SeedError, StoreError) as exc:
         return fail(str(exc))
     out.write_bytes(data)
     print(f"Image écrite : {out} ({args.largeur} × {args.hauteur} pixels, {len(data) // 1024} Ko).")

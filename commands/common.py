@@ -12,7 +12,8 @@ from services.settings import get_settings
 
 def open_store() -> Store:
     """The store named by `CTG_DATABASE_URL` (or the default file), migrated."""
-    store = Store(get_settings().database_url)
+    settings = get_settings()
+    store = Store(settings.database_url, retry_seconds=settings.busy_timeout_seconds)
     store.migrate()
     return store
 

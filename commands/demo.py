@@ -3,75 +3,11 @@
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
-from datetime import datetime
-
-import sqlalchemy as sa
 
 from commands.common import fail, open_store, reference
-from db.observations import has_demo, record_audit, remove_demo, write_batch
-from db.store import Store
-from db.users import create_demo_accounts
-from indicators.access import SYSTEM, Actor, require_admin
-from indicators.catalogue import Reference, SeedError
-from services.demo_data import demo_comments, demo_meetings, demo_observations
-
-
-@dataclass(frozen=True)
-class DemoReport:
-    """What `install_demo` wrote (all zero when demonstration data were already there)."""
-
-    observations: int
-    comments: int
-    meetings: int
-    already: bool = False
-
-
-def install_demo(store: Store, ref: Reference, actor: Actor = SYSTEM) -> DemoReport:
-    """Write the demonstration values, comments and meetings in one transaction, flagged demo.
-
-    Idempotent: when demonstration data exist, nothing is written.
-    """
-    require_admin(actor, "chargement des données de démonstration")
-    convention = ref.convention.code
-    if has_demo(store, convention):
-        return DemoReport(0, 0, 0, already=True)
-    rows = demo_observations(ref)
-    comments = demo_comments(ref)
-    meetings = demo_meetings(ref)
-
-    def work(conn: sa.Connection) -> DemoReport:
-        write_batch(
-            conn,
-            convention,
-            rows,
-            kind="demo",
-            author=actor.login,
-            is_demo=True,
-            counts={"rows": len(rows), "new": len(rows)},
-            note="Données de démonstration (générées, non réelles)",
-        )
-        now = datetime.now()
-        if not comments.empty:
-            Store.insert_df(
-                conn, "commentaires", comments.assign(convention=convention, created_at=now, is_demo=True)
-            )
-        if not meetings.empty:
-            Store.insert_df(
-                conn, "reunions", meetings.assign(convention=convention, created_at=now, is_demo=True)
-            )
-        record_audit(
-            conn,
-            convention,
-            actor.login,
-            "chargement_demo",
-            "données de démonstration",
-            None,
-            {"observations": len(rows), "commentaires": len(comments), "reunions": len(meetings)},
-        )
-        return DemoReport(len(rows), len(comments), len(meetings))
-
-    return store.write(work)
+from indicators.catalogue import SeedError
+from services.demo import install_demo, remove_demo
+from services.reference import install_reference
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -81,17 +17,20 @@ def cmd_demo(args: argparse.Namespace) -> int:
         return fail(str(exc))
     with open_store() as store:
         if args.remove:
-            removed = remove_demo(store, ref.convention.code, actor=SYSTEM.login)
+            removed = remove_demo(store, ref)
             print(
                 f"Données de démonstration supprimées : {removed} ligne(s). "
                 "Les autres données sont inchangées."
             )
-            return 0
-        from db.reference import load_reference_into
+            from commands.users import first_admin_hint
 
-        load_reference_into(store, ref)
+            hint = first_admin_hint(store)  # the demo administrator is gone: say how to make one
+            if hint:
+                print(hint)
+            return 0
+        install_reference(store, ref)
         report = install_demo(store, ref)
-        accounts = create_demo_accounts(store)
+        accounts = report.accounts
     if report.already:
         print(
             "Des données de démonstration sont déjà présentes : rien à faire "

@@ -1,4 +1,4 @@
-"""`init` (create or upgrade the store, load the reference) and `export` (current values)."""
+"""`initialiser` (create or upgrade the store, load the reference) and `exporter` (current values)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ from pathlib import Path
 
 from commands.common import fail, open_store
 from commands.users import first_admin_hint
-from db.reference import load_reference_into
 from indicators.catalogue import SeedError, load_reference
+from services.accounts import purge_expired
 from services.exports import ExportError, export_bytes
+from services.reference import install_reference
 from services.settings import get_settings
 
 
@@ -20,9 +21,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     except SeedError as exc:
         return fail(str(exc))
     with open_store() as store:
-        changed = load_reference_into(store, ref)
+        changed = install_reference(store, ref)
         where = store.path or store.url
-        admin_hint = first_admin_hint(store)
+        admin_hint = first_admin_hint(store, with_code=True)
+        purge_expired(store)  # the retention period of personal data
     print(f"Référence : {ref.summary()}.")
     print(
         ("Données de référence chargées" if changed else "Données de référence déjà à jour, rien à faire")
@@ -52,10 +54,14 @@ def _reference():
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("init", help="crée ou met à jour la base et charge les données de référence")
+    p = sub.add_parser(
+        "initialiser", aliases=["init"], help="crée ou met à jour la base et charge les données de référence"
+    )
     p.add_argument("--seed", help="dossier des données de référence (défaut : seed/)")
     p.set_defaults(func=cmd_init)
-    p = sub.add_parser("export", help="exporte les valeurs courantes (CSV ;, XLSX ou Parquet)")
+    p = sub.add_parser(
+        "exporter", aliases=["export"], help="exporte les valeurs courantes (CSV ;, XLSX ou Parquet)"
+    )
     p.add_argument("--out", required=True, help="fichier de sortie : .csv, .xlsx ou .parquet")
     p.add_argument("--sans-demo", action="store_true", help="exclut les données de démonstration")
     p.set_defaults(func=cmd_export)

@@ -1,6 +1,6 @@
-"""Quarterly upload from the command line: `template`, `import`, `historique`, `annuler`, `valeur`.
+"""Quarterly upload from the command line: `modele`, `deposer`, `historique`, `annuler`, `valeur`.
 
-`import` prints the validation report on stdout and exits 0 when the file is accepted
+`deposer` prints the validation report on stdout and exits 0 when the file is accepted
 (or a clean dry run), 2 when it is refused (nothing written).
 """
 
@@ -12,20 +12,23 @@ from pathlib import Path
 import pandas as pd
 
 from commands.common import fail, open_store, reference
-from db.imports import (
+from db.store import Store, StoreError
+from indicators.access import SYSTEM, AccessDenied, Actor
+from indicators.catalogue import SeedError
+from indicators.periods import PeriodError, parse_period
+from indicators.upload import size_issue
+from reports.template import TemplateError
+from services.settings import get_settings
+from services.uploads import (
     STATUS_UNCHANGED,
     ImportResult,
+    RevertRefused,
     batch_history,
     import_file,
     revert_import,
     value_trail,
 )
-from db.observations import BatchError, current_values
-from db.store import Store
-from indicators.access import SYSTEM, AccessDenied, Actor
-from indicators.catalogue import SeedError
-from indicators.periods import PeriodError, parse_period
-from reports.template import TemplateError, template_bytes
+from services.values import upload_template
 
 EXIT_REJECTED = 2
 PREVIEW_LIMIT = 40
@@ -34,11 +37,13 @@ PREVIEW_LIMIT = 40
 def resolve_actor(store: Store, login: str | None) -> Actor:
     """Who acts for `--as LOGIN`: an active account of the store; SYSTEM when `--as` is absent.
 
-    The one place the command line turns a login into an `Actor` (db/users.actor_for).
+    The one place the command line turns a login into an `Actor` (services/accounts.actor_for).
+    `--as` lends the account's rights, not its identity: the audit trail records the channel
+    « ligne de commande » and the system user who ran the command beside the login.
     """
     if not login:
         return SYSTEM
-    from db.users import actor_for  # the accounts module; raises UserError (French)
+    from services.accounts import actor_for  # raises AccountError (French)
 
     return actor_for(store, login)
 
@@ -80,16 +85,40 @@ def print_result(result: ImportResult, ref, *, dry_run: bool) -> None:
     print(f"\n{result.message}")
 
 
+def read_bounded(path: Path, max_bytes: int) -> bytes | None:
+    """The file's bytes, or None when it is larger than `max_bytes` (then nothing is read:
+    its size comes from the file system, and at most max_bytes + 1 bytes are ever read)."""
+    if path.stat().st_size > max_bytes:
+        return None
+    with path.open("rb") as handle:
+        data = handle.read(max_bytes + 1)
+    return None if len(data) > max_bytes else data
+
+
 def cmd_import(args: argparse.Namespace) -> int:
     path = Path(args.fichier)
     if not path.is_file():
         return fail(f"fichier introuvable : {path}")
+    max_bytes = get_settings().upload_max_bytes
+    data = read_bounded(path, max_bytes)
+    if data is None:
+        issue = size_issue(max(path.stat().st_size, max_bytes + 1), max_bytes)
+        print(f"Fichier : {path.name}")
+        print("\nErreurs (1) : le fichier est refusé en entier, rien n'a été écrit.")
+        print(f"  - {issue.message} [{issue.kind}]")
+        return EXIT_REJECTED
     try:
         ref = reference()
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
-            result = import_file(store, ref, path.read_bytes(), path.name, actor, dry_run=args.dry_run)
-    except (AccessDenied, SeedError, BatchError, ValueError) as exc:  # ValueError: unknown login
+            result = import_file(store, ref, data, path.name, actor, dry_run=args.dry_run)
+    except (
+        AccessDenied,
+        SeedError,
+        RevertRefused,
+        StoreError,
+        ValueError,
+    ) as exc:  # ValueError: unknown login
         return fail(str(exc), EXIT_REJECTED)
     print_result(result, ref, dry_run=args.dry_run)
     return 0 if result.plan.accepted else EXIT_REJECTED
@@ -101,8 +130,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     try:
         ref = reference()
         with open_store() as store:
-            values = current_values(store, ref.convention.code)
-        data = template_bytes(ref, codes, args.periode, values, out.suffix)
+            data = upload_template(store, ref, codes, args.periode, out.suffix)
     except (TemplateError, SeedError) as exc:
         return fail(str(exc))
     out.write_bytes(data)
@@ -129,7 +157,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
         with open_store() as store:
             actor = resolve_actor(store, args.as_login)
             message = revert_import(store, ref, args.lot, actor)
-    except (AccessDenied, BatchError, ValueError) as exc:
+    except (AccessDenied, RevertRefused, ValueError) as exc:
         return fail(str(exc))
     print(message)
     return 0
@@ -151,7 +179,9 @@ def cmd_value(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("template", help="écrit le modèle de dépôt d'un territoire et d'une période")
+    p = sub.add_parser(
+        "modele", aliases=["template"], help="écrit le modèle de dépôt d'un territoire et d'une période"
+    )
     p.add_argument(
         "--territoire",
         required=True,
@@ -166,12 +196,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.set_defaults(func=cmd_template)
 
-    p = sub.add_parser("import", help="dépose un fichier CSV ou XLSX (code 0 accepté, 2 refusé)")
-    p.add_argument("fichier", help="fichier .csv ou .xlsx")
+    p = sub.add_parser(
+        "deposer",
+        aliases=["import"],
+        help="dépose un fichier CSV, TSV, XLSX ou ODS (code 0 accepté, 2 refusé ou base occupée)",
+    )
+    p.add_argument("fichier", help="fichier .csv, .tsv, .xlsx ou .ods")
     p.add_argument(
         "--dry-run", action="store_true", help="essai à blanc : rapport et aperçu, rien n'est écrit"
     )
-    p.add_argument("--as", dest="as_login", metavar="LOGIN", help="compte de l'auteur (défaut : système)")
+    p.add_argument(
+        "--as",
+        dest="as_login",
+        metavar="LOGIN",
+        help="agit avec les droits de ce compte, sans son mot de passe ; le journal note la ligne de "
+        "commande et l'utilisateur système (défaut : système)",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("historique", help="liste les dépôts (auteur, fichier, nombres, statut)")

@@ -1,8 +1,8 @@
-"""`users add|list|disable|enable|passwd|set`: accounts from the command line.
+"""`users add|list|disable|enable|passwd|set|delete` and `purger`: accounts from the command line.
 
 The command line is run by whoever holds the machine (and the database file): it acts as
-an administrator without a password, and its changes are audited under
-`ligne de commande (<utilisateur système>)`.
+an administrator (`systeme`) without a password, and every change it makes is audited
+with the channel « ligne de commande » and the system user who ran it (`cli.main`).
 """
 
 from __future__ import annotations
@@ -13,42 +13,58 @@ import sys
 
 from commands.common import fail, open_store
 from db.store import Store
-from db.users import (
+from indicators.access import ROLE_LABELS, SYSTEM, AccessDenied, Actor
+from indicators.accounts import check_login
+from services.accounts import (
     PASSWORD_MIN_LENGTH,
-    UserError,
-    check_login,
+    AccountError,
     create_user,
+    delete_user,
     disable_user,
     enable_user,
     get_user,
     has_admin,
+    issue_setup_code,
     list_users,
+    locked_logins,
     normalize_role,
+    purge_expired,
     set_password,
     update_user,
 )
-from indicators.access import ROLE_LABELS, AccessDenied, Actor
+from services.settings import get_settings
+
+UserError = AccountError
 
 
 def cli_actor() -> Actor:
-    """The administrator acting for the command line, named after the system user."""
-    try:
-        who = getpass.getuser()
-    except Exception:  # no user name in some containers
-        who = "inconnu"
-    return Actor(login=f"ligne de commande ({who})", role="administrateur")
+    """The administrator acting for the command line (its audit rows say « ligne de commande »
+    and the system user beside this login)."""
+    return SYSTEM
 
 
-def first_admin_hint(store: Store) -> str | None:
-    """The sentence telling how to create the first administrator, or None when one exists."""
+def first_admin_hint(store: Store, *, with_code: bool = False) -> str | None:
+    """How to create the first administrator, or None when one exists.
+
+    `with_code` (as `cli.py initialiser` does) also issues a one-time code, valid 24 hours, that the
+    login page asks for: whoever opens the page first cannot become administrator without it.
+    """
     if has_admin(store):
         return None
-    return (
-        "Aucun compte administrateur : créez-le avec\n"
-        "  python cli.py users add admin --role administrateur\n"
-        "(le mot de passe est demandé deux fois ; `--password-stdin` le lit sur l'entrée "
-        "standard), ou au premier lancement de l'application, qui propose de le créer."
-    )
+    lines = [
+        "Aucun compte administrateur : créez-le avec",
+        "  python cli.py users add admin --role administrateur",
+        "(le mot de passe est demandé deux fois ; `--password-stdin` le lit sur l'entrée standard).",
+    ]
+    code = issue_setup_code(store) if with_code else None
+    if code:
+        lines += [
+            "Ou dans l'application, avec ce code à usage unique (valable 24 heures, à ne transmettre",
+            f"qu'à la personne qui administrera le tableau de bord) : {code}",
+        ]
+    else:
+        lines.append("Ou avec le code à usage unique que `python cli.py initialiser` affiche.")
+    return "\n".join(lines)
 
 
 def _read_password(args: argparse.Namespace) -> str:
@@ -66,7 +82,7 @@ def _run(work) -> int:
     try:
         with open_store() as store:
             return work(store) or 0
-    except (UserError, AccessDenied) as exc:
+    except (AccountError, AccessDenied) as exc:
         return fail(str(exc))
 
 
@@ -96,13 +112,14 @@ def cmd_list(args: argparse.Namespace) -> int:
             if hint:
                 print(hint)
             return 0
+        locked = locked_logins(store)
         print(f"{'identifiant':<20} {'rôle':<24} {'territoires':<24} {'état':<11} remarque")
         for row in df.itertuples():
             notes = []
             if row.is_demo:
                 notes.append("démonstration")
-            if row.failed_attempts:
-                notes.append(f"{row.failed_attempts} échec(s)")
+            if row.login in locked:
+                notes.append(f"connexion bloquée jusqu'à {locked[row.login]:%H:%M}")
             state = "actif" if row.active else "désactivé"
             print(
                 f"{row.login:<20} {ROLE_LABELS[row.role]:<24} {row.territoires or 'tous':<24} "
@@ -125,7 +142,7 @@ def cmd_disable(args: argparse.Namespace) -> int:
 def cmd_enable(args: argparse.Namespace) -> int:
     def work(store: Store) -> int:
         enable_user(store, cli_actor(), args.login)
-        print(f"Compte « {args.login} » réactivé (verrouillage levé).")
+        print(f"Compte « {args.login} » réactivé (blocage levé).")
         return 0
 
     return _run(work)
@@ -134,7 +151,7 @@ def cmd_enable(args: argparse.Namespace) -> int:
 def cmd_passwd(args: argparse.Namespace) -> int:
     def work(store: Store) -> int:
         set_password(store, cli_actor(), args.login, _read_password(args))
-        print(f"Mot de passe du compte « {args.login} » changé (verrouillage levé).")
+        print(f"Mot de passe du compte « {args.login} » changé (blocage levé, sessions ouvertes fermées).")
         return 0
 
     return _run(work)
@@ -149,6 +166,36 @@ def cmd_set(args: argparse.Namespace) -> int:
         )
         scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
         print(f"Compte « {user.login} » : {ROLE_LABELS[user.role]}{scope}.")
+        return 0
+
+    return _run(work)
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        if not args.oui:
+            raise AccountError(
+                f"Supprimer le compte « {args.login} » est définitif (son nom est remplacé par un "
+                "pseudonyme dans le journal) : relancez avec --oui pour confirmer."
+            )
+        pseudonym = delete_user(store, cli_actor(), args.login)
+        print(
+            f"Compte « {args.login} » supprimé ; il apparaît désormais comme « {pseudonym} » dans le journal."
+        )
+        return 0
+
+    return _run(work)
+
+
+def cmd_purge(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        counts = purge_expired(store)
+        months = get_settings().retention_months
+        print(
+            f"Délai de conservation : {months} mois. Supprimés : {counts['connexions']} événement(s) "
+            f"de connexion, {counts['textes_commentaires']} texte(s) de commentaires supprimés, "
+            f"{counts['echecs']} trace(s) d'échec de connexion."
+        )
         return 0
 
     return _run(work)
@@ -173,14 +220,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("login")
     a.set_defaults(func=cmd_disable)
 
-    a = users.add_parser("enable", help="réactive un compte et lève son verrouillage")
+    a = users.add_parser("enable", help="réactive un compte et lève son blocage")
     a.add_argument("login")
     a.set_defaults(func=cmd_enable)
 
-    a = users.add_parser("passwd", help="change le mot de passe d'un compte (lève le verrouillage)")
+    a = users.add_parser(
+        "passwd", help="change le mot de passe d'un compte (lève le blocage, ferme ses sessions)"
+    )
     a.add_argument("login")
     a.add_argument("--password-stdin", action="store_true", help="lit le mot de passe sur l'entrée standard")
     a.set_defaults(func=cmd_passwd)
+
+    a = users.add_parser("delete", help="supprime un compte (pseudonyme dans le journal)")
+    a.add_argument("login")
+    a.add_argument("--oui", action="store_true", help="confirme la suppression, définitive")
+    a.set_defaults(func=cmd_delete)
+
+    p = sub.add_parser(
+        "purger",
+        aliases=["purge"],
+        help="applique le délai de conservation des données personnelles (CTG_RETENTION_MONTHS)",
+    )
+    p.set_defaults(func=cmd_purge)
 
     a = users.add_parser("set", help="change le rôle, les territoires ou le nom d'un compte")
     a.add_argument("login")

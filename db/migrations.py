@@ -14,6 +14,22 @@ from db import schema
 
 Migration = Callable[[sa.Connection], None]
 
+# The side table of the chargés de coopération, created by migration 1 as released and
+# dropped by migration 5 (their ETP and headcount are observations): outside `schema`.
+_legacy = sa.MetaData()
+_charges_cooperation = sa.Table(
+    "charges_cooperation",
+    _legacy,
+    sa.Column("convention", sa.String, nullable=False),
+    sa.Column("structure", sa.String, nullable=False),
+    sa.Column("ctg", sa.String, nullable=False),
+    sa.Column("etp", sa.Double),
+    sa.Column("effectif", sa.Integer, nullable=False),
+    sa.Column("section", sa.String, nullable=False),
+    sa.Column("note", sa.String),
+    sa.PrimaryKeyConstraint("convention", "structure", "ctg"),
+)
+
 CURRENT_VIEW = """
 create or replace view observations_courantes as
 select * exclude (rang) from (
@@ -38,7 +54,7 @@ def m001_initial(conn: sa.Connection) -> None:
         schema.indicateurs,
         schema.territoires,
         schema.appartenances,
-        schema.charges_cooperation,
+        _charges_cooperation,
         schema.calendrier,
         schema.batches,
         schema.observations,
@@ -74,10 +90,58 @@ def m003_double_values(conn: sa.Connection) -> None:
     conn.exec_driver_sql(CURRENT_VIEW)
 
 
+def m004_accounts_hardening(conn: sa.Connection) -> None:
+    """Channel of every audit row and batch, session versions, failed logins, one-time setup code."""
+    for table in ("audit", "batches"):
+        for column in ("canal", "utilisateur_systeme"):
+            conn.exec_driver_sql(f'alter table {table} add column if not exists "{column}" varchar')
+    conn.exec_driver_sql(
+        "alter table utilisateurs add column if not exists session_version integer default 0"
+    )
+    conn.exec_driver_sql("update utilisateurs set session_version = 0 where session_version is null")
+    schema.echecs_connexion.create(conn, checkfirst=True)
+    schema.code_installation.create(conn, checkfirst=True)
+    conn.exec_driver_sql(CURRENT_VIEW)
+
+
+CURRENT_VIEW_V5 = """
+create or replace view observations_courantes as
+select * exclude (rang) from (
+    select o.*, b.kind as batch_kind, b.author as batch_author, b.created_at as batch_at,
+           b.filename as batch_filename,
+           row_number() over (
+               partition by o.convention, o.indicateur, o.territoire, o.periode
+               order by o.id desc) as rang
+    from observations o join batches b on b.id = o.batch_id
+    where b.status = 'valide' and o.retenue is not false
+) where rang = 1
+"""
+
+
+def m005_conflict_choice(conn: sa.Connection) -> None:
+    """Where the convention contradicts itself, the value set aside is never current.
+
+    Before: the view kept the highest id, a silent choice. The retained value and its
+    reason come from seed/ (`arbitrage` in observations_reference.csv).
+    """
+    conn.exec_driver_sql("alter table observations add column if not exists retenue boolean")
+    conn.exec_driver_sql("alter table observations add column if not exists arbitrage varchar")
+    conn.exec_driver_sql(CURRENT_VIEW_V5)
+
+
+def m006_charges_as_observations(conn: sa.Connection) -> None:
+    """The chargés' ETP and headcount became yearly observations (CCT_ETP, CCT_EFFECTIF):
+    exported, editable by upload, able to change during the convention. The side table goes."""
+    conn.exec_driver_sql("drop table if exists charges_cooperation")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
     (3, "valeurs_double", m003_double_values),
+    (4, "comptes_canal_sessions", m004_accounts_hardening),
+    (5, "arbitrage_des_conflits", m005_conflict_choice),
+    (6, "charges_en_observations", m006_charges_as_observations),
 ]
 
 

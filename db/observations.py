@@ -14,6 +14,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from db import schema
+from db.channel import current_channel
 from db.store import Store, StoreError
 
 OBSERVATION_COLUMNS = [
@@ -27,11 +28,18 @@ OBSERVATION_COLUMNS = [
     "commentaire",
     "source_section",
     "conflit",
+    "retenue",
+    "arbitrage",
 ]
 
 
 class BatchError(StoreError):
-    """A batch that cannot be written or reverted."""
+    """A batch that cannot be written or reverted (`reason`: `absent`, `not-valid`, `reference`)."""
+
+    def __init__(self, batch_id: int, reason: str) -> None:
+        super().__init__(f"batch {batch_id}: {reason}")
+        self.batch_id = batch_id
+        self.reason = reason
 
 
 def write_batch(
@@ -70,13 +78,14 @@ def write_batch(
             status="valide",
             is_demo=is_demo,
             note=note,
+            **_channel_columns(),
         )
         .returning(schema.batches.c.id)
     ).scalar_one()
     frame = pd.DataFrame({c: rows[c] if c in rows else None for c in OBSERVATION_COLUMNS}, index=rows.index)
     frame = frame.astype({"valeur": "float64", "annee": "int64"})
     frame["trimestre"] = frame["trimestre"].astype("Int64")
-    for col in ("valeur_texte", "commentaire", "source_section", "conflit"):
+    for col in ("valeur_texte", "commentaire", "source_section", "conflit", "retenue", "arbitrage"):
         frame[col] = frame[col].astype("object").where(frame[col].notna(), None)
     frame.insert(0, "batch_id", batch_id)
     frame.insert(0, "convention", convention)
@@ -84,6 +93,14 @@ def write_batch(
     frame["created_at"] = now
     Store.insert_df(conn, "observations", frame.reset_index(drop=True))
     return int(batch_id)
+
+
+def _channel_columns() -> dict[str, str | None]:
+    channel = current_channel()
+    return {
+        "canal": channel.name if channel else None,
+        "utilisateur_systeme": channel.system_user if channel else None,
+    }
 
 
 def record_audit(
@@ -95,7 +112,10 @@ def record_audit(
     avant: object = None,
     apres: object = None,
 ) -> None:
-    """Append one line to the audit log (before → after as JSON) inside the caller's transaction."""
+    """Append one line to the audit log (before → after as JSON) inside the caller's transaction.
+
+    The channel (page or command line, and the system user) comes from `db.channel`.
+    """
 
     def dump(value: object) -> str | None:
         if value is None:
@@ -111,6 +131,7 @@ def record_audit(
             objet=objet,
             avant=dump(avant),
             apres=dump(apres),
+            **_channel_columns(),
         )
     )
 
@@ -121,7 +142,7 @@ def current_values(
     """Current value of every (indicator, territory, period), with its batch and source."""
     sql = (
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
-        "commentaire, source_section, conflit, is_demo, batch_id, batch_kind, batch_author, "
+        "commentaire, source_section, conflit, arbitrage, is_demo, batch_id, batch_kind, batch_author, "
         "batch_at, batch_filename from observations_courantes where convention = $conv"
     )
     params: dict[str, object] = {"conv": convention}
@@ -133,10 +154,40 @@ def current_values(
     return store.query_df(sql + " order by indicateur, territoire, annee, trimestre nulls last", params)
 
 
+CURRENT_FOR_SQL = (
+    "select indicateur, territoire, periode, valeur, valeur_texte, commentaire, batch_id "
+    "from observations_courantes where convention = $conv and list_contains($inds, indicateur)"
+)
+CURRENT_FOR_COLUMNS = [
+    "indicateur",
+    "territoire",
+    "periode",
+    "valeur",
+    "valeur_texte",
+    "commentaire",
+    "batch_id",
+]
+
+
+def current_for(store: Store | None, convention: str, indicators: list[str], raw_conn=None) -> pd.DataFrame:
+    """Current values (and their batch) of the given indicators.
+
+    Inside a write transaction, pass its DBAPI connection as `raw_conn` (the store is not used).
+    """
+    if not indicators:
+        return pd.DataFrame(columns=CURRENT_FOR_COLUMNS)
+    params = {"conv": convention, "inds": list(indicators)}
+    if raw_conn is not None:
+        return raw_conn.execute(CURRENT_FOR_SQL, params).df()
+    return store.query_df(CURRENT_FOR_SQL, params)
+
+
 def conflicts(store: Store, convention: str) -> pd.DataFrame:
-    """Every reference figure on which the convention contradicts itself (both values)."""
+    """Every reference figure on which the convention contradicts itself (both values), with
+    which one the figures use (`retenue`) and why (`arbitrage`)."""
     return store.query_df(
-        "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section "
+        "select o.conflit, o.indicateur, o.territoire, o.periode, o.valeur, o.source_section, "
+        "coalesce(o.retenue, false) as retenue, o.arbitrage "
         "from observations o join batches b on b.id = o.batch_id "
         "where o.convention = $conv and b.status = 'valide' and o.conflit is not null "
         "order by o.conflit, o.id",
@@ -168,7 +219,7 @@ def list_batches(store: Store, convention: str) -> pd.DataFrame:
     )
 
 
-def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> None:
+def revert_batch(store: Store, convention: str, batch_id: int, actor: str, objet: str | None = None) -> None:
     """Mark a batch `annule`: its values stop being current, earlier ones come back."""
 
     def work(conn: sa.Connection) -> None:
@@ -178,11 +229,11 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> No
             )
         ).first()
         if row is None:
-            raise BatchError(f"Le dépôt n°{batch_id} n'existe pas.")
+            raise BatchError(batch_id, "absent")
         if row.status != "valide":
-            raise BatchError(f"Le dépôt n°{batch_id} est déjà annulé ou remplacé.")
+            raise BatchError(batch_id, "not-valid")
         if row.kind == "reference":
-            raise BatchError("Les données de référence se modifient dans seed/ puis `cli.py init`.")
+            raise BatchError(batch_id, "reference")
         conn.execute(
             schema.batches.update()
             .where(schema.batches.c.id == batch_id)
@@ -193,9 +244,55 @@ def revert_batch(store: Store, convention: str, batch_id: int, actor: str) -> No
             convention,
             actor,
             "annulation_depot",
-            f"dépôt {batch_id}",
+            objet or f"lot {batch_id}",
             {"status": "valide"},
             {"status": "annule"},
+        )
+
+    store.write(work)
+
+
+def write_demo(
+    store: Store,
+    convention: str,
+    rows: pd.DataFrame,
+    comments: pd.DataFrame,
+    meetings: pd.DataFrame,
+    *,
+    author: str,
+    note: str,
+    objet: str = "demo",
+) -> None:
+    """Write demonstration values, comments and meetings, all flagged `is_demo`, in one transaction."""
+
+    def work(conn: sa.Connection) -> None:
+        write_batch(
+            conn,
+            convention,
+            rows,
+            kind="demo",
+            author=author,
+            is_demo=True,
+            counts={"rows": len(rows), "new": len(rows)},
+            note=note,
+        )
+        now = datetime.now()
+        if not comments.empty:
+            Store.insert_df(
+                conn, "commentaires", comments.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        if not meetings.empty:
+            Store.insert_df(
+                conn, "reunions", meetings.assign(convention=convention, created_at=now, is_demo=True)
+            )
+        record_audit(
+            conn,
+            convention,
+            author,
+            "chargement_demo",
+            objet,
+            None,
+            {"observations": len(rows), "commentaires": len(comments), "reunions": len(meetings)},
         )
 
     store.write(work)
@@ -208,7 +305,7 @@ def has_demo(store: Store, convention: str) -> bool:
     )
 
 
-def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
+def remove_demo(store: Store, convention: str, actor: str = "cli", objet: str = "demo") -> int:
     """Delete every demonstration row (observations, batches, comments, meetings); return rows removed."""
 
     def work(conn: sa.Connection) -> int:
@@ -227,7 +324,7 @@ def remove_demo(store: Store, convention: str, actor: str = "cli") -> int:
             convention,
             actor,
             "suppression_demo",
-            "données de démonstration",
+            objet,
             None,
             {"lignes_supprimees": removed},
         )

@@ -1,13 +1,13 @@
-"""Load the validated reference (`indicators.catalogue.Reference`) into the store.
+"""Write the reference tables of a convention (frames prepared by `services/reference.py`).
 
-Idempotent: when the seed files have not changed (same digest) nothing is written. When
-they have, the reference tables of the convention are replaced and the previous reference
-batch is marked `remplace` (kept for the history), all in one transaction.
+Idempotent: when the digest of the seed has not changed nothing is written. When it has,
+the reference tables of the convention are replaced and the previous reference batch is
+marked `remplace` (kept for the history), all in one transaction.
 """
 
 from __future__ import annotations
 
-import json
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
@@ -16,84 +16,62 @@ import sqlalchemy as sa
 from db import schema
 from db.observations import record_audit, write_batch
 from db.store import Store
-from indicators.catalogue import Reference
-from indicators.periods import parse_period
 
-ADMIN_SECTION = "Saisie administrateur"
-
-
-def _frame(items: list, convention: str, drop: tuple[str, ...] = ()) -> pd.DataFrame:
-    rows = []
-    for item in items:
-        data = item.model_dump(exclude=set(drop))
-        data["convention"] = convention
-        rows.append(data)
-    return pd.DataFrame(rows)
+ADMIN_SECTION = "Saisie administrateur"  # stored section of a membership edited by an administrator
+REFERENCE_TABLES = (
+    "enjeux",
+    "ambitions",
+    "fiches",
+    "indicateurs",
+    "territoires",
+    "appartenances",
+    "calendrier",
+)
 
 
-def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bool:
-    """Write the reference if it changed; return True when something was written."""
-    code = ref.convention.code
-    current = store.scalar(
+@dataclass
+class ReferenceRows:
+    """Everything a reference load writes: the convention row, one frame per table, the baselines."""
+
+    code: str
+    digest: str
+    convention: dict
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    observations: pd.DataFrame = field(default_factory=pd.DataFrame)
+    counts: dict[str, int] = field(default_factory=dict)
+    note: str = ""
+
+
+def reference_digest(store: Store, code: str) -> str | None:
+    """The digest of the seed last loaded for this convention (None when never loaded)."""
+    return store.scalar(
         sa.select(schema.conventions.c.reference_digest).where(schema.conventions.c.code == code)
     )
-    if current == ref.digest:
+
+
+def write_reference(store: Store, rows: ReferenceRows, actor: str = "init") -> bool:
+    """Write the reference if its digest changed; return True when something was written."""
+    code = rows.code
+    current = reference_digest(store, code)
+    if current == rows.digest:
         return False
 
     def work(conn: sa.Connection) -> bool:
-        c = ref.convention
         conn.execute(schema.conventions.delete().where(schema.conventions.c.code == code))
         conn.execute(
             schema.conventions.insert().values(
-                code=code,
-                nom=c.nom,
-                debut=c.debut,
-                fin=c.fin,
-                epci=c.epci,
-                signataires=json.dumps([s.model_dump() for s in c.signataires], ensure_ascii=False),
-                section=c.section,
-                reference_digest=ref.digest,
-                loaded_at=datetime.now(),
+                **rows.convention, code=code, reference_digest=rows.digest, loaded_at=datetime.now()
             )
         )
-        for table in (
-            schema.enjeux,
-            schema.ambitions,
-            schema.fiches,
-            schema.indicateurs,
-            schema.territoires,
-            schema.charges_cooperation,
-            schema.calendrier,
-        ):
-            conn.execute(table.delete().where(table.c.convention == code))
-        # Sector members edited by an administrator survive a reference refresh.
-        conn.execute(
-            schema.appartenances.delete().where(
-                schema.appartenances.c.convention == code, schema.appartenances.c.section != ADMIN_SECTION
-            )
-        )
-        Store.insert_df(conn, "enjeux", _frame(ref.enjeux, code))
-        Store.insert_df(conn, "ambitions", _frame(ref.ambitions, code))
-        fiches = pd.DataFrame(
-            [
-                {
-                    "convention": code,
-                    "code": f.code,
-                    "ambition": f.ambition,
-                    "titre": f.titre,
-                    "section": f.section,
-                    "contenu": json.dumps(
-                        f.model_dump(exclude={"code", "ambition", "titre", "section"}), ensure_ascii=False
-                    ),
-                }
-                for f in ref.fiches
-            ]
-        )
-        Store.insert_df(conn, "fiches", fiches)
-        indicators = _frame(ref.indicators, code)
-        indicators["niveaux"] = indicators["niveaux"].map(lambda v: "|".join(v))
-        Store.insert_df(conn, "indicateurs", indicators)
-        Store.insert_df(conn, "territoires", _frame(ref.territories, code))
+        for name in REFERENCE_TABLES:
+            table = schema.metadata.tables[name]
+            if name == "appartenances":
+                # Sector members edited by an administrator survive a reference refresh.
+                conn.execute(
+                    table.delete().where(table.c.convention == code, table.c.section != ADMIN_SECTION)
+                )
+            else:
+                conn.execute(table.delete().where(table.c.convention == code))
         existing = {
             tuple(r)
             for r in conn.execute(
@@ -102,10 +80,16 @@ def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bo
                 )
             )
         }
-        members = [m for m in ref.memberships if (m.groupe, m.commune) not in existing]
-        Store.insert_df(conn, "appartenances", _frame(members, code))
-        Store.insert_df(conn, "charges_cooperation", _frame(ref.charges, code))
-        Store.insert_df(conn, "calendrier", _frame(ref.calendar, code))
+        for name in REFERENCE_TABLES:
+            frame = rows.tables.get(name)
+            if frame is None or frame.empty:
+                continue
+            if name == "appartenances" and existing:
+                keep = [
+                    (g, c) not in existing for g, c in zip(frame["groupe"], frame["commune"], strict=True)
+                ]
+                frame = frame[keep]
+            Store.insert_df(conn, name, frame.assign(convention=code))
 
         previous = conn.execute(
             schema.batches.update()
@@ -116,32 +100,17 @@ def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bo
             )
             .values(status="remplace", status_changed_at=datetime.now(), status_changed_by=actor)
         )
-        rows = pd.DataFrame(
-            [
-                {
-                    "indicateur": o.indicateur,
-                    "territoire": o.territoire,
-                    "periode": o.periode,
-                    "annee": parse_period(o.periode).year,
-                    "trimestre": parse_period(o.periode).quarter,
-                    "valeur": o.valeur,
-                    "source_section": o.section,
-                    "conflit": o.conflit,
-                    "commentaire": o.note,
-                }
-                for o in ref.observations
-            ]
-        )
+        observations = rows.observations
         batch_id = write_batch(
             conn,
             code,
-            rows,
+            observations,
             kind="reference",
             author=actor,
             filename="seed/",
-            sha256=ref.digest,
-            counts={"rows": len(rows), "new": len(rows)},
-            note="Données de référence de la convention",
+            sha256=rows.digest,
+            counts={"rows": len(observations), "new": len(observations)},
+            note=rows.note,
         )
         record_audit(
             conn,
@@ -150,17 +119,8 @@ def load_reference_into(store: Store, ref: Reference, actor: str = "init") -> bo
             "chargement_reference",
             "seed/",
             {"digest": current, "lots_remplaces": previous.rowcount},
-            {"digest": ref.digest, "lot": batch_id, **ref_counts(ref)},
+            {"digest": rows.digest, "lot": batch_id, **rows.counts},
         )
         return True
 
     return store.write(work)
-
-
-def ref_counts(ref: Reference) -> dict[str, int]:
-    """Row counts of a reference, for the audit and the CLI."""
-    return {
-        "indicateurs": len(ref.indicators),
-        "territoires": len(ref.territories),
-        "observations": len(ref.observations),
-    }

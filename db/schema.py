@@ -125,19 +125,6 @@ appartenances = sa.Table(
     sa.PrimaryKeyConstraint("convention", "groupe", "commune"),
 )
 
-charges_cooperation = sa.Table(
-    "charges_cooperation",
-    metadata,
-    _conv(),
-    sa.Column("structure", sa.String, nullable=False),
-    sa.Column("ctg", sa.String, nullable=False),
-    sa.Column("etp", sa.Double),
-    sa.Column("effectif", sa.Integer, nullable=False),
-    sa.Column("section", sa.String, nullable=False),
-    sa.Column("note", sa.String),
-    sa.PrimaryKeyConstraint("convention", "structure", "ctg"),
-)
-
 calendrier = sa.Table(
     "calendrier",
     metadata,
@@ -174,6 +161,8 @@ batches = sa.Table(
     sa.Column("status_changed_at", sa.DateTime),
     sa.Column("status_changed_by", sa.String),
     sa.Column("note", sa.String),
+    sa.Column("canal", sa.String),  # page | cli (migration 4, db/channel.py)
+    sa.Column("utilisateur_systeme", sa.String),
 )
 
 observations = sa.Table(
@@ -196,6 +185,10 @@ observations = sa.Table(
     sa.Column("conflit", sa.String),
     sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # A value the convention contradicts: True for the one retained (its reason in
+    # `arbitrage`, from seed/), False for the one set aside (never current), NULL otherwise.
+    sa.Column("retenue", sa.Boolean),
+    sa.Column("arbitrage", sa.String),
 )
 
 audit = sa.Table(
@@ -209,6 +202,8 @@ audit = sa.Table(
     sa.Column("objet", sa.String, nullable=False),
     sa.Column("avant", sa.String),
     sa.Column("apres", sa.String),
+    sa.Column("canal", sa.String),  # page | cli (migration 4, db/channel.py)
+    sa.Column("utilisateur_systeme", sa.String),  # the system user behind the command line
 )
 
 utilisateurs = sa.Table(
@@ -222,8 +217,29 @@ utilisateurs = sa.Table(
     sa.Column("active", sa.Boolean, nullable=False, server_default=sa.true()),
     sa.Column("is_demo", sa.Boolean, nullable=False, server_default=sa.false()),
     sa.Column("failed_attempts", sa.Integer, nullable=False, server_default="0"),
-    sa.Column("locked_until", sa.DateTime),
+    sa.Column("locked_until", sa.DateTime),  # unused since migration 4 (see echecs_connexion)
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # Bumped by a password change, a reset, a role or territory change, a disabling: every
+    # open session of the account carries the version it logged in with and ends when it differs.
+    sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+)
+
+# Failed logins, for throttling: keyed by digests (never the text typed), purged after a day.
+echecs_connexion = sa.Table(
+    "echecs_connexion",
+    metadata,
+    sa.Column("cle_identifiant", sa.String, nullable=False),
+    sa.Column("cle_adresse", sa.String, nullable=False),
+    sa.Column("happened_at", sa.DateTime, nullable=False),
+)
+
+# The one-time code printed by `cli.py init` while no administrator exists (its digest only).
+code_installation = sa.Table(
+    "code_installation",
+    metadata,
+    sa.Column("digest", sa.String, primary_key=True),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
 )
 
 cibles = sa.Table(

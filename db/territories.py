@@ -1,7 +1,7 @@
 """Groupings of communes: structures (from the seed) and sectors (edited by administrators).
 
-The convention names Nord/Sud/Est/Ouest sectors and bassins de vie without listing their
-communes: the sectors exist, empty, and an administrator fills them in.
+SQL in, raw frames out. Who may edit a sector and what is valid is decided by
+`services/territories.py`; the write and its audit row run in one transaction here.
 """
 
 from __future__ import annotations
@@ -13,11 +13,6 @@ from db import schema
 from db.observations import record_audit
 from db.reference import ADMIN_SECTION
 from db.store import Store
-from indicators.access import Actor, require_admin
-
-
-class TerritoryError(ValueError):
-    """An invalid grouping edit; the message is French."""
 
 
 def memberships(store: Store, convention: str) -> pd.DataFrame:
@@ -38,36 +33,41 @@ def membership_pairs(store: Store, convention: str) -> list[tuple[str, str]]:
     return list(zip(frame["groupe"], frame["commune"], strict=True))
 
 
-def set_sector_members(store: Store, convention: str, sector: str, communes: list[str], actor: Actor) -> None:
-    """Replace the communes of a sector (administrators only), with an audit trace."""
-    require_admin(actor, "modifier un secteur")
+def territory_types(store: Store, convention: str) -> dict[str, str]:
+    """Code → type (`epci`, `commune`, `structure`, `secteur`) of every stored territory."""
+    frame = store.query_df(
+        "select code, type from territoires where convention = $conv", {"conv": convention}
+    )
+    return dict(zip(frame["code"], frame["type"], strict=True))
 
-    def work(conn: sa.Connection) -> None:
-        t = schema.territoires
-        kinds = dict(conn.execute(sa.select(t.c.code, t.c.type).where(t.c.convention == convention)).all())
-        if kinds.get(sector) != "secteur":
-            raise TerritoryError(f"« {sector} » n'est pas un secteur de la convention.")
-        unknown = [c for c in communes if kinds.get(c) != "commune"]
-        if unknown:
-            raise TerritoryError(f"Commune(s) inconnue(s) : {', '.join(unknown)}.")
+
+def replace_members(
+    store: Store, convention: str, group: str, communes: list[str], *, author: str, action: str, objet: str
+) -> tuple[list[str], list[str]]:
+    """Replace the communes of a group (stored as an administrator's edit) with its audit row.
+
+    Return the sorted members before and after.
+    """
+    after = sorted(set(communes))
+
+    def work(conn: sa.Connection) -> tuple[list[str], list[str]]:
         a = schema.appartenances
         before = sorted(
             r[0]
             for r in conn.execute(
-                sa.select(a.c.commune).where(a.c.convention == convention, a.c.groupe == sector)
+                sa.select(a.c.commune).where(a.c.convention == convention, a.c.groupe == group)
             )
         )
-        conn.execute(a.delete().where(a.c.convention == convention, a.c.groupe == sector))
-        if communes:
+        conn.execute(a.delete().where(a.c.convention == convention, a.c.groupe == group))
+        if after:
             conn.execute(
                 a.insert(),
                 [
-                    {"convention": convention, "groupe": sector, "commune": c, "section": ADMIN_SECTION}
-                    for c in sorted(set(communes))
+                    {"convention": convention, "groupe": group, "commune": c, "section": ADMIN_SECTION}
+                    for c in after
                 ],
             )
-        record_audit(
-            conn, convention, actor.login, "modification_secteur", sector, before, sorted(set(communes))
-        )
+        record_audit(conn, convention, author, action, objet, before, after)
+        return before, after
 
-    store.write(work)
+    return store.write(work)

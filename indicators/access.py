@@ -11,12 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from indicators.labels import ROLE_LABELS
+
 Role = Literal["lecteur", "charge", "administrateur"]
-ROLE_LABELS = {
-    "lecteur": "lecteur (COPIL)",
-    "charge": "chargé de coopération",
-    "administrateur": "administrateur",
-}
 
 
 class AccessDenied(PermissionError):
@@ -34,6 +31,11 @@ class Actor:
     @property
     def is_admin(self) -> bool:
         return self.role == "administrateur"
+
+    @property
+    def may_write(self) -> bool:
+        """True for the roles that write values or comments (not the COPIL readers)."""
+        return self.role != "lecteur"
 
     def may_write_territory(self, code: str) -> bool:
         """True when the actor may write values for this territory."""
@@ -55,7 +57,7 @@ def require_admin(actor: Actor, action: str) -> None:
 
 def require_writer(actor: Actor, action: str) -> None:
     """Refuse `action` to readers."""
-    if actor.role == "lecteur":
+    if not actor.may_write:
         raise AccessDenied(f"Le compte « {actor.login} » est en lecture seule : {action} impossible.")
 
 

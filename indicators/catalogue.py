@@ -2,7 +2,7 @@
 
 `load_reference(path)` reads every seed file and returns a `Reference`; any problem
 raises `SeedError` with a French message naming the file, the line and the field, so
-that `cli.py init` fails before anything is written.
+that `cli.py initialiser` fails before anything is written.
 """
 
 from __future__ import annotations
@@ -161,6 +161,14 @@ class Indicator(_Model):
         return self.agregation_territoire == "ratio"
 
 
+class DerivedIndicator(_Model):
+    """An indicator the application computes from what it holds (`indicateurs_calcules.csv`)."""
+
+    code: str
+    calcul: Literal["completude", "engagements"]
+    explication: str
+
+
 class Territory(_Model):
     code: str
     nom: str
@@ -174,22 +182,6 @@ class Membership(_Model):
     section: str
 
 
-class ChargeCooperation(_Model):
-    structure: str
-    ctg: Literal["CTG1", "CTG2"]
-    etp: float | None = None
-    effectif: int
-    section: str
-    note: str | None = None
-
-    _none = field_validator("etp", "note", mode="before")(_blank_to_none)
-
-    @field_validator("etp", mode="before")
-    @classmethod
-    def _comma(cls, value: object) -> object:
-        return value.replace(",", ".") if isinstance(value, str) else value
-
-
 class ReferenceObservation(_Model):
     indicateur: str
     territoire: str
@@ -197,9 +189,10 @@ class ReferenceObservation(_Model):
     valeur: float
     section: str
     conflit: str | None = None
+    arbitrage: str | None = None  # on the one row of a conflict the figures use: why
     note: str | None = None
 
-    _none = field_validator("conflit", "note", mode="before")(_blank_to_none)
+    _none = field_validator("conflit", "arbitrage", "note", mode="before")(_blank_to_none)
 
     @field_validator("periode")
     @classmethod
@@ -208,6 +201,168 @@ class ReferenceObservation(_Model):
             return parse_period(value).code
         except PeriodError as exc:
             raise ValueError(str(exc)) from None
+
+
+class Contradiction(_Model):
+    """One statement of the convention on a point where it contradicts itself (not a figure
+    of `observations_reference.csv`: a period, a classification, a rounded count...)."""
+
+    conflit: str
+    sujet: str
+    enonce: str
+    section: str
+    arbitrage: str | None = None  # on the statement the dashboard follows: what it does and why
+    note: str | None = None
+
+    _none = field_validator("arbitrage", "note", mode="before")(_blank_to_none)
+
+
+class SurveyQuestion(_Model):
+    """One question of a baromètre: its result is the share of respondents (in %)."""
+
+    code: str
+    question: str
+    sens: Direction
+    section: str | None = None
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return Indicator._code(value)
+
+
+class Survey(_Model):
+    """One annual baromètre of the CAF (Annexe 5): its target and its questions."""
+
+    code: str
+    libelle: str
+    enjeu: str
+    cible: str
+    section: str
+    questions: list[SurveyQuestion]
+
+
+class Surveys(_Model):
+    """`barometres.yaml`: the baromètres and the minimum sample size to publish a result."""
+
+    effectif_minimum: int
+    raison_effectif_minimum: str
+    section: str
+    barometres: list[Survey]
+
+    @field_validator("effectif_minimum")
+    @classmethod
+    def _positive(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("l'effectif minimum doit être au moins 1")
+        return value
+
+
+SAMPLE_SIZE_SUFFIX = "_EFFECTIF"
+
+
+def survey_indicators(surveys: Surveys) -> list[Indicator]:
+    """The two indicators of every question: CODE (the %) and CODE_EFFECTIF (respondents)."""
+    out = []
+    for survey in surveys.barometres:
+        for q in survey.questions:
+            section = q.section or survey.section
+            out.append(
+                Indicator(
+                    code=q.code,
+                    libelle=f"{survey.libelle} : {q.question[0].lower()}{q.question[1:]}",
+                    fiche="GOUV",
+                    type="barometre",
+                    unite="pourcentage",
+                    niveaux=("epci",),
+                    periodicite="annuelle",
+                    agregation_temps="stock",
+                    agregation_territoire="aucune",
+                    sens=q.sens,
+                    min=0,
+                    max=100,
+                    source_donnee="baromètre",
+                    section=section,
+                    note=(
+                        f"Question du {survey.libelle} (cible : {survey.cible}). Publiée seulement "
+                        f"avec au moins {surveys.effectif_minimum} répondants ({q.code}{SAMPLE_SIZE_SUFFIX})."
+                    ),
+                )
+            )
+            out.append(
+                Indicator(
+                    code=q.code + SAMPLE_SIZE_SUFFIX,
+                    libelle=f"Nombre de répondants : {q.question[0].lower()}{q.question[1:]}",
+                    fiche="GOUV",
+                    type="quantitatif",
+                    unite="nombre",
+                    niveaux=("epci",),
+                    periodicite="annuelle",
+                    agregation_temps="stock",
+                    agregation_territoire="aucune",
+                    sens="stable",
+                    min=0,
+                    entier=True,
+                    source_donnee="baromètre",
+                    section=section,
+                    note=f"Effectif de la question {q.code} du {survey.libelle}.",
+                )
+            )
+    return out
+
+
+Operator = Literal["<=", ">=", "=", "<", ">"]
+Severity = Literal["erreur", "avertissement"]
+COMMUNE_COUNT = "NOMBRE_COMMUNES"  # a rule's side may name the number of communes of the EPCI
+
+
+class ValidationRule(_Model):
+    """A rule between indicators (DHIS2's validation rules): `gauche` `operateur` `droite`,
+    each side a sum of indicator codes, a number or NOMBRE_COMMUNES, checked for the same
+    territory and period at the levels listed."""
+
+    code: str
+    gauche: tuple[str, ...]
+    operateur: Operator
+    droite: tuple[str, ...]
+    niveaux: tuple[Level, ...]
+    gravite: Severity
+    message: str
+    section: str
+
+    @field_validator("gauche", "droite", mode="before")
+    @classmethod
+    def _side(cls, value: object) -> object:
+        if isinstance(value, str):
+            terms = tuple(part.strip() for part in value.split("+"))
+            if not all(terms):
+                raise ValueError("une somme de codes séparés par « + » est attendue")
+            return terms
+        return value
+
+    @field_validator("operateur", mode="before")
+    @classmethod
+    def _operator(cls, value: object) -> object:
+        return {"≤": "<=", "≥": ">=", "==": "="}.get(str(value).strip(), value)
+
+    @field_validator("niveaux", mode="before")
+    @classmethod
+    def _levels(cls, value: object) -> object:
+        return Indicator._levels(value)
+
+    def codes(self) -> list[str]:
+        """The indicator codes on either side (numbers and NOMBRE_COMMUNES left out)."""
+        return [t for t in (*self.gauche, *self.droite) if not _is_constant(t)]
+
+
+def _is_constant(term: str) -> bool:
+    if term == COMMUNE_COUNT:
+        return True
+    try:
+        float(term.replace(",", "."))
+    except ValueError:
+        return False
+    return True
 
 
 class CalendarEntry(_Model):
@@ -234,14 +389,21 @@ class Reference:
     indicators: list[Indicator]
     territories: list[Territory]
     memberships: list[Membership]
-    charges: list[ChargeCooperation]
     observations: list[ReferenceObservation]
     calendar: list[CalendarEntry]
+    contradictions: list[Contradiction] = field(default_factory=list)
+    surveys: Surveys | None = None
+    rules: list[ValidationRule] = field(default_factory=list)
+    derived: list[DerivedIndicator] = field(default_factory=list)
     digest: str = ""
     by_code: dict[str, Indicator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_code = {ind.code: ind for ind in self.indicators}
+
+    def derived_kind(self, code: str) -> str | None:
+        """How the application computes `code` (`completude`, `engagements`), None when collected."""
+        return next((d.calcul for d in self.derived if d.code == code), None)
 
     def indicator(self, code: str) -> Indicator:
         """The indicator with this code (KeyError if unknown)."""
@@ -260,7 +422,7 @@ class Reference:
         return (
             f"{len(self.enjeux)} enjeux, {len(self.ambitions)} ambitions, {len(self.fiches)} fiches, "
             f"{len(self.indicators)} indicateurs, {len(self.territories)} territoires "
-            f"({len(self.communes())} communes), {len(self.charges)} lignes chargés de coopération, "
+            f"({len(self.communes())} communes), "
             f"{len(self.observations)} observations de référence, {len(self.calendar)} échéances"
         )
 
@@ -348,6 +510,11 @@ def _cross_check(ref: Reference) -> None:
     for a in ref.ambitions:
         if a.enjeu not in enjeux:
             raise SeedError(f"convention.yaml : ambition {a.code}, champ « enjeu » : {a.enjeu} inconnu")
+    for survey in ref.surveys.barometres if ref.surveys else []:
+        if survey.enjeu not in enjeux:
+            raise SeedError(f"barometres.yaml : {survey.code}, champ « enjeu » : {survey.enjeu} inconnu")
+    for i, rule in enumerate(ref.rules, start=2):
+        _check_rule(ref, i, rule)
     for f in ref.fiches:
         if f.ambition is not None and f.ambition not in ambitions:
             raise SeedError(f"convention.yaml : fiche {f.code}, champ « ambition » : {f.ambition} inconnue")
@@ -364,11 +531,6 @@ def _cross_check(ref: Reference) -> None:
             raise SeedError(f"appartenances.csv, ligne {i} : champ « groupe » : {m.groupe} inconnu")
         if m.commune not in territories or territories[m.commune].type != "commune":
             raise SeedError(f"appartenances.csv, ligne {i} : champ « commune » : {m.commune} inconnue")
-    for i, c in enumerate(ref.charges, start=2):
-        if c.structure not in territories:
-            raise SeedError(
-                f"charges_cooperation.csv, ligne {i} : champ « structure » : {c.structure} inconnu"
-            )
     for i, o in enumerate(ref.observations, start=2):
         if o.indicateur not in ref.by_code:
             raise SeedError(
@@ -385,6 +547,7 @@ def _cross_check(ref: Reference) -> None:
                 f"{o.valeur} hors des bornes de {o.indicateur}"
             )
     keys: dict[tuple, ReferenceObservation] = {}
+    chosen: dict[str, int] = {}
     for i, o in enumerate(ref.observations, start=2):
         key = (o.indicateur, o.territoire, o.periode)
         if key in keys and not (o.conflit and keys[key].conflit == o.conflit):
@@ -393,6 +556,61 @@ def _cross_check(ref: Reference) -> None:
                 "(indiquer une clé « conflit » commune si la convention se contredit)"
             )
         keys[key] = o
+        if o.arbitrage and not o.conflit:
+            raise SeedError(
+                f"observations_reference.csv, ligne {i} : champ « arbitrage » sans clé « conflit »"
+            )
+        if o.arbitrage:
+            if o.conflit in chosen:
+                raise SeedError(
+                    f"observations_reference.csv, ligne {i} : le conflit « {o.conflit} » a déjà "
+                    f"une valeur retenue (ligne {chosen[o.conflit]}) : une seule par conflit"
+                )
+            chosen[o.conflit] = i
+    statements: dict[str, list[Contradiction]] = {}
+    for c in ref.contradictions:
+        statements.setdefault(c.conflit, []).append(c)
+    for key, items in statements.items():
+        if key in chosen:
+            raise SeedError(f"contradictions.csv : la clé « {key} » est déjà un conflit de valeurs")
+        if len(items) < 2:
+            raise SeedError(f"contradictions.csv : « {key} » n'a qu'un énoncé (au moins deux attendus)")
+        if sum(1 for c in items if c.arbitrage) > 1:
+            raise SeedError(f"contradictions.csv : « {key} » a plus d'un énoncé retenu (« arbitrage »)")
+    for o in ref.observations:
+        if o.conflit and o.conflit not in chosen:
+            raise SeedError(
+                f"observations_reference.csv : le conflit « {o.conflit} » n'a pas de valeur retenue "
+                "(écrire dans « arbitrage », sur la ligne retenue, pourquoi c'est elle que les "
+                "calculs utilisent : aucun choix silencieux)"
+            )
+
+
+def _check_rule(ref: Reference, line: int, rule: ValidationRule) -> None:
+    where = f"regles_validation.csv, ligne {line} ({rule.code})"
+    indicators = []
+    for code in rule.codes():
+        if code not in ref.by_code:
+            raise SeedError(f"{where} : indicateur {code} inconnu")
+        ind = ref.by_code[code]
+        if not ind.is_numeric or ind.is_computed or ref.derived_kind(code) is not None:
+            raise SeedError(
+                f"{where} : {code} n'est pas une valeur chiffrée déposée (jalon, texte, ratio ou "
+                "indicateur calculé par l'application)"
+            )
+        indicators.append(ind)
+    if not indicators:
+        raise SeedError(f"{where} : au moins un indicateur est attendu")
+    kinds = {i.periodicite == "trimestrielle" for i in indicators}
+    if kinds == {True, False} and any(
+        i.periodicite == "trimestrielle" and i.agregation_temps == "flux" for i in indicators
+    ):
+        raise SeedError(
+            f"{where} : un flux trimestriel ne se compare pas à une valeur annuelle (périodicités à accorder)"
+        )
+    units = {i.unite for i in indicators}
+    if len(units) > 1 and not units <= {"nombre", "habitants", "etp"}:  # counts of people
+        raise SeedError(f"{where} : unités différentes ({', '.join(sorted(units))})")
 
 
 def load_reference(path: str | Path) -> Reference:
@@ -426,24 +644,58 @@ def load_reference(path: str | Path) -> Reference:
         convention = ConventionInfo.model_validate(raw.get("convention"))
     except ValidationError as exc:
         raise SeedError(f"convention.yaml : convention : {_describe(exc)}") from None
+    surveys = None
+    survey_path = root / "barometres.yaml"
+    if survey_path.exists():
+        try:
+            surveys = Surveys.model_validate(yaml.safe_load(survey_path.read_text(encoding="utf-8")))
+        except yaml.YAMLError as exc:
+            raise SeedError(f"barometres.yaml : YAML illisible ({exc})") from None
+        except ValidationError as exc:
+            raise SeedError(f"barometres.yaml : {_describe(exc)}") from None
+    indicators = _read_csv(root / "indicateurs.csv", Indicator)
+    if surveys is not None:
+        listed = [i.code for i in indicators if i.type == "barometre"]
+        if listed:
+            raise SeedError(
+                f"indicateurs.csv : {', '.join(listed)} : un baromètre se déclare dans barometres.yaml "
+                "(chaque question avec son effectif)"
+            )
+        indicators += survey_indicators(surveys)
     ref = Reference(
         convention=convention,
         enjeux=build("enjeux", Enjeu),
         ambitions=build("ambitions", Ambition),
         fiches=build("fiches", Fiche),
-        indicators=_read_csv(root / "indicateurs.csv", Indicator),
+        indicators=indicators,
         territories=_read_csv(root / "territoires.csv", Territory),
         memberships=_read_csv(root / "appartenances.csv", Membership),
-        charges=_read_csv(root / "charges_cooperation.csv", ChargeCooperation),
         observations=_read_csv(root / "observations_reference.csv", ReferenceObservation),
         calendar=_read_csv(root / "calendrier.csv", CalendarEntry),
+        contradictions=_read_csv(root / "contradictions.csv", Contradiction),
+        surveys=surveys,
+        rules=_read_csv(root / "regles_validation.csv", ValidationRule)
+        if (root / "regles_validation.csv").exists()
+        else [],
+        derived=(
+            _read_csv(root / "indicateurs_calcules.csv", DerivedIndicator)
+            if (root / "indicateurs_calcules.csv").exists()
+            else []
+        ),
     )
+    _check_unique("indicateurs_calcules.csv", ref.derived, lambda d: d.code)
+    unknown = [d.code for d in ref.derived if d.code not in ref.by_code]
+    if unknown:
+        raise SeedError(
+            f"indicateurs_calcules.csv : indicateur(s) absent(s) du catalogue : {', '.join(unknown)}"
+        )
     _check_unique("indicateurs.csv", ref.indicators, lambda i: i.code)
     _check_unique("territoires.csv", ref.territories, lambda t: t.code)
     _check_unique("convention.yaml (enjeux)", ref.enjeux, lambda e: e.code)
     _check_unique("convention.yaml (ambitions)", ref.ambitions, lambda a: a.code)
     _check_unique("convention.yaml (fiches)", ref.fiches, lambda f: f.code)
     _check_unique("calendrier.csv", ref.calendar, lambda c: c.code)
+    _check_unique("regles_validation.csv", ref.rules, lambda r: r.code)
     _cross_check(ref)
     digest = hashlib.sha256()
     for name in sorted(p.name for p in root.iterdir() if p.suffix in (".csv", ".yaml")):

@@ -15,7 +15,7 @@ import pandas as pd
 
 from indicators.aggregation import Territories
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
-from indicators.periods import Period
+from indicators.periods import FIRST_YEAR, Period
 
 MATRIX_COLUMNS = ["territoire", "nom", "type", "periode", "attendus", "recus", "taux"]
 COMPLETENESS_CODE = "F9_COMPLETUDE_OUTIL"
@@ -29,7 +29,12 @@ def expected_indicators(ref: Reference, level: str) -> list[Indicator]:
     """The quarterly indicators a territory of this level (`commune`, `structure`, `epci`) sends."""
     out = []
     for ind in ref.indicators:
-        if ind.periodicite != "trimestrielle" or ind.is_computed or ind.code == COMPLETENESS_CODE:
+        if (
+            ind.periodicite != "trimestrielle"
+            or ind.is_computed
+            or ref.derived_kind(ind.code)
+            or ind.code == COMPLETENESS_CODE
+        ):
             continue  # the completeness indicator itself is computed, never sent
         if level == "epci":
             if "epci" in ind.niveaux and not {"commune", "structure"} & set(ind.niveaux):
@@ -44,32 +49,55 @@ def groups(ref: Reference) -> list[tuple[str, str]]:
     return [(t.code, t.nom) for t in ref.territories if t.type in ("structure", "secteur")]
 
 
-def scope(ref: Reference, group: str | None = None) -> list[tuple[str, str, str]]:
+def group_labels(ref: Reference, territories: Territories) -> dict[str, str]:
+    """Structures and sectors to filter by, code → `Secteur Nord (12 communes)`, the members
+    counted in `territories` (the store's: administrators fill in the sectors)."""
+    out = {}
+    for code, name in groups(ref):
+        n = len(territories.members.get(code, ()))
+        out[code] = f"{name} ({n} commune{'s' if n > 1 else ''})"
+    return out
+
+
+def scope(
+    ref: Reference, group: str | None = None, territories: Territories | None = None
+) -> list[tuple[str, str, str]]:
     """(code, name, type) of the territories expected to send values, optionally of one group
-    (the structure itself and its member communes)."""
+    (the structure itself and its member communes).
+
+    A group's members are read from `territories`: pass the store's
+    (`services.territories.territories`), where administrators fill in the sectors; the
+    default, the seed's memberships, knows no sector member.
+    """
     every = [(t.code, t.nom, t.type) for t in ref.territories if t.type in ("epci", "commune", "structure")]
     if group is None:
         return every
     known = dict(groups(ref))
     if group not in known:
         raise CompletenessError(f"Structure ou secteur inconnu : « {group} ».")
-    members = Territories(ref).members.get(group, set()) | {group}
+    members_of = territories.members if territories is not None else Territories(ref).members
+    members = members_of.get(group, set()) | {group}
     return [t for t in every if t[0] in members]
 
 
 def completeness_matrix(
-    values: pd.DataFrame, ref: Reference, quarters: Iterable[Period], group: str | None = None
+    values: pd.DataFrame,
+    ref: Reference,
+    quarters: Iterable[Period],
+    group: str | None = None,
+    territories: Territories | None = None,
 ) -> pd.DataFrame:
     """One row per (territory, quarter): values expected, received, and the rate in %.
 
-    Territories expecting nothing (no indicator at their level) are left out.
+    Territories expecting nothing (no indicator at their level) are left out. `group`
+    keeps one structure or sector, its members read from `territories` (see `scope`).
     """
     quarters = list(quarters)
     codes = [q.code for q in quarters]
     expected = {
         level: {i.code for i in expected_indicators(ref, level)} for level in ("commune", "structure", "epci")
     }
-    territories = pd.DataFrame(scope(ref, group), columns=["territoire", "nom", "type"])
+    territories = pd.DataFrame(scope(ref, group, territories), columns=["territoire", "nom", "type"])
     territories["niveau"] = territories["type"].where(territories["territoire"] != EPCI_CODE, "epci")
     territories["attendus"] = territories["niveau"].map(lambda lv: len(expected.get(lv, ())))
     territories = territories[territories["attendus"] > 0]
@@ -96,6 +124,25 @@ def completeness_matrix(
         ["type", "nom", "periode"], key=lambda s: s.map(order) if s.name == "periode" else s
     )
     return out[MATRIX_COLUMNS].reset_index(drop=True)
+
+
+def latest_quarter_with_data(values: pd.DataFrame, until: Period) -> Period | None:
+    """The latest quarter of the convention, not after `until`, for which at least one
+    value is stored (None when there is none): the data date of a review before its cut-off.
+    The quarters after it are not yet collected: neither 0 % complete nor an alert."""
+    if values.empty or "trimestre" not in values:
+        return None
+    rows = values[values["trimestre"].notna() & (values["annee"] >= FIRST_YEAR)]
+    if "valeur_texte" in rows:
+        rows = rows[rows["valeur"].notna() | rows["valeur_texte"].notna()]
+    else:
+        rows = rows[rows["valeur"].notna()]
+    keys = rows["annee"].astype("int64") * 10 + rows["trimestre"].astype("int64")
+    keys = keys[keys <= until.year * 10 + (until.quarter or 4)]
+    if keys.empty:
+        return None
+    best = int(keys.max())
+    return Period(best // 10, best % 10)
 
 
 def overall_rate(matrix: pd.DataFrame) -> float | None:

@@ -89,3 +89,44 @@ def format_file_size(size: int) -> str:
         return f"{format_number(size)} octets"
     value, unit = (size / 1024, "Ko") if size < 1024 * 1024 else (size / 1024 / 1024, "Mo")
     return f"{format_number(round(value, 1), 1).removesuffix(',0')}{NBSP}{unit}"
+
+
+# -- formulas on the way out ----------------------------------------------------------------------
+# A cell starting with one of these is run as a formula by Excel or LibreOffice (OWASP "CSV
+# injection"); tab and carriage return too, as some spreadsheets strip them before parsing.
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def is_formula_like(text: object) -> bool:
+    """True for a text a spreadsheet would run as a formula (`=`, `+`, `-`, `@`...)."""
+    return isinstance(text, str) and text.startswith(FORMULA_PREFIXES)
+
+
+def neutralise(value: object) -> object:
+    """The value with an apostrophe before a text that a spreadsheet would run as a formula.
+
+    The one rule every export (CSV, XLSX) and the upload apply; numbers, dates and other
+    texts are returned unchanged.
+
+    >>> neutralise('=HYPERLINK("http://x";"rapport")')
+    '\\'=HYPERLINK("http://x";"rapport")'
+    """
+    return "'" + value if is_formula_like(value) else value
+
+
+def neutralise_frame(frame):
+    """A copy of a DataFrame whose texts (cells and column names) can no longer run as formulas.
+
+    Every writer of a CSV or an XLSX export calls this one function (values, comments, file
+    names, logins, audit, validation report, template).
+    """
+    out = frame.copy()
+    for column in out.columns:
+        series = out[column]
+        if series.dtype.kind in "biufcmM":  # numbers, booleans and dates cannot be formulas
+            continue
+        mask = series.map(is_formula_like).astype(bool)
+        if mask.any():
+            out[column] = series.where(~mask, "'" + series.astype(str))
+    out.columns = [neutralise(c) for c in out.columns]
+    return out

@@ -14,7 +14,10 @@ A held meeting counts for an occurrence when it names it (`calendrier_code`), or
 its instance matches (a review is held by a COPIL restreint) and it falls in the
 occurrence's window. The comités de pilotage communaux are counted in communes: each
 commune is expected to hold one a year, and a supra-communal comité (a structure, a
-sector) covers its member communes.
+sector) covers its member communes. Pass the `Territories` the store holds
+(`services.territories.territories`): sectors are filled in by administrators, the seed
+alone leaves them empty. A comité naming no territory covers no commune; the Gouvernance
+page lists such rows (`unattributed_committees`) rather than hiding them.
 
 Every function takes `today`, so that the statuses are reproducible.
 """
@@ -251,17 +254,23 @@ def _status(held: int, expected: int, occ: Occurrence, today: dt.date) -> str:
     return STATUS_PARTIAL if held else STATUS_MISSED
 
 
-def calendar_status(ref: Reference, meetings: pd.DataFrame | None, today: dt.date) -> pd.DataFrame:
+def calendar_status(
+    ref: Reference,
+    meetings: pd.DataFrame | None,
+    today: dt.date,
+    territories: Territories | None = None,
+) -> pd.DataFrame:
     """One row per due date with the meetings held for it and its status at `today`.
 
     `statut` is `tenue`, `incomplète` (some but fewer than required), `non tenue`,
     `en cours` (window open), `à venir` or `date non fixée`; `attendues`/`tenues` count
-    meetings, or communes for the comités communaux (`unite`).
+    meetings, or communes for the comités communaux (`unite`), covered through
+    `territories` (default: the seed's memberships only).
     """
     records = _records(meetings)
     held = [m for m in records if m.tenue]
     planned = [m for m in records if not m.tenue and m.date >= today]
-    territories = Territories(ref)
+    territories = territories if territories is not None else Territories(ref)
     n_communes = len(ref.communes())
     rows = []
     for occ in expand_calendar(ref):
@@ -308,14 +317,19 @@ def _due_message(row: pd.Series) -> str:
     )
 
 
-def due_not_held(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.date) -> pd.DataFrame:
+def due_not_held(
+    ref: Reference,
+    meetings_df: pd.DataFrame | None,
+    today: dt.date,
+    territories: Territories | None = None,
+) -> pd.DataFrame:
     """Meetings the convention required before `today` and that were not (all) held.
 
     One row per overdue due date, oldest first, with a French `message` for the alerts.
     `meetings_df` has the columns of `db.pilotage.meetings_frame` (at least instance,
     calendrier_code, date, tenue; territoire for the comités communaux).
     """
-    status = calendar_status(ref, meetings_df, today)
+    status = calendar_status(ref, meetings_df, today, territories)
     due = status[status["statut"].isin(DUE_STATUSES)].copy()
     if due.empty:
         return pd.DataFrame(columns=DUE_COLUMNS)
@@ -324,7 +338,12 @@ def due_not_held(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.dat
     return due[DUE_COLUMNS].reset_index(drop=True)
 
 
-def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.date) -> pd.DataFrame:
+def yearly_counts(
+    ref: Reference,
+    meetings_df: pd.DataFrame | None,
+    today: dt.date,
+    territories: Territories | None = None,
+) -> pd.DataFrame:
     """Per instance and year: meetings held against the convention's minimum, with a status.
 
     The minimum of a year is the largest of the number of due dates that year and the
@@ -334,7 +353,7 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
     """
     held = [m for m in _records(meetings_df) if m.tenue]
     occurrences = [o for o in expand_calendar(ref) if o.dated]
-    territories = Territories(ref)
+    territories = territories if territories is not None else Territories(ref)
     n_communes = len(ref.communes())
     first, last = ref.convention.debut.year, ref.convention.fin.year
     rows = []
@@ -386,14 +405,33 @@ def yearly_counts(ref: Reference, meetings_df: pd.DataFrame | None, today: dt.da
     return pd.DataFrame(rows, columns=YEARLY_COLUMNS)
 
 
-def communes_without_committee(ref: Reference, meetings_df: pd.DataFrame | None, year: int) -> pd.DataFrame:
+def communes_without_committee(
+    ref: Reference,
+    meetings_df: pd.DataFrame | None,
+    year: int,
+    territories: Territories | None = None,
+) -> pd.DataFrame:
     """Communes not covered by a comité de pilotage communal held in `year` (code, nom)."""
     held = [m for m in _records(meetings_df) if m.tenue and m.instance == COMMUNAL and m.date.year == year]
-    covered = _communes_covered(held, Territories(ref))
+    covered = _communes_covered(held, territories if territories is not None else Territories(ref))
     return pd.DataFrame(
         [{"commune": c.code, "nom": c.nom} for c in ref.communes() if c.code not in covered],
         columns=["commune", "nom"],
     )
+
+
+def unattributed_committees(meetings_df: pd.DataFrame | None) -> pd.DataFrame:
+    """Held comités de pilotage communaux that name no commune, structure or sector.
+
+    They cannot count for any commune; the rows of `meetings_df` are returned as they are.
+    """
+    if meetings_df is None or meetings_df.empty:
+        return pd.DataFrame(columns=[] if meetings_df is None else meetings_df.columns)
+    place = (
+        meetings_df["territoire"] if "territoire" in meetings_df else pd.Series(None, index=meetings_df.index)
+    )
+    mask = (meetings_df["instance"] == COMMUNAL) & meetings_df["tenue"].astype(bool) & place.map(_blank)
+    return meetings_df[mask].reset_index(drop=True)
 
 
 def status_counts(status: pd.DataFrame) -> dict[str, int]:

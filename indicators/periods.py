@@ -95,6 +95,11 @@ def current_quarter(today: date) -> Period:
     return Period(today.year, (today.month - 1) // 3 + 1)
 
 
+def last_complete_quarter(today: date) -> Period:
+    """The last quarter over before `today` (T3 2026 on 2 December 2026)."""
+    return current_quarter(today).previous()
+
+
 def period_label(code: str | None) -> str:
     """French label of a period code; `non renseigné` when missing."""
     if not code:

@@ -13,8 +13,10 @@ import math
 import pandas as pd
 
 from indicators.catalogue import EPCI_CODE, Reference
+from indicators.contradictions import contradictions_frame
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.governance import INSTANCE_LABELS, INSTANCE_ORDER
+from indicators.labels import batch_kind_label
 from indicators.periods import PeriodError, parse_period, period_label
 
 STATUS_MARKS = {
@@ -27,13 +29,6 @@ STATUS_MARKS = {
     "en cours": "en cours",
     "à venir": "à venir",
     "date non fixée": "date non fixée",
-}
-BATCH_KINDS = {
-    "reference": "référence (convention)",
-    "depot": "dépôt",
-    "demo": "démonstration",
-    "saisie": "saisie",
-    "annulation": "annulation",
 }
 
 
@@ -300,7 +295,7 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
     kinds = {}
     if batches is not None and not batches.empty:
         kinds = {
-            int(b.id): f"n°{int(b.id)} · {BATCH_KINDS.get(b.kind, b.kind)} du {format_date(b.created_at)}"
+            int(b.id): f"n°{int(b.id)} · {batch_kind_label(b.kind)} du {format_date(b.created_at)}"
             for b in batches.itertuples()
         }
     unique = frame["periode"].unique()
@@ -335,27 +330,27 @@ def values_table(frame: pd.DataFrame, batches: pd.DataFrame | None = None) -> pd
     )
 
 
-def conflicts_table(ref: Reference, conflicts: pd.DataFrame) -> pd.DataFrame:
-    """The figures on which the convention contradicts itself: both values, each with its section."""
-    columns = ["Indicateur", "Valeur", "Section de la convention", "Territoire", "Période", "Sujet"]
-    if conflicts.empty:
+def conflicts_table(ref: Reference) -> pd.DataFrame:
+    """Every point on which the convention contradicts itself: each statement with its
+    section, and which one the dashboard follows, with the reason written in seed/."""
+    columns = ["Sujet", "Énoncé", "Section de la convention", "Retenu", "Raison ou traitement"]
+    frame = contradictions_frame(ref)
+    if frame.empty:
         return pd.DataFrame(columns=columns)
-    units = {i.code: i.unite for i in ref.indicators}
-    labels = {i.code: i.libelle for i in ref.indicators}
-    names = {t.code: t.nom for t in ref.territories}
+    retained = set(frame[frame["retenu"]]["conflit"])
     return pd.DataFrame(
         {
-            "Sujet": conflicts["conflit"].str.replace("_", " "),
-            "Indicateur": conflicts["indicateur"].map(lambda c: labels.get(c, c)),
-            "Territoire": conflicts["territoire"].map(lambda c: names.get(c, c)),
-            "Période": conflicts["periode"].map(period_label),
-            "Valeur": [
-                format_value(v, units.get(c, "nombre"))
-                for v, c in zip(conflicts["valeur"], conflicts["indicateur"], strict=True)
+            "Sujet": frame["sujet"],
+            "Énoncé": frame["enonce"],
+            "Section de la convention": frame["section"],
+            "Retenu": [
+                "oui" if r else ("non" if c in retained else "aucun des deux")
+                for r, c in zip(frame["retenu"], frame["conflit"], strict=True)
             ],
-            "Section de la convention": conflicts["source_section"].map(
-                lambda s: MISSING if _missing(s) else s
-            ),
+            "Raison ou traitement": [
+                a if isinstance(a, str) else (n if isinstance(n, str) else "—")
+                for a, n in zip(frame["arbitrage"], frame["note"], strict=True)
+            ],
         },
         columns=columns,
     )
@@ -383,7 +378,7 @@ def batches_table(batches: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "N°": batches["id"].astype(int).astype(str),
-            "Nature": batches["kind"].map(lambda k: BATCH_KINDS.get(k, k)),
+            "Nature": batches["kind"].map(batch_kind_label),
             "Auteur": batches["author"],
             "Date": batches["created_at"].map(format_datetime),
             "Fichier": batches["filename"].map(lambda f: "—" if _missing(f) else f),

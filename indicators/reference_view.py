@@ -6,6 +6,7 @@ import pandas as pd
 
 from indicators.aggregation import Territories, territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, Reference
+from indicators.contradictions import chosen_reason
 from indicators.formatting import MISSING, format_value, unit_label
 from indicators.periods import period_label
 
@@ -17,39 +18,31 @@ KIND_LABELS = {
 }
 
 
-def baseline_table(
-    ref: Reference, values: pd.DataFrame, conflicts: pd.DataFrame | None = None
-) -> pd.DataFrame:
+def baseline_table(ref: Reference, values: pd.DataFrame) -> pd.DataFrame:
     """One row per indicator: label, unit, rules, and the latest reference value of the EPCI.
 
     Only values of the reference batch count as baselines; a ratio is recomputed from its
-    components, as everywhere else. `conflicts` (from `db.observations.conflicts`) lists the
-    figures on which the convention contradicts itself: both values are shown.
+    components, as everywhere else. Where the convention contradicts itself, the value is
+    the one seed/ retains, followed by its reason (the other one is named in the reason).
     """
     reference = values[values["batch_kind"] == "reference"] if not values.empty else values
     yearly = pd.DataFrame(columns=["indicateur", "annee", "valeur"])
     sources: dict[tuple[str, int], str] = {}
-    contradictions: dict[tuple[str, int], list[float]] = {}
     if not reference.empty:
         periods = territory_periods(reference, ref, EPCI_CODE, Territories(ref))
         yearly = yearly_all(periods, ref)
         cited = reference.dropna(subset=["source_section"])
         for (code, year), group in cited.groupby(["indicateur", "annee"]):
             sources[(code, int(year))] = " ; ".join(list(dict.fromkeys(group["source_section"]))[:3])
-        # The convention contradicts itself on some figures: show every value, choose none.
-    if conflicts is not None and not conflicts.empty:
-        flagged = conflicts[conflicts["territoire"] == EPCI_CODE]
-        for (code, periode), group in flagged.groupby(["indicateur", "periode"]):
-            contradictions[(code, int(str(periode)[:4]))] = list(dict.fromkeys(group["valeur"]))
     last = yearly.sort_values(["indicateur", "annee"]).groupby("indicateur").last()
     rows = []
     for ind in ref.indicators:
         base, period, source = MISSING, MISSING, ""
         if ind.is_numeric and ind.code in last.index:
             base = format_value(last.loc[ind.code, "valeur"], ind.unite)
-            both = contradictions.get((ind.code, int(last.loc[ind.code, "annee"])))
-            if both and len(both) > 1:
-                base = " ou ".join(format_value(v, ind.unite) for v in both) + " (la convention se contredit)"
+            reason = chosen_reason(reference, ind.code, EPCI_CODE, int(last.loc[ind.code, "annee"]))
+            if reason:
+                base += f" — la convention se contredit ; valeur retenue : {reason}"
             period = period_label(str(int(last.loc[ind.code, "annee"])))
             source = sources.get((ind.code, int(last.loc[ind.code, "annee"]))) or (
                 "calculé à partir de ses composantes" if ind.is_computed else ""

@@ -17,15 +17,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 import pandas as pd
 
 from indicators.aggregation import Territories, cutoff_all, territory_periods, yearly_all
 from indicators.catalogue import EPCI_CODE, Indicator, Reference
+from indicators.completeness import latest_quarter_with_data
 from indicators.formatting import MISSING, format_change, format_value
-from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, period_label
+from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, last_complete_quarter, period_label
 
 # Within this relative change (2 %) — or 1 point for a percentage — a value is "stable".
 TOLERANCE = 0.02
@@ -42,19 +43,28 @@ STATUS_LABELS = {
 DIRECTION_LABELS = {"hausse": "à la hausse", "baisse": "à la baisse", "stable": "stable"}
 
 
+PROVISIONAL_MARK = "provisoire"
+
+
 class ReviewError(LookupError):
     """An unknown review code; the message is French."""
 
 
 @dataclass(frozen=True)
 class Review:
-    """One review of the convention: its code, French label, cut-off quarter and date."""
+    """One review of the convention: its code, French label, cut-off quarter and date.
+
+    A review opened before its cut-off quarter is over is « provisoire » (`as_of`): its
+    `cutoff` is then the data date (the latest quarter with data) and `planned_cutoff` the
+    cut-off it will have; every figure, title, map and table reads `cutoff`.
+    """
 
     code: str
     label: str
     cutoff: Period
     held_on: date  # latest date of the review meeting (end of its window)
     feminine: bool = True  # « la revue annuelle », « le bilan mi-parcours »
+    planned_cutoff: Period | None = None  # set on a provisional review: its own cut-off
 
     def named(self, preposition: str = "") -> str:
         """The review's name in a French sentence, with its article.
@@ -72,6 +82,23 @@ class Review:
             ("de", False): "du",
         }[(preposition, self.feminine)]
         return f"{article} {name}"
+
+    @property
+    def provisional(self) -> bool:
+        """True when the review's cut-off quarter is not over yet (see `as_of`)."""
+        return self.planned_cutoff is not None
+
+    @property
+    def figure_label(self) -> str:
+        """The data date as a chart or map says it: `T3 2026`, `T3 2026 (revue provisoire)`."""
+        return self.cutoff.label + (f" (revue {PROVISIONAL_MARK})" if self.provisional else "")
+
+    @property
+    def data_date_text(self) -> str:
+        """`T3 2026`, or `T3 2026 (revue provisoire : arrêté prévu au T1 2028)`."""
+        if not self.provisional:
+            return self.cutoff.label
+        return f"{self.cutoff.label} (revue provisoire : arrêté prévu au {self.planned_cutoff.label})"  # type: ignore[union-attr]
 
     @property
     def previous_year(self) -> int:
@@ -128,10 +155,59 @@ def get_review(code: str) -> Review:
         raise ReviewError(f"Revue inconnue : « {code} » (attendu : {', '.join(REVIEWS_BY_CODE)}).") from None
 
 
+def data_date(review: Review, values: pd.DataFrame, today: date) -> Period:
+    """The quarter a review's figures are at. Once its cut-off quarter is over: the cut-off.
+    Before: the latest quarter with data, not after the last complete quarter before today
+    (the quarters after it are not due: never 0 % complete, never an alert)."""
+    if today > review.cutoff.end:
+        return review.cutoff
+    until = min(review.cutoff, last_complete_quarter(today))
+    first = Period(FIRST_YEAR, 1)
+    found = latest_quarter_with_data(values, until)
+    return found if found is not None else max(until, first)
+
+
+def as_of(review: Review, values: pd.DataFrame, today: date) -> Review:
+    """The review as it can be read on `today`: itself once its cut-off is over, else the
+    same review « provisoire », at its data date (`data_date`)."""
+    if today > review.cutoff.end or review.provisional:
+        return review
+    return replace(
+        review,
+        cutoff=data_date(review, values, today),
+        planned_cutoff=review.cutoff,
+        label=f"{review.label} · {PROVISIONAL_MARK}",
+    )
+
+
 def current_review(today: date) -> Review:
     """The review to show by default: the next one to be held (or the last one)."""
     upcoming = [r for r in REVIEWS if r.held_on >= today]
     return min(upcoming, key=lambda r: r.held_on) if upcoming else REVIEWS[-1]
+
+
+MIDTERM_REVIEW = "mi-parcours"
+
+
+def review_codes() -> list[str]:
+    """The review periods a comment belongs to: `annuelle-2026` … `annuelle-2030`, `mi-parcours`."""
+    return sorted((r.code for r in REVIEWS), key=lambda c: (c == MIDTERM_REVIEW, c))
+
+
+def review_label(code: str) -> str:
+    """French label of a review code (`Revue annuelle 2026`, `Bilan mi-parcours (juin 2028)`)."""
+    review = REVIEWS_BY_CODE.get(code)
+    return review.label if review else code
+
+
+def ambition_choices(ref: Reference) -> dict[str, str]:
+    """What a review's qualitative analysis may concern: the ambitions, then the network
+    fiche F9 (a fiche without ambition), code → `A1 · titre`."""
+    choices = {a.code: f"{a.code} · {a.titre}" for a in ref.ambitions}
+    for fiche in ref.fiches:
+        if fiche.ambition is None:
+            choices[fiche.code] = f"{fiche.code} · {fiche.titre}"
+    return choices
 
 
 # -- Headline indicators ----------------------------------------------------------------
@@ -151,6 +227,17 @@ def headline_indicators(ref: Reference, fiche: str, n: int = 3) -> list[Indicato
         return (2, index)
 
     return [ind for _, ind in sorted(enumerate(numeric), key=rank)][:n]
+
+
+def population_indicators(ref: Reference) -> list[Indicator]:
+    """The population figures of a commune (municipale, comptée à part, totale), in catalogue order."""
+    return [i for i in ref.indicators if i.unite == "habitants" and "commune" in i.niveaux]
+
+
+def population_indicator(ref: Reference) -> Indicator | None:
+    """The commune population shown on the commune page and in the bilan (population municipale)."""
+    found = population_indicators(ref)
+    return found[0] if found else None
 
 
 def fiche_indicators(ref: Reference, fiche: str) -> list[Indicator]:
@@ -228,6 +315,7 @@ SUMMARY_COLUMNS = [
     "premiere_valeur",
     "periode_premiere",
     "tendance",
+    "arbitrage_reference",
 ]
 
 
@@ -273,8 +361,8 @@ def indicator_summary(
 
     `values`: current values (db.observations.current_values). `targets`: optional frame
     with columns indicateur, annee, valeur (and territoire; missing = EPCI), e.g. from the
-    pilotage tables. `computed`: values at the cut-off computed elsewhere (e.g. the
-    completeness rate), used when nothing was observed. Columns: see SUMMARY_COLUMNS: the
+    pilotage tables. `computed`: values at the cut-off computed by the application
+    (indicators.derived: completeness, élus référents); they replace any observed value. Columns: see SUMMARY_COLUMNS: the
     baseline (last yearly value before 2026), the value at the cut-off (a flux adds the
     quarters of the cut-off year, and is annualised in `comparable` for the comparisons),
     the previous year, the target of the review's target year, the changes, the progress
@@ -304,6 +392,15 @@ def indicator_summary(
         texts = values[(values["territoire"] == territory) & values["valeur_texte"].notna()]
         texts = texts.groupby("indicateur").last() if not texts.empty else texts
     sources = source_map(values, ref)
+    # Where the convention contradicts itself, the baseline is the value seed/ retains: its
+    # reason travels with it (never a silent choice).
+    chosen: dict[tuple[str, str], str] = {}
+    if not values.empty and "arbitrage" in values:
+        flagged = values[(values["territoire"] == territory) & values["arbitrage"].notna()]
+        chosen = {
+            (str(c), str(p)): str(a)
+            for c, p, a in zip(flagged["indicateur"], flagged["periode"], flagged["arbitrage"], strict=True)
+        }
     rows = []
     for code in wanted:
         ind = ref.indicator(code)
@@ -330,23 +427,25 @@ def indicator_summary(
         if code in before.index:
             row["reference"] = float(before.loc[code, "valeur"])
             row["periode_reference"] = str(int(before.loc[code, "annee"]))
+            row["arbitrage_reference"] = chosen.get((code, row["periode_reference"]))
         if code in previous.index:
             row["annee_precedente"] = float(previous.loc[code, "valeur"])
             row["periode_precedente"] = str(review.previous_year)
-        if code in at_cut.index:
+        if computed is not None and code in computed:  # computed by the application: the one figure
+            if computed[code] is not None:
+                row.update(
+                    valeur=computed[code],
+                    periode_valeur=review.cutoff.code,
+                    n_periodes=1,
+                    comparable=computed[code],
+                )
+        elif code in at_cut.index:
             hit = at_cut.loc[code]
             row.update(
                 valeur=float(hit["valeur"]),
                 periode_valeur=str(hit["periode"]),
                 n_periodes=int(hit["n_periodes"]),
                 comparable=float(hit["comparable"]),
-            )
-        elif computed and code in computed and computed[code] is not None:
-            row.update(
-                valeur=computed[code],
-                periode_valeur=review.cutoff.code,
-                n_periodes=1,
-                comparable=computed[code],
             )
         if ind.agregation_temps == "stock" and not ind.is_computed and code in first.index:
             row["premiere_valeur"] = float(first.loc[code, "valeur"])
@@ -400,6 +499,18 @@ def value_text(row: pd.Series | dict, column: str = "valeur") -> str:
     return format_value(None if _missing(value) else value, str(row["unite"]))
 
 
+def reference_text(row: pd.Series | dict) -> str:
+    """The baseline as shown everywhere: `1 075 (2025)`; where the convention contradicts
+    itself, the reason of the value retained follows it."""
+    if _missing(row["reference"]):
+        return MISSING
+    text = f"{value_text(row, 'reference')} ({row['periode_reference']})"
+    reason = row.get("arbitrage_reference")
+    if isinstance(reason, str) and reason:
+        text += f" — la convention se contredit ; valeur retenue : {reason}"
+    return text
+
+
 def cutoff_caption(row: pd.Series | dict) -> str:
     """How the value at the cut-off was obtained: `T3 2026`, or `cumul T1–T3 2026` for a flux."""
     period = row.get("periode_valeur")
@@ -419,11 +530,7 @@ def format_summary(summary: pd.DataFrame, review: Review) -> pd.DataFrame:
         rows.append(
             {
                 "Indicateur": row["libelle"],
-                "Référence": (
-                    f"{value_text(row, 'reference')} ({row['periode_reference']})"
-                    if not _missing(row["reference"])
-                    else MISSING
-                ),
+                "Référence": reference_text(row),
                 f"Valeur ({review.cutoff_label})": value_text(row, "valeur"),
                 "Période": cutoff_caption(row),
                 f"{review.previous_year}": value_text(row, "annee_precedente"),

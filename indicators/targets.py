@@ -8,13 +8,14 @@ the value stays within a tolerance of it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
 
 from indicators.aggregation import Territories
 from indicators.catalogue import Reference
-from indicators.formatting import MISSING, NBSP, format_number, format_value, is_missing
+from indicators.formatting import NBSP, format_number, is_missing
 from indicators.review import Review, indicator_summary
 from indicators.upload import parse_number
 
@@ -110,19 +111,30 @@ def progress(
 
 
 def progress_frame(
-    ref: Reference, values: pd.DataFrame, targets: pd.DataFrame, review: Review
+    ref: Reference,
+    values: pd.DataFrame,
+    targets: pd.DataFrame,
+    review: Review,
+    *,
+    summary_of: Callable[[str], pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One row per current target: the baseline and the value at the review's cut-off, taken
     from `indicators.review.indicator_summary` (the panels' figures: ratios recomputed, a flux
-    annualised), then the share of the way to the target, respecting the desired direction."""
+    annualised), then the share of the way to the target, respecting the desired direction.
+
+    `summary_of(territory)`: the summary the panels show (services.review.ReviewFigures),
+    so that progress reads the very same figures; by default computed from `values`."""
     rows = []
     known = targets[targets["indicateur"].isin(list(ref.by_code))] if not targets.empty else targets
     territories = Territories(ref)
     for territory, group in known.groupby("territoire", sort=False) if not known.empty else []:
         codes = list(dict.fromkeys(group["indicateur"]))
-        summary = indicator_summary(
-            values, ref, review, territory=str(territory), codes=codes, territories=territories
-        ).set_index("code")
+        if summary_of is not None:
+            summary = summary_of(str(territory)).set_index("code")
+        else:
+            summary = indicator_summary(
+                values, ref, review, territory=str(territory), codes=codes, territories=territories
+            ).set_index("code")
         for t in group.itertuples():
             ind = ref.indicator(t.indicateur)
             line = summary.loc[t.indicateur]
@@ -172,8 +184,3 @@ def target_input_text(value: float | None) -> str:
         return ""
     text = format_number(value, None, " ")
     return text.rstrip("0").rstrip(",") if "," in text else text
-
-
-def describe_target(value: float | None, unite: str) -> str:
-    """French text of a target value (`1 200`, `45,0 %`), `non renseigné` when unset."""
-    return MISSING if _missing(value) else format_value(value, unite)

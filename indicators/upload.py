@@ -1,10 +1,18 @@
-"""Reading an uploaded file (CSV or XLSX) tolerantly into raw rows, before validation.
+"""Reading an uploaded file (CSV, TSV, XLSX or ODS) tolerantly into raw rows, before validation.
 
 What French users send: CSV saved by Excel or LibreOffice (UTF-8 with or without BOM,
-cp1252), separated by `;`, `,` or tabs, numbers written `1 234,5` or `1.234,5 €`,
-headers typed by hand (`Code commune`, `Période`); or a real `.xlsx` workbook.
+cp1252), separated by `;`, `,` or tabs (`.tsv` from a shared spreadsheet), numbers written
+`1 234,5` or `1.234,5 €`, headers typed by hand (`Code commune`, `Période`); or a real
+`.xlsx` (Excel) or `.ods` (LibreOffice) workbook.
 `read_upload` never raises on bad content: file-level problems come back as issues, so
 that the validation report lists them like any other error.
+
+Reading is bounded (`Limits`): the size is checked before anything is read; a workbook is a
+zip whose central directory gives each part's uncompressed size, so a workbook past the
+limits on uncompressed size, shared strings or sheets is refused before any XML is parsed,
+and the zip reader itself never inflates a part beyond its declared size (a lying size is
+a CRC error). Rows are streamed (openpyxl read-only for `.xlsx`, `iterparse` for `.ods`),
+only the sheet holding the header is read whole, rows past the limit are counted, not kept.
 
     >>> table = read_upload(b"territoire;indicateur;periode;valeur\\n62119;X;2026-T3;1 234,5\\n", "f.csv")
     >>> table.rows[0].values["valeur"]
@@ -19,7 +27,7 @@ import io
 import re
 import unicodedata
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
 from indicators.formatting import format_number
@@ -48,14 +56,29 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 _ALIAS_TO_COLUMN = {alias: col for col, aliases in HEADER_ALIASES.items() for alias in aliases}
 
 SEPARATORS = (";", "\t", ",")
-SUPPORTED_SUFFIXES = (".csv", ".txt", ".xlsx")
-_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+TEXT_SUFFIXES = (".csv", ".txt", ".tsv")
+WORKBOOK_SUFFIXES = (".xlsx", ".ods")
+SUPPORTED_SUFFIXES = (*TEXT_SUFFIXES, *WORKBOOK_SUFFIXES)
+MEGABYTE = 1_048_576
+EXCEL_MAX_CELL = 32_767  # Excel's own limit on the characters of a cell
 _SPACES = re.compile(r"[\s\u00a0\u202f\u2009\u2007']+")
 _GROUPED = {sep: re.compile(r"[-+]?\d{1,3}(" + re.escape(sep) + r"\d{3})+") for sep in ",."}
 _PLAIN = re.compile(r"-?\d+(\.\d+)?")
 _PLAIN_FR = re.compile(r"-?\d+,\d+")
 _NUMBER = re.compile(r"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?")
 _HEADER_SCAN = 10  # the header is looked for among the first non-blank rows
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How much of a file is read at most (settings: `CTG_UPLOAD_*`)."""
+
+    max_bytes: int = 10 * MEGABYTE
+    max_rows: int = 50_000
+    max_unpacked_bytes: int = 64 * MEGABYTE  # every part of a workbook, uncompressed
+    max_shared_strings_bytes: int = 32 * MEGABYTE  # the shared-strings table of an .xlsx
+    max_sheets: int = 20
+    max_cell_chars: int = EXCEL_MAX_CELL
 
 
 @dataclass(frozen=True)
@@ -107,16 +130,6 @@ def normalise_key(text: object) -> str:
 def column_of_header(header: object) -> str | None:
     """The canonical column a header stands for, or None when it is an extra column."""
     return _ALIAS_TO_COLUMN.get(normalise_key(header))
-
-
-def neutralise(text: str) -> str:
-    """Prefix a text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`) with `'`."""
-    return "'" + text if text.startswith(_FORMULA_PREFIXES) else text
-
-
-def is_formula_like(text: str) -> bool:
-    """True for a text starting like a spreadsheet formula."""
-    return text.startswith(_FORMULA_PREFIXES)
 
 
 def parse_number(value: object) -> float:
@@ -295,8 +308,159 @@ def _tabulate(rows: list[tuple[int, list[object]]], table: RawTable, max_rows: i
     return table
 
 
+# -- limits ----------------------------------------------------------------------------------
+def _megabytes(size: int) -> str:
+    return format_number(round(size / MEGABYTE, 1), None, " ")
+
+
+def size_issue(size: int, max_bytes: int) -> FileIssue | None:
+    """The « fichier trop volumineux » issue for a file of `size` bytes, or None within the limit.
+
+    The command line calls it on the file's size before reading it.
+    """
+    if size <= max_bytes:
+        return None
+    return FileIssue(
+        "fichier-trop-volumineux",
+        f"Le fichier pèse {_megabytes(size)} Mo : au plus {_megabytes(max_bytes)} Mo par dépôt.",
+    )
+
+
+def _too_many_rows(count: int, max_rows: int) -> FileIssue:
+    return FileIssue(
+        "trop-de-lignes",
+        f"Le fichier compte {format_number(count, None, ' ')} lignes : "
+        f"au plus {format_number(max_rows, None, ' ')} par dépôt.",
+    )
+
+
+class _TooLong(Exception):
+    """A cell longer than the limit: reading stops at once."""
+
+    def __init__(self, line: int, length: int) -> None:
+        self.line, self.length = line, length
+
+
+def _cell_issue(exc: _TooLong, limit: int) -> FileIssue:
+    return FileIssue(
+        "texte-trop-long",
+        f"Une cellule de la ligne {exc.line} compte {format_number(exc.length, None, ' ')} caractères : "
+        f"au plus {format_number(limit, None, ' ')} par cellule.",
+        line=exc.line,
+    )
+
+
+def _check_cells(line: int, cells: list[object], limit: int) -> None:
+    for cell in cells:
+        if isinstance(cell, str) and len(cell) > limit:
+            raise _TooLong(line, len(cell))
+
+
+# -- rows to a table ---------------------------------------------------------------------------
+class _Collector:
+    """Keeps the first non-blank rows (enough for the header and the limit), counts the rest."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.keep = limits.max_rows + _HEADER_SCAN + 1
+        self.cell_limit = limits.max_cell_chars
+        self.rows: list[tuple[int, list[object]]] = []
+        self.count = 0
+
+    def add(self, line: int, cells: list[object], times: int = 1) -> None:
+        """One row (or `times` identical rows from `line` on: an .ods repeats rows that way)."""
+        if _is_blank(cells):
+            return
+        _check_cells(line, cells, self.cell_limit)
+        self.count += times
+        for offset in range(min(times, self.keep - len(self.rows))):
+            self.rows.append((line + offset, list(cells)))
+
+
+def _tabulate(
+    rows: list[tuple[int, list[object]]], table: RawTable, max_rows: int, total: int | None = None
+) -> RawTable:
+    """Find the header among `rows` (non-blank, with their line) and keep the data rows.
+
+    `total` is the number of non-blank rows of the whole sheet when only the first ones
+    were kept: the too-many-rows message gives the true count.
+    """
+    rows = [(line, cells) for line, cells in rows if not _is_blank(cells)]
+    total = len(rows) if total is None else total
+    if not rows:
+        table.issues.append(FileIssue("fichier-vide", "Le fichier ne contient aucune ligne."))
+        return table
+    found = _locate_header(rows)
+    if found is None:
+        table.issues.append(
+            FileIssue(
+                "colonnes-manquantes",
+                "Aucune ligne d'en-tête reconnue : le fichier doit avoir les colonnes territoire, "
+                "indicateur, periode, valeur (et commentaire, facultative).",
+                line=rows[0][0],
+            )
+        )
+        return table
+    index, mapping, extras = found
+    header_line, header_cells = rows[index]
+    table.header_line = header_line
+    table.columns = {c: cell_text(header_cells[p]) for c, p in mapping.items()}
+    table.ignored_columns = extras
+    missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
+    for column in missing:
+        table.issues.append(
+            FileIssue(
+                "colonne-manquante",
+                f"Colonne « {column} » absente de l'en-tête.",
+                line=header_line,
+                column=column,
+            )
+        )
+    if missing:
+        return table
+    data = rows[index + 1 :]
+    if not data:
+        table.issues.append(
+            FileIssue(
+                "fichier-vide",
+                "Le fichier ne contient que l'en-tête, aucune ligne de valeurs.",
+                line=header_line,
+            )
+        )
+        return table
+    data_count = total - index - 1
+    if data_count > max_rows:
+        table.issues.append(_too_many_rows(data_count, max_rows))
+        return table
+    for line, cells in data:
+        values = {c: (cells[p] if p < len(cells) else None) for c, p in mapping.items()}
+        table.rows.append(RawRow(line=line, values=values))
+    return table
+
+
+def _has_header(table: RawTable) -> bool:
+    return table.header_line is not None and not any(i.kind == "colonne-manquante" for i in table.issues)
+
+
 # -- CSV -------------------------------------------------------------------------------------
-def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
+def _utf16(data: bytes) -> bool:
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return True
+    head = data[:400]
+    # Text in UTF-16 without BOM: one byte in two is a NUL.
+    return len(head) >= 8 and (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4)
+
+
+def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
+    if _utf16(data):
+        table.issues.append(
+            FileIssue(
+                "fichier-illisible",
+                "Le fichier est encodé en UTF-16 (« Texte Unicode » d'Excel) : enregistrez le fichier "
+                "en UTF-8 (dans Excel : « CSV UTF-8 (délimité par des virgules) » ; dans LibreOffice : "
+                "jeu de caractères « Unicode (UTF-8) ») puis déposez-le de nouveau.",
+            )
+        )
+        return table
     if _looks_binary(data):
         table.issues.append(
             FileIssue("fichier-illisible", "Le fichier n'est pas un fichier texte (CSV) lisible.")
@@ -309,24 +473,31 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
         return table
     table.separator = separator
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
-    rows: list[tuple[int, list[object]]] = []
+    rows = _Collector(limits)
     start = 1
+    previous_limit = csv.field_size_limit(limits.max_cell_chars + 1)  # process-wide: restored below
     try:
         for cells in reader:
-            stripped = [c.strip() for c in cells]
-            if any(stripped):  # blank lines are skipped, line numbers kept
-                rows.append((start, stripped))
+            rows.add(start, [c.strip() for c in cells])  # blank lines are skipped, line numbers kept
             start = reader.line_num + 1
-            if len(rows) > max_rows + _HEADER_SCAN + 1000:
-                break  # enough to say it is too long, without reading a huge file
+    except _TooLong as exc:
+        table.issues.append(_cell_issue(exc, limits.max_cell_chars))
+        return table
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            table.issues.append(
+                _cell_issue(_TooLong(start, limits.max_cell_chars + 1), limits.max_cell_chars)
+            )
+            return table
         table.issues.append(
             FileIssue(
                 "fichier-illisible", f"CSV illisible ligne {reader.line_num} : {exc}.", line=reader.line_num
             )
         )
         return table
-    if not any(len(cells) > 1 for _, cells in rows):
+    finally:
+        csv.field_size_limit(previous_limit)
+    if not any(len(cells) > 1 for _, cells in rows.rows):
         table.issues.append(
             FileIssue(
                 "non-tabulaire",
@@ -334,7 +505,64 @@ def _read_csv(data: bytes, table: RawTable, max_rows: int) -> RawTable:
             )
         )
         return table
-    return _tabulate(rows, table, max_rows)
+    return _tabulate(rows.rows, table, limits.max_rows, rows.count)
+
+
+# -- workbooks: the zip first --------------------------------------------------------------------
+def _invalid(kind_label: str) -> FileIssue:
+    return FileIssue(
+        "classeur-invalide",
+        f"Le fichier n'est pas un classeur {kind_label} valide (fichier renommé ou abîmé ?).",
+    )
+
+
+def _check_zip(data: bytes, suffix: str, limits: Limits) -> FileIssue | None:
+    """Refuse a workbook past the limits from its zip central directory alone (nothing inflated)."""
+    label = "Excel (.xlsx)" if suffix == ".xlsx" else "LibreOffice (.ods)"
+    if not data.startswith(b"PK"):
+        return _invalid(label)
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        return _invalid(label)
+    names = {info.filename for info in infos}
+    needed = "xl/workbook.xml" if suffix == ".xlsx" else "content.xml"
+    if needed not in names:
+        return _invalid(label)
+    if any(info.flag_bits & 0x1 for info in infos):
+        return FileIssue(
+            "classeur-invalide",
+            "Le classeur est protégé par un mot de passe : enregistrez-le sans mot de passe.",
+        )
+    unpacked = sum(info.file_size for info in infos)
+    if len(infos) > 10_000 or unpacked > limits.max_unpacked_bytes:
+        return FileIssue(
+            "fichier-trop-volumineux",
+            f"Le classeur occupe {_megabytes(unpacked)} Mo une fois décompressé : au plus "
+            f"{_megabytes(limits.max_unpacked_bytes)} Mo. Déposez seulement la feuille du modèle "
+            "(ou enregistrez-la en CSV).",
+        )
+    shared = sum(i.file_size for i in infos if i.filename.lower() == "xl/sharedstrings.xml")
+    if shared > limits.max_shared_strings_bytes:
+        return FileIssue(
+            "fichier-trop-volumineux",
+            f"La table des textes du classeur occupe {_megabytes(shared)} Mo : au plus "
+            f"{_megabytes(limits.max_shared_strings_bytes)} Mo.",
+        )
+    if suffix == ".xlsx":
+        sheets = sum(1 for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml"))
+        if sheets > limits.max_sheets:
+            return _too_many_sheets(sheets, limits.max_sheets)
+    return None
+
+
+def _too_many_sheets(count: int, limit: int) -> FileIssue:
+    return FileIssue(
+        "trop-de-feuilles",
+        f"Le classeur compte {count} feuilles : au plus {limit}. Déposez le modèle seul "
+        "(une feuille de valeurs, la feuille « Aide » peut rester).",
+    )
 
 
 # -- XLSX ------------------------------------------------------------------------------------
@@ -349,41 +577,58 @@ def _xlsx_cell(cell) -> object:
     return value
 
 
-def _read_xlsx(data: bytes, table: RawTable, max_rows: int) -> RawTable:
+def _xlsx_rows(sheet, limits: Limits, *, first: int | None = None):
+    """(line, cells) of a read-only sheet, streamed; `first` stops after that many non-blank rows."""
+    seen = 0
+    for line, cells in enumerate(sheet.iter_rows(), start=1):
+        values = [_xlsx_cell(c) for c in cells]
+        if _is_blank(values):
+            continue
+        _check_cells(line, values, limits.max_cell_chars)
+        yield line, values
+        seen += 1
+        if first is not None and seen >= first:
+            return
+
+
+def _read_xlsx(data: bytes, table: RawTable, limits: Limits) -> RawTable:
     import openpyxl  # imported here: reading a CSV should not pay for it
 
-    invalid = FileIssue(
-        "classeur-invalide",
-        "Le fichier .xlsx n'est pas un classeur Excel valide (fichier renommé ou abîmé ?).",
-    )
-    if not data.startswith(b"PK"):
-        table.issues.append(invalid)
+    problem = _check_zip(data, ".xlsx", limits)
+    if problem is not None:
+        table.issues.append(problem)
         return table
+    invalid = _invalid("Excel (.xlsx)")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, TypeError):
-        table.issues.append(invalid)
-        return table
     except Exception:  # openpyxl raises many kinds on a damaged workbook
         table.issues.append(invalid)
         return table
     try:
+        visible = [s for s in workbook.worksheets if getattr(s, "sheet_state", "visible") == "visible"]
+        if len(workbook.worksheets) > limits.max_sheets:
+            table.issues.append(_too_many_sheets(len(workbook.worksheets), limits.max_sheets))
+            return table
         first: RawTable | None = None
-        for sheet in workbook.worksheets:
-            if getattr(sheet, "sheet_state", "visible") != "visible":
+        for sheet in visible:
+            # Only the first rows of each sheet until the one holding the header...
+            probe = RawTable(encoding="xlsx", sheet=sheet.title)
+            _tabulate(list(_xlsx_rows(sheet, limits, first=_HEADER_SCAN)), probe, limits.max_rows)
+            if not _has_header(probe):
+                first = first or probe
                 continue
+            # ...which is then read whole (rows past the limit counted, not kept).
             attempt = RawTable(encoding="xlsx", sheet=sheet.title)
-            rows: list[tuple[int, list[object]]] = []
-            for line, cells in enumerate(sheet.iter_rows(), start=1):
-                rows.append((line, [_xlsx_cell(c) for c in cells]))
-                if len(rows) > max_rows + _HEADER_SCAN + 1000:
-                    break
-            _tabulate(rows, attempt, max_rows)
-            if attempt.header_line is not None and not any(
-                i.kind == "colonne-manquante" for i in attempt.issues
-            ):
-                return attempt
-            first = first or attempt
+            rows = _Collector(limits)
+            for line, cells in _xlsx_rows(sheet, limits):
+                rows.add(line, cells)
+            return _tabulate(rows.rows, attempt, limits.max_rows, rows.count)
+    except _TooLong as exc:
+        table.issues.append(_cell_issue(exc, limits.max_cell_chars))
+        return table
+    except Exception:  # a damaged sheet part
+        table.issues.append(invalid)
+        return table
     finally:
         workbook.close()
     if first is None:
@@ -392,36 +637,196 @@ def _read_xlsx(data: bytes, table: RawTable, max_rows: int) -> RawTable:
     return first
 
 
+# -- ODS -------------------------------------------------------------------------------------
+_T = "{urn:oasis:names:tc:opendocument:xmlns:table:1.0}"
+_O = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
+_X = "{urn:oasis:names:tc:opendocument:xmlns:text:1.0}"
+_MAX_REPEAT = 64  # a non-empty cell repeated more than this many columns is cut (template: 9)
+
+
+def _ods_value(cell) -> object:
+    kind = cell.get(f"{_O}value-type")
+    if kind in ("float", "currency"):
+        number = float(cell.get(f"{_O}value"))
+        return int(number) if number.is_integer() and abs(number) < 2**53 else number
+    if kind == "percentage":
+        return f"{float(cell.get(f'{_O}value')) * 100:.10g} %".replace(".", ",")
+    if kind == "date":
+        text = cell.get(f"{_O}date-value") or ""
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return text
+        return moment.date() if moment.time() == dt.time() else moment
+    if kind == "boolean":
+        return "oui" if cell.get(f"{_O}boolean-value") == "true" else "non"
+    paragraphs = [_paragraph_text(p) for p in cell.iter(f"{_X}p")]
+    return "\n".join(paragraphs).strip() if paragraphs else None
+
+
+def _paragraph_text(element) -> str:
+    """The text of a <text:p>, spans included, <text:s text:c="3"/> read as three spaces."""
+    parts = [element.text or ""]
+    for child in element:
+        if child.tag == f"{_X}s":
+            parts.append(" " * int(child.get(f"{_X}c", "1")))
+        elif child.tag == f"{_X}tab":
+            parts.append("\t")
+        elif child.tag == f"{_X}line-break":
+            parts.append("\n")
+        else:
+            parts.append(_paragraph_text(child))
+        parts.append(child.tail or "")
+    return "".join(parts)
+
+
+def _ods_sheets(archive: zipfile.ZipFile, limits: Limits):
+    """Yield (sheet name, row iterator) of content.xml, streamed with iterparse."""
+    from xml.etree.ElementTree import iterparse
+
+    with archive.open("content.xml") as handle:
+        events = iterparse(handle, events=("start", "end"))
+        sheets = 0
+        for event, element in events:
+            if event == "start" and element.tag == f"{_T}table":
+                sheets += 1
+                if sheets > limits.max_sheets:
+                    raise _TooManySheets(sheets)
+                yield element.get(f"{_T}name") or f"Feuille {sheets}", _ods_rows(events, limits)
+
+
+class _TooManySheets(Exception):
+    def __init__(self, count: int) -> None:
+        self.count = count
+
+
+def _ods_rows(events, limits: Limits):
+    """(line, cells, times) of the current table until its end: a row repeated `times` times
+    (`table:number-rows-repeated`) comes once, never expanded; blank rows only advance the line."""
+    line = 0
+    for event, element in events:
+        if event == "end" and element.tag == f"{_T}table-row":
+            repeat = int(element.get(f"{_T}number-rows-repeated", "1"))
+            cells: list[object] = []
+            for cell in element:
+                if cell.tag not in (f"{_T}table-cell", f"{_T}covered-table-cell"):
+                    continue
+                value = _ods_value(cell)
+                times = int(cell.get(f"{_T}number-columns-repeated", "1"))
+                if value in (None, ""):
+                    cells.extend([None] * min(times, _MAX_REPEAT))
+                else:
+                    cells.extend([value] * min(times, _MAX_REPEAT))
+                if len(cells) > 4 * _MAX_REPEAT:
+                    break
+            element.clear()
+            if not _is_blank(cells):
+                yield line + 1, cells, repeat
+            line += repeat
+        elif event == "end" and element.tag == f"{_T}table":
+            element.clear()
+            return
+
+
+def _check_declared_sizes(archive: zipfile.ZipFile, limit: int) -> bool:
+    """Inflate content.xml in chunks, counting: a part larger than its declared size is a CRC error."""
+    total = 0
+    try:
+        with archive.open("content.xml") as handle:
+            while chunk := handle.read(1 << 20):
+                total += len(chunk)
+                if total > limit:
+                    return False
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+    return True
+
+
+def _read_ods(data: bytes, table: RawTable, limits: Limits) -> RawTable:
+    problem = _check_zip(data, ".ods", limits)
+    if problem is not None:
+        table.issues.append(problem)
+        return table
+    invalid = _invalid("LibreOffice (.ods)")
+    first: RawTable | None = None
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            if not _check_declared_sizes(archive, limits.max_unpacked_bytes):
+                table.issues.append(invalid)
+                return table
+            for name, rows in _ods_sheets(archive, limits):
+                collected = _Collector(limits)
+                probe: list[tuple[int, list[object]]] = []
+                header_found = None
+                for line, cells, times in rows:
+                    collected.add(line, cells, times)
+                    if header_found is None:
+                        probe.extend((line + k, cells) for k in range(min(times, _HEADER_SCAN)))
+                        if len(probe) >= _HEADER_SCAN:
+                            trial = RawTable(encoding="ods", sheet=name)
+                            header_found = _has_header(_tabulate(probe, trial, limits.max_rows))
+                            if not header_found:
+                                break  # not the template's sheet: the rest of it is skipped
+                attempt = RawTable(encoding="ods", sheet=name)
+                if header_found is False:
+                    first = first or _tabulate(probe, attempt, limits.max_rows)
+                    for _ in rows:  # skip to the next sheet
+                        pass
+                    continue
+                _tabulate(collected.rows, attempt, limits.max_rows, collected.count)
+                if _has_header(attempt):
+                    return attempt
+                first = first or attempt
+    except _TooLong as exc:
+        table.issues.append(_cell_issue(exc, limits.max_cell_chars))
+        return table
+    except _TooManySheets as exc:
+        table.issues.append(_too_many_sheets(exc.count, limits.max_sheets))
+        return table
+    except Exception:  # damaged XML, a bad number in office:value...
+        table.issues.append(invalid)
+        return table
+    if first is None:
+        table.issues.append(FileIssue("fichier-vide", "Le classeur ne contient aucune feuille."))
+        return table
+    return first
+
+
 # -- entry point ---------------------------------------------------------------------------------
 def read_upload(
-    data: bytes, filename: str, *, max_bytes: int = 10 * 1024 * 1024, max_rows: int = 50_000
+    data: bytes,
+    filename: str,
+    *,
+    max_bytes: int = 10 * MEGABYTE,
+    max_rows: int = 50_000,
+    limits: Limits | None = None,
 ) -> RawTable:
-    """Read an uploaded CSV or XLSX into raw rows; file-level problems come back as issues."""
+    """Read an uploaded CSV, TSV, XLSX or ODS into raw rows; file-level problems come back as issues.
+
+    `limits` bounds everything read; `max_bytes` and `max_rows` override its first two fields.
+    """
+    limits = replace(limits or Limits(), max_bytes=max_bytes, max_rows=max_rows)
     table = RawTable()
     suffix = PurePath(filename or "").suffix.lower()
-    if len(data) > max_bytes:
-        size = format_number(round(len(data) / 1_048_576, 1), None, " ")
-        table.issues.append(
-            FileIssue(
-                "fichier-trop-volumineux",
-                f"Le fichier pèse {size} Mo : au plus {format_number(round(max_bytes / 1_048_576, 1), None, ' ')} Mo "
-                "par dépôt.",
-            )
-        )
+    too_big = size_issue(len(data), limits.max_bytes)
+    if too_big is not None:
+        table.issues.append(too_big)
         return table
     if not data.strip():
         table.issues.append(FileIssue("fichier-vide", "Le fichier est vide."))
         return table
     is_zip = data.startswith(b"PK\x03\x04")
     if suffix == ".xlsx" or (suffix == "" and is_zip):
-        return _read_xlsx(data, table, max_rows)
+        return _read_xlsx(data, table, limits)
+    if suffix == ".ods":
+        return _read_ods(data, table, limits)
     if suffix not in SUPPORTED_SUFFIXES and (suffix or is_zip):
         table.issues.append(
             FileIssue(
                 "format-non-pris-en-charge",
                 f"Format « {suffix or 'inconnu'} » non pris en charge : enregistrer le tableau "
-                "en .xlsx ou en .csv.",
+                "en .xlsx, .ods, .csv ou .tsv.",
             )
         )
         return table
-    return _read_csv(data, table, max_rows)
+    return _read_csv(data, table, limits)

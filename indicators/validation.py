@@ -27,14 +27,15 @@ from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
-from indicators.formatting import format_number, format_value
+from indicators.derived import derived_source
+from indicators.formatting import format_number, format_value, is_formula_like, neutralise, neutralise_frame
+from indicators.issue_kinds import ISSUE_LABELS
 from indicators.periods import Period, PeriodError, parse_period
+from indicators.plausibility import Ceilings
 from indicators.upload import (
     COLUMNS,
     RawTable,
     cell_text,
-    is_formula_like,
-    neutralise,
     normalise_key,
     parse_number,
 )
@@ -43,41 +44,6 @@ Severity = Literal["erreur", "avertissement"]
 SUSPICIOUS_FACTOR = 3.0  # a value more than 3 times the previous period's is flagged...
 SUSPICIOUS_MIN_UNITS = 10  # ...for a count, when it also grew by at least 10 units
 MAX_TEXT = 4000
-
-ISSUE_LABELS = {
-    "fichier-vide": "fichier vide",
-    "fichier-illisible": "fichier illisible",
-    "fichier-trop-volumineux": "fichier trop volumineux",
-    "trop-de-lignes": "trop de lignes",
-    "format-non-pris-en-charge": "format non pris en charge",
-    "classeur-invalide": "classeur Excel invalide",
-    "non-tabulaire": "pas un tableau",
-    "colonnes-manquantes": "en-tête non reconnu",
-    "colonne-manquante": "colonne manquante",
-    "droits-insuffisants": "droits insuffisants",
-    "territoire-manquant": "territoire manquant",
-    "territoire-inconnu": "territoire inconnu",
-    "hors-perimetre": "hors périmètre",
-    "indicateur-manquant": "indicateur manquant",
-    "indicateur-inconnu": "indicateur inconnu",
-    "indicateur-calcule": "indicateur calculé",
-    "niveau-non-collecte": "niveau non collecté",
-    "periode-manquante": "période manquante",
-    "periode-invalide": "période invalide",
-    "periode-hors-convention": "période hors convention",
-    "periode-future": "période future",
-    "periodicite-incompatible": "périodicité incompatible",
-    "pas-un-nombre": "pas un nombre",
-    "pas-un-entier": "pas un entier",
-    "sous-minimum": "sous le minimum",
-    "au-dessus-maximum": "au-dessus du maximum",
-    "jalon-invalide": "jalon invalide",
-    "texte-trop-long": "texte trop long",
-    "doublon-contradictoire": "doublon contradictoire",
-    "doublon": "doublon",
-    "valeur-suspecte": "valeur suspecte",
-    "formule-neutralisee": "formule neutralisée",
-}
 
 
 @dataclass(frozen=True)
@@ -155,7 +121,7 @@ class Report:
 
     def to_csv(self) -> bytes:
         """The report as a CSV for French Excel (`;`, UTF-8 with BOM)."""
-        return self.to_frame().to_csv(sep=";", index=False).encode("utf-8-sig")
+        return neutralise_frame(self.to_frame()).to_csv(sep=";", index=False).encode("utf-8-sig")
 
     def summary(self) -> str:
         """One French sentence: lines read, filled in, errors, warnings."""
@@ -318,6 +284,7 @@ class Lookups:
             self.territory_names.setdefault(_name_key(t.nom), t.code)
         self.indicators = ref.by_code
         self.indicator_names = {normalise_key(i.libelle): i.code for i in ref.indicators}
+        self.derived = {d.code: derived_source(ref, d.code) for d in ref.derived}  # computed, never sent
         self._models: dict[str, type[BaseModel]] = {}
 
     def territory(self, raw: str) -> str | None:
@@ -361,6 +328,7 @@ class _Validator:
         self.today = today
         self.previous = previous or {}
         self.lookups = Lookups(ref)
+        self.ceilings = Ceilings(ref)
         self.report = Report()
         self.first = Period(ref.convention.debut.year, 1)
         self.last = Period(ref.convention.fin.year, 4)
@@ -426,6 +394,12 @@ class _Validator:
                 "indicateur-inconnu", f"Indicateur « {text} » inconnu du catalogue (voir le modèle de dépôt)."
             )
         ind = self.lookups.indicators[code]
+        if self.lookups.derived.get(code):
+            return bad(
+                "indicateur-calcule",
+                f"« {ind.libelle} » est calculé par l'application à partir de {self.lookups.derived[code]} : "
+                "ne le déposez pas.",
+            )
         if ind.is_computed:
             factor = format_number(ind.facteur, None, " ")
             return bad(
@@ -529,6 +503,7 @@ class _Validator:
         value = raw.get("valeur")
         if value is None or value == "":
             stats["non_renseignees"] += 1
+            self.scope_of_empty(line, cell_text(raw.get("territoire")))
             return
         stats["renseignees"] += 1
         before = len(self.report.errors)
@@ -559,10 +534,36 @@ class _Validator:
         comment = self.comment(line, comment) if comment not in (None, "") else None
         if len(self.report.errors) > before or parsed is None or territory is None or period is None:
             return
+        if parsed[0] is not None and not self.plausible(line, value, parsed[0], ind, territory):
+            return
         clean = CleanRow(
             line, ind.code, territory, period.code, period.year, period.quarter, parsed[0], parsed[1], comment
         )
         self.accept(clean, value, ind)
+
+    def scope_of_empty(self, line: int, text: str) -> None:
+        """A row left empty is still refused outside the actor's territories (one such row
+        refuses the file, as the documentation says, whether or not it has a value)."""
+        code = self.lookups.territory(text) if text else None
+        if code is not None and not self.actor.may_write_territory(code):
+            self.territory(line, text)  # the hors-perimetre issue, with this line
+
+    def plausible(self, line: int, value: object, number: float, ind: Indicator, territory: str) -> bool:
+        """Refuse a count or an amount above its plausibility ceiling (indicators/plausibility)."""
+        found = self.ceilings.of(ind, territory)
+        if found is None or number <= found[0]:
+            return True
+        ceiling, how = found
+        shown = format_number(number, None, " ") if abs(number) < 1e15 else f"{number:.3g}".replace(".", ",")
+        self.issue(
+            line,
+            "valeur",
+            value,
+            "au-dessus-maximum",
+            f"{shown} est invraisemblable pour « {ind.libelle} » ({ind.code}) : au plus "
+            f"{format_number(round(ceiling), None, ' ')}, soit {how}. Vérifiez l'unité et les zéros.",
+        )
+        return False
 
     def accept(self, clean: CleanRow, value: object, ind: Indicator) -> None:
         key = (clean.indicateur, clean.territoire, clean.periode)
@@ -659,6 +660,11 @@ def validate_upload(
     for raw in table.rows:
         checker.row(raw.line, raw.values)
     checker.suspicious()
+    return _finish(report)
+
+
+def finish_report(report: Report) -> Report:
+    """Sort the issues by line and column and count them (after issues were added)."""
     return _finish(report)
 
 

@@ -11,10 +11,11 @@ from ui import widgets
 from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
+from ui.text import plain
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 choices = {a.code: f"{a.code} · {a.titre}" for a in ref.ambitions}
 network = next((f for f in ref.fiches if f.ambition is None), None)
@@ -55,7 +56,8 @@ with st.expander(
     if fiche.partenaires:
         st.markdown(f"**Partenaires** : {fiche.partenaires}")
 
-summary = widgets.summary(conv, review.code)
+figures = widgets.figures(review.code)
+summary = figures.summary
 rows = summary[summary["fiche"] == fiche.code]
 st.subheader("Où en est-on ?")
 table = format_summary(rows, review)
@@ -89,12 +91,8 @@ if indicators:
     st.query_params["indicateur"] = chosen
     ind = ref.indicator(chosen)
     row = summary.set_index("code").loc[chosen]
-    target_rows = widgets.targets(conv)
-    target_rows = target_rows[
-        (target_rows["indicateur"] == chosen) & (target_rows["territoire"].fillna("200072460") == "200072460")
-    ]
-    targets = dict(zip(target_rows["annee"].astype(int), target_rows["valeur"], strict=True))
-    series = widgets.indicator_series(conv, chosen)
+    targets = figures.targets_of(chosen)
+    series = figures.series(chosen)
     widgets.show_figure(
         time_series_figure(
             series,
@@ -102,17 +100,19 @@ if indicators:
             review.cutoff,
             targets=targets,
             source=row["source"],
-            demo=widgets.demo_in(conv, chosen),
+            provisional=review.provisional,
+            demo=widgets.demo_in(review.code, chosen),
         ),
         key=f"serie-{chosen}",
     )
     if "commune" in ind.niveaux:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
-        by_commune = widgets.commune_values(conv, chosen, review.code)
+        caption += " (revue provisoire)" if review.provisional else ""
+        by_commune = figures.commune_values(chosen)
         tab_map, tab_rank = st.tabs(["Carte des communes", "Classement des communes"])
         with tab_map:
             widgets.show_figure(
-                widgets.commune_map(conv, chosen, review.code, caption, row["source"]), key=f"carte-{chosen}"
+                widgets.commune_map(review.code, chosen, caption, row["source"]), key=f"carte-{chosen}"
             )
         with tab_rank:
             widgets.show_figure(
@@ -122,7 +122,7 @@ if indicators:
                     caption,
                     epci_value=row["valeur"],
                     source=row["source"],
-                    demo=widgets.demo_in(conv, chosen),
+                    demo=widgets.demo_in(review.code, chosen),
                 ),
                 key=f"barres-{chosen}",
             )
@@ -155,14 +155,14 @@ if not jalons.empty:
             ["Jalon ou indicateur qualitatif", "Valeur", "Période"]
         ]
     )
-notes = widgets.comments(conv, review.code)
+notes = figures.comments
 notes = notes[notes["ambition"].isin([code, fiche.code])]
 if notes.empty:
     st.caption(f"Aucun commentaire pour cette ambition {review.named('à')}.")
 for note in notes.itertuples():
     with st.container(border=True):
-        st.markdown(note.texte)
+        st.text(note.texte, width="stretch")  # a user's text: never Markdown nor HTML
         st.caption(
-            f"{note.author} · {note.created_at:%d/%m/%Y}"
+            f"{plain(note.author)} · {note.created_at:%d/%m/%Y}"
             + (" · donnée de démonstration" if note.is_demo else "")
         )

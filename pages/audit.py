@@ -4,16 +4,16 @@ from datetime import date
 
 import streamlit as st
 
-from db.audit import (
+from indicators.formatting import format_number
+from indicators.labels import action_label
+from services.audit import (
     AuditFilter,
-    action_label,
     audit_actions,
     audit_actors,
     audit_entries,
     batch_entries,
     export_audit,
 )
-from indicators.formatting import format_number
 from ui.auth import require_admin_page
 from ui.chrome import CHOOSE
 from ui.context import setup_page
@@ -87,7 +87,20 @@ with tab_batches:
         )
         # Every column fits at 1440 px; the exports keep them all (fingerprint, notes, demo flag).
         show_table(
-            shown[["N°", "Date", "Auteur", "Nature", "Fichier", "Lignes", "Nouvelles", "Modifiées", "Statut"]]
+            shown[
+                [
+                    "N°",
+                    "Date",
+                    "Auteur",
+                    "Canal",
+                    "Nature",
+                    "Fichier",
+                    "Lignes",
+                    "Nouvelles",
+                    "Modifiées",
+                    "Statut",
+                ]
+            ]
         )
 
 stamp = f"{date.today():%Y-%m-%d}"

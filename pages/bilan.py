@@ -21,7 +21,7 @@ st.markdown(
     "des tableaux de bord. Choisissez la revue dans le menu latéral."
 )
 
-bilan_download_button(ctx.store, ctx.ref, review, key="page-bilan")
+bilan_download_button(review, key="page-bilan")
 bilan = built_bilan(review)
 if bilan is not None:
     seconds = f"{bilan.seconds:.1f}".replace(".", ",")

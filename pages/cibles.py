@@ -4,21 +4,21 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
 from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.formatting import unit_label
 from indicators.pilotage_view import target_history_table, targets_table, territory_label
 from indicators.review import current_review
-from indicators.targets import TargetInputError, progress_frame, read_target, target_input_text
-from ui.actor import current_actor
+from indicators.targets import TargetInputError, read_target, target_input_text
+from services.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
 from ui.chrome import CHOOSE
-from ui.context import clear_caches, setup_page
+from ui.context import clear_caches, review_figures, setup_page
 from ui.tables import show_table
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 
 st.title("Cibles 2028 et 2030")
 st.caption(
@@ -71,7 +71,7 @@ if actor.is_admin:
                 for year, value in wanted.items():
                     set_target(store, ref, actor, code, year, value, territory)
             except (PilotageError, AccessDenied, TargetInputError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["cibles_flash"] = f"Cibles de « {ind.libelle} » enregistrées."
@@ -88,7 +88,7 @@ if current.empty:
 else:
     review = current_review(date.today())
     st.caption(f"Dernière valeur : à la date d'arrêt {review.named('de')} ({review.cutoff_label}).")
-    show_table(targets_table(ref, progress_frame(ref, ctx.values(), current, review)))
+    show_table(targets_table(ref, review_figures(review.code).progress()))
 
 with st.expander("Historique des cibles"):
     show_table(target_history_table(ref, target_history(store, ctx.convention)))

@@ -4,26 +4,18 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import (
-    PilotageError,
-    add_comment,
-    ambition_choices,
-    comments_frame,
-    delete_comment,
-    review_codes,
-    review_label,
-)
 from indicators.access import AccessDenied
 from indicators.catalogue import EPCI_CODE
 from indicators.pilotage_view import format_datetime, territory_label
-from indicators.review import current_review
-from ui.actor import current_actor
+from indicators.review import ambition_choices, current_review, review_codes, review_label
+from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
 from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 ambitions = ambition_choices(ref)
 reviews = review_codes()
 default_review = current_review(date.today()).code
@@ -37,7 +29,7 @@ st.caption(
 if "comm_flash" in st.session_state:
     st.success(st.session_state.pop("comm_flash"), icon=":material/check_circle:")
 
-if actor.role == "lecteur":
+if not actor.may_write:
     st.info(
         "Votre compte est en lecture seule : vous pouvez lire les analyses ci-dessous.",
         icon=":material/lock:",
@@ -81,7 +73,7 @@ else:
             try:
                 add_comment(store, ref, actor, ambition, revue, text, territory)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["comm_flash"] = "Analyse enregistrée."
@@ -109,12 +101,12 @@ if comments.empty:
 for row in comments.itertuples():
     with st.container(border=True):
         st.markdown(
-            f"**{ambitions.get(row.ambition, row.ambition)}** · {review_label(row.revue)} · "
-            f"{territory_label(ref, row.territoire)}"
+            f"**{plain(ambitions.get(row.ambition, row.ambition))}** · {review_label(row.revue)} · "
+            f"{plain(territory_label(ref, row.territoire))}"
         )
-        st.write(row.texte)
+        st.text(row.texte, width="stretch")  # a user's text: never Markdown nor HTML
         st.caption(
-            f"Par {row.author}, le {format_datetime(row.created_at)}"
+            f"Par {plain(row.author)}, le {format_datetime(row.created_at)}"
             + (" · démonstration" if row.is_demo else "")
         )
         if actor.is_admin or row.author == actor.login:
@@ -122,7 +114,7 @@ for row in comments.itertuples():
                 try:
                     delete_comment(store, ctx.convention, actor, int(row.id))
                 except (PilotageError, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["comm_flash"] = "Analyse supprimée."

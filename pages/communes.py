@@ -3,19 +3,25 @@ value (ratios recomputed), completeness. Shareable URL: ?commune=62119."""
 
 import streamlit as st
 
-from indicators.catalogue import EPCI_CODE
-from indicators.completeness import overall_rate
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import period_label
-from indicators.review import STATUS_LABELS, cutoff_caption, value_text
+from indicators.review import (
+    STATUS_LABELS,
+    cutoff_caption,
+    population_indicator,
+    population_indicators,
+    value_text,
+)
+from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
+from ui.text import plain
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 names = {c.code: c.nom for c in ref.communes()}
 codes = sorted(names, key=lambda c: names[c])
 
@@ -34,18 +40,27 @@ st.query_params["commune"] = code
 st.header(f"{names[code]} · {code}")
 st.caption(f"{review.label} · données arrêtées au {review.cutoff_label}")
 
-summary = widgets.summary(conv, review.code, code)
-epci = widgets.summary(conv, review.code, EPCI_CODE).set_index("code")
-pop = summary[summary["unite"] == "habitants"].dropna(subset=["reference"])
+figures = widgets.figures(review.code)
+summary = figures.summary_of(code)
+epci = figures.summary.set_index("code")
+population_ind = population_indicator(ref)
+pop = (
+    summary[summary["code"] == population_ind.code].dropna(subset=["reference"])
+    if population_ind
+    else summary[:0]
+)
 population = pop.iloc[0] if not pop.empty else None
 
-groups = widgets.territories().members
-around = [g for g, members in groups.items() if code in members]
-charges = [c for c in ref.charges if c.structure == code or c.structure in around]
-engagement = widgets.engagements(conv).set_index("commune")
+groups = figures.territories  # structures and sectors as the store holds them
+around = sorted(
+    (g for g, members in groups.members.items() if code in members),
+    key=lambda g: (groups.types.get(g, ""), groups.names.get(g, g)),
+)
+staff = staffing_frame(figures.values, [code, *around])
+team = latest_team(staff)
+engagement = figures.engagements.set_index("commune")
 eng = engagement.loc[code] if code in engagement.index else None
-matrix = widgets.completeness(conv, review.code)
-own = matrix[matrix["territoire"] == code]
+own = figures.completeness[figures.completeness["territoire"] == code]
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric(
@@ -54,20 +69,22 @@ c1.metric(
     help=(f"{population['libelle']}, {population['periode_reference']}" if population is not None else None),
     border=True,
 )
-ctg2 = [c for c in charges if c.ctg == "CTG2"]
-etp = sum(c.etp for c in ctg2 if c.etp is not None)
 c2.metric(
     "Chargés (CTG 2)",
-    format_number(sum(c.effectif for c in ctg2)) if ctg2 else "aucun",
-    help="Annexe 7 : chargés de coopération de la commune ou de sa structure, CTG 2026-2030.",
+    format_number(team.people) if team.employers else "aucun",
+    help=f"Chargés de coopération de la commune ou de sa structure en {team.year or 2026} "
+    "(CCT_EFFECTIF ; Annexe 7 pour 2026, puis les dépôts).",
     border=True,
 )
 c3.metric(
     "ETP (CTG 2)",
-    format_value(etp, "etp") if any(c.etp is not None for c in ctg2) else ("en cours" if ctg2 else "aucun"),
+    (MISSING if team.pending == team.employers else format_value(team.etp, "etp"))
+    if team.employers
+    else "aucun",
+    help="CCT_ETP ; « non renseigné » tant que l'ETP est « en cours » (Annexe 7, Violaines).",
     border=True,
 )
-rate = overall_rate(own)
+rate = figures.territory_rate(code)
 c4.metric(
     "Complétude des envois",
     format_value(rate, "pourcentage") if rate is not None else MISSING,
@@ -75,25 +92,36 @@ c4.metric(
     border=True,
 )
 
+st.markdown(
+    "**Structures et secteurs** : "
+    + (
+        " · ".join(
+            f"{plain(groups.names.get(g, g))} ({'secteur' if groups.types.get(g) == 'secteur' else 'structure'})"
+            for g in around
+        )
+        or "aucun"
+    )
+)
+
 left, right = st.columns(2)
 with left:
     st.subheader("Chargés de coopération")
-    if not charges:
-        st.caption("Aucun chargé de coopération rattaché à cette commune dans l'Annexe 7.")
+    if staff.empty:
+        st.caption("Aucun chargé de coopération rattaché à cette commune (Annexe 7 et dépôts).")
     else:
         show_table(
             [
                 {
-                    "Structure": ref_name,
-                    "Convention": c.ctg.replace("CTG", "CTG "),
-                    "ETP": format_value(c.etp, "etp") if c.etp is not None else (c.note or "en cours"),
-                    "Effectif": format_number(c.effectif),
-                    "Source": c.section,
+                    "Employeur": groups.names.get(r.territoire, r.territoire),
+                    "Année": str(r.annee),
+                    "Convention": r.ctg,
+                    "ETP": format_value(r.etp, "etp"),
+                    "Effectif": format_value(r.effectif, "nombre"),
                 }
-                for c in charges
-                for ref_name in [next((t.nom for t in ref.territories if t.code == c.structure), c.structure)]
+                for r in staff.itertuples()
             ]
         )
+        st.caption("CTG 1 datée 2021 ; CTG 2 à partir de 2026 (Annexe 7), puis les dépôts annuels.")
 with right:
     st.subheader("Engagement de la commune")
     signed = eng is not None and bool(eng["fiche_signee"])
@@ -102,11 +130,15 @@ with right:
         + (f" le {eng['date_signature']:%d/%m/%Y}" if signed and eng["date_signature"] else "")
     )
     elu = eng["elu_referent"] if eng is not None and eng["elu_referent"] else MISSING
-    st.markdown(f"**Élu référent CTG** : {elu}")
+    st.markdown(f"**Élu référent CTG** : {plain(elu)}")
     st.caption("Modifiable par un administrateur (page « Engagements des communes »).")
 
 st.subheader("Indicateurs de la commune et de l'agglomération")
-local = [i for i in ref.indicators if "commune" in i.niveaux and i.is_numeric and i.unite != "habitants"]
+local = [
+    i
+    for i in ref.indicators
+    if "commune" in i.niveaux and i.is_numeric and i not in population_indicators(ref)
+]
 rows = []
 mine_all = summary.set_index("code")
 for ind in local:

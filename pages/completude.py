@@ -4,7 +4,7 @@ import streamlit as st
 
 from indicators.completeness import (
     COMPLETENESS_CODE,
-    groups,
+    group_labels,
     missing_territories,
     overall_rate,
     pivot,
@@ -19,7 +19,7 @@ from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 st.title("Complétude de la collecte")
 st.caption(
@@ -27,7 +27,8 @@ st.caption(
     "attendues de chaque commune, structure et de l'agglomération, selon le catalogue."
 )
 
-options = {"": "Tous les territoires", **dict(groups(ref))}
+figures = widgets.figures(review.code)
+options = {"": "Tous les territoires", **group_labels(ref, figures.territories)}
 group = st.selectbox(
     "Structure ou secteur",
     list(options),
@@ -35,7 +36,7 @@ group = st.selectbox(
     format_func=options.get,
     key="completude_groupe",
 )
-matrix = widgets.completeness(conv, review.code, group or None)
+matrix = figures.completeness_of(group or None)
 by_quarter = rate_by_quarter(matrix)
 rate = overall_rate(matrix)
 silent = missing_territories(matrix, review.cutoff)
@@ -61,7 +62,9 @@ if matrix.empty:
     st.info("Aucune valeur trimestrielle n'est attendue pour ce choix.")
     st.stop()
 
-widgets.show_figure(completeness_figure(by_quarter, demo=widgets.demo_in(conv)), key="completude-trimestres")
+widgets.show_figure(
+    completeness_figure(by_quarter, demo=widgets.demo_in(review.code)), key="completude-trimestres"
+)
 
 st.subheader("Matrice territoires × trimestres")
 table = pivot(matrix)

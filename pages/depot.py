@@ -1,20 +1,13 @@
 """Dépôt trimestriel: template download, upload, report, preview then confirm, batch history."""
 
 import datetime as dt
+import hashlib
 
 import streamlit as st
 
-from db.imports import (
-    ImportRejected,
-    batch_history,
-    commit_import,
-    prepare_import,
-    revert_import,
-    value_trail,
-)
-from db.observations import BatchError
-from indicators.access import SYSTEM, AccessDenied, Actor
+from indicators.access import SYSTEM, AccessDenied
 from indicators.formatting import format_file_size, format_number
+from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import normalise_key
 from reports.template import (
@@ -25,9 +18,19 @@ from reports.template import (
     template_filename,
     template_frame,
 )
+from services.uploads import (
+    ImportRejected,
+    RevertRefused,
+    batch_history,
+    commit_import,
+    prepare_import,
+    revert_import,
+    value_trail,
+)
 from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.tables import show_table
+from ui.text import plain
 
 ctx = setup_page()
 ref = ctx.ref
@@ -35,14 +38,7 @@ today = dt.date.today()
 names = {t.code: t.nom for t in ref.territories}
 
 
-def page_actor() -> Actor:
-    """Who is acting: the logged-in account (setup_page stops the page without one)."""
-    from ui.actor import current_actor
-
-    return ctx.actor or current_actor()
-
-
-actor = page_actor()
+actor = ctx.actor
 st.title("Dépôt trimestriel")
 st.caption(
     "Chaque trimestre, téléchargez le modèle de votre territoire, remplissez la colonne "
@@ -53,7 +49,7 @@ st.caption(
 if "depot_flash" in st.session_state:
     st.success(st.session_state.pop("depot_flash"), icon=":material/check_circle:")
 
-may_write = actor.role != "lecteur"
+may_write = actor.may_write
 if not may_write:
     st.info(
         f"Le compte « {actor.login} » est en lecture seule : il consulte l'historique des "
@@ -117,20 +113,29 @@ else:
                 icon=":material/download:",
             )
         except TemplateError as exc:
-            st.warning(str(exc))
+            st.warning(plain(str(exc)))
 
     # -- 2. upload, report, preview, confirm ------------------------------------------------------
     st.header("2. Déposer le fichier")
     upload_key = f"depot_fichier_{st.session_state.get('depot_round', 0)}"
     uploaded = st.file_uploader(
-        "Fichier rempli (.csv ou .xlsx, 10 Mo au plus)",
-        type=["csv", "xlsx", "txt"],
+        "Fichier rempli (.csv, .tsv, .xlsx ou .ods, 10 Mo au plus)",
+        type=["csv", "tsv", "txt", "xlsx", "ods"],
         key=upload_key,
         help="Le modèle téléchargé ci-dessus, rempli. Glisser-déposer le fichier ou cliquer sur « Parcourir ».",
     )
     if uploaded is not None:
-        st.caption(f"Fichier reçu : {uploaded.name} · {format_file_size(uploaded.size)}")
-        plan = prepare_import(ctx.store, ref, uploaded.getvalue(), uploaded.name, actor, today=today)
+        st.caption(f"Fichier reçu : {plain(uploaded.name)} · {format_file_size(uploaded.size)}")
+        # Read and checked once per file (by its sha256), not at every rerun of the page.
+        data = uploaded.getvalue()
+        plan_key = (hashlib.sha256(data).hexdigest(), uploaded.name, actor, today)
+        cached = st.session_state.get("depot_plan")
+        if cached is not None and cached[0] == plan_key:
+            plan = cached[1]
+        else:
+            plan = prepare_import(ctx.store, ref, data, uploaded.name, actor, today=today)
+            st.session_state["depot_plan"] = (plan_key, plan)
+        del data
         report = plan.report
         stats = report.stats
         cols = st.columns(5)
@@ -182,10 +187,11 @@ else:
                 if st.button(label, type="primary", icon=":material/upload_file:", key="depot_valider"):
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
-                    except (ImportRejected, AccessDenied, BatchError) as exc:
-                        st.error(str(exc))
+                    except (ImportRejected, AccessDenied, RevertRefused) as exc:
+                        st.error(plain(str(exc)))
                     else:
                         clear_caches()
+                        st.session_state.pop("depot_plan", None)
                         st.session_state["depot_flash"] = result.message
                         st.session_state["depot_round"] = st.session_state.get("depot_round", 0) + 1
                         st.rerun()
@@ -205,7 +211,9 @@ for column in ("n°", "lignes", "nouvelles", "modifiées", "inchangées", "non r
     shown[column] = shown[column].map(format_number)  # 17 607, the French way
 show_table(shown, key="depot_historique")
 if actor.is_admin:
-    revertible = history[(history["type"] == "dépôt") & (history["statut"] == "en vigueur")]
+    revertible = history[
+        (history["type"] == batch_kind_label("depot")) & (history["statut"] == batch_status_label("valide"))
+    ]
     with st.expander("Annuler un dépôt (administrateurs)", icon=":material/undo:"):
         if revertible.empty:
             st.write("Aucun dépôt en vigueur à annuler.")
@@ -225,8 +233,8 @@ if actor.is_admin:
             if st.button("Annuler ce dépôt", disabled=not sure, key="depot_annuler"):
                 try:
                     message = revert_import(ctx.store, ref, lot, actor)
-                except (AccessDenied, BatchError) as exc:
-                    st.error(str(exc))
+                except (AccessDenied, RevertRefused) as exc:
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["depot_flash"] = message

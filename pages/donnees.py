@@ -3,18 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from db.observations import conflicts, list_batches
 from indicators.formatting import format_number
-from indicators.pilotage_view import (
-    batches_table,
-    conflicts_table,
-    filter_export,
-    territory_label,
-    values_table,
-    year_bounds,
-)
-from services.exports import export_bytes, export_frame
+from indicators.pilotage_view import batches_table, filter_export, territory_label, year_bounds
+from services.exports import export_bytes
 from services.settings import get_settings
+from services.values import batches, conflicts_shown, values_tables
 from ui.context import get_reference, get_store, setup_page
 from ui.tables import show_table
 
@@ -25,8 +18,7 @@ ref, store = ctx.ref, ctx.store
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def _values(convention: str, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Export rows and their French display (same index), read once per data change."""
-    rows = export_frame(get_store(), get_reference(), include_demo)
-    return rows, values_table(rows, list_batches(get_store(), convention))
+    return values_tables(get_store(), get_reference(), include_demo)
 
 
 st.title("Données")
@@ -117,14 +109,14 @@ st.dataframe(
 
 st.subheader("Chiffres contradictoires de la convention")
 st.caption(
-    "Là où la convention donne deux valeurs pour la même chose, les deux sont conservées avec "
-    "leur section ; aucune n'est choisie en silence."
+    "Là où la convention se contredit, chaque énoncé est conservé avec sa section ; celui que "
+    "les calculs suivent est désigné dans seed/ avec sa raison, jamais choisi en silence."
 )
-disputed = conflicts(store, ctx.convention)
+disputed = conflicts_shown(ref)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:
-    show_table(conflicts_table(ref, disputed))
+    show_table(disputed)
 
 with st.expander("Lots de données"):
-    show_table(batches_table(list_batches(store, ctx.convention)))
+    show_table(batches_table(batches(store, ref)))

@@ -4,16 +4,17 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import PilotageError, commune_engagements, engagements_frame, set_engagement
 from indicators.access import AccessDenied
+from indicators.engagement import engagement_counts
 from indicators.pilotage_view import count_text, engagements_table
-from ui.actor import current_actor
+from services.pilotage import PilotageError, engagements, set_engagement
 from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 
 st.title("Engagements des communes")
 st.caption(
@@ -23,11 +24,11 @@ st.caption(
 if "eng_flash" in st.session_state:
     st.success(st.session_state.pop("eng_flash"), icon=":material/check_circle:")
 
-table = commune_engagements(ref, engagements_frame(store, ctx.convention))
-n = len(table)
+table = engagements(store, ref)
+counts = engagement_counts(table)  # the same count as the ambition 8 card and the bilan
 c1, c2 = st.columns(2)
-c1.metric("Fiches d'engagement signées", count_text(int(table["fiche_signee"].sum()), n))
-c2.metric("Élus référents CTG nommés", count_text(int(table["elu_referent"].notna().sum()), n))
+c1.metric("Fiches d'engagement signées", count_text(counts.fiches_signees, counts.communes))
+c2.metric("Élus référents CTG nommés", count_text(counts.elus_referents, counts.communes))
 
 if actor.is_admin:
     st.subheader("Modifier l'engagement d'une commune")
@@ -61,7 +62,7 @@ if actor.is_admin:
             try:
                 changed = set_engagement(store, ref, actor, commune, signed, when if signed else None, elu)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["eng_flash"] = (
@@ -71,7 +72,7 @@ if actor.is_admin:
 else:
     st.info("Seuls les administrateurs modifient les engagements des communes.", icon=":material/lock:")
 
-st.subheader(f"Les {n} communes")
+st.subheader(f"Les {counts.communes} communes")
 only = st.segmented_control(
     "Afficher", ["Toutes", "Fiche signée", "Fiche non signée"], default="Toutes", key="eng_filtre"
 )

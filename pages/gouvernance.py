@@ -4,27 +4,26 @@ from datetime import date
 
 import streamlit as st
 
-from db.pilotage import PilotageError, delete_meeting, meetings_frame, record_meeting
 from indicators.access import AccessDenied
 from indicators.formatting import format_number
-from indicators.governance import (
-    INSTANCE_LABELS,
-    calendar_status,
-    communes_without_committee,
-    due_not_held,
-    instance_fulfilled_by,
-    status_counts,
-    yearly_counts,
+from indicators.governance import INSTANCE_LABELS, instance_fulfilled_by, status_counts
+from indicators.pilotage_view import (
+    calendar_table,
+    format_date,
+    meetings_table,
+    territory_label,
+    yearly_table,
 )
-from indicators.pilotage_view import calendar_table, meetings_table, territory_label, yearly_table
-from ui.actor import current_actor
+from services.pilotage import PilotageError, delete_meeting, governance, record_meeting
+from services.values import surveys_shown
 from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.tables import show_table
+from ui.text import plain
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
-actor = current_actor()
+actor = ctx.actor
 today = date.today()
 
 st.title("Gouvernance de la convention")
@@ -34,9 +33,8 @@ st.caption(
     f"Situation au {today:%d/%m/%Y}."
 )
 
-meetings = meetings_frame(store, ctx.convention)
-status = calendar_status(ref, meetings, today)
-due = due_not_held(ref, meetings, today)
+gov = governance(store, ref, today)
+meetings, status, due = gov.meetings, gov.status, gov.due
 
 counts = status_counts(status)
 c1, c2, c3, c4 = st.columns(4)
@@ -56,8 +54,18 @@ else:
         icon=":material/warning:",
     )
 
+if not gov.unattributed.empty:
+    days = sorted(set(gov.unattributed["date"]))
+    st.warning(
+        f"{format_number(len(gov.unattributed))} comité(s) de pilotage communal(aux) tenu(s) sans commune ni "
+        f"structure ({', '.join(format_date(d) for d in days[:10])}{' …' if len(days) > 10 else ''}) : "
+        "ils ne comptent pour aucune commune. Supprimez-les et enregistrez-les de nouveau avec la "
+        "commune, la structure ou le secteur qu'ils couvrent.",
+        icon=":material/warning:",
+    )
+
 st.subheader("Réunions tenues par an, au regard du minimum de la convention")
-show_table(yearly_table(yearly_counts(ref, meetings, today)))
+show_table(yearly_table(gov.yearly))
 
 st.subheader("Calendrier de l'Annexe 5")
 years = sorted(status["annee"].unique())
@@ -73,7 +81,7 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
         index=years.index(today.year) if today.year in years else 0,
         key="gouv_annee_communes",
     )
-    missing = communes_without_committee(ref, meetings, int(pick))
+    missing = gov.communes_without_committee(ref, int(pick))
     st.write(
         f"{format_number(len(missing))} commune(s) sur {format_number(len(ref.communes()))} sans comité tenu en {pick}."
     )
@@ -81,6 +89,14 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
 
 st.subheader("Réunions enregistrées")
 show_table(meetings_table(ref, meetings))
+
+st.subheader("Baromètres annuels de la CAF (Annexe 5)")
+if ref.surveys is not None:
+    st.caption(
+        "Chaque question est un résultat (part des répondants) avec son effectif. "
+        f"{ref.surveys.raison_effectif_minimum}"
+    )
+show_table(surveys_shown(store, ref))
 
 if actor.is_admin:
     st.subheader("Enregistrer une réunion")
@@ -130,7 +146,7 @@ if actor.is_admin:
             try:
                 record_meeting(store, ref, actor, instance, when, tenue, code, territory, note)
             except (PilotageError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
                 st.session_state["gouv_flash"] = "Réunion enregistrée."
@@ -149,7 +165,7 @@ if actor.is_admin:
                 try:
                     delete_meeting(store, ctx.convention, actor, int(chosen))
                 except (PilotageError, AccessDenied) as exc:
-                    st.error(str(exc))
+                    st.error(plain(str(exc)))
                 else:
                     clear_caches()
                     st.session_state["gouv_flash"] = f"Réunion n°{chosen} supprimée."

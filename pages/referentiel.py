@@ -2,8 +2,7 @@
 
 import streamlit as st
 
-from db.observations import conflicts
-from indicators.reference_view import baseline_table
+from services.values import baselines
 from ui.context import setup_page
 from ui.tables import show_table
 
@@ -12,7 +11,7 @@ ref = ctx.ref
 st.title("Référentiel de la convention")
 st.caption(f"{ref.convention.nom} · du {ref.convention.debut:%d/%m/%Y} au {ref.convention.fin:%d/%m/%Y}")
 
-table = baseline_table(ref, ctx.values(), conflicts(ctx.store, ctx.convention))
+table = baselines(ctx.store, ref)
 for enjeu in ref.enjeux:
     st.header(f"{enjeu.code} · {enjeu.titre}")
     for ambition in [a for a in ref.ambitions if a.enjeu == enjeu.code]:

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from db.territories import TerritoryError, memberships, set_sector_members
 from indicators.access import AccessDenied
 from indicators.formatting import format_number
-from ui.actor import current_actor
+from services.territories import TerritoryError, memberships, set_sector_members
 from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.tables import show_table
+from ui.text import plain
 
 ctx = setup_page()
 st.title("Secteurs et regroupements")
@@ -21,8 +21,8 @@ st.caption(
 ref = ctx.ref
 communes = {c.code: c.nom for c in ref.communes()}
 sectors = [t for t in ref.territories if t.type == "secteur"]
-frame = memberships(ctx.store, ctx.convention)
-actor = current_actor()
+frame = memberships(ctx.store, ref)
+actor = ctx.actor
 
 for sector in sectors:
     current = frame[frame["groupe"] == sector.code]["commune"].tolist()
@@ -39,12 +39,12 @@ for sector in sectors:
         )
         if actor.is_admin and st.button("Enregistrer", key=f"save-{sector.code}"):
             try:
-                set_sector_members(ctx.store, ctx.convention, sector.code, chosen, actor)
+                set_sector_members(ctx.store, ref, actor, sector.code, chosen)
             except (AccessDenied, TerritoryError) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 clear_caches()
-                st.success(f"{sector.nom} : {format_number(len(chosen))} commune(s) enregistrée(s).")
+                st.success(f"{plain(sector.nom)} : {format_number(len(chosen))} commune(s) enregistrée(s).")
 
 structures = frame[frame["type_groupe"] == "structure"]
 st.subheader("Structures intercommunales")

@@ -1,12 +1,14 @@
 """Utilisateurs (administrators): list the accounts, add one, change role and territories,
-disable or re-enable, set a new password."""
+disable or re-enable, set a new password, delete (pseudonymised in the journal)."""
 
 import streamlit as st
 
-from db.users import (
+from indicators.access import ROLE_LABELS, AccessDenied
+from services.accounts import (
     PASSWORD_MIN_LENGTH,
-    UserError,
+    AccountError,
     create_user,
+    delete_user,
     disable_user,
     enable_user,
     get_user,
@@ -14,11 +16,13 @@ from db.users import (
     update_user,
     users_overview,
 )
-from indicators.access import ROLE_LABELS, AccessDenied
 from ui.auth import require_admin_page
 from ui.chrome import CHOOSE
 from ui.context import setup_page
 from ui.tables import show_table
+from ui.text import plain
+
+UserError = AccountError
 
 ctx = setup_page()
 require_admin_page(ctx.actor)
@@ -40,7 +44,7 @@ def label_territory(code: str) -> str:
 
 
 def done(message: str) -> None:
-    st.session_state["users_flash"] = message
+    st.session_state["users_flash"] = plain(message)
     st.rerun()
 
 
@@ -75,7 +79,7 @@ with tab_add, st.form("users_add", clear_on_submit=True):
             try:
                 user = create_user(ctx.store, actor, login, role, territoires, password=password, nom=nom)
             except (UserError, AccessDenied) as exc:
-                st.error(str(exc))
+                st.error(plain(str(exc)))
             else:
                 done(
                     f"Compte « {user.login} » créé ({ROLE_LABELS[user.role]}). Transmettez-lui "
@@ -121,7 +125,7 @@ with tab_edit:
                             nom=new_nom,
                         )
                     except (UserError, AccessDenied) as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
                     else:
                         done(f"Compte « {user.login} » modifié.")
             with st.form(f"users_password_{user.login}", clear_on_submit=True):
@@ -136,7 +140,7 @@ with tab_edit:
                         try:
                             set_password(ctx.store, actor, user.login, pw)
                         except (UserError, AccessDenied) as exc:
-                            st.error(str(exc))
+                            st.error(plain(str(exc)))
                         else:
                             done(f"Mot de passe du compte « {user.login} » changé.")
             if user.active:
@@ -144,9 +148,25 @@ with tab_edit:
                     try:
                         disable_user(ctx.store, actor, user.login)
                     except (UserError, AccessDenied) as exc:
-                        st.error(str(exc))
+                        st.error(plain(str(exc)))
                     else:
                         done(f"Compte « {user.login} » désactivé.")
             elif st.button("Réactiver ce compte", key="users_enable", icon=":material/person_check:"):
                 enable_user(ctx.store, actor, user.login)
                 done(f"Compte « {user.login} » réactivé.")
+            with st.expander("Supprimer ce compte", icon=":material/person_remove:"):
+                st.caption(
+                    "Définitif. Dans le journal, le compte est remplacé par un pseudonyme "
+                    "(« compte-supprimé-… ») et son nom est effacé ; les valeurs déposées et les "
+                    "commentaires restent, sous ce pseudonyme."
+                )
+                sure = st.checkbox(
+                    f"Je confirme la suppression du compte « {plain(user.login)} »", key="users_delete_ok"
+                )
+                if st.button("Supprimer le compte", key="users_delete", disabled=not sure, type="primary"):
+                    try:
+                        pseudonym = delete_user(ctx.store, actor, user.login)
+                    except (UserError, AccessDenied) as exc:
+                        st.error(plain(str(exc)))
+                    else:
+                        done(f"Compte « {user.login} » supprimé (désormais « {pseudonym} » dans le journal).")

@@ -7,20 +7,21 @@ import streamlit as st
 from indicators.completeness import rate_by_quarter
 from indicators.formatting import format_number, format_value
 from indicators.review import ALERT_KIND_LABELS, headline_indicators, indicator_status_counts
+from indicators.staffing import latest_team, staffing_frame
 from ui import widgets
 from ui.context import setup_page
 
 ctx = setup_page()
 review = widgets.review_selector()
-ref, conv = ctx.ref, ctx.convention
+ref = ctx.ref
 
 st.title("Vue d'ensemble")
 st.caption(f"{ref.convention.nom} · {review.label}")
 
-summary = widgets.summary(conv, review.code).set_index("code", drop=False)
-matrix = widgets.completeness(conv, review.code)
-by_quarter = rate_by_quarter(matrix).set_index("periode")
-alerts = widgets.alerts(conv, review.code)
+figures = widgets.figures(review.code)
+summary = figures.summary.set_index("code", drop=False)
+by_quarter = rate_by_quarter(figures.completeness).set_index("periode")
+alerts = figures.alerts
 counts = indicator_status_counts(summary)
 
 c1, c2, c3, c4 = st.columns(4)
@@ -116,15 +117,18 @@ for tab, enjeu in zip(tabs, ref.enjeux, strict=False):
 if network is not None:
     with tabs[-1]:
         st.subheader("Réseau des chargés de coopération territoriale")
-        ctg2 = [c for c in ref.charges if c.ctg == "CTG2"]
-        etp = sum(c.etp for c in ctg2 if c.etp is not None)
-        pending = sum(1 for c in ctg2 if c.etp is None)
-        st.caption(
-            f"CTG 2 : {format_value(etp, 'etp')} et {format_number(sum(c.effectif for c in ctg2))} "
-            f"personnes dans {format_number(len(ctg2))} structures"
-            + (f" ({format_number(pending)} ETP « en cours »)" if pending else "")
-            + " (Annexe 7)."
-        )
+        team = latest_team(staffing_frame(ctx.values()))
+        if team.year:
+            st.caption(
+                f"Chargés de coopération en {team.year} : {format_value(team.etp, 'etp')} et "
+                f"{format_number(team.people)} personnes chez {format_number(team.employers)} employeurs"
+                + (
+                    f" (ETP non renseigné pour {format_number(team.pending)}, « en cours »)"
+                    if team.pending
+                    else ""
+                )
+                + " (CCT_ETP et CCT_EFFECTIF ; Annexe 7 pour 2026)."
+            )
         cols = st.columns(3)
         for col, ind in zip(cols, headline_indicators(ref, network.code), strict=False):
             with col:

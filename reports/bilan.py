@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from db.observations import current_values, has_demo
-from db.pilotage import comments_frame, meetings_frame, targets_frame
-from db.store import Store
-from indicators import completeness, governance
-from indicators.aggregation import Territories, by_commune_at, series
+from indicators import completeness
+from indicators.aggregation import Territories
 from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
 from indicators.chart_facts import any_demo, largest_communes, shows_demo
+from indicators.contradictions import contradictions_frame
+from indicators.figures import ReviewFigures
 from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, period_label
 from indicators.review import (
@@ -36,14 +35,14 @@ from indicators.review import (
     TOLERANCE_POINTS,
     Alert,
     Review,
-    build_alerts,
     cutoff_caption,
     fiche_indicators,
-    get_review,
     headline_indicators,
-    indicator_summary,
+    population_indicator,
+    reference_text,
     value_text,
 )
+from indicators.rules import violations_table
 from reports import charts
 from reports.document import (
     Document,
@@ -59,14 +58,12 @@ from reports.document import (
     tag,
 )
 from reports.render import RenderEngine, pdf_destinations, pdf_page_count, rendering
-from services.settings import get_settings
 
 # A chart in the bilan spans the text width (180 mm): laid out 800 px wide like a slide, printed
 # at scale 1.5 (1200 px, about 170 dpi: sharp on paper, half the bytes of 1600 px). Time series
 # keep the panels' height; the map is 500 px high.
 LAYOUT_WIDTH, CHART_SCALE = 800, 1.5
 CHART_HEIGHT, MAP_HEIGHT = None, 500
-GEOJSON_NAME = "communes-cabbalr-200072460.geojson"
 MAP_NAMES = 6  # the most populous communes named on the map
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
@@ -105,66 +102,58 @@ class Bilan:
 
 @dataclass
 class _Context:
-    """Everything read once for a bilan."""
+    """A review's figures (indicators.figures) and what the document adds: map, engine."""
 
-    store: Store
-    ref: Reference
-    review: Review
-    today: dt.date
-    values: pd.DataFrame
-    summary: pd.DataFrame
-    targets: pd.DataFrame
-    comments: pd.DataFrame
-    meetings: pd.DataFrame
-    matrix: pd.DataFrame
-    alerts: list[Alert]
-    demo: bool
-    territories: Territories
+    figures: ReviewFigures
+    geojson: dict | None = None
     engine: RenderEngine | None = None
 
     @property
+    def ref(self) -> Reference:
+        return self.figures.ref
+
+    @property
+    def review(self) -> Review:
+        return self.figures.review
+
+    @property
+    def today(self) -> dt.date:
+        return self.figures.today
+
+    @property
     def as_of(self) -> dt.date:
-        """The date governance is judged at: the review date, or today if it comes first."""
-        return min(self.today, self.review.held_on)
+        return self.figures.as_of
+
+    @property
+    def demo(self) -> bool:
+        return self.figures.demo
+
+    @property
+    def values(self) -> pd.DataFrame:
+        return self.figures.values
+
+    @property
+    def comments(self) -> pd.DataFrame:
+        return self.figures.comments
+
+    @property
+    def territories(self) -> Territories:
+        return self.figures.territories
+
+    @property
+    def matrix(self) -> pd.DataFrame:
+        return self.figures.completeness
+
+    @property
+    def alerts(self) -> list[Alert]:
+        return self.figures.alerts
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        return self.figures.summary.set_index("code", drop=False)
 
     def row(self, code: str) -> pd.Series:
         return self.summary.loc[code]
-
-
-# -- reading -------------------------------------------------------------------------------
-def _gather(store: Store, ref: Reference, review: Review, today: dt.date) -> _Context:
-    convention = ref.convention.code
-    values = current_values(store, convention)
-    targets = targets_frame(store, convention)
-    territories = Territories(ref)
-    summary = indicator_summary(values, ref, review, targets=targets, territories=territories)
-    meetings = meetings_frame(store, convention)
-    matrix = completeness.completeness_matrix(values, ref, review.quarters())
-    missing = completeness.missing_territories(matrix, review.cutoff)
-    names = {t.code: t.nom for t in ref.territories}
-    as_of = min(today, review.held_on)
-    alerts = build_alerts(
-        summary,
-        review,
-        missing=missing,
-        names=names,
-        governance_due=governance.due_not_held(ref, meetings, as_of),
-    )
-    return _Context(
-        store=store,
-        ref=ref,
-        review=review,
-        today=today,
-        values=values,
-        summary=summary.set_index("code", drop=False),
-        targets=targets,
-        comments=comments_frame(store, convention, revue=review.code),
-        meetings=meetings,
-        matrix=matrix,
-        alerts=alerts,
-        demo=has_demo(store, convention),
-        territories=territories,
-    )
 
 
 # -- small texts ------------------------------------------------------------------------------
@@ -195,9 +184,7 @@ def _is_missing(value: object) -> bool:
 
 
 def _reference_text(row: pd.Series) -> str:
-    if _is_missing(row["reference"]):
-        return MISSING
-    return f"{value_text(row, 'reference')} ({row['periode_reference']})"
+    return reference_text(row)
 
 
 def _value_cell(row: pd.Series) -> str:
@@ -265,7 +252,17 @@ def _cover(ctx: _Context) -> Raw:
         ("Période", f"du {conv.debut:%d/%m/%Y} au {conv.fin:%d/%m/%Y}"),
         ("Territoire", f"{_territory_name(ctx, conv.epci)} : {len(ctx.ref.communes())} communes"),
         ("Revue", review.label),
-        ("Données arrêtées à", f"{review.cutoff_label} (fin de période : {review.cutoff.end:%d/%m/%Y})"),
+        (
+            (
+                "Date des données",
+                f"{review.cutoff_label} : dernier trimestre avec des données (fin : {review.cutoff.end:%d/%m/%Y})",
+            )
+            if review.provisional
+            else (
+                "Données arrêtées à",
+                f"{review.cutoff_label} (fin de période : {review.cutoff.end:%d/%m/%Y})",
+            )
+        ),
         (
             "Comparaisons",
             f"référence (dernière année avant {FIRST_YEAR}) → {review.cutoff_label} ; "
@@ -286,6 +283,19 @@ def _cover(ctx: _Context) -> Raw:
         if ctx.demo
         else ""
     )
+    if review.provisional:
+        planned = review.planned_cutoff
+        demo = join(
+            note(
+                f"Bilan provisoire : l'arrêté de cette revue, {planned.label}, n'est pas encore atteint "
+                f"(fin le {planned.end:%d/%m/%Y}). Chaque chiffre est celui de {review.cutoff_label}, le "
+                f"dernier trimestre avec des données ; un flux est le cumul des trimestres {review.cutoff.year} "
+                "reçus. Les trimestres suivants ne comptent ni dans la complétude ni dans les alertes. "
+                "À rééditer une fois l'arrêté passé.",
+                "demo",
+            ),
+            demo,
+        )
     return join(
         tag(
             "div",
@@ -505,26 +515,10 @@ def _ambition_sections(ctx: _Context, doc: Document) -> None:
 
 
 # -- charts ------------------------------------------------------------------------------------
-def _targets_of(targets: pd.DataFrame | None, code: str, territory: str = EPCI_CODE) -> dict[int, float]:
-    if targets is None or targets.empty:
-        return {}
-    rows = targets[(targets["indicateur"] == code) & (targets["territoire"] == territory)]
-    return {int(r.annee): float(r.valeur) for r in rows.itertuples() if not _is_missing(r.valeur)}
-
-
-def indicator_figure(
-    values: pd.DataFrame,
-    ref: Reference,
-    code: str,
-    review: Review,
-    *,
-    territory: str | None = None,
-    targets: pd.DataFrame | None = None,
-    territories: Territories | None = None,
-):
+def indicator_figure(figures: ReviewFigures, code: str, territory: str | None = None):
     """The panels' time series of one indicator for one territory (default: the EPCI), with its
     targets and the review's cut-off; BilanError (French) for an unknown code or territory."""
-    territories = territories or Territories(ref)
+    ref, territories = figures.ref, figures.territories
     territory = territory or EPCI_CODE
     if code not in ref.by_code:
         raise BilanError(f"Indicateur inconnu : « {code} » (voir le référentiel des indicateurs).")
@@ -535,14 +529,14 @@ def indicator_figure(
     ind = ref.indicator(code)
     if not ind.is_numeric:
         raise BilanError(f"« {ind.libelle} » n'est pas un indicateur chiffré : pas de graphique.")
-    frame = series(values, ref, code, territory, territories)
     return charts.time_series_figure(
-        frame,
+        figures.series(code, territory),
         ind,
-        review.cutoff,
-        targets=_targets_of(targets, code, territory),
+        figures.review.cutoff,
+        targets=figures.targets_of(code, territory),
         territory_label=territories.names[territory],
-        demo=shows_demo(values, ref, code),
+        provisional=figures.review.provisional,
+        demo=shows_demo(figures.values, ref, code),
     )
 
 
@@ -554,28 +548,25 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
     blocks: list[Raw] = []
     headlines = headline_indicators(ctx.ref, fiche.code)
     for ind in headlines:
-        fig = indicator_figure(
-            ctx.values, ctx.ref, ind.code, ctx.review, targets=ctx.targets, territories=ctx.territories
-        )
+        fig = indicator_figure(ctx.figures, ind.code)
         if not fig.data:
             continue  # no value and no target: nothing to draw, the table says « non renseigné »
         blocks.append(_figure(ctx, fig, CHART_HEIGHT, ""))
     for ind in headlines:
         if "commune" not in ind.niveaux:
             continue
-        frame = by_commune_at(ctx.values, ctx.ref, ind.code, ctx.review.cutoff, FIRST_YEAR)
+        frame = ctx.figures.commune_values(ind.code)
         if frame["valeur"].notna().sum() == 0:
             continue
-        geojson = _geojson()
-        if geojson is None:
+        if ctx.geojson is None:
             break
         fig = charts.commune_map_figure(
             frame,
-            geojson,
+            ctx.geojson,
             ind,
-            ctx.review.cutoff_label,
-            named=largest_communes(ctx.values, ctx.ref, MAP_NAMES),
-            demo=shows_demo(ctx.values, ctx.ref, ind.code),
+            ctx.review.figure_label,
+            named=largest_communes(ctx.figures.values, ctx.ref, MAP_NAMES),
+            demo=shows_demo(ctx.figures.values, ctx.ref, ind.code),
         )
         blocks.append(_figure(ctx, fig, MAP_HEIGHT, "En gris : communes sans valeur à la date d'arrêté."))
         break
@@ -596,15 +587,10 @@ def _figure(ctx: _Context, fig, height: int | None, caption: str) -> Raw:
     )
 
 
-def _geojson() -> dict | None:
-    path = get_settings().seed_dir / GEOJSON_NAME
-    return charts.load_geojson(path) if path.exists() else None
-
-
 # -- annexes -----------------------------------------------------------------------------------
 def _completeness_annex(ctx: _Context, doc: Document) -> None:
     doc.heading(1, "Annexe : complétude de la collecte", "annexe-completude", new_page=True)
-    rate = completeness.overall_rate(ctx.matrix)
+    rate = ctx.figures.completeness_rate
     doc.add(
         tag(
             "p",
@@ -635,7 +621,7 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
             numeric={1, 2, 3, 4},
         )
     )
-    missing = completeness.missing_territories(ctx.matrix, ctx.review.cutoff)
+    missing = ctx.figures.missing_territories
     doc.heading(3, f"Territoires sans aucune valeur pour {ctx.review.cutoff_label}", "completude-manquants")
     if missing:
         doc.add(tag("p", ", ".join(_territory_name(ctx, c) for c in missing) + "."))
@@ -644,6 +630,39 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
     doc.add(
         tag("p", "Le taux de chaque commune sur la période figure dans l'annexe par commune.", class_="muted")
     )
+
+
+def _coherence_annex(ctx: _Context, doc: Document) -> None:
+    doc.heading(1, "Annexe : contrôles de cohérence entre indicateurs", "annexe-coherence", new_page=True)
+    found = ctx.figures.violations
+    doc.add(
+        tag(
+            "p",
+            f"Règles de seed/regles_validation.csv ({len(ctx.ref.rules)} règles : une partie ne dépasse pas son "
+            "tout, un total est la somme de ses parties…), vérifiées sur les valeurs en vigueur jusqu'à "
+            f"{ctx.review.cutoff.year} : chaque commune et structure telle que déposée, l'agglomération telle "
+            "que ce bilan la montre. Une erreur refuserait un dépôt qui la contient.",
+        )
+    )
+    if found.empty:
+        doc.add(tag("p", "Aucune incohérence entre indicateurs.", class_="empty"))
+        return
+    shown = violations_table(found, ctx.ref)
+    doc.add(
+        table(
+            list(shown.columns),
+            shown.values.tolist(),
+            widths=["9%", "15%", "8%", "30%", "22%", "16%"],
+            class_="data compact",
+        )
+    )
+
+
+def _window(debut: object, fin: object) -> str:
+    """`01/11/2026 – 31/12/2026`, or « date non fixée » for a due date the calendar leaves open."""
+    if not isinstance(debut, dt.date) or not isinstance(fin, dt.date):
+        return "date non fixée"
+    return f"{debut:%d/%m/%Y} – {fin:%d/%m/%Y}"
 
 
 def _governance_annex(ctx: _Context, doc: Document) -> None:
@@ -656,7 +675,7 @@ def _governance_annex(ctx: _Context, doc: Document) -> None:
             f"au {as_of:%d/%m/%Y}.",
         )
     )
-    yearly = governance.yearly_counts(ctx.ref, ctx.meetings, as_of)
+    yearly = ctx.figures.governance_yearly()
     yearly = yearly[yearly["annee"] <= ctx.review.cutoff.year] if not yearly.empty else yearly
     rows = [
         [
@@ -680,7 +699,7 @@ def _governance_annex(ctx: _Context, doc: Document) -> None:
         if rows
         else tag("p", "Aucune échéance de gouvernance pour cette période.", class_="empty")
     )
-    status = governance.calendar_status(ctx.ref, ctx.meetings, as_of)
+    status = ctx.figures.governance_calendar()
     status = (
         status[(~status["recurrente"]) & (status["annee"] <= ctx.review.cutoff.year)]
         if not status.empty
@@ -693,7 +712,7 @@ def _governance_annex(ctx: _Context, doc: Document) -> None:
         rows.append(
             [
                 r.libelle,
-                f"{r.debut:%d/%m/%Y} – {r.fin:%d/%m/%Y}",
+                _window(r.debut, r.fin),
                 f"{r.tenues} / {r.attendues} {r.unite}",
                 held,
                 badge(r.statut, GOVERNANCE_KINDS.get(r.statut, "neutral")),
@@ -740,28 +759,19 @@ def commune_key_indicators(ref: Reference, values: pd.DataFrame, n: int = COMMUN
     return picked
 
 
-def _population_indicator(ref: Reference) -> Indicator | None:
-    return next((i for i in ref.indicators if i.unite == "habitants" and "commune" in i.niveaux), None)
-
-
 def _commune_annex(ctx: _Context, doc: Document) -> None:
     doc.heading(1, "Annexe : indicateurs clés par commune", "annexe-communes", new_page=True)
     review = ctx.review
     key = commune_key_indicators(ctx.ref, ctx.values)
-    population = _population_indicator(ctx.ref)
+    population = population_indicator(ctx.ref)
     columns: list[tuple[str, Indicator]] = ([("Population", population)] if population else []) + [
         (_short(i.libelle, 60), i) for i in key
     ]
     frames = {}
     for _, ind in columns:
-        at_cut = by_commune_at(ctx.values, ctx.ref, ind.code, review.cutoff, FIRST_YEAR)
-        latest = by_commune_at(ctx.values, ctx.ref, ind.code, review.cutoff, 1900)
+        at_cut = ctx.figures.commune_values(ind.code)
+        latest = ctx.figures.commune_values(ind.code, since_year=1900)
         frames[ind.code] = (at_cut.set_index("territoire"), latest.set_index("territoire"))
-    rates = (
-        ctx.matrix[ctx.matrix["type"] == "commune"].groupby("territoire")[["attendus", "recus"]].sum()
-        if not ctx.matrix.empty
-        else pd.DataFrame(columns=["attendus", "recus"])
-    )
     old_used = False
     rows = []
     for commune in ctx.ref.communes():
@@ -776,14 +786,8 @@ def _commune_annex(ctx: _Context, doc: Document) -> None:
                     cells.append(f"{format_value(old, ind.unite)}*")
                     continue
             cells.append(format_value(value, ind.unite) if not _is_missing(value) else "–")
-        if commune.code in rates.index and rates.at[commune.code, "attendus"]:
-            cells.append(
-                format_value(
-                    100 * rates.at[commune.code, "recus"] / rates.at[commune.code, "attendus"], "pourcentage"
-                )
-            )
-        else:
-            cells.append("–")
+        rate = ctx.figures.territory_rate(commune.code)
+        cells.append(format_value(rate, "pourcentage") if rate is not None else "–")
         rows.append(cells)
     headers = ["Commune"] + [label for label, _ in columns] + ["Complétude"]
     units = ", ".join(
@@ -834,8 +838,13 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
     doc.add(
         bullet_list(
             [
-                f"{review.label} : données arrêtées au {review.cutoff_label} (dernier trimestre complet avant la "
-                f"revue, tenue au plus tard le {review.held_on:%d/%m/%Y}).",
+                (
+                    f"{review.label} : revue provisoire, son arrêté ({review.planned_cutoff.label}) n'est pas "
+                    f"atteint ; données au {review.cutoff_label}, le dernier trimestre avec des données."
+                    if review.provisional
+                    else f"{review.label} : données arrêtées au {review.cutoff_label} (dernier trimestre "
+                    f"complet avant la revue, tenue au plus tard le {review.held_on:%d/%m/%Y})."
+                ),
                 f"Référence : dernière valeur annuelle connue avant {FIRST_YEAR} (diagnostic de la convention).",
                 "Un stock (places, structures) prend la dernière valeur connue ; un flux (actions, montants) additionne "
                 "les trimestres de l'année ; avant le 4e trimestre, il est ramené à l'année pour les comparaisons.",
@@ -881,7 +890,8 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
             tag(
                 "p",
                 "La convention donne parfois deux valeurs pour la même chose : les deux sont "
-                "conservées et signalées, aucune n'est choisie silencieusement.",
+                "conservées et signalées ; celle que les calculs utilisent est désignée dans "
+                "seed/, avec sa raison, et jamais choisie en silence.",
             ),
             conflicts,
         )
@@ -925,26 +935,25 @@ def _sources_table(ctx: _Context) -> Raw:
 
 
 def _conflicts_table(ctx: _Context) -> Raw | None:
-    ref = ctx.ref
-    rows = []
-    # the conflict key (`grandes_creches`) is for machines: the rows of one conflict sit together
-    for obs in sorted((o for o in ref.observations if o.conflit), key=lambda o: str(o.conflit)):
-        if obs.conflit:
-            ind = ref.indicator(obs.indicateur)
-            rows.append(
-                [
-                    ind.libelle,
-                    _territory_name(ctx, obs.territoire),
-                    f"{format_value(obs.valeur, ind.unite)} ({period_label(obs.periode)})",
-                    obs.section,
-                ]
-            )
-    if not rows:
+    frame = contradictions_frame(ctx.ref)
+    if frame.empty:
         return None
+    rows = [
+        [
+            r.sujet,
+            r.enonce,
+            r.section,
+            f"oui : {r.arbitrage}"
+            if r.retenu
+            else ("non" if r.conflit in retained else (r.note if isinstance(r.note, str) else "—")),
+        ]
+        for retained in [set(frame[frame["retenu"]]["conflit"])]
+        for r in frame.itertuples()
+    ]
     return table(
-        ["Indicateur", "Territoire", "Valeur", "Section"],
+        ["Sujet", "Énoncé", "Section", "Retenu par le tableau de bord"],
         rows,
-        widths=["38%", "18%", "18%", "26%"],
+        widths=["24%", "16%", "30%", "30%"],
     )
 
 
@@ -957,18 +966,19 @@ def bilan_html(ctx: _Context, pages: dict[str, int] | None = None) -> tuple[str,
     _completeness_annex(ctx, doc)
     _governance_annex(ctx, doc)
     _commune_annex(ctx, doc)
+    _coherence_annex(ctx, doc)
     _methodology_annex(ctx, doc)
     return doc.html(cover=_cover(ctx), pages=pages), doc
 
 
-def make_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | None = None) -> Bilan:
-    """Build the bilan of review `revue` and say how long it took and how many pages it has."""
-    started = time.perf_counter()
-    try:
-        review = get_review(revue)
-    except LookupError as exc:
-        raise BilanError(str(exc)) from None
-    today = today or dt.date.today()
+def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: float | None = None) -> Bilan:
+    """Build the bilan of a review's figures and say how long it took and how many pages it has.
+
+    `geojson`: the communes' polygons for the maps (none drawn without it); `started`: when
+    the reading began (`time.perf_counter()`), for the timings.
+    """
+    started = started if started is not None else time.perf_counter()
+    ref, review, today = figures.ref, figures.review, figures.today
     timings: dict[str, float] = {}
 
     def lap(step: str, since: float) -> float:
@@ -976,15 +986,16 @@ def make_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | Non
         timings[step] = now - since
         return now
 
-    ctx = _gather(store, ref, review, today)
+    ctx = _Context(figures, geojson=geojson)
     mark = lap("lecture et calculs", started)
     conv = ref.convention
     header = (
-        f"CTG {conv.debut.year}-{conv.fin.year} · {Territories(ref).names.get(conv.epci, conv.epci)}"
+        f"CTG {conv.debut.year}-{conv.fin.year} · {figures.territories.names.get(conv.epci, conv.epci)}"
         f" · {review.label}"
     )
-    footer = f"Données arrêtées à {review.cutoff_label} · édité le {today:%d/%m/%Y}" + (
-        " · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else ""
+    footer = (
+        f"Données {'au' if review.provisional else 'arrêtées à'} {review.figure_label} · édité le {today:%d/%m/%Y}"
+        + (" · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
     )
     with rendering() as engine:
         mark = lap("démarrage du moteur d'images", mark)
@@ -1010,8 +1021,3 @@ def make_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | Non
         sections=[e.title for e in doc.toc if e.level == 1],
         timings=timings,
     )
-
-
-def build_bilan(store: Store, ref: Reference, revue: str, today: dt.date | None = None) -> bytes:
-    """The bilan of review `revue` (`mi-parcours`, `annuelle-2026` … `annuelle-2030`) as PDF bytes."""
-    return make_bilan(store, ref, revue, today=today).pdf

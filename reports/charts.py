@@ -27,19 +27,13 @@ from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, parse_period, quar
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-STATUS_COLOURS = {
-    "progression": "#009E73",
-    "stable": "#0072B2",
-    "recul": "#D55E00",
-    "sans_reference": "#999999",
-    "non_renseigne": "#BBBBBB",
-}
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#E3E3E3"
 TEMPLATE_NAME = "ctg"
 LEGEND_TOP = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"}
 DEMO_WORDS = "données de démonstration (valeurs générées)"
 SOURCE_ANNOTATION = "ctg-source"  # name of the source annotation (exports may replace it)
+GEOJSON_NAME = "communes-cabbalr-200072460.geojson"  # in seed/: the communes' polygons
 FONT = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
 
 
@@ -172,16 +166,19 @@ def time_series_figure(
     source: str | None = None,
     territory_label: str = "CABBALR",
     demo: bool = False,
+    provisional: bool = False,
 ) -> go.Figure:
     """Baseline years, then the quarters from T1 2026 to the latest data (or the review's
-    cut-off, if later); the convention's later years only when a target is set in them.
+    cut-off, if later); the convention's later years only when a target is set in them. For a
+    provisional review, the cut-off mark is its data date, said « provisoire » in the title and
+    the mark.
 
     `series`: periode, valeur (e.g. `aggregation.series` for one territory). A flux shows
     its quarters; its yearly baseline and targets are shown per quarter (÷ 4) so they can be
     read on the same scale, and the hover says so.
     """
     unit = axis_unit(ind)
-    title = title or f"{ind.libelle} — {territory_label}"
+    title = title or f"{ind.libelle} — {territory_label}" + (" — revue provisoire" if provisional else "")
     source = source or f"{ind.source_donnee} ; {ind.section}"
     targets = {y: v for y, v in (targets or {}).items() if v is not None and not pd.isna(v)}
     if series.empty and not targets:
@@ -316,7 +313,7 @@ def time_series_figure(
         y=1,
         xref="x",
         yref="paper",
-        text=f"Arrêté {cut.label}",
+        text=f"Données au {cut.label} (provisoire)" if provisional else f"Arrêté {cut.label}",
         showarrow=False,
         yanchor="top",
         xanchor="right" if categories.index(cut.label) >= 2 else "left",

@@ -17,9 +17,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from indicators.catalogue import Indicator, Reference
-from indicators.formatting import format_number, format_value, unit_label
+from indicators.derived import is_derived
+from indicators.formatting import format_number, format_value, neutralise_frame, unit_label
 from indicators.periods import Period, PeriodError, parse_period
 from indicators.validation import MAX_TEXT
+from reports.spreadsheet import csv_bytes
 
 TEMPLATE_SUFFIXES = (".csv", ".xlsx", ".ods")
 
@@ -59,7 +61,10 @@ def expected_indicators(ref: Reference, territory: str, period: Period) -> list[
     return [
         ind
         for ind in ref.indicators
-        if not ind.is_computed and level in ind.niveaux and ind.periodicite in wanted
+        if not ind.is_computed
+        and not is_derived(ref, ind.code)
+        and level in ind.niveaux
+        and ind.periodicite in wanted
     ]
 
 
@@ -133,7 +138,7 @@ def template_frame(
 
 def template_csv(frame: pd.DataFrame) -> bytes:
     """The template as CSV: `;` and UTF-8 with BOM, so that French Excel opens it cleanly."""
-    return frame.to_csv(sep=";", index=False, lineterminator="\r\n").encode("utf-8-sig")
+    return csv_bytes(frame, lineterminator="\r\n")
 
 
 @dataclass(frozen=True)
@@ -396,6 +401,7 @@ def template_bytes(
     if suffix not in TEMPLATE_SUFFIXES:
         raise TemplateError(f"Format « {suffix or '(aucun)'} » non pris en charge : .csv, .xlsx ou .ods.")
     frame = template_frame(ref, territories, periode, values)
+    frame = neutralise_frame(frame)  # a last known text value may start like a formula
     return template_csv(frame) if suffix == ".csv" else writers[suffix](frame, ref)
 
 

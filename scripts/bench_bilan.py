@@ -19,14 +19,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from commands.demo import install_demo  # noqa: E402
-from db.observations import current_values  # noqa: E402
-from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
-from indicators.review import get_review  # noqa: E402
-from reports.bilan import indicator_figure, make_bilan  # noqa: E402
+from reports.bilan import indicator_figure  # noqa: E402
 from reports.render import figure_png, rendering  # noqa: E402
+from services.bilan import build_bilan  # noqa: E402
+from services.demo import install_demo  # noqa: E402
+from services.reference import install_reference  # noqa: E402
+from services.review import gather_review  # noqa: E402
 
 
 def _cpu() -> float:
@@ -40,7 +40,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         with Store(Path(tmp) / "bench.duckdb") as store:
             store.migrate()
-            load_reference_into(store, ref)
+            install_reference(store, ref)
             install_demo(store, ref)
             load = os.getloadavg()[0]
             print(
@@ -49,15 +49,14 @@ def main() -> None:
             )
             for revue in ("mi-parcours", "annuelle-2026"):
                 before = _cpu()
-                bilan = make_bilan(store, ref, revue, today=dt.date(2026, 11, 20))
+                bilan = build_bilan(store, ref, revue, today=dt.date(2026, 11, 20))
                 print(
                     f"bilan {revue}: {bilan.seconds:.1f} s, {bilan.pages} pages, {bilan.images} images, "
                     f"{len(bilan.pdf) / 1e6:.1f} Mo (objectif < 60 s) ; temps processeur Python + "
                     f"navigateurs {_cpu() - before:.1f} s"
                 )
                 print("  " + ", ".join(f"{k} {v:.1f} s" for k, v in bilan.timings.items()))
-            values = current_values(store, ref.convention.code)
-            fig = indicator_figure(values, ref, "PE_PLACES_EAJE", get_review("mi-parcours"))
+            fig = indicator_figure(gather_review(store, ref, "mi-parcours"), "PE_PLACES_EAJE")
             started = time.perf_counter()
             with rendering():
                 figure_png(fig)

@@ -28,10 +28,10 @@ os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")  # AppTest's bare-mode 
 import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from commands.demo import install_demo  # noqa: E402
-from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
+from services.demo import install_demo  # noqa: E402
+from services.reference import install_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 from tests.auth_helpers import login_as  # noqa: E402
 
@@ -57,7 +57,7 @@ def main() -> None:
     ref = load_reference(get_settings().seed_dir)
     with Store(get_settings().database_url) as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         install_demo(store, ref)
     pages = sorted(set(re.findall(r'"(pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))))
     run("pages/referentiel.py")  # warm the imports once, so the first page does not pay for them

@@ -23,24 +23,18 @@ sys.path.insert(0, str(ROOT))
 tmp = Path(tempfile.mkdtemp(prefix="bench-pilotage-"))
 os.environ["CTG_DATABASE_URL"] = f"duckdb:///{tmp / 'ctg.duckdb'}"
 
-from commands.demo import install_demo  # noqa: E402
 from db.observations import conflicts, current_values, list_batches  # noqa: E402
 from db.pilotage import (  # noqa: E402
-    add_comment,
     comments_frame,
-    commune_engagements,
     engagements_frame,
     meetings_frame,
-    record_meeting,
-    set_engagement,
-    set_target,
     target_history,
     targets_frame,
 )
-from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
+from indicators.engagement import commune_engagements  # noqa: E402
 from indicators.governance import calendar_status, due_not_held, yearly_counts  # noqa: E402
 from indicators.pilotage_view import (  # noqa: E402
     calendar_table,
@@ -51,7 +45,10 @@ from indicators.pilotage_view import (  # noqa: E402
 )
 from indicators.review import get_review  # noqa: E402
 from indicators.targets import progress_frame  # noqa: E402
+from services.demo import install_demo  # noqa: E402
 from services.exports import export_bytes, export_frame  # noqa: E402
+from services.pilotage import add_comment, record_meeting, set_engagement, set_target  # noqa: E402
+from services.reference import install_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 
 
@@ -71,7 +68,7 @@ def main() -> None:
     today = dt.date(2026, 11, 29)
     with Store(get_settings().database_url) as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         install_demo(store, ref)
         for ind in [i for i in ref.indicators if i.is_numeric][:30]:
             set_target(store, ref, SYSTEM, ind.code, 2030, ind.min or 10)

@@ -25,14 +25,14 @@ sys.path.insert(0, str(ROOT))
 
 import pandas as pd  # noqa: E402
 
-from db.imports import commit_import, prepare_import  # noqa: E402
 from db.observations import current_values  # noqa: E402
-from db.reference import load_reference_into  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
 from indicators.catalogue import load_reference  # noqa: E402
 from indicators.periods import Period  # noqa: E402
 from reports.template import expected_indicators, template_csv, template_frame, template_xlsx  # noqa: E402
+from services.reference import install_reference  # noqa: E402
+from services.uploads import commit_import, prepare_import  # noqa: E402
 
 TODAY = dt.date(2026, 11, 29)
 END = dt.date(2030, 12, 31)
@@ -126,7 +126,7 @@ def main() -> int:
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp, Store(Path(tmp) / "bench.duckdb") as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         quarterly(store, ref, rng)
         hundred_thousand(store, ref, rng)
     return 0

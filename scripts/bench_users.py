@@ -15,10 +15,10 @@ import pandas as pd
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from db import users  # noqa: E402
-from db.audit import AuditFilter, audit_entries, batch_entries, export_audit  # noqa: E402
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
+from services import accounts as users  # noqa: E402
+from services.audit import AuditFilter, audit_entries, batch_entries, export_audit  # noqa: E402
 
 PASSWORD = "mot-de-passe-de-mesure"
 AUDIT_ROWS = 50_000

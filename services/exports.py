@@ -9,7 +9,7 @@ import pandas as pd
 from db.observations import current_values
 from db.store import Store
 from indicators.catalogue import Reference
-from reports.spreadsheet import xlsx_bytes
+from reports.spreadsheet import csv_bytes, xlsx_bytes
 
 EXPORT_COLUMNS = [
     "indicateur",
@@ -76,7 +76,7 @@ def export_bytes(store: Store, ref: Reference, suffix: str, include_demo: bool =
     frame = export_frame(store, ref, include_demo)
     buffer = io.BytesIO()
     if suffix == ".csv":
-        buffer.write(frame.to_csv(sep=";", decimal=",", index=False).encode("utf-8-sig"))
+        buffer.write(csv_bytes(frame, decimal=","))
     elif suffix == ".xlsx":
         buffer.write(xlsx_bytes({"valeurs": frame}, _WIDTHS))
     elif suffix == ".parquet":

@@ -26,9 +26,35 @@ class Settings(BaseSettings):
     seed_dir: Path = Field(default=ROOT / "seed", description="Dossier des données de référence.")
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="Taille maximale d'un dépôt.")
     upload_max_rows: int = Field(default=50_000, description="Nombre maximal de lignes d'un dépôt.")
+    upload_max_unpacked_bytes: int = Field(
+        default=64 * 1024 * 1024,
+        description="Taille maximale d'un classeur (.xlsx, .ods) une fois décompressé.",
+    )
+    upload_max_sheets: int = Field(default=20, description="Nombre maximal de feuilles d'un classeur déposé.")
     session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
-    lockout_attempts: int = Field(default=5, description="Échecs de connexion avant verrouillage.")
-    lockout_minutes: int = Field(default=15, description="Durée du verrouillage d'un compte.")
+    lockout_attempts: int = Field(
+        default=5, description="Échecs de connexion d'un identifiant, depuis un même poste, avant blocage."
+    )
+    lockout_minutes: int = Field(
+        default=15, description="Durée du blocage (et fenêtre où les échecs se comptent)."
+    )
+    throttle_free_attempts: int = Field(
+        default=10, description="Échecs d'un même poste sans attente, avant ralentissement."
+    )
+    throttle_max_seconds: int = Field(
+        default=300, description="Attente maximale imposée à un poste entre deux tentatives."
+    )
+    trust_forwarded_for: bool = Field(
+        default=False,
+        description="Prendre l'adresse du client dans X-Forwarded-For (derrière un mandataire inverse).",
+    )
+    retention_months: int = Field(
+        default=12,
+        description="Conservation des connexions et des textes de commentaires supprimés, en mois.",
+    )
+    busy_timeout_seconds: float = Field(
+        default=30, description="Attente maximale quand la base est occupée par un autre traitement."
+    )
     cache_ttl_seconds: int = Field(default=300, description="Durée du cache des lectures dans l'application.")
 
 
@@ -36,3 +62,17 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """The settings, read once per process."""
     return Settings()
+
+
+def upload_limits(settings: Settings | None = None):
+    """The bounds of reading an uploaded file (`indicators.upload.Limits`) from the settings."""
+    from indicators.upload import Limits
+
+    settings = settings or get_settings()
+    return Limits(
+        max_bytes=settings.upload_max_bytes,
+        max_rows=settings.upload_max_rows,
+        max_unpacked_bytes=settings.upload_max_unpacked_bytes,
+        max_shared_strings_bytes=settings.upload_max_unpacked_bytes // 2,
+        max_sheets=settings.upload_max_sheets,
+    )

@@ -9,7 +9,8 @@
 The account is created (once) in the store named by `CTG_DATABASE_URL` (set it with
 monkeypatch.setenv and clear `get_settings.cache_clear()` before calling), then the
 session is seeded as if the login form had been filled: `at.session_state["actor"]`
-holds the `Actor`, so every page's `setup_page()` lets it through. Returns the `Actor`.
+holds the `Actor` and `auth_version` its session version, so every page's `setup_page()`
+lets it through. Returns the `Actor`.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from db.store import Store
-from db.users import actor_for, create_user, get_user
 from indicators.access import SYSTEM, Actor
+from services.accounts import actor_for, create_user, get_user
 from services.settings import Settings
-from ui.auth import ACTOR_KEY, SEEN_KEY
+from ui.auth import ACTOR_KEY, SEEN_KEY, VERSION_KEY
 
 TEST_PASSWORD = "mot-de-passe-de-test"
 
@@ -51,6 +52,8 @@ def login_as(
     with Store(Settings().database_url) as store:
         store.migrate()
         actor = ensure_account(store, role, territoires, login)
+        version = get_user(store, actor.login).session_version
     at.session_state[ACTOR_KEY] = actor
+    at.session_state[VERSION_KEY] = version
     at.session_state[SEEN_KEY] = datetime.now()
     return actor

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from db.reference import load_reference_into
 from db.store import Store
 from indicators.catalogue import Reference, load_reference
+from services.reference import install_reference
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = ROOT / "seed"
 MINI_SEED = ROOT / "tests" / "data" / "seed_mini"
-SHARED = ROOT.parent / "shared"
 
 
 @pytest.fixture(scope="session")
@@ -34,7 +33,7 @@ def _template(tmp_path_factory: pytest.TempPathFactory, name: str, reference: Re
     path = tmp_path_factory.mktemp(name) / "template.duckdb"
     with Store(path) as store:
         store.migrate()
-        load_reference_into(store, reference)
+        install_reference(store, reference)
     return path
 
 

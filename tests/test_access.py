@@ -9,13 +9,13 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
-from db import users
-from db.imports import import_file, revert_import
-from db.pilotage import add_comment, record_meeting, set_engagement, set_target
 from db.store import Store
-from db.territories import set_sector_members
 from indicators.access import SYSTEM, AccessDenied, Actor
+from services import accounts as users
+from services.pilotage import add_comment, record_meeting, set_engagement, set_target
 from services.settings import get_settings
+from services.territories import set_sector_members
+from services.uploads import import_file, revert_import
 from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
 from tests.conftest import MINI_SEED, ROOT, app_serving
 
@@ -50,7 +50,7 @@ ADMIN_ONLY = {
         s, r, a, "comite_technique", dt.date(2026, 2, 10), today=TODAY
     ),
     "set an engagement": lambda s, r, a: set_engagement(s, r, a, "62119", True, dt.date(2026, 3, 2)),
-    "edit a sector": lambda s, r, a: set_sector_members(s, r.convention.code, "SECTEUR_NORD", ["62119"], a),
+    "edit a sector": lambda s, r, a: set_sector_members(s, r, a, "SECTEUR_NORD", ["62119"]),
 }
 
 
@@ -140,20 +140,50 @@ def texts(at: AppTest) -> str:
     )
 
 
-def test_first_run_asks_for_the_first_administrator(app_store):
-    at = app().run()
-    assert not at.exception
-    assert [s.value for s in at.subheader] == ["Créer le premier compte administrateur"]
-    assert "Référentiel de la convention" not in texts(at)  # the page itself is not drawn
+def _fill_first_admin(at: AppTest, code: str, login: str = "admin") -> None:
+    at.text_input(key="auth_first_code").input(code)
+    at.text_input(key="auth_first_login").input(login)
     at.text_input(key="auth_first_password").input("Premier-Admin-2026")
     at.text_input(key="auth_first_again").input("Premier-Admin-2026")
     at.button(key="FormSubmitter:auth_first_admin_form-Créer le compte administrateur").click().run()
+
+
+def test_first_run_needs_the_code_printed_on_the_server(app_store):
+    at = app().run()
+    assert not at.exception
+    assert [s.value for s in at.subheader] == ["Installation : premier compte administrateur"]
+    assert "Référentiel de la convention" not in texts(at)  # the page itself is not drawn
+    # Whoever opens the page first cannot become administrator: no code, or a guessed one, fails.
+    for guess in ("", "aaaaa-bbbbb-ccccc-ddddd"):
+        _fill_first_admin(at, guess, login="pirate")
+        assert not at.exception, at.exception
+        assert at.error[0].value.startswith("Code d'installation incorrect ou expiré")
+    assert not users.has_admin(app_store) and users.get_user(app_store, "pirate") is None
+    code = users.issue_setup_code(app_store)  # what `cli.py init` prints on the server
+    _fill_first_admin(at, code)
     assert not at.exception, at.exception
     assert at.title[0].value == "Référentiel de la convention"
     assert users.actor_for(app_store, "admin").is_admin
-    # Once an administrator exists, a new session gets the login form, never this one again.
+    # The code served once; a new session gets the login form, never this one again.
     fresh = app().run()
     assert [s.value for s in fresh.subheader] == ["Connexion"]
+    assert users.issue_setup_code(app_store) is None
+
+
+def test_demo_removal_leaves_no_door_open(app_store, mini_ref):
+    """The takeover of issue 11: after `demo --remove`, the first visitor could create the
+    administrator. Now the page asks for the server's one-time code."""
+    from db.observations import remove_demo
+
+    users.create_demo_accounts(app_store)
+    assert users.has_admin(app_store)  # demo-admin
+    remove_demo(app_store, mini_ref.convention.code)
+    assert not users.has_admin(app_store)
+    at = app().run()
+    assert [s.value for s in at.subheader] == ["Installation : premier compte administrateur"]
+    _fill_first_admin(at, "", login="premier-venu")
+    assert at.error and users.get_user(app_store, "premier-venu") is None
+    assert "actor" not in at.session_state
 
 
 def test_login_form(app_store):
@@ -185,11 +215,11 @@ def test_lock_out_message_in_the_form(app_store, monkeypatch):
         at.text_input(key="auth_login").input("copil")
         at.text_input(key="auth_password").input("mauvais")
         at.button[0].click().run()
-    until = users.get_user(app_store, "copil").locked_until
-    assert at.error[0].value.startswith(f"Compte verrouillé jusqu'à {until:%H:%M} après 2 échecs")
-    at.text_input(key="auth_password").input(TEST_PASSWORD)  # the right one: still locked
+    until = users.locked_logins(app_store)["copil"]
+    assert at.error[0].value.startswith(f"Connexion bloquée jusqu'à {until:%H:%M} après 2 échecs")
+    at.text_input(key="auth_password").input(TEST_PASSWORD)  # the right one: still blocked
     at.button[0].click().run()
-    assert at.error[0].value.startswith("Compte verrouillé jusqu'à")
+    assert at.error[0].value.startswith("Connexion bloquée jusqu'à")
     assert "actor" not in at.session_state
 
 
@@ -218,6 +248,51 @@ def test_disabled_account_is_logged_out_at_next_click(app_store):
     at.run()
     assert [s.value for s in at.subheader] == ["Connexion"]
     assert "Le compte « copil » est désactivé." in texts(at)
+
+
+@pytest.mark.parametrize(
+    "change, notice",
+    [
+        (lambda s: users.set_password(s, SYSTEM, "copil", "Un-Nouveau-Secret-2027"), "a été modifié"),
+        (
+            lambda s: users.update_user(s, SYSTEM, "copil", role="chargé", territoires="62119"),
+            "a été modifié",
+        ),
+        (lambda s: users.disable_user(s, SYSTEM, "copil"), "est désactivé"),
+        (lambda s: users.delete_user(s, SYSTEM, "copil"), "n'existe plus"),
+    ],
+    ids=["nouveau-mot-de-passe", "changement-de-role", "desactivation", "suppression"],
+)
+def test_open_sessions_end_when_the_account_changes(app_store, change, notice):
+    ensure_account(app_store, "administrateur", login="chef")
+    at = app()
+    login_as(at, "lecteur", login="copil")
+    at.run()
+    assert at.title[0].value == "Référentiel de la convention"
+    users.update_user(app_store, SYSTEM, "copil", nom="Claire Copil")  # a name: the session goes on
+    at.run()
+    assert at.title[0].value == "Référentiel de la convention"
+    change(app_store)
+    at.run()
+    assert [s.value for s in at.subheader] == ["Connexion"], texts(at)
+    assert notice in texts(at) and "Vous avez été déconnecté." in texts(at)
+    assert "actor" not in at.session_state
+
+
+def test_own_password_change_ends_the_other_sessions(app_store):
+    ensure_account(app_store, "administrateur", login="chef")
+    here, elsewhere = app(), app()
+    for at in (here, elsewhere):
+        login_as(at, "lecteur", login="copil")
+        at.run()
+    here.text_input(key="auth_own_current").input(TEST_PASSWORD)
+    here.text_input(key="auth_own_new").input("Mon-Nouveau-Secret")
+    here.text_input(key="auth_own_again").input("Mon-Nouveau-Secret")
+    next(b for b in here.button if b.label == "Changer mon mot de passe").click().run()
+    here.run()
+    assert here.title[0].value == "Référentiel de la convention"
+    elsewhere.run()
+    assert [s.value for s in elsewhere.subheader] == ["Connexion"]
 
 
 @pytest.mark.parametrize("role", ["lecteur", "charge"])
@@ -255,6 +330,15 @@ def test_admin_manages_accounts_in_the_page(app_store):
     at.button(key="users_disable").click().run()
     assert any("Compte « marie » désactivé" in s.value for s in at.success)
     assert not users.get_user(app_store, "marie").active
+    # Delete it: confirmed, then gone, pseudonymised in the journal.
+    at.selectbox(key="users_edit_login").set_value("marie").run()
+    assert at.button(key="users_delete").disabled
+    at.checkbox(key="users_delete_ok").check().run()
+    at.button(key="users_delete").click().run()
+    assert not at.exception, at.exception
+    assert any("supprimé (désormais « compte-supprimé-" in s.value for s in at.success)
+    assert users.get_user(app_store, "marie") is None
+    assert not app_store.scalar("select count(*) from audit where objet = 'compte marie' or actor = 'marie'")
 
 
 def test_audit_page_lists_changes_and_exports(app_store):
@@ -284,5 +368,9 @@ def test_own_password_from_the_sidebar(app_store):
     at.text_input(key="auth_own_again").input("Mon-Nouveau-Secret")
     next(b for b in at.button if b.label == "Changer mon mot de passe").click().run()
     assert not at.exception, at.exception
-    assert [s.value for s in at.success] == ["Mot de passe changé."]
+    assert [s.value for s in at.success] == [
+        "Mot de passe changé. Vos autres sessions ouvertes sont fermées."
+    ]
+    at.run()  # this session goes on with the new version...
+    assert at.title[0].value == "Référentiel de la convention"
     assert users.authenticate(app_store, "copil", "Mon-Nouveau-Secret").login == "copil"

@@ -14,14 +14,16 @@ from pathlib import Path
 
 import pytest
 
-from commands.demo import install_demo
 from db.observations import current_values
 from db.store import Store
 from indicators.catalogue import EPCI_CODE
 from indicators.formatting import format_value
 from indicators.review import get_review, headline_indicators
-from reports.bilan import BilanError, indicator_figure, make_bilan
+from reports.bilan import BilanError, indicator_figure
 from reports.render import PNG_SIGNATURE, figure_png, png_size, rendering
+from services.bilan import build_bilan
+from services.demo import install_demo
+from services.review import gather_review
 
 pytestmark = pytest.mark.browser
 
@@ -53,7 +55,7 @@ def demo_store(tmp_path_factory, _seeded_template, ref):
 
 @pytest.fixture(scope="module")
 def midterm(demo_store, ref, tmp_path_factory):
-    bilan = make_bilan(demo_store, ref, "mi-parcours", today=TODAY)
+    bilan = build_bilan(demo_store, ref, "mi-parcours", today=TODAY)
     path = tmp_path_factory.mktemp("pdf") / "bilan.pdf"
     path.write_bytes(bilan.pdf)
     return bilan, path, _plain(_poppler("pdftotext", path, "-layout"))
@@ -72,6 +74,7 @@ def test_bilan_is_a_pdf_with_a_page_per_section(midterm, ref):
         "Annexe : complétude de la collecte",
         "Annexe : gouvernance (réunions tenues et dues)",
         "Annexe : indicateurs clés par commune",
+        "Annexe : contrôles de cohérence entre indicateurs",
     ]
     assert bilan.sections[-1] == "Méthodologie et sources"
 
@@ -151,12 +154,11 @@ def test_bilan_charts_are_images(midterm, ref):
 
 def test_unknown_review_is_refused_in_french(demo_store, ref):
     with pytest.raises(BilanError, match="Revue inconnue"):
-        make_bilan(demo_store, ref, "annuelle-2031", today=TODAY)
+        build_bilan(demo_store, ref, "annuelle-2031", today=TODAY)
 
 
 def test_png_export_has_signature_size_title_unit_and_source(demo_store, ref):
-    values = current_values(demo_store, ref.convention.code)
-    fig = indicator_figure(values, ref, "PE_PLACES_EAJE", get_review("annuelle-2026"))
+    fig = indicator_figure(gather_review(demo_store, ref, "annuelle-2026"), "PE_PLACES_EAJE")
     with rendering() as engine:
         slide = figure_png(fig)
         small = figure_png(fig, 1200, 600)

@@ -69,3 +69,13 @@ def test_structure_filter_keeps_the_structure_and_its_communes(mini_ref):
 
 def test_nothing_expected_gives_no_rate(mini_ref):
     assert overall_rate(completeness_matrix(_values([]), mini_ref, [])) is None
+
+
+def test_a_group_s_members_come_from_the_territories_given(mini_ref):
+    """The seed lists no sector member: a sector filter needs the store's memberships."""
+    from indicators.aggregation import Territories
+
+    store_held = Territories(mini_ref, [("SECTEUR_NORD", "62119"), ("SIVOM_TEST", "62720")])
+    m = completeness_matrix(_values([]), mini_ref, Q, group="SECTEUR_NORD", territories=store_held)
+    assert set(m["territoire"]) == {"62119"} and len(m) == 2
+    assert completeness_matrix(_values([]), mini_ref, Q, group="SECTEUR_NORD").empty

@@ -16,8 +16,8 @@ import urllib.request
 
 import pytest
 
-from commands.demo import install_demo
 from db.store import Store
+from services.demo import install_demo
 from tests.auth_helpers import TEST_PASSWORD, ensure_account
 from tests.conftest import ROOT
 
@@ -235,3 +235,50 @@ def test_charge_uploads_fixes_and_commits_a_quarterly_file(server, tmp_path):
     assert history.iloc[0]["author"] == "e2e-charge"
     assert history.iloc[0]["filename"] == good.name
     assert not (bruay["author"] == "e2e-charge").any()  # the refused file wrote nothing
+
+
+def _open(page, title: str, heading: str | None) -> None:
+    """Click a page of the sidebar menu and wait until it has drawn."""
+    before = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
+    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    if heading:
+        page.wait_for_selector(f'h1:has-text("{heading}")', timeout=60_000)
+    else:
+        page.wait_for_function(
+            "b => { const h = document.querySelector('h1'); return h && h.innerText !== b; }",
+            arg=before,
+            timeout=60_000,
+        )
+    _settle(page)
+
+
+def test_a_markdown_image_in_a_comment_is_never_an_image(server):
+    """Issue 11: `![x](http://…/pixel.png)` in a chargé's comment made every reader's browser
+    call an outside server. In Chromium, the comment shows as typed: no <img>, no request."""
+    from playwright.sync_api import sync_playwright
+
+    pixel = "http://127.0.0.1:9/pixel.png?u=lecteur"
+    hostile = f"![suivi]({pixel}) [Reconnectez-vous ici](http://127.0.0.1:9/login) <img src='{pixel}'>"
+    ARTEFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1440, "height": 2000}, locale="fr-FR")
+        outside = []
+        page.on("request", lambda r: outside.append(r.url) if "127.0.0.1:9" in r.url else None)
+        _login(page, server, "e2e-admin")
+        _open(page, "Commentaires", "Analyses qualitatives")
+        page.get_by_role("textbox", name="Analyse").fill(hostile)
+        page.get_by_role("button", name="Enregistrer l'analyse").click()
+        page.wait_for_selector("text=Analyse enregistrée.", timeout=60_000)
+        _settle(page)
+        page.screenshot(path=str(ARTEFACTS / "commentaire-texte-brut.png"), full_page=True)
+        assert page.get_by_text(hostile, exact=False).count() >= 1  # shown as typed
+        for where in ("Commentaires", "Ambitions"):
+            if where == "Ambitions":
+                _open(page, "Ambitions", None)
+            assert page.locator("img[src*='127.0.0.1:9']").count() == 0, where
+            assert page.locator("a[href*='127.0.0.1:9']").count() == 0, where
+            assert "Reconnectez-vous ici" in page.inner_text("body"), where
+        page.screenshot(path=str(ARTEFACTS / "ambition-commentaire-texte-brut.png"), full_page=True)
+        browser.close()
+    assert outside == []

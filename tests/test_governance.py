@@ -8,7 +8,6 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from db.pilotage import meetings_frame, record_meeting
 from indicators.access import Actor
 from indicators.catalogue import CalendarEntry
 from indicators.governance import (
@@ -16,10 +15,15 @@ from indicators.governance import (
     communes_without_committee,
     due_not_held,
     expand_calendar,
+    unattributed_committees,
     yearly_counts,
 )
+from indicators.pilotage_view import yearly_table
+from services.pilotage import governance, meetings_frame, record_meeting
+from services.territories import set_sector_members
 
 ADMIN = Actor("admin", "administrateur")
+TODAY = dt.date(2026, 11, 29)
 
 
 def entry(code, instance, debut=None, fin=None, minimum=None):
@@ -184,3 +188,91 @@ def test_real_calendar_semantics(ref):
     assert nov[("copil_restreint", 2026)] == "non atteint"  # its only window (October) is over
     assert nov[("copil_elargi", 2026)] == "en cours"
     assert nov[("comite_technique", 2026)] == "en retard"  # the early-year one was missed
+
+
+# -- comités communaux counted from the meetings recorded, on the store's territories (issue 9) --
+COMMUNAL_ROW = "Comités de pilotage communaux (communes couvertes)"
+
+
+def _communal(gov, year=2026):
+    return gov.yearly.set_index(["instance", "annee"]).loc[("comite_communal", year)]
+
+
+def test_demo_comites_communaux_count_their_communes(store, ref):
+    """On the demo store the comité communal of 15/09/2026 named no commune: Gouvernance
+    counted « 0 / 100 communes ». Every demo comité now names its commune and counts."""
+    from services.demo import install_demo
+    from services.demo_data import COMMITTEE_SHARE
+
+    install_demo(store, ref)
+    gov = governance(store, ref, dt.date(2026, 11, 29))
+    communal = gov.meetings[gov.meetings["instance"] == "comite_communal"]
+    expected = round(COMMITTEE_SHARE * len(ref.communes()))
+    assert communal["territoire"].notna().all() and communal["territoire"].nunique() == expected
+    assert _communal(gov)[["tenues", "minimum", "unite"]].tolist() == [expected, 100, "communes"]
+    row = gov.status.set_index("code").loc["COMITES_COMMUNAUX_2026"]
+    assert (row["tenues"], row["attendues"]) == (expected, 100)
+    assert f"{expected} / 100" in yearly_table(gov.yearly).set_index("Instance").loc[COMMUNAL_ROW, "2026"]
+    assert len(gov.communes_without_committee(ref, 2026)) == 100 - expected
+    assert gov.unattributed.empty
+
+
+def test_hand_recorded_comite_of_a_sector_covers_the_sector_s_communes(store, ref):
+    """A comité supra-communal held on 15/09/2026 for a sector filled in Administration ›
+    Secteurs covers its communes (the seed alone knows no sector member)."""
+    set_sector_members(store, ref, ADMIN, "SECTEUR_NORD", ["62119", "62126", "62178"])
+    record_meeting(
+        store, ref, ADMIN, "comite_communal", dt.date(2026, 9, 15), territoire="SECTEUR_NORD", today=TODAY
+    )
+    record_meeting(
+        store, ref, ADMIN, "comite_communal", dt.date(2026, 9, 15), territoire="62119", today=TODAY
+    )
+    gov = governance(store, ref, TODAY)
+    assert _communal(gov)["tenues"] == 3  # 62119 counted once
+    assert gov.status.set_index("code").loc["COMITES_COMMUNAUX_2026", "tenues"] == 3
+    missing = set(gov.communes_without_committee(ref, 2026)["commune"])
+    assert not missing & {"62119", "62126", "62178"} and len(missing) == 97
+    late = governance(store, ref, dt.date(2027, 1, 15)).due.set_index("code")
+    assert late.loc["COMITES_COMMUNAUX_2026", "message"].startswith(
+        "Comités de pilotage communaux ou supra-communaux 2026 : 3 commune(s) sur 100"
+    )
+
+
+def test_a_comite_naming_no_commune_is_shown_not_silently_dropped(mini_store, mini_ref):
+    """A comité recorded without territory (the old demo data) counts for no commune; the
+    Gouvernance figures list it so that it can be recorded again."""
+    from db.pilotage import insert_meeting
+
+    insert_meeting(
+        mini_store,
+        "ctg-test",
+        "comite_communal",
+        dt.date(2026, 9, 15),
+        True,
+        None,
+        None,
+        None,
+        author="x",
+        action="reunion",
+        objet="réunion {id}",
+    )
+    gov = governance(mini_store, mini_ref, TODAY)
+    assert gov.unattributed["date"].tolist() == [dt.date(2026, 9, 15)]
+    assert unattributed_committees(NONE).empty and unattributed_committees(None).empty
+
+
+def test_the_review_counts_comites_as_the_gouvernance_page(store, ref):
+    """The review's governance (bilan annex, alerts) and the Gouvernance page: one count."""
+    from services.review import gather_review
+
+    set_sector_members(store, ref, ADMIN, "SECTEUR_NORD", ["62119", "62126", "62178"])
+    record_meeting(
+        store, ref, ADMIN, "comite_communal", dt.date(2026, 9, 15), territoire="SECTEUR_NORD", today=TODAY
+    )
+    at = dt.date(2026, 12, 31)
+    figures = gather_review(store, ref, "annuelle-2026", today=at)
+    page = governance(store, ref, at)
+    assert figures.governance_yearly().equals(page.yearly)
+    assert figures.governance_calendar().equals(page.status)
+    assert figures.governance_due().equals(page.due)
+    assert _communal(page)["tenues"] == 3

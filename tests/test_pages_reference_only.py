@@ -9,9 +9,9 @@ import shutil
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from commands.demo import install_demo
 from db.observations import has_demo, remove_demo
 from db.store import Store
+from services.demo import install_demo
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, app_serving
 from tests.test_pages import APP_PAGES, _screen_text

@@ -7,7 +7,10 @@ import datetime as dt
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db.pilotage import (
+from db.store import Store
+from indicators.access import SYSTEM
+from indicators.catalogue import EPCI_CODE
+from services.pilotage import (
     add_comment,
     comments_frame,
     engagements_frame,
@@ -17,9 +20,6 @@ from db.pilotage import (
     set_target,
     targets_frame,
 )
-from db.store import Store
-from indicators.access import SYSTEM
-from indicators.catalogue import EPCI_CODE
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, app_serving
 
@@ -132,6 +132,55 @@ def test_comment_form(app_store, ref):
     at.text_area(key="comm_texte").set_value("Les ateliers numériques se multiplient.")
     next(b for b in at.button if b.label == "Enregistrer l'analyse").click().run()
     assert not at.exception, at.exception
-    assert any("Les ateliers numériques se multiplient." in m.value for m in at.markdown)
+    assert any("Les ateliers numériques se multiplient." == t.value for t in at.text)  # plain text
     with Store(app_store.url) as s:
         assert len(comments_frame(s, ref.convention.code, revue="mi-parcours", ambition="A2")) == 1
+
+
+def test_gouvernance_counts_a_sector_comite_and_flags_one_without_commune(app_store, ref):
+    from db.pilotage import insert_meeting
+    from services.territories import set_sector_members
+
+    set_sector_members(app_store, ref, SYSTEM, "SECTEUR_NORD", ["62119", "62126"])
+    record_meeting(
+        app_store,
+        ref,
+        SYSTEM,
+        "comite_communal",
+        dt.date(2026, 9, 15),
+        territoire="SECTEUR_NORD",
+        today=dt.date(2026, 11, 29),
+    )
+    insert_meeting(  # as the old demonstration data wrote it: no commune
+        app_store,
+        ref.convention.code,
+        "comite_communal",
+        dt.date(2026, 9, 16),
+        True,
+        "COMITES_COMMUNAUX_2026",
+        None,
+        None,
+        author="démonstration",
+        action="reunion",
+        objet="réunion {id}",
+    )
+    at = _page("pages/gouvernance.py")
+    assert not at.exception, at.exception
+    yearly = at.dataframe[0].value.set_index("Instance")
+    assert yearly.loc["Comités de pilotage communaux (communes couvertes)", "2026"].startswith("2 / 100 ")
+    warning = next(w.value for w in at.warning if "sans commune ni structure" in w.value)
+    assert warning.startswith("1 comité(s) de pilotage communal(aux) tenu(s)") and "16/09/2026" in warning
+
+
+def test_a_comment_is_shown_as_plain_text(app_store, ref):
+    """Markdown or HTML typed in a comment is shown as typed, never interpreted (issue 11)."""
+    hostile = (
+        "![pixel](http://evil.example/p.png?u=1) [Reconnectez-vous ici](http://evil.example) <b>gras</b>"
+    )
+    at = _page("pages/commentaires.py")
+    at.selectbox(key="comm_ambition").set_value("A2")
+    at.text_area(key="comm_texte").set_value(hostile)
+    next(b for b in at.button if b.label == "Enregistrer l'analyse").click().run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.text if "evil" in t.value] == [hostile]
+    assert not any("evil.example" in m.value for m in at.markdown)

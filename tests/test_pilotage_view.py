@@ -120,30 +120,16 @@ def test_governance_tables_have_no_gaps(ref):
     assert _clean(years)
 
 
-def test_conflicts_table_both_values(ref):
-    conflicts = pd.DataFrame(
-        [
-            {
-                "conflit": "rpe_communes",
-                "indicateur": ref.indicators[0].code,
-                "territoire": "200072460",
-                "periode": "2025",
-                "valeur": 81.0,
-                "source_section": "Annexe 1",
-            },
-            {
-                "conflit": "rpe_communes",
-                "indicateur": ref.indicators[0].code,
-                "territoire": "200072460",
-                "periode": "2025",
-                "valeur": 82.0,
-                "source_section": "Annexe 2",
-            },
-        ]
-    )
-    table = conflicts_table(ref, conflicts)
-    assert list(table["Section de la convention"]) == ["Annexe 1", "Annexe 2"]
-    assert list(table["Sujet"]) == ["rpe communes", "rpe communes"]
+def test_conflicts_table_every_statement_and_the_one_followed(ref):
+    table = conflicts_table(ref)
+    rpe = table[table["Sujet"].str.startswith("Nombre de communes couvertes par un relais")]
+    assert list(rpe["Énoncé"]) == ["81", "82"]
+    assert list(rpe["Retenu"]) == ["non", "oui"]
+    assert rpe["Section de la convention"].str.contains("Annexe 1").tolist() == [True, False]
+    assert "fiche-projet Ambition 1" in rpe["Raison ou traitement"].iloc[1]
+    ctg1 = table[table["Sujet"] == "Période de la CTG 1"]
+    assert set(ctg1["Énoncé"]) == {"2021-2025", "2020-2025"}
+    assert _clean(table)
 
 
 def test_format_date():

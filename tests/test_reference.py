@@ -10,9 +10,10 @@ import pytest
 
 from indicators.catalogue import EPCI_CODE, SeedError, load_reference
 
-from .conftest import MINI_SEED, SHARED
+from .conftest import MINI_SEED, SEED
 
-EPCI_JSON = SHARED / "data" / "epci-200072460-cabbalr-membres-cog2026.json"
+# The official member list, kept in the repository with its source (seed/sources/SOURCES.md).
+EPCI_JSON = SEED / "sources" / "epci-200072460-cabbalr-membres-cog2026.json"
 
 
 def _current(ref, code, territory=None):
@@ -46,13 +47,56 @@ def test_legal_populations_of_the_convention(ref):
         assert o.section
 
 
-def test_charges_de_cooperation_annexe_7(ref):
-    ctg2 = [c for c in ref.charges if c.ctg == "CTG2"]
-    ctg1 = [c for c in ref.charges if c.ctg == "CTG1"]
-    assert sum(c.effectif for c in ctg2) == 27
-    assert round(sum(c.etp or 0 for c in ctg2), 2) == 10.74
-    assert round(sum(c.etp or 0 for c in ctg1), 2) == 19.38
-    assert all("Annexe 7" in c.section for c in ref.charges)
+def test_charges_de_cooperation_annexe_7_are_yearly_observations(ref):
+    def total(code, year):
+        return sum(o.valeur for o in _current(ref, code) if o.periode == year)
+
+    assert round(total("CCT_ETP", "2021"), 2) == 19.38  # CTG 1 (tableau 3, « 2020-2025 »)
+    assert round(total("CCT_ETP", "2026"), 2) == 10.74  # CTG 2 (tableau 3, « 2026-2030 »)
+    assert total("CCT_EFFECTIF", "2021") == total("CCT_EFFECTIF", "2026") == 27
+    # 19 employers each CTG; Violaines' ETP is « en cours »: a headcount, no ETP.
+    assert len([o for o in _current(ref, "CCT_EFFECTIF") if o.periode == "2026"]) == 19
+    assert not [o for o in _current(ref, "CCT_ETP", "62863") if o.periode == "2026"]
+    # The CABBALR's own team is an employer, not the agglomeration (whose value is the sum).
+    assert [o.valeur for o in _current(ref, "CCT_ETP", "CABBALR")] == [1.5, 1.5]
+    assert not _current(ref, "CCT_ETP", EPCI_CODE)
+    for code in ("CCT_ETP", "CCT_EFFECTIF"):
+        assert all("Annexe 7" in o.section for o in _current(ref, code))
+
+
+def test_populations_are_dated_by_their_census_year(ref):
+    """One rule: the vintage (date of statistical reference), never the year in force."""
+    pops = [o for o in ref.observations if o.indicateur.startswith("POP_")]
+    assert max(int(o.periode) for o in pops) == 2022  # nothing dated 2023-2024 (year in force)
+    communes = {c.code for c in ref.communes()}
+    years: dict[str, dict[str, float]] = {}
+    for o in pops:
+        if o.territoire in communes:
+            years.setdefault(o.indicateur, {}).setdefault(o.periode, 0.0)
+            years[o.indicateur][o.periode] += o.valeur
+    assert years["POP_MUNICIPALE"] == {"2021": 275_327}  # « 275 327 habitants » (2021) in Annexe 1
+    assert years["POP_TOTALE"] == {"2021": 278_431, "2020": 279_142}
+
+
+def test_the_agglomeration_population_series_has_no_spurious_step(ref):
+    import pandas as pd
+
+    from indicators.aggregation import Territories, series
+
+    frame = pd.DataFrame(
+        [
+            {"indicateur": o.indicateur, "territoire": o.territoire, "periode": o.periode, "valeur": o.valeur}
+            for o in ref.observations
+            if o.indicateur == "POP_MUNICIPALE"
+        ]
+    )
+    s = series(frame, ref, "POP_MUNICIPALE", EPCI_CODE, Territories(ref))
+    assert list(s["periode"])[-3:] == ["2016", "2021", "2022"]
+    assert list(s["valeur"])[-3:] == [277_812, 275_327, 275_736]
+    # The convention: -0,1 % a year on average 2016-2022; no year-to-year move beyond 0,5 %.
+    recent = s[s["annee"] >= 2006]
+    yearly = recent["valeur"].pct_change() / recent["annee"].diff()
+    assert yearly.dropna().abs().max() < 0.005
 
 
 def test_every_fiche_has_indicators(ref):
@@ -94,6 +138,63 @@ def test_every_aggregation_rule_is_valid(ref):
             assert ind.entier and ind.min == 0, ind.code
         if ind.type in ("jalon", "qualitatif"):
             assert ind.agregation_territoire == "aucune", ind.code
+
+
+def test_aggregations_that_would_double_count(ref):
+    # Relais are intercommunal: given for the agglomeration only, never summed.
+    rpe = ref.indicator("PE_RPE")
+    assert rpe.niveaux == ("epci",) and rpe.agregation_territoire == "aucune"
+    # Axes and partners are shared between chargés: the agglomeration's value is its own.
+    for code in ("CCT_AXES_SUIVIS", "CCT_PARTENAIRES_DIAGNOSTIC"):
+        assert ref.indicator(code).agregation_territoire == "aucune"
+    # « Uniquement pour le coopérateur chef de projet CTG » (Annexe 6): the CABBALR's COPIL.
+    assert ref.indicator("CCT_REUNIONS_PILOTAGE").niveaux == ("epci",)
+
+
+def test_missing_figures_of_the_convention_with_their_sections(ref):
+    expected = {
+        "AJ_JEUNES_SANS_EMPLOI_FORMATION_DIPLOME": (21.2, "Ambition 6"),
+        "AJ_TAUX_PAUVRETE_JEUNES": (29.4, "Annexe 1, §2"),
+        "QPV_QUARTIERS": (25, "géographie prioritaire"),
+        "QPV_QUARTIERS_ETAT": (16, "géographie prioritaire"),
+        "QPV_QUARTIERS_INTERET_COMMUNAUTAIRE": (9, "géographie prioritaire"),
+        "QPV_HABITANTS": (45_000, "géographie prioritaire"),
+        "QPV_PART_POPULATION": (16, "géographie prioritaire"),
+        "FAMILLES_MONOPARENTALES": (12_828, "ménages"),
+        "AVS_CONSEILS_CITOYENS": (2, "Ambition 3"),
+        "RE_LAUREATS_DAT": (6, "Ambition 4"),
+    }
+    for code, (value, where) in expected.items():
+        rows = _current(ref, code, EPCI_CODE)
+        assert [o.valeur for o in rows] == [value], code
+        assert where in rows[0].section and ref.indicator(code).fiche == "CTX", code
+
+
+def test_context_indicators_are_tagged_ctx(ref):
+    """A diagnostic figure the fiche's « Indicateurs d'évaluation » do not name is CTX."""
+    for code in (
+        "PE_GRANDES_CRECHES",
+        "PE_MICRO_CRECHES",
+        "PE_CRECHES_FAMILIALES",
+        "PE_CRECHES_AVIP",
+        "PE_MAM",
+        "PE_LAEP",
+        "PE_MAISONS_1000_JOURS",
+        "PE_RPE",
+        "PE_COMMUNES_COUVERTES_RPE",
+        "RE_PRE",
+        "RE_CLAS",
+        "CCT_ETP",
+        "CCT_EFFECTIF",
+    ):
+        assert ref.indicator(code).fiche == "CTX", code
+    for ind in ref.indicators:
+        if ind.fiche.startswith("F") and "indicateurs d'évaluation" not in ind.section.lower():
+            # Kept in a fiche only as a part of an indicator it names, or a follow-up of its priorities.
+            assert ind.note and any(
+                word in ind.note
+                for word in ("Composante", "omposante", "Volet", "dérivé", "Décompte", "Effectif")
+            ), ind.code
 
 
 def test_every_baseline_has_a_source_and_conflicts_keep_both(ref):

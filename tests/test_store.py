@@ -17,9 +17,9 @@ from db.observations import (
     value_history,
     write_batch,
 )
-from db.reference import load_reference_into
 from db.store import Store
 from services.exports import ExportError, export_bytes
+from services.reference import install_reference
 
 
 def _table_counts(store: Store) -> dict[str, int]:
@@ -27,12 +27,42 @@ def _table_counts(store: Store) -> dict[str, int]:
     return {n: int(store.scalar(f"select count(*) from {n}")) for n in names}
 
 
+ALL_MIGRATIONS = [
+    "initial",
+    "pilotage",
+    "valeurs_double",
+    "comptes_canal_sessions",
+    "arbitrage_des_conflits",
+    "charges_en_observations",
+]
+
+
 def test_migrations_are_recorded_and_idempotent(tmp_path):
     with Store(tmp_path / "a.duckdb") as store:
-        assert store.migrate() == ["initial", "pilotage", "valeurs_double"]
+        assert store.migrate() == ALL_MIGRATIONS
         assert store.migrate() == []
         recorded = store.query_df("select version, name from schema_migrations order by version")
-        assert list(recorded["name"]) == ["initial", "pilotage", "valeurs_double"]
+        assert list(recorded["name"]) == ALL_MIGRATIONS
+
+
+def test_migration_4_upgrades_a_store_of_before(tmp_path):
+    """A store made before migration 4 (no channel, no session version) gains them, data kept."""
+    with Store(tmp_path / "old.duckdb") as store:
+        store.migrate()
+        store.write(
+            lambda c: c.exec_driver_sql(
+                "insert into audit (id, convention, happened_at, actor, action, objet) "
+                "values (1, 'c', now(), 'marie', 'connexion', 'compte marie')"
+            )
+        )
+        for table, column in (("audit", "canal"), ("batches", "canal"), ("utilisateurs", "session_version")):
+            store.write(lambda c, t=table, k=column: c.exec_driver_sql(f"alter table {t} drop column {k}"))
+        store.write(lambda c: c.exec_driver_sql("drop table echecs_connexion"))
+        store.write(lambda c: c.exec_driver_sql("delete from schema_migrations where version = 4"))
+    with Store(tmp_path / "old.duckdb") as store:
+        assert store.migrate() == ["comptes_canal_sessions"]
+        assert store.scalar("select count(*) from audit where actor = 'marie' and canal is null") == 1
+        assert store.scalar("select count(*) from echecs_connexion") == 0
 
 
 def test_close_is_idempotent(tmp_path):
@@ -43,13 +73,13 @@ def test_close_is_idempotent(tmp_path):
 
 def test_init_twice_gives_the_same_rows(mini_store, mini_ref):
     before = _table_counts(mini_store)
-    assert load_reference_into(mini_store, mini_ref) is False
+    assert install_reference(mini_store, mini_ref) is False
     assert _table_counts(mini_store) == before
 
 
 def test_real_reference_loads_twice_identically(store, ref):
     before = _table_counts(store)
-    assert load_reference_into(store, ref) is False
+    assert install_reference(store, ref) is False
     assert _table_counts(store) == before
     assert before["territoires"] == len(ref.territories)
     assert before["observations"] == len(ref.observations)
@@ -99,7 +129,7 @@ def test_history_is_append_only_and_revert_restores(mini_store):
     assert batches.loc[second, "status_changed_by"] == "admin"
     audit = mini_store.query_df("select action, actor from audit where action = 'annulation_depot'")
     assert list(audit["actor"]) == ["admin"]
-    with pytest.raises(BatchError, match="déjà annulé"):
+    with pytest.raises(BatchError, match="not-valid"):
         revert_batch(mini_store, "ctg-test", second, actor="admin")
 
 

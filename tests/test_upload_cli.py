@@ -13,8 +13,8 @@ import pytest
 import cli
 from commands.common import reference
 from db.store import Store
-from db.users import create_user
 from indicators.access import SYSTEM
+from services.accounts import create_user
 from services.settings import get_settings
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, UPLOAD_SEED
@@ -134,7 +134,7 @@ def test_template_history_and_value_commands(db_env, tmp_path, capsys):
     capsys.readouterr()
     assert cli.main(["historique"]) == 0
     out = capsys.readouterr().out
-    assert "dépôt" in out and "t.csv" in out and "référence" in out
+    assert "dépôt" in out and "t.csv" in out and "référentiel" in out
     assert (
         cli.main(
             ["valeur", "--indicateur", "PE_PLACES_ACCUEIL", "--territoire", "62119", "--periode", "T3 2026"]

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from db.imports import import_file
 from indicators.access import SYSTEM, Actor
 from indicators.upload import read_upload
 from indicators.validation import validate_upload
+from services.uploads import import_file
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, EXPECTED, TODAY, table_counts
 
@@ -36,7 +36,7 @@ def test_every_file_of_the_corpus_has_its_expectation():
     on_disk = {
         p.name
         for p in CORPUS.iterdir()
-        if p.suffix in (".csv", ".txt", ".xlsx", ".xls") and "_source" not in p.name
+        if p.suffix in (".csv", ".txt", ".tsv", ".xlsx", ".xls", ".ods") and "_source" not in p.name
     }
     assert on_disk == set(FILES)
     assert len(BAD) >= 15 and len(GOOD) >= 8
@@ -105,12 +105,15 @@ def test_the_same_values_whatever_the_tool(upload_ref):
 
     libre = values("good_libreoffice_fr.csv")
     assert libre == values("good_libreoffice_fr_cp1252.csv")
+    assert libre == values("good_libreoffice.tsv")  # what a shared spreadsheet downloads
+    assert libre == values("good_libreoffice.ods")  # LibreOffice's own format, cells typed
     assert libre[("62178", "F9_COMPLETUDE_OUTIL", "2026-T3")] == (12.5, None)
     assert libre[("200072460", "PE_BONUS_INCLUSION_EAJE", "2026")] == (110021.39, None)
     assert libre[("200072460", "PE_SCHEMA", "2026")] == (1.0, "15/09/2026")
     xlsx = values("good_openpyxl.xlsx")
     assert xlsx[("62178", "F9_COMPLETUDE_OUTIL", "2026-T3")] == (87.5, None)  # a cell shown as 87,5 %
     assert xlsx[("200072460", "PE_SCHEMA", "2026")] == (1.0, "15/09/2026")
+    assert values("good_openpyxl_libreoffice.ods") == xlsx  # the same workbook saved by LibreOffice
 
 
 def test_rejected_files_leave_the_store_unchanged(upload_store, upload_ref):

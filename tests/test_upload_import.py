@@ -11,11 +11,18 @@ import pandas as pd
 import pytest
 
 from commands.upload import resolve_actor
-from db.imports import ImportRejected, batch_history, commit_import, import_file, prepare_import, value_trail
 from db.observations import current_values
-from db.users import create_user
 from indicators.access import SYSTEM, AccessDenied, Actor
 from reports.template import template_csv, template_frame, template_xlsx
+from services.accounts import create_user
+from services.uploads import (
+    ImportRejected,
+    batch_history,
+    commit_import,
+    import_file,
+    prepare_import,
+    value_trail,
+)
 from tests import upload_helpers
 from tests.upload_helpers import CORPUS, TODAY, table_counts
 
@@ -179,7 +186,7 @@ def test_without_as_the_command_line_acts_as_system(upload_store):
 
 
 def test_revert_brings_back_previous_values_with_a_trace(upload_store, upload_ref):
-    from db.imports import revert_import
+    from services.uploads import revert_import
 
     first = import_file(
         upload_store, upload_ref, _csv("62119;PE_PLACES_ACCUEIL;2026-T3;10;"), "a.csv", SYSTEM, today=TODAY

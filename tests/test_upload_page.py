@@ -118,3 +118,25 @@ def test_admin_reverts_a_batch(app_store):
     assert not at.exception, at.exception
     assert any(s.value.startswith("Dépôt n°2 annulé") for s in at.success)
     assert list_batches(app_store, "ctg-test").set_index("id").loc[2, "status"] == "annule"
+
+
+def test_a_file_is_read_once_per_upload_not_at_every_rerun(app_store, monkeypatch):
+    """Reruns (any click on the page) reuse the checked file, keyed by its sha256."""
+    import services.uploads as uploads_module
+
+    reads = []
+    real = uploads_module.read_upload
+
+    def counted(*args, **kwargs):
+        reads.append(args[1])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(uploads_module, "read_upload", counted)
+    at = _upload(_page(), "good_libreoffice.ods")
+    assert reads == ["good_libreoffice.ods"]
+    assert "Aperçu" in [s.value for s in at.subheader]
+    at.selectbox(key="depot_h_per").set_value(at.selectbox(key="depot_h_per").options[1]).run()
+    at.run()
+    assert not at.exception and reads == ["good_libreoffice.ods"]
+    _upload(at, "good_libreoffice.tsv")  # another file: read once more
+    assert reads == ["good_libreoffice.ods", "good_libreoffice.tsv"]

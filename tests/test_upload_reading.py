@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from indicators.upload import column_of_header, neutralise, parse_number, read_upload
+from indicators.formatting import neutralise
+from indicators.upload import column_of_header, parse_number, read_upload
 
 
 @pytest.mark.parametrize(

@@ -1,32 +1,29 @@
-"""Accounts: hashing, lock-out with an injected clock, audited changes, CLI, audit queries and exports."""
+"""Accounts (services/accounts.py, rules in indicators/accounts.py): hashing, lock-out and
+throttling with an injected clock, audited changes, CLI (Journal: test_services_audit)."""
 
 from __future__ import annotations
 
+import getpass
 import io
 import logging
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
-import openpyxl
 import pandas as pd
 import pytest
 from argon2 import PasswordHasher, Type
 
 from cli import main
-from db import users
-from db.audit import (
-    AuditFilter,
-    audit_actions,
-    audit_actors,
-    audit_entries,
-    batch_entries,
-    describe_change,
-    export_audit,
-)
 from db.observations import remove_demo
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
+from services import accounts as users
+from services.audit import describe_change
 from services.settings import get_settings
+from tests import upload_helpers
+from tests.conftest import ROOT
 
+_upload_template = upload_helpers._upload_template  # fixtures of the corpus store
+upload_ref = upload_helpers.upload_ref
 SECRET = "Tr3s-Secret-Mot-De-Passe"
 OTHER_SECRET = "Un-Autre-Secret-2026!"
 T0 = datetime(2026, 10, 5, 9, 50)
@@ -59,7 +56,9 @@ def settings_env(monkeypatch):
 
 
 def audit_rows(store: Store) -> pd.DataFrame:
-    return store.query_df("select actor, action, objet, avant, apres from audit order by id")
+    return store.query_df(
+        "select actor, action, objet, avant, apres, canal, utilisateur_systeme from audit order by id"
+    )
 
 
 def test_password_is_stored_as_argon2_and_checked(mini_store):
@@ -125,14 +124,13 @@ def test_lock_out_lasts_the_set_time(mini_store, settings_env):
             users.authenticate(mini_store, "marie", "mauvais", now=T0 + timedelta(minutes=minute))
     with pytest.raises(users.AccountLocked) as locked:
         users.authenticate(mini_store, "marie", "mauvais", now=T0 + timedelta(minutes=2))
-    assert str(locked.value).startswith("Compte verrouillé jusqu'à 10:02 après 3 échecs")
-    # Still locked, even with the right password, until the set time has passed.
+    assert str(locked.value).startswith("Connexion bloquée jusqu'à 10:02 après 3 échecs")
+    # Still blocked, even with the right password, until the set time has passed.
     for later in (timedelta(minutes=3), timedelta(minutes=11, seconds=59)):
         with pytest.raises(users.AccountLocked, match="jusqu'à 10:02 après 3 échecs"):
             users.authenticate(mini_store, "marie", SECRET, now=T0 + later)
     assert users.authenticate(mini_store, "marie", SECRET, now=T0 + timedelta(minutes=12)).login == "marie"
-    user = users.get_user(mini_store, "marie")
-    assert user.failed_attempts == 0 and user.locked_until is None
+    assert users.locked_logins(mini_store, now=T0 + timedelta(minutes=12)) == {}
     assert "verrouillage_compte" in audit_rows(mini_store)["action"].tolist()
 
 
@@ -195,6 +193,7 @@ def test_every_administrative_change_is_audited_before_after(mini_store):
         "reinitialisation_mot_de_passe",
     ]
     assert set(rows["actor"]) == {"systeme"}
+    assert rows["canal"].isna().all()  # neither the pages nor the command line: a direct call
     changes = [describe_change(a, b) for a, b in zip(rows["avant"], rows["apres"], strict=True)]
     assert changes[1] == "rôle : lecteur (COPIL) → chargé de coopération ; territoires : — → 62119"
     assert changes[2] == "actif : oui → non"
@@ -272,6 +271,20 @@ def test_demo_accounts_are_labelled_and_removed_with_the_demo(mini_store, mini_r
 
 # -- command line --------------------------------------------------------------------------
 @pytest.fixture
+def db_store_for_cli(tmp_path, settings_env, _upload_template):
+    """The CLI on a copy of the upload corpus store: (its path, the corpus folder)."""
+    from commands.common import reference
+    from tests.upload_helpers import CORPUS, UPLOAD_SEED
+
+    path = tmp_path / "cli.duckdb"
+    path.write_bytes(_upload_template.read_bytes())
+    settings_env(database_url=f"duckdb:///{path}", seed_dir=UPLOAD_SEED)
+    reference.cache_clear()
+    yield path, CORPUS
+    reference.cache_clear()
+
+
+@pytest.fixture
 def cli_store(mini_store, settings_env):
     path = mini_store.path
     mini_store.close()
@@ -345,49 +358,12 @@ def test_cli_users(cli_store, monkeypatch, capsys):
     assert out.strip() == "Compte « marie » : lecteur (COPIL)."
     with Store(cli_store) as store:
         assert users.authenticate(store, "marie", "Nouveau-Secret-Du-Jour").role == "lecteur"
-        actors = set(audit_rows(store)["actor"])
-    assert any(a.startswith("ligne de commande (") for a in actors)
-
-
-# -- audit queries and exports -------------------------------------------------------------
-def test_audit_filters_and_exports(mini_store):
-    users.create_user(mini_store, SYSTEM, "marie", "lecteur", password=SECRET)
-    users.create_user(mini_store, Actor("chef", "administrateur"), "lea", "lecteur", password=SECRET)
-    users.disable_user(mini_store, SYSTEM, "lea")
-    everything = audit_entries(mini_store)
-    assert everything.columns.tolist() == [
-        "Date",
-        "Compte",
-        "Action",
-        "Objet",
-        "Changement",
-        "Avant",
-        "Après",
-    ]
-    by_chef = audit_entries(mini_store, AuditFilter(actor="chef"))
-    assert by_chef["Objet"].tolist() == ["compte lea"]
-    disabled = audit_entries(mini_store, AuditFilter(action="desactivation_compte"))
-    assert disabled[["Compte", "Action", "Changement"]].values.tolist() == [
-        ["systeme", "Désactivation d'un compte", "actif : oui → non"]
-    ]
-    assert audit_entries(mini_store, AuditFilter(end=date(2000, 1, 1))).empty
-    assert len(audit_entries(mini_store, AuditFilter(start=date.today(), end=date.today()))) == len(
-        everything
-    )
-    assert {"chef", "systeme"} <= set(audit_actors(mini_store))
-    assert "creation_compte" in audit_actions(mini_store)
-    batches = batch_entries(mini_store)
-    assert batches["Nature"].tolist() == ["Référentiel"] and "nan" not in batches.to_csv()
-
-    csv = export_audit({"Changements": everything}, ".csv")
-    assert csv.startswith("\ufeff".encode()) and "Désactivation d'un compte".encode() in csv
-    assert csv.decode("utf-8-sig").splitlines()[0].startswith("Date;Compte;Action")
-    book = openpyxl.load_workbook(
-        io.BytesIO(export_audit({"Changements": everything, "Lots": batches}, ".xlsx"))
-    )
-    assert book.sheetnames == ["Changements", "Lots"]
-    assert book["Changements"].max_row == len(everything) + 1
-    assert SECRET not in csv.decode("utf-8-sig")
+        rows = audit_rows(store)
+    # Every change made from the command line says so, with the system user who ran it.
+    from_cli = rows[~rows["action"].isin(["connexion", "chargement_reference"])]
+    assert set(from_cli["actor"]) == {"systeme"}
+    assert set(from_cli["canal"]) == {"cli"}
+    assert set(from_cli["utilisateur_systeme"]) == {getpass.getuser()}
 
 
 def test_change_own_password_checks_the_current_one(mini_store, settings_env):
@@ -413,15 +389,15 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
     from streamlit.testing.v1 import AppTest
 
     from db.observations import remove_demo
-    from db.reference import load_reference_into
-    from db.users import create_demo_accounts, demo_accounts
+    from services.accounts import create_demo_accounts, demo_accounts
+    from services.reference import install_reference
     from tests.auth_helpers import ensure_account
     from tests.conftest import ROOT, app_serving
 
     path = tmp_path / "login.duckdb"
     with Store(path) as store:
         store.migrate()
-        load_reference_into(store, ref)
+        install_reference(store, ref)
         ensure_account(store, "administrateur", login="vraie-admin")
         create_demo_accounts(store)
         assert [a[0] for a in demo_accounts(store)] == ["demo-admin", "demo-charge", "demo-copil"]
@@ -435,3 +411,202 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         assert "demo-admin" not in " ".join(str(i.value) for i in at.info)
         assert at.button(key="FormSubmitter:auth_login_form-Se connecter")
+
+
+# -- issue 11: answers, throttling, policy, deletion, retention ---------------------------------------
+def test_unknown_login_and_wrong_password_get_the_same_answer_after_the_same_work(mini_store, settings_env):
+    settings_env(lockout_attempts=3, lockout_minutes=10)
+    users.create_user(mini_store, SYSTEM, "lea", "lecteur", password=SECRET)
+    # The dummy hash verified for an unknown login costs what a real one does.
+    assert users.dummy_hash_parameters() == users.extract_parameters(users.hash_password("x" * 12))
+    answers = {}
+    for login in ("lea", "personne"):
+        seen = []
+        for minute in range(3):
+            with pytest.raises(users.AuthenticationError) as exc:
+                users.authenticate(
+                    mini_store,
+                    login,
+                    "pas-le-bon",
+                    address="198.51.100.9",
+                    now=T0 + timedelta(minutes=minute),
+                )
+            seen.append((type(exc.value).__name__, str(exc.value)))
+        answers[login] = seen
+    assert answers["lea"] == answers["personne"]
+    assert answers["lea"][0] == ("AuthenticationError", "Identifiant ou mot de passe incorrect.")
+    assert answers["lea"][2][0] == "AccountLocked" and "Compte" not in answers["lea"][2][1]
+    # The lock-out is decided after the password: the right one is refused the same way.
+    with pytest.raises(users.AccountLocked) as right:
+        users.authenticate(mini_store, "lea", SECRET, address="198.51.100.9", now=T0 + timedelta(minutes=4))
+    assert str(right.value) == answers["personne"][2][1].replace("après 3 échecs", "après 3 échecs")
+
+
+def test_throttling_slows_one_address_without_locking_the_administrator_out(mini_store, settings_env):
+    settings_env(lockout_attempts=5, lockout_minutes=15, throttle_free_attempts=4, throttle_max_seconds=60)
+    users.create_first_admin(mini_store, "admin", SECRET)
+    attacker, office = "203.0.113.66", "192.0.2.10"
+    t = T0
+    for _ in range(4):  # free attempts, then each failure doubles the wait
+        with pytest.raises(users.AuthenticationError):
+            users.authenticate(mini_store, "admin", "devine", address=attacker, now=t)
+    with pytest.raises(users.AuthenticationError):
+        users.authenticate(mini_store, "admin", "devine", address=attacker, now=t + timedelta(seconds=1))
+    with pytest.raises(users.TooManyAttempts) as wait:
+        users.authenticate(mini_store, "admin", SECRET, address=attacker, now=t + timedelta(seconds=1))
+    assert str(wait.value).startswith("Trop de tentatives de connexion depuis ce poste : réessayez dans")
+    # The administrator, from the office, is neither slowed nor locked out.
+    assert (
+        users.authenticate(mini_store, "admin", SECRET, address=office, now=t + timedelta(seconds=2)).login
+        == "admin"
+    )
+    # The waits are bounded: the attacker's address may try again after at most the cap.
+    later = t + timedelta(seconds=62)
+    with pytest.raises(users.AccountLocked):  # 5 failures for admin from that address
+        users.authenticate(mini_store, "admin", "devine", address=attacker, now=later)
+    assert users.authenticate(mini_store, "admin", SECRET, address=office, now=later).login == "admin"
+
+
+@pytest.mark.parametrize(
+    "password, words",
+    [
+        ("court", "au moins 12 caractères"),
+        ("aaaaaaaaaaaa", "trop facile à deviner"),
+        ("123456789012", "trop facile à deviner"),
+        ("azertyuiopqs", "trop facile à deviner"),
+        ("Motdepasse2026!", "trop facile à deviner"),
+        ("P@ssw0rd12345", "trop facile à deviner"),
+        ("Soleil123456", "trop facile à deviner"),
+        ("demo-admin-ctg", "compte de démonstration"),
+        ("marie.dupont", "ne peut pas être l'identifiant"),
+        ("Marie.Dupont2026", "ne peut pas être l'identifiant"),
+    ],
+)
+def test_password_policy(mini_store, password, words):
+    with pytest.raises(users.AccountError, match=words):
+        users.create_user(mini_store, SYSTEM, "marie.dupont", "administrateur", password=password)
+    assert users.get_user(mini_store, "marie.dupont") is None
+
+
+def test_common_passwords_ship_with_the_project():
+    from indicators.accounts import COMMON_PASSWORDS_FILE, common_passwords
+
+    assert COMMON_PASSWORDS_FILE.is_relative_to(ROOT) and len(common_passwords()) > 100
+    users.check_password("cafe noisette sous la pluie", "marie")  # a passphrase is welcome
+
+
+def test_nothing_typed_at_a_failed_login_reaches_the_logs(mini_store, caplog):
+    caplog.set_level(logging.DEBUG)
+    users.create_user(mini_store, SYSTEM, "lea", "lecteur", password=SECRET)
+    typed = "MonVraiMotDePasse-Tape-Comme-Identifiant"
+    for login, password in ((typed, SECRET), ("lea", "Faux-Essai-Secret-42")):
+        with pytest.raises(users.AuthenticationError):
+            users.authenticate(mini_store, login, password, address="198.51.100.1")
+    assert caplog.records
+    assert typed not in caplog.text and typed.lower() not in caplog.text
+    assert "Faux-Essai-Secret-42" not in caplog.text
+    stored = mini_store.query_df("select * from echecs_connexion").to_csv() + audit_rows(mini_store).to_csv()
+    assert typed.lower() not in stored and "198.51.100.1" not in stored
+
+
+def test_deleting_an_account_pseudonymises_it(mini_store, mini_ref, capsys, monkeypatch, settings_env):
+    from services.pilotage import add_comment
+
+    users.create_first_admin(mini_store, "admin", SECRET)
+    users.create_user(
+        mini_store, SYSTEM, "marie", "chargé", "62119", password=OTHER_SECRET, nom="Marie Dupont"
+    )
+    marie = users.actor_for(mini_store, "marie")
+    add_comment(mini_store, mini_ref, marie, "A1", "annuelle-2026", "Béthune avance.", territoire="62119")
+    users.authenticate(mini_store, "marie", OTHER_SECRET)
+    with pytest.raises(users.AccountError, match="votre propre compte"):
+        users.delete_user(mini_store, users.actor_for(mini_store, "admin"), "admin")
+    pseudonym = users.delete_user(mini_store, users.actor_for(mini_store, "admin"), "marie")
+    assert pseudonym.startswith("compte-supprimé-")
+    assert users.get_user(mini_store, "marie") is None
+    everything = " ".join(
+        mini_store.query_df(f"select * from {t}").astype(str).to_csv()
+        for t in ("audit", "batches", "commentaires", "utilisateurs")
+    )
+    assert "marie" not in everything.lower().replace("marie.dupont", "") and "Marie Dupont" not in everything
+    assert pseudonym in audit_rows(mini_store)["actor"].tolist()
+    assert mini_store.scalar("select author from commentaires") == pseudonym
+    assert audit_rows(mini_store)["action"].tolist()[-1] == "suppression_compte"
+
+
+def test_cli_deletes_an_account_and_purges_by_the_retention_period(cli_store, monkeypatch, capsys):
+    with Store(cli_store) as store:
+        users.create_first_admin(store, "admin", SECRET)
+        users.create_user(store, SYSTEM, "lea", "lecteur", password=OTHER_SECRET)
+    code, _, err = run_cli(monkeypatch, capsys, "users", "delete", "lea")
+    assert code == 1 and "relancez avec --oui" in err
+    code, out, _ = run_cli(monkeypatch, capsys, "users", "delete", "lea", "--oui")
+    assert code == 0 and "supprimé ; il apparaît désormais comme « compte-supprimé-" in out
+    code, _, err = run_cli(monkeypatch, capsys, "users", "delete", "admin", "--oui")
+    assert code == 1 and "dernier compte administrateur" in err
+    code, out, _ = run_cli(monkeypatch, capsys, "purger")
+    assert code == 0 and out.startswith("Délai de conservation : 12 mois.")
+
+
+def test_retention_purges_login_events_and_deleted_comment_texts(mini_store, mini_ref, settings_env):
+    from services.pilotage import add_comment, delete_comment
+
+    settings_env(retention_months=12)
+    admin = users.actor_for(mini_store, users.create_first_admin(mini_store, "admin", SECRET).login)
+    users.authenticate(mini_store, "admin", SECRET)
+    comment = add_comment(mini_store, mini_ref, admin, "A1", "annuelle-2026", "Un texte à oublier un jour.")
+    delete_comment(mini_store, mini_ref.convention.code, admin, comment)
+    kept = add_comment(mini_store, mini_ref, admin, "F9", "annuelle-2026", "Un texte toujours publié.")
+    assert users.purge_expired(mini_store) == {"connexions": 0, "textes_commentaires": 0, "echecs": 0}
+    a_year_later = datetime.now() + timedelta(days=370)
+    counts = users.purge_expired(mini_store, now=a_year_later)
+    assert counts["connexions"] == 1 and counts["textes_commentaires"] == 2  # creation and deletion rows
+    text = audit_rows(mini_store).to_csv()
+    assert "Un texte à oublier un jour." not in text and "délai de conservation écoulé" in text
+    assert "connexion" not in audit_rows(mini_store)["action"].tolist()
+    assert (
+        mini_store.scalar(f"select texte from commentaires where id = {kept}") == "Un texte toujours publié."
+    )
+    assert "Un texte toujours publié." in text  # a comment still published keeps its history
+
+
+def test_audit_records_the_channel_of_the_command_line(db_store_for_cli, monkeypatch, capsys):
+    """`import --as marie` run by a system user: marie, through the command line, by that user."""
+    path, corpus = db_store_for_cli
+    with Store(path) as store:
+        users.create_user(store, SYSTEM, "marie", "charge", ["62119"], password=OTHER_SECRET)
+    assert main(["import", str(corpus / "good_duplicate_same.csv"), "--as", "marie"]) == 0
+    with Store(path) as store:
+        row = store.query_df(
+            "select actor, canal, utilisateur_systeme from audit where action = 'depot'"
+        ).iloc[0]
+        batch = store.query_df(
+            "select author, canal, utilisateur_systeme from batches where kind = 'depot'"
+        ).iloc[0]
+    assert (row["actor"], row["canal"], row["utilisateur_systeme"]) == ("marie", "cli", getpass.getuser())
+    assert (batch["author"], batch["canal"]) == ("marie", "cli")
+    from services.audit import audit_entries
+
+    with Store(path) as store:
+        shown = audit_entries(store)
+    assert f"ligne de commande ({getpass.getuser()})" in shown[shown["Compte"] == "marie"]["Canal"].tolist()
+
+
+def test_init_prints_a_one_time_code_that_creates_the_first_administrator(cli_store, monkeypatch, capsys):
+    import re
+
+    from tests.conftest import MINI_SEED
+
+    code, out, _ = run_cli(monkeypatch, capsys, "init", "--seed", str(MINI_SEED))
+    assert code == 0 and "Aucun compte administrateur" in out
+    found = re.search(r"\b([a-z2-9]{5}(?:-[a-z2-9]{5}){3})\b", out)
+    assert found, out
+    with Store(cli_store) as store:
+        with pytest.raises(AccessDenied, match="Code d'installation incorrect"):
+            users.create_first_admin_with_code(store, "zzzzz-zzzzz-zzzzz-zzzzz", "admin", SECRET, address="a")
+        user = users.create_first_admin_with_code(store, found.group(1), "admin", SECRET, address="a")
+        assert user.role == "administrateur"
+        with pytest.raises(AccessDenied, match="existe déjà"):  # the code served once
+            users.create_first_admin_with_code(store, found.group(1), "autre", SECRET, address="a")
+    code, out, _ = run_cli(monkeypatch, capsys, "init", "--seed", str(MINI_SEED))
+    assert "Aucun compte administrateur" not in out

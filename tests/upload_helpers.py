@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 
 from db import schema
-from db.reference import load_reference_into
 from db.store import Store
 from indicators.catalogue import Reference, load_reference
+from services.reference import install_reference
 
 CORPUS = Path(__file__).resolve().parent / "data" / "uploads"
 UPLOAD_SEED = CORPUS / "seed"
@@ -35,7 +35,7 @@ def _upload_template(tmp_path_factory, upload_ref) -> Path:
     path = tmp_path_factory.mktemp("upload") / "template.duckdb"
     with Store(path) as store:
         store.migrate()
-        load_reference_into(store, upload_ref)
+        install_reference(store, upload_ref)
     return path
 
 

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from db.observations import current_values, has_demo
-from db.reference import load_reference_into
 from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
+from indicators.surveys import publishable
+from services.demo import has_demo
+from services.reference import install_reference
+from services.review import ReviewFigures, gather_review
 from services.settings import get_settings
+from services.values import current_values
 from ui.auth import require_login
 
 
@@ -25,33 +29,47 @@ def get_reference() -> Reference:
 @st.cache_resource(show_spinner=False)
 def get_store() -> Store:
     """The store, migrated and holding the reference (loaded at first run)."""
-    store = Store(get_settings().database_url)
+    settings = get_settings()
+    store = Store(settings.database_url, retry_seconds=settings.busy_timeout_seconds)
     store.migrate()
-    load_reference_into(store, get_reference(), actor="application")
+    install_reference(store, get_reference(), actor="application")
     return store
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def cached_values(convention: str) -> pd.DataFrame:
-    """Current values of the convention (cleared after every write)."""
-    return current_values(get_store(), convention)
+    """Current values of the convention as shown (cleared after every write): a baromètre
+    result below its minimum sample size is withheld (indicators.surveys)."""
+    return publishable(current_values(get_store(), get_reference()), get_reference())
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def cached_has_demo(convention: str) -> bool:
-    return has_demo(get_store(), convention)
+    return has_demo(get_store(), get_reference())
+
+
+@st.cache_resource(ttl=get_settings().cache_ttl_seconds, max_entries=16, show_spinner=False)
+def _review_figures(convention: str, review_code: str, day: str) -> ReviewFigures:
+    # A resource, not data: the figures memoise per-territory summaries as pages ask for them.
+    return gather_review(get_store(), get_reference(), review_code, today=date.fromisoformat(day))
+
+
+def review_figures(review_code: str) -> ReviewFigures:
+    """The figures of a review (services.review), read once and shared by every page."""
+    return _review_figures(get_reference().convention.code, review_code, date.today().isoformat())
 
 
 def clear_caches() -> None:
     """Forget cached reads; call after a successful write."""
     st.cache_data.clear()
+    _review_figures.clear()
 
 
 @dataclass
 class PageContext:
     store: Store
     ref: Reference
-    actor: Actor | None = None  # the logged-in account (setup_page stops the page without one)
+    actor: Actor  # the logged-in account: the one way a page knows who acts (setup_page stops without one)
 
     @property
     def convention(self) -> str:

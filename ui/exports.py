@@ -13,8 +13,9 @@ import plotly.graph_objects as go
 import streamlit as st
 
 from indicators.review import Review
-from reports.bilan import Bilan, BilanError, make_bilan
 from reports.render import RenderError, figure_png
+from services.bilan import Bilan, BilanError, bilan_for
+from ui.text import plain
 
 SLIDE_HEIGHT = 450  # layout height of a 1600 × 900 image at scale 2
 BILAN_STATE = "_bilan_pdf"  # {review code: Bilan} built in this session
@@ -50,12 +51,14 @@ def png_download_button(fig: go.Figure, key: str) -> None:
     )
 
 
-def build_bilan_for(store, ref, review: Review) -> Bilan:
-    """Build the bilan of a review (with a spinner) and keep it for this session."""
+def build_bilan_for(review: Review) -> Bilan:
+    """Build the bilan of a review (with a spinner) from the panels' figures; keep it for this session."""
+    from ui.context import review_figures
+
     with st.spinner(
         f"Préparation du bilan « {review.label} » : graphiques et mise en page (jusqu'à une minute)…"
     ):
-        bilan = make_bilan(store, ref, review.code)
+        bilan = bilan_for(review_figures(review.code))
     st.session_state.setdefault(BILAN_STATE, {})[review.code] = bilan
     return bilan
 
@@ -70,7 +73,7 @@ def bilan_file_name(review: Review) -> str:
     return f"bilan-ctg-{review.code}.pdf"
 
 
-def bilan_download_button(store, ref, review: Review, key: str = "bilan") -> None:
+def bilan_download_button(review: Review, key: str = "bilan") -> None:
     """Prepare then download the bilan PDF of the review selected in the sidebar."""
     bilan = built_bilan(review)
     if bilan is None:
@@ -81,9 +84,9 @@ def bilan_download_button(store, ref, review: Review, key: str = "bilan") -> Non
             help="Document A4 en français pour le COPIL, avec graphiques (jusqu'à une minute de préparation).",
         ):
             try:
-                bilan = build_bilan_for(store, ref, review)
+                bilan = build_bilan_for(review)
             except (BilanError, RenderError) as exc:
-                st.error(f"Le bilan n'a pas pu être produit : {exc}")
+                st.error(f"Le bilan n'a pas pu être produit : {plain(str(exc))}")
                 return
     if bilan is not None:
         st.download_button(
@@ -100,7 +103,5 @@ def bilan_download_button(store, ref, review: Review, key: str = "bilan") -> Non
 
 def sidebar_bilan_button(review: Review) -> None:
     """The bilan button of every panel, in the sidebar under the review selector."""
-    from ui.context import get_reference, get_store
-
     with st.sidebar:
-        bilan_download_button(get_store(), get_reference(), review, key="sidebar-bilan")
+        bilan_download_button(review, key="sidebar-bilan")

@@ -1,44 +1,37 @@
 """Widgets shared by the steering panels: the review selector, French cards, figures with a
-PNG button, and the cached computations behind the panels (Streamlit only).
+PNG button (Streamlit only).
 
-The computations themselves live in `indicators/` (review, completeness, aggregation,
-charts); this module only caches them per (convention, review, territory) so that a page
-renders in well under a second once the current values are read.
+Every figure comes from `services.review.ReviewFigures`, gathered once per review and
+cached (`ui.context.review_figures`); nothing here computes a figure.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from datetime import date
 
 import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators import completeness as completeness_rules
-from indicators.aggregation import Territories, by_commune_at, series
 from indicators.catalogue import EPCI_CODE
 from indicators.chart_facts import any_demo, largest_communes, shows_demo
-from indicators.formatting import MISSING, format_change, format_value
-from indicators.governance import due_not_held
-from indicators.periods import FIRST_YEAR
+from indicators.formatting import format_change, format_value
 from indicators.review import (
     DIRECTION_LABELS,
     REVIEWS,
     REVIEWS_BY_CODE,
     Alert,
     Review,
-    build_alerts,
     current_review,
     cutoff_caption,
-    get_review,
-    indicator_summary,
+    value_text,
 )
-from reports.charts import SOURCE_ANNOTATION, chart_table, load_geojson
+from reports.charts import GEOJSON_NAME, SOURCE_ANNOTATION, chart_table, commune_map_figure, load_geojson
+from services.review import ReviewFigures
 from services.settings import get_settings
 from ui.chrome import CHOOSE
-from ui.context import cached_values, get_reference, get_store
+from ui.context import get_reference, review_figures
+from ui.text import plain
 
 MAP_NAMES = 6  # the most populous communes named on a map
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
@@ -83,130 +76,49 @@ def review_selector() -> Review:
     )
     st.session_state[REVIEW_STATE] = code
     st.query_params["revue"] = code
-    review = get_review(code)
-    right.markdown(
-        f":material/event: Données arrêtées au **{review.cutoff_label}** · comparées à la référence "
-        f"(avant 2026) et à {review.previous_year}"
-    )
+    review = figures(code).review  # « provisoire » at its data date before its cut-off is over
+    comparisons = f"comparées à la référence (avant 2026) et à {review.previous_year}"
+    if review.provisional:
+        right.markdown(
+            f":orange-badge[:material/pending: Revue provisoire] Données au **{review.cutoff_label}** · "
+            f"{comparisons}"
+        )
+        # Under the selector, not in the sidebar: on a phone the sidebar is folded away.
+        st.caption(
+            f"Son arrêté ({review.planned_cutoff.label}) n'est pas encore atteint : les chiffres sont "
+            f"ceux du dernier trimestre avec des données, {review.cutoff_label} ; un flux est le cumul "
+            f"des trimestres {review.cutoff.year} reçus."
+        )
+    else:
+        right.markdown(f":material/event: Données arrêtées au **{review.cutoff_label}** · {comparisons}")
     from ui.exports import sidebar_bilan_button
 
     sidebar_bilan_button(review)
     return review
 
 
-# -- Cached computations ----------------------------------------------------------------------
+# -- The review's figures (services.review), cached once per review ------------------------
 
 
-@st.cache_resource(show_spinner=False)
-def territories() -> Territories:
-    """Memberships of the structures and sectors (read once)."""
-    return Territories(get_reference())
+def figures(review_code: str) -> ReviewFigures:
+    """Every figure of a review: the one source of the panels (see services/review.py)."""
+    return review_figures(review_code)
 
 
 @st.cache_resource(show_spinner=False)
 def communes_geojson() -> dict:
     """The 100 commune polygons from seed/ (read once)."""
-    return load_geojson(get_settings().seed_dir / "communes-cabbalr-200072460.geojson")
+    return load_geojson(get_settings().seed_dir / GEOJSON_NAME)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def targets(convention: str) -> pd.DataFrame:
-    """Current targets (indicateur, territoire, annee, valeur); empty when none."""
-    try:
-        from db.pilotage import targets_frame
-    except ImportError:  # the pilotage tables are optional for the panels
-        return pd.DataFrame(columns=["indicateur", "territoire", "annee", "valeur"])
-    return targets_frame(get_store(), convention)
+def summary(review_code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
+    """Where each indicator stands for a territory at the review (computed indicators included)."""
+    return figures(review_code).summary_of(territory)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def meetings(convention: str) -> pd.DataFrame:
-    """Governance meetings recorded (the `reunions` table)."""
-    from db.pilotage import meetings_frame
-
-    return meetings_frame(get_store(), convention)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def comments(convention: str, review_code: str) -> pd.DataFrame:
-    """Qualitative comments of a review."""
-    from db.pilotage import comments_frame
-
-    return comments_frame(get_store(), convention, revue=review_code)
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def engagements(convention: str) -> pd.DataFrame:
-    """Engagement of each commune (fiche signed, date, élu référent), one row per commune."""
-    from db.pilotage import commune_engagements, engagements_frame
-
-    return commune_engagements(get_reference(), engagements_frame(get_store(), convention))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def completeness(convention: str, review_code: str, group: str | None = None) -> pd.DataFrame:
-    """Territory × quarter matrix of the review's quarters (see indicators.completeness)."""
-    review = get_review(review_code)
-    return completeness_rules.completeness_matrix(
-        cached_values(convention), get_reference(), review.quarters(), group
-    )
-
-
-def completeness_rate(convention: str, review_code: str) -> float | None:
-    """Overall completeness rate (%) at the review: the "Complétude de l'outil" indicator."""
-    return completeness_rules.overall_rate(completeness(convention, review_code))
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def summary(convention: str, review_code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
-    """`indicator_summary` of a territory at a review, with targets and the computed completeness."""
-    review = get_review(review_code)
-    computed = {}
-    if territory == EPCI_CODE:
-        computed[completeness_rules.COMPLETENESS_CODE] = completeness_rate(convention, review_code)
-    return indicator_summary(
-        cached_values(convention),
-        get_reference(),
-        review,
-        territory=territory,
-        targets=targets(convention),
-        territories=territories(),
-        computed=computed,
-    )
-
-
-def alerts(convention: str, review_code: str) -> list[Alert]:
+def alerts(review_code: str) -> list[Alert]:
     """Alerts for the COPIL at the review (direction, transmissions, governance)."""
-    return [Alert(*item) for item in _alerts(convention, review_code)]
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def _alerts(convention: str, review_code: str) -> list[tuple[str, str, str]]:
-    # Plain tuples in the cache: a dataclass would not survive a module reload when pickled.
-    review = get_review(review_code)
-    ref = get_reference()
-    matrix = completeness(convention, review_code)
-    missing = completeness_rules.missing_territories(matrix, review.cutoff)
-    names = {t.code: t.nom for t in ref.territories}
-    due = due_not_held(ref, meetings(convention), min(date.today(), review.held_on))
-    found = build_alerts(
-        summary(convention, review_code), review, missing=missing, names=names, governance_due=due
-    )
-    return [(a.kind, a.message, a.objet) for a in found]
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def commune_values(convention: str, code: str, review_code: str) -> pd.DataFrame:
-    """Every commune's value of an indicator at the review cut-off (ratios recomputed)."""
-    return by_commune_at(
-        cached_values(convention), get_reference(), code, get_review(review_code).cutoff, FIRST_YEAR
-    )
-
-
-@st.cache_data(ttl=TTL, show_spinner=False)
-def indicator_series(convention: str, code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
-    """The period series of an indicator for a territory (aggregation rules applied)."""
-    return series(cached_values(convention), get_reference(), code, territory, territories())
+    return figures(review_code).alerts
 
 
 # -- Display helpers --------------------------------------------------------------------------
@@ -222,11 +134,9 @@ def indicator_card(row: pd.Series, review: Review) -> None:
     """One headline indicator: value at the cut-off, changes, status (French formats)."""
     with st.container(border=True):
         st.markdown(f"**{row['libelle']}**")
+        st.markdown(f"### {plain(value_text(row))}")  # a qualitative value is a user's text
         if row["type"] in ("jalon", "qualitatif"):
-            text = row["valeur_texte"]
-            st.markdown(f"### {text if isinstance(text, str) and text else MISSING}")
             return
-        st.markdown(f"### {format_value(row['valeur'], row['unite'])}")
         st.caption(
             f"{cutoff_caption(row)} · sens souhaité : {DIRECTION_LABELS.get(row['sens'], row['sens'])}"
         )
@@ -243,22 +153,10 @@ def indicator_card(row: pd.Series, review: Review) -> None:
         if not pd.isna(row["cible"]):
             lines.append(f"cible {int(row['annee_cible'])} : {format_value(row['cible'], row['unite'])}")
         st.markdown(" · ".join(lines))
+        reason = row.get("arbitrage_reference")
+        if isinstance(reason, str) and reason:
+            st.caption(f"Référence : la convention se contredit ; valeur retenue : {reason}")
         st.markdown(status_text(row["statut"], row["statut_libelle"]))
-
-
-def png_hook():
-    """The PNG renderer of reports/render.py (`figure_png(fig) -> bytes`), or None."""
-    try:
-        from reports.render import figure_png
-    except ImportError:
-        return None
-    return figure_png
-
-
-def slug(text: str) -> str:
-    """A file-name-safe version of a French title."""
-    plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-zA-Z0-9]+", "-", plain).strip("-").lower()[:60] or "graphique"
 
 
 def screen_figure(fig: go.Figure) -> go.Figure:
@@ -306,24 +204,20 @@ def show_figure(fig: go.Figure, key: str) -> None:
             png_download_button(fig, key)
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def commune_map(convention: str, code: str, review_code: str, caption: str, source: str) -> go.Figure:
-    """The commune map of an indicator at a review (cached: 100 polygons take 0,2 s to build)."""
-    from reports.charts import commune_map_figure
-
+def commune_map(review_code: str, code: str, caption: str, source: str) -> go.Figure:
+    """The commune map of an indicator at a review."""
     return commune_map_figure(
-        commune_values(convention, code, review_code),
+        figures(review_code).commune_values(code),
         communes_geojson(),
         get_reference().indicator(code),
         caption,
         source=source,
-        named=largest_communes(cached_values(convention), get_reference(), MAP_NAMES),
-        demo=demo_in(convention, code),
+        named=largest_communes(figures(review_code).values, get_reference(), MAP_NAMES),
+        demo=demo_in(review_code, code),
     )
 
 
-@st.cache_data(ttl=TTL, show_spinner=False)
-def demo_in(convention: str, code: str | None = None) -> bool:
-    """True when a chart of `code` (or of every indicator) draws demonstration values."""
-    values = cached_values(convention)
+def demo_in(review_code: str, code: str | None = None) -> bool:
+    """True when a chart of `code` (or of every indicator) draws demonstration values of the review."""
+    values = figures(review_code).values
     return shows_demo(values, get_reference(), code) if code else any_demo(values)

@@ -4,9 +4,9 @@
     .venv/bin/python tests/data/uploads/make_corpus.py --no-soffice   # skip LibreOffice
 
 Hand-written CSV files are written byte for byte (encodings, separators, BOM, CRLF);
-`*_openpyxl.xlsx` files are produced by openpyxl; `*_libreoffice_*.csv` files are
-really produced by LibreOffice Calc with a French locale (`soffice --headless
---convert-to csv:...`) from an .xlsx generated here (kept as `*_source.xlsx`). The
+`*_openpyxl.xlsx` files are produced by openpyxl; `*_libreoffice*.csv`, `.tsv` and `.ods`
+files are really produced by LibreOffice Calc with a French locale (`soffice --headless
+--convert-to csv:...` or `ods`) from an .xlsx generated here (kept as `*_source.xlsx`). The
 produced files are committed, so the tests never need soffice. The errors each file
 must produce are in `expected.json` (written by hand, not by this script).
 """
@@ -270,7 +270,31 @@ def soffice_csv(source: Path, target: str, separator: int, charset: int) -> None
             capture_output=True,
             timeout=180,
         )
-        shutil.copy(Path(tmp) / (source.stem + ".csv"), HERE / target)
+        shutil.copy(Path(tmp) / (source.stem + ".csv"), HERE / target)  # .csv whatever the target
+
+
+def soffice_convert(source: Path, target: str, filter_spec: str) -> None:
+    """Convert with LibreOffice Calc (French locale) to another office format (`ods`, `xlsx`)."""
+    env = {**os.environ, "LC_ALL": "fr_FR.UTF-8", "LANG": "fr_FR.UTF-8", "LANGUAGE": "fr"}
+    with tempfile.TemporaryDirectory() as tmp:
+        subprocess.run(
+            [
+                "soffice",
+                "--headless",
+                f"-env:UserInstallation=file://{tmp}/profile",
+                "--convert-to",
+                filter_spec,
+                "--outdir",
+                tmp,
+                str(source),
+            ],
+            check=True,
+            env=env,
+            capture_output=True,
+            timeout=180,
+        )
+        produced = next(p for p in Path(tmp).iterdir() if p.is_file() and p.stem == source.stem)
+        shutil.copy(produced, HERE / target)
 
 
 def main() -> int:
@@ -290,6 +314,10 @@ def main() -> int:
         soffice_csv(sources["good"], "good_libreoffice_fr.csv", 59, 76)  # ; and UTF-8
         soffice_csv(sources["good"], "good_libreoffice_fr_cp1252.csv", 9, 1)  # tab and Windows-1252
         soffice_csv(sources["bad"], "bad_libreoffice_fr.csv", 59, 76)
+        soffice_csv(sources["good"], "good_libreoffice.tsv", 9, 76)  # tab and UTF-8, named .tsv
+        soffice_convert(sources["good"], "good_libreoffice.ods", "ods")
+        soffice_convert(sources["bad"], "bad_libreoffice.ods", "ods")
+        soffice_convert(HERE / "good_openpyxl.xlsx", "good_openpyxl_libreoffice.ods", "ods")
     print(f"Corpus régénéré dans {HERE}")
     return 0
 

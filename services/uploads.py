@@ -1,4 +1,4 @@
-"""Quarterly upload into the store: dry run (what would change), atomic commit, history, revert.
+"""Use cases of the quarterly upload: dry run (what would change), atomic commit, history, revert.
 
     >>> plan = prepare_import(store, ref, data, "t3.csv", actor)      # writes nothing
     >>> plan.counts, plan.preview()                                     # new / changed / unchanged
@@ -19,31 +19,52 @@ from dataclasses import dataclass, field
 import pandas as pd
 import sqlalchemy as sa
 
-from db.observations import list_batches, record_audit, revert_batch, value_history, write_batch
+from db.observations import (
+    BatchError,
+    current_for,
+    list_batches,
+    record_audit,
+    revert_batch,
+    value_history,
+    write_batch,
+)
 from db.store import Store, StoreError
+from indicators import rules
 from indicators.access import Actor, require_admin, require_territory, require_writer
 from indicators.catalogue import Reference
+from indicators.changes import (
+    KEYS,
+    STATUS_CHANGED,
+    STATUS_NEW,
+    STATUS_UNCHANGED,
+    change_counts,
+    compute_diff,
+    indicators_named,
+    previous_map,
+)
 from indicators.formatting import MISSING, format_value
+from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, validate_upload
-from services.settings import get_settings
+from services.settings import get_settings, upload_limits
 
-KEYS = ["indicateur", "territoire", "periode"]
-STATUS_NEW, STATUS_CHANGED, STATUS_UNCHANGED = "nouvelle", "modifiée", "inchangée"
 BATCH_KIND = "depot"
-BATCH_STATUS_LABELS = {"valide": "en vigueur", "annule": "annulé", "remplace": "remplacé"}
-BATCH_KIND_LABELS = {
-    "depot": "dépôt",
-    "reference": "référence",
-    "demo": "démonstration",
-    "saisie": "saisie",
-    "annulation": "annulation",
-}
 
 
 class ImportRejected(StoreError):
     """A commit asked for a file whose report has errors; nothing was written."""
+
+
+class RevertRefused(StoreError):
+    """A batch that cannot be cancelled; the message is French."""
+
+
+REVERT_REFUSALS = {
+    "absent": "Le dépôt n°{n} n'existe pas.",
+    "not-valid": "Le dépôt n°{n} est déjà annulé ou remplacé.",
+    "reference": "Les données de référence se modifient dans seed/ puis par le chargement du référentiel.",
+}
 
 
 @dataclass
@@ -95,82 +116,6 @@ class ImportResult:
     @property
     def committed(self) -> bool:
         return self.batch_id is not None
-
-
-# -- reads ------------------------------------------------------------------------------------
-_CURRENT_SQL = (
-    "select indicateur, territoire, periode, valeur, valeur_texte, commentaire, batch_id "
-    "from observations_courantes where convention = $conv and list_contains($inds, indicateur)"
-)
-
-
-def _current_for(raw_conn, convention: str, indicators: list[str]) -> pd.DataFrame:
-    if not indicators:
-        return pd.DataFrame(columns=[*KEYS, "valeur", "valeur_texte", "commentaire", "batch_id"])
-    return raw_conn.execute(_CURRENT_SQL, {"conv": convention, "inds": indicators}).df()
-
-
-def current_for(store: Store, convention: str, indicators: list[str]) -> pd.DataFrame:
-    """Current values (and their batch) of the given indicators."""
-    if not indicators:
-        return _current_for(None, convention, [])
-    return store.query_df(_CURRENT_SQL, {"conv": convention, "inds": list(indicators)})
-
-
-def _indicators_in(table) -> list[str]:
-    codes = {str(r.values.get("indicateur") or "").strip().upper() for r in table.rows}
-    return sorted(c for c in codes if c)
-
-
-def _previous_map(current: pd.DataFrame) -> dict[tuple[str, str, str], float]:
-    numeric = current[current["valeur"].notna()]
-    keys = zip(
-        numeric["indicateur"].tolist(),
-        numeric["territoire"].tolist(),
-        numeric["periode"].tolist(),
-        strict=True,
-    )  # plain lists: iterating arrow-backed columns is slow
-    return dict(zip(keys, numeric["valeur"].astype(float).tolist(), strict=True))
-
-
-# -- diff -------------------------------------------------------------------------------------
-def compute_diff(rows: pd.DataFrame, current: pd.DataFrame) -> pd.DataFrame:
-    """Each clean row with its current value and status: nouvelle, modifiée or inchangée.
-
-    A value is unchanged when the number (to 1e-9) and the text are the same and the
-    comment is empty or the same; an empty comment never erases a stored one.
-    """
-    old = current[[*KEYS, "valeur", "valeur_texte", "commentaire"]].rename(
-        columns={
-            "valeur": "ancienne_valeur",
-            "valeur_texte": "ancien_texte",
-            "commentaire": "ancien_commentaire",
-        }
-    )
-    merged = rows.merge(old, on=KEYS, how="left", indicator=True)
-    exists = merged["_merge"] == "both"
-    new_v, old_v = merged["valeur"].astype("float64"), merged["ancienne_valeur"].astype("float64")
-    same_number = (new_v.isna() & old_v.isna()) | ((new_v - old_v).abs() <= 1e-9 * old_v.abs().clip(lower=1))
-    new_t = merged["valeur_texte"].astype("object").where(merged["valeur_texte"].notna(), None)
-    old_t = merged["ancien_texte"].astype("object").where(merged["ancien_texte"].notna(), None)
-    same_text = (new_t.isna() & old_t.isna()) | (new_t == old_t)
-    comment = merged["commentaire"]
-    same_comment = comment.isna() | (comment == merged["ancien_commentaire"])
-    merged["statut"] = STATUS_NEW
-    merged.loc[exists, "statut"] = STATUS_CHANGED
-    merged.loc[exists & same_number & same_text & same_comment, "statut"] = STATUS_UNCHANGED
-    return merged.drop(columns="_merge")
-
-
-def _counts(diff: pd.DataFrame, report: Report) -> dict[str, int]:
-    status = diff["statut"].value_counts() if not diff.empty else pd.Series(dtype=int)
-    return {
-        "rows": report.stats.get("lignes", 0),
-        "new": int(status.get(STATUS_NEW, 0)),
-        "changed": int(status.get(STATUS_CHANGED, 0)),
-        "unchanged": int(status.get(STATUS_UNCHANGED, 0)),
-        "skipped": report.stats.get("non_renseignees", 0),
-    }
 
 
 def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
@@ -249,11 +194,16 @@ def prepare_import(
         filename,
         max_bytes=max_bytes or settings.upload_max_bytes,
         max_rows=max_rows or settings.upload_max_rows,
+        limits=upload_limits(settings),
     )
-    asked = _indicators_in(table)
+    asked = indicators_named(table)
     current = current_for(store, ref.convention.code, asked)
     report = validate_upload(
-        table, ref, actor=actor, today=today or dt.date.today(), previous=_previous_map(current)
+        table, ref, actor=actor, today=today or dt.date.today(), previous=previous_map(current)
+    )
+    # Cross-indicator rules, over the file merged with the stored values (indicators/rules.py).
+    rules.check_upload(
+        report, ref, current_for(store, ref.convention.code, rules.codes_involved(ref, report))
     )
     rows = rows_frame(report) if report.valid else rows_frame(Report())
     resolved = sorted(set(rows["indicateur"]))
@@ -265,7 +215,7 @@ def prepare_import(
         sha256=hashlib.sha256(data).hexdigest(),
         report=report,
         diff=diff,
-        counts=_counts(diff, report),
+        counts=change_counts(diff, report.stats),
     )
 
 
@@ -295,9 +245,9 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
     indicators = sorted(set(rows["indicateur"]))
 
     def work(conn: sa.Connection) -> tuple[int | None, dict[str, int]]:
-        current = _current_for(conn.connection.dbapi_connection, convention, indicators)
+        current = current_for(None, convention, indicators, raw_conn=conn.connection.dbapi_connection)
         diff = compute_diff(rows, current)  # again, inside the transaction: never a stale picture
-        counts = _counts(diff, plan.report)
+        counts = change_counts(diff, plan.report.stats)
         to_write = diff[diff["statut"] != STATUS_UNCHANGED]
         if to_write.empty:
             return None, counts
@@ -383,7 +333,7 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
     ]
     if batches.empty:
         return pd.DataFrame(columns=columns)
-    status = batches["status"].map(BATCH_STATUS_LABELS).fillna(batches["status"])
+    status = batches["status"].map(batch_status_label)
     changed = batches["status_changed_by"].notna()
     status = status.where(
         ~changed,
@@ -396,8 +346,10 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "n°": batches["id"].astype(int),
-            "type": batches["kind"].map(BATCH_KIND_LABELS).fillna(batches["kind"])
-            + (batches["is_demo"] & (batches["kind"] != "demo")).map({True: " (démonstration)", False: ""}),
+            "type": [
+                batch_kind_label(k) + (" (démonstration)" if demo and k != "demo" else "")
+                for k, demo in zip(batches["kind"], batches["is_demo"], strict=True)
+            ],
             "date": pd.to_datetime(batches["created_at"]).dt.strftime("%d/%m/%Y %H:%M"),
             "auteur": batches["author"],
             "fichier": batches["filename"].fillna(MISSING),
@@ -415,7 +367,10 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
 def revert_import(store: Store, ref: Reference, batch_id: int, actor: Actor) -> str:
     """Cancel a batch (administrators only): its values give way to the earlier ones; audited."""
     require_admin(actor, f"annulation du dépôt n°{batch_id}")
-    revert_batch(store, ref.convention.code, batch_id, actor.login)
+    try:
+        revert_batch(store, ref.convention.code, batch_id, actor.login, objet=f"dépôt {batch_id}")
+    except BatchError as exc:
+        raise RevertRefused(REVERT_REFUSALS[exc.reason].format(n=batch_id)) from exc
     return (
         f"Dépôt n°{batch_id} annulé : ses valeurs ne sont plus en vigueur, les précédentes "
         "reviennent (trace gardée dans l'historique)."
@@ -451,10 +406,10 @@ def value_trail(store: Store, ref: Reference, indicateur: str, territoire: str, 
             ],
             "commentaire": history["commentaire"].fillna(""),
             "dépôt": history["batch_id"].astype(int),
-            "type": history["kind"].map(BATCH_KIND_LABELS).fillna(history["kind"]),
+            "type": history["kind"].map(batch_kind_label),
             "auteur": history["author"],
             "fichier": history["filename"].fillna(MISSING),
-            "statut du dépôt": history["status"].map(BATCH_STATUS_LABELS).fillna(history["status"]),
+            "statut du dépôt": history["status"].map(batch_status_label),
             "en vigueur": ["oui" if int(i) == current_id else "non" for i in history["id"]],
         }
     )[columns]

@@ -1,4 +1,5 @@
-"""Targets, comments, meetings and engagements: who may write, audit rows, history kept."""
+"""Use cases of the steering data (services/pilotage.py): targets, comments, meetings and
+engagements — who may write, what is refused in French, audit rows, history kept."""
 
 from __future__ import annotations
 
@@ -8,24 +9,24 @@ import json
 import pandas as pd
 import pytest
 
-from db.pilotage import (
+from indicators.access import AccessDenied, Actor
+from indicators.catalogue import EPCI_CODE
+from indicators.engagement import commune_engagements
+from services.pilotage import (
     PilotageError,
     add_comment,
     comments_frame,
-    commune_engagements,
     delete_comment,
     delete_meeting,
+    engagements,
     engagements_frame,
     meetings_frame,
     record_meeting,
-    review_codes,
     set_engagement,
     set_target,
     target_history,
     targets_frame,
 )
-from indicators.access import AccessDenied, Actor
-from indicators.catalogue import EPCI_CODE
 
 ADMIN = Actor("admin", "administrateur")
 READER = Actor("lecteur", "lecteur")
@@ -62,8 +63,8 @@ def test_admin_sets_target_history_kept_latest_current(mini_store, mini_ref):
 
 def test_unchanged_target_writes_nothing_and_removal_keeps_history(mini_store, mini_ref):
     conv = mini_ref.convention.code
-    set_target(mini_store, mini_ref, ADMIN, "PE_PLACES_ACCUEIL", 2030, 200)
-    set_target(mini_store, mini_ref, ADMIN, "PE_PLACES_ACCUEIL", 2030, 200)
+    assert set_target(mini_store, mini_ref, ADMIN, "PE_PLACES_ACCUEIL", 2030, 200)
+    assert not set_target(mini_store, mini_ref, ADMIN, "PE_PLACES_ACCUEIL", 2030, 200)
     assert len(target_history(mini_store, conv)) == 1
     set_target(mini_store, mini_ref, ADMIN, "PE_PLACES_ACCUEIL", 2030, None)
     assert targets_frame(mini_store, conv).empty
@@ -164,15 +165,13 @@ def test_comment_filters_and_delete(mini_store, mini_ref):
     assert json.loads(deleted.loc[0, "avant"])["texte"] == "Un."
 
 
-def test_review_codes():
-    assert review_codes() == [
-        "annuelle-2026",
-        "annuelle-2027",
-        "annuelle-2028",
-        "annuelle-2029",
-        "annuelle-2030",
-        "mi-parcours",
-    ]
+def test_deleting_a_missing_comment_is_refused_in_french(mini_store, mini_ref):
+    conv = mini_ref.convention.code
+    with pytest.raises(PilotageError, match="Le commentaire n°404 n'existe pas"):
+        delete_comment(mini_store, conv, CHARGE, 404)
+    with pytest.raises(AccessDenied, match="lecture seule"):
+        delete_comment(mini_store, conv, READER, 404)
+    assert audit(mini_store).empty
 
 
 # -- meetings -----------------------------------------------------------------------------
@@ -196,6 +195,8 @@ def test_admin_records_meeting(mini_store, mini_ref):
     assert json.loads(rows.loc[0, "apres"])["calendrier_code"] == "COPIL_ELARGI_2026"
     delete_meeting(mini_store, conv, ADMIN, new_id)
     assert meetings_frame(mini_store, conv).empty
+    with pytest.raises(PilotageError, match=f"La réunion n°{new_id} n'existe pas"):
+        delete_meeting(mini_store, conv, ADMIN, new_id)
     assert json.loads(audit(mini_store, "suppression_reunion").loc[0, "avant"])["date"] == "2026-11-20"
 
 
@@ -257,7 +258,8 @@ def test_admin_edits_engagement_audited(mini_store, mini_ref):
     assert pd.isna(rows.loc[0, "avant"])
     assert json.loads(rows.loc[1, "avant"])["elu_referent"] == "Mme Durand"
     assert json.loads(rows.loc[1, "apres"])["elu_referent"] == "M. Martin"
-    table = commune_engagements(mini_ref, frame)
+    table = engagements(mini_store, mini_ref)
+    assert table.equals(commune_engagements(mini_ref, frame))
     assert list(table["commune"]) == ["62119", "62178", "62720"]
     assert list(table["fiche_signee"]) == [True, False, False]
     assert table.loc[1, "elu_referent"] is None

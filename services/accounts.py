@@ -1,0 +1,718 @@
+"""Accounts, one function per thing a person does: create, log in, change or reset a password,
+change a role, disable, delete; the first administrator; the retention of personal data.
+
+    >>> create_user(store, SYSTEM, "mdupont", "chargé", ["62119"], password="un mot de passe long")
+    >>> user = authenticate(store, "mdupont", "un mot de passe long", address="203.0.113.7")
+    >>> actor_for(store, "mdupont").territoires
+    frozenset({'62119'})
+
+Passwords are hashed with argon2id (argon2-cffi); neither a password, nor its hash, nor a
+login typed at a failed attempt ever reaches the audit log or the application log. Every
+administrative change leaves an audit row (before → after) in the same transaction.
+
+Logins: an unknown login is checked against a dummy hash made with the same parameters, so
+that it costs the same time as a wrong password, and the answer is the same sentence. Failed
+attempts are kept by digest of the login and of the client address: after
+`lockout_attempts` failures within `lockout_minutes`, that login is blocked *from that
+address* (checked after the password, the same for known and unknown logins); an address
+past `throttle_free_attempts` failures waits 1, 2, 4... seconds (at most
+`throttle_max_seconds`) before it may try again, answered without hashing anything.
+A password change, a reset, a role or territory change, a disabling or a deletion ends the
+account's open sessions (`session_version`, checked at every page run).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+
+import pandas as pd
+import sqlalchemy as sa
+from argon2 import PasswordHasher, extract_parameters
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from db import users as db_users
+from db.channel import Channel, set_channel
+from db.observations import record_audit
+from db.store import Store
+from indicators.access import ROLE_LABELS, SYSTEM, AccessDenied, Actor, Role, require_admin
+from indicators.accounts import (
+    DEMO_ACCOUNTS,
+    PASSWORD_MIN_LENGTH,
+    AccountError,
+    AccountLocked,
+    AuthenticationError,
+    SessionEnded,
+    TooManyAttempts,
+    User,
+    UserError,
+    accounts_table,
+    check_login,
+    check_password,
+    code_digest,
+    digest,
+    last_admin,
+    lock_state,
+    lock_until,
+    new_pseudonym,
+    new_setup_code,
+    normalize_role,
+    parse_territoires,
+    scope_of,
+    throttle_wait,
+    unknown_territories,
+)
+from services.settings import get_settings
+
+__all__ = [
+    "DEMO_ACCOUNTS",
+    "PASSWORD_MIN_LENGTH",
+    "AccountError",
+    "AccountLocked",
+    "AuthenticationError",
+    "SessionEnded",
+    "TooManyAttempts",
+    "User",
+    "UserError",
+    "normalize_role",
+]
+
+log = logging.getLogger("ctg.users")
+
+_hasher = PasswordHasher()  # argon2id, library defaults (RFC 9106 low-memory profile)
+_dummy: dict[tuple, str] = {}
+WRONG = "Identifiant ou mot de passe incorrect."
+COMMAND_LINE_ADDRESS = "ligne de commande"
+LOGIN_EVENTS = ("connexion", "verrouillage_compte")
+SETUP_CODE_LOGIN = "code-installation"  # the "login" failed setup codes are counted under
+
+
+def hash_password(password: str) -> str:
+    """The argon2id hash of a password (salted; slow on purpose)."""
+    return _hasher.hash(password)
+
+
+def _dummy_hash() -> str:
+    """A hash made with the current hasher's parameters, verified when the login is unknown."""
+    key = (_hasher.time_cost, _hasher.memory_cost, _hasher.parallelism, _hasher.hash_len, _hasher.type)
+    if key not in _dummy:
+        _dummy[key] = _hasher.hash("compte inexistant, mot de passe factice")
+    return _dummy[key]
+
+
+def acting_on_the_page() -> None:
+    """Every write of this page run is audited as coming through the pages (channel `page`)."""
+    set_channel(Channel.page())
+
+
+def prepare_login() -> None:
+    """Make the dummy hash before the first attempt (once per process), so that even the first
+    unknown login costs exactly what a wrong password does."""
+    _dummy_hash()
+
+
+def dummy_hash_parameters():
+    """The argon2 parameters of the dummy hash (tests check they are the real hasher's)."""
+    return extract_parameters(_dummy_hash())
+
+
+def _verify(hashed: str, password: str) -> bool:
+    try:
+        return _hasher.verify(hashed, password or "")
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def _user(row: sa.Row) -> User:
+    return User(
+        login=row.login,
+        nom=row.nom,
+        role=row.role,
+        territoires=parse_territoires(row.territoires),
+        active=bool(row.active),
+        is_demo=bool(row.is_demo),
+        created_at=row.created_at,
+        session_version=int(row.session_version or 0),
+    )
+
+
+# -- reads -----------------------------------------------------------------------------------------
+def get_user(store: Store, login: str) -> User | None:
+    """The account `login`, or None."""
+    row = db_users.get_row(store, str(login).strip().lower())
+    return _user(row) if row is not None else None
+
+
+def list_users(store: Store) -> pd.DataFrame:
+    """Every account (no password hash): login, nom, role, territoires, active, is_demo, created_at."""
+    return db_users.list_users(store)
+
+
+def has_admin(store: Store) -> bool:
+    """True when at least one active administrator account exists."""
+    return db_users.has_admin(store)
+
+
+def actor_for(store: Store, login: str) -> Actor:
+    """The `Actor` of an active account; a French `AccountError` for an unknown or disabled one.
+
+    This is how `--as LOGIN` on the command line obtains who is acting.
+    """
+    user = get_user(store, login)
+    if user is None:
+        raise AccountError(f"Compte « {login} » inconnu : voir `python cli.py users list`.")
+    if not user.active:
+        raise AccountError(f"Le compte « {user.login} » est désactivé.")
+    return user.actor
+
+
+def check_session(store: Store, login: str, version: int) -> Actor:
+    """The `Actor` of a page session still valid; `SessionEnded` when the account was disabled,
+    deleted, or changed (password, role, territories) since the session logged in."""
+    user = get_user(store, login)
+    if user is None:
+        raise SessionEnded("Ce compte n'existe plus.")
+    if not user.active:
+        raise SessionEnded(f"Le compte « {user.login} » est désactivé.")
+    if user.session_version != version:
+        raise SessionEnded(
+            "Votre compte a été modifié (mot de passe, rôle ou territoires) depuis votre connexion : "
+            "reconnectez-vous."
+        )
+    return user.actor
+
+
+def locked_logins(store: Store, now: datetime | None = None) -> dict[str, datetime]:
+    """Accounts blocked from some client address right now: login → end of the block."""
+    settings, now = get_settings(), now or datetime.now()
+    since = now - 2 * timedelta(minutes=settings.lockout_minutes)
+    locked: dict[str, datetime] = {}
+    with store.connect() as conn:
+        for login in db_users.list_users(store)["login"]:
+            for times in db_users.failures_by_address(conn, digest(login), since).values():
+                until = lock_until(times, now, settings.lockout_attempts, settings.lockout_minutes)
+                if until is not None:
+                    locked[login] = max(until, locked.get(login, until))
+    return locked
+
+
+def users_overview(store: Store, names: dict[str, str] | None = None) -> pd.DataFrame:
+    """Every account as shown to an administrator (French columns, territory names, no hash)."""
+    return accounts_table(list_users(store), names, locked_logins(store))
+
+
+# -- writes ----------------------------------------------------------------------------------------
+def _audit(conn: sa.Connection, actor: str, action: str, objet: str, avant=None, apres=None) -> None:
+    record_audit(conn, db_users.latest_convention(conn), actor, action, objet, avant, apres)
+
+
+def create_user(
+    store: Store,
+    actor: Actor,
+    login: str,
+    role: str,
+    territoires: str | Iterable[str] | None = None,
+    *,
+    password: str,
+    nom: str | None = None,
+    is_demo: bool = False,
+    now: datetime | None = None,
+) -> User:
+    """Create an account (administrators only); the password is stored as an argon2 hash."""
+    require_admin(actor, "création d'un compte")
+    login = check_login(login)
+    stored_role = normalize_role(role)
+    codes = scope_of(stored_role, parse_territoires(territoires))
+    check_password(password, login, demo=is_demo)
+    hashed = hash_password(password)
+    now = now or datetime.now()
+
+    def work(conn: sa.Connection) -> User:
+        if db_users.fetch(conn, login) is not None:
+            raise AccountError(f"Le compte « {login} » existe déjà.")
+        unknown_territories(codes, db_users.territory_codes(conn))
+        db_users.insert(
+            conn,
+            login=login,
+            nom=(nom or "").strip() or None,
+            role=stored_role,
+            territoires=",".join(codes),
+            password_hash=hashed,
+            active=True,
+            is_demo=is_demo,
+            failed_attempts=0,
+            created_at=now,
+            session_version=0,
+        )
+        if stored_role == "administrateur":
+            db_users.drop_setup_codes(conn)
+        user = _user(db_users.fetch(conn, login))
+        _audit(conn, actor.login, "creation_compte", f"compte {login}", None, user.public())
+        return user
+
+    user = store.write(work)
+    log.info("Compte %s créé (rôle %s) par %s.", login, stored_role, actor.login)
+    return user
+
+
+def create_first_admin(
+    store: Store, login: str, password: str, nom: str | None = None, now: datetime | None = None
+) -> User:
+    """Create the first administrator (command line, secrets.toml); refused once one exists."""
+    return _first_admin(store, login, password, nom, now=now, code=None)
+
+
+def issue_setup_code(store: Store, hours: int = 24, now: datetime | None = None) -> str | None:
+    """A new one-time code for the first administrator, valid `hours` (None once one exists).
+
+    `cli.py initialiser` prints it; the login page asks for it. Only its digest is stored.
+    """
+    now = now or datetime.now()
+    code = new_setup_code()
+
+    def work(conn: sa.Connection) -> bool:
+        if db_users.count_admins(conn):
+            return False
+        db_users.replace_setup_code(conn, code_digest(code), now, now + timedelta(hours=hours))
+        return True
+
+    return code if store.write(work) else None
+
+
+def create_first_admin_with_code(
+    store: Store,
+    code: str,
+    login: str,
+    password: str,
+    nom: str | None = None,
+    *,
+    address: str,
+    now: datetime | None = None,
+) -> User:
+    """Create the first administrator from the login page, with the code `cli.py initialiser` printed.
+
+    A wrong code counts as a failed login of this client address (throttled the same way).
+    """
+    now = now or datetime.now()
+    _throttle(store, address, now)
+    try:
+        return _first_admin(store, login, password, nom, now=now, code=code)
+    except AccessDenied:
+        _record_failure(store, SETUP_CODE_LOGIN, address, now)
+        raise
+
+
+def _first_admin(
+    store: Store, login: str, password: str, nom: str | None, *, now: datetime | None, code: str | None
+) -> User:
+    login = check_login(login)
+    check_password(password, login)
+    hashed = hash_password(password)
+    now = now or datetime.now()
+
+    def work(conn: sa.Connection) -> User:
+        if db_users.count_admins(conn):
+            raise AccessDenied("Un compte administrateur existe déjà : connectez-vous avec lui.")
+        if code is not None and not db_users.take_setup_code(conn, code_digest(code), now):
+            raise AccessDenied(
+                "Code d'installation incorrect ou expiré : `python cli.py initialiser` en affiche un nouveau "
+                "sur le serveur."
+            )
+        if db_users.fetch(conn, login) is not None:
+            raise AccountError(f"Le compte « {login} » existe déjà.")
+        db_users.insert(
+            conn,
+            login=login,
+            nom=(nom or "").strip() or None,
+            role="administrateur",
+            territoires="",
+            password_hash=hashed,
+            active=True,
+            is_demo=False,
+            failed_attempts=0,
+            created_at=now,
+            session_version=0,
+        )
+        db_users.drop_setup_codes(conn)
+        user = _user(db_users.fetch(conn, login))
+        _audit(conn, login, "creation_premier_administrateur", f"compte {login}", None, user.public())
+        return user
+
+    user = store.write(work)
+    log.info("Premier administrateur %s créé.", login)
+    return user
+
+
+def _change(
+    store: Store,
+    actor: Actor,
+    login: str,
+    action: str,
+    values: dict,
+    check=None,
+    *,
+    bump_session: bool | None = None,
+) -> User:
+    """Update one account and audit before → after, in one transaction."""
+    login = str(login).strip().lower()
+
+    def work(conn: sa.Connection) -> User:
+        row = db_users.fetch(conn, login)
+        if row is None:
+            raise AccountError(f"Compte « {login} » inconnu.")
+        before = _user(row)
+        if check is not None:
+            check(conn, before)
+        bump = bump_session(before) if callable(bump_session) else bool(bump_session)
+        db_users.update(conn, login, bump_session=bump, **values)
+        after = _user(db_users.fetch(conn, login))
+        avant, apres = before.public(), after.public()
+        if action == "reinitialisation_mot_de_passe":
+            avant, apres = {"mot_de_passe": "ancien"}, {"mot_de_passe": "modifié"}
+        if "password_hash" in values or action == "reactivation_compte":
+            db_users.clear_failures(conn, digest(login))  # lifts the lock-out from every address
+        _audit(conn, actor.login, action, f"compte {login}", avant, apres)
+        return after
+
+    user = store.write(work)
+    log.info("%s : compte %s, par %s.", action, login, actor.login)
+    return user
+
+
+def _keep_one_admin(conn: sa.Connection, before: User, *, leaving: bool) -> None:
+    if before.role == "administrateur" and before.active:
+        last_admin(db_users.count_admins(conn, besides=before.login), leaving=leaving)
+
+
+def disable_user(store: Store, actor: Actor, login: str) -> User:
+    """Disable an account (administrators only) and end its sessions; the last administrator stays."""
+    require_admin(actor, "désactivation d'un compte")
+    return _change(
+        store,
+        actor,
+        login,
+        "desactivation_compte",
+        {"active": False},
+        lambda conn, u: _keep_one_admin(conn, u, leaving=True),
+        bump_session=True,
+    )
+
+
+def enable_user(store: Store, actor: Actor, login: str) -> User:
+    """Re-enable an account and lift its lock-out (administrators only)."""
+    require_admin(actor, "réactivation d'un compte")
+    return _change(store, actor, login, "reactivation_compte", {"active": True})
+
+
+def update_user(
+    store: Store,
+    actor: Actor,
+    login: str,
+    *,
+    role: str | None = None,
+    territoires: str | Iterable[str] | None = None,
+    nom: str | None = None,
+) -> User:
+    """Change the role, the territories or the name of an account (administrators only).
+
+    A change of role or territories ends the account's open sessions.
+    """
+    require_admin(actor, "modification d'un compte")
+    current = get_user(store, login)
+    if current is None:
+        raise AccountError(f"Compte « {login} » inconnu.")
+    new_role: Role = normalize_role(role) if role is not None else current.role
+    codes = parse_territoires(territoires) if territoires is not None else current.territoires
+    codes = scope_of(new_role, codes)
+    values: dict = {"role": new_role, "territoires": ",".join(codes)}
+    if nom is not None:
+        values["nom"] = nom.strip() or None
+
+    def check(conn: sa.Connection, before: User) -> None:
+        unknown_territories(codes, db_users.territory_codes(conn))
+        _keep_one_admin(conn, before, leaving=new_role != "administrateur")
+
+    return _change(
+        store,
+        actor,
+        login,
+        "modification_compte",
+        values,
+        check,
+        bump_session=lambda before: before.role != new_role or before.territoires != codes,
+    )
+
+
+def set_password(store: Store, actor: Actor, login: str, password: str) -> User:
+    """Set a new password (an administrator, or the account holder): lifts the lock-out and
+    ends the account's open sessions."""
+    login = str(login).strip().lower()
+    if not actor.is_admin and actor.login != login:
+        raise AccessDenied(f"Le compte « {actor.login} » ne peut changer que son propre mot de passe.")
+    check_password(password, login)
+    hashed = hash_password(password)
+    return _change(
+        store,
+        actor,
+        login,
+        "reinitialisation_mot_de_passe",
+        {"password_hash": hashed},
+        bump_session=True,
+    )
+
+
+def change_own_password(
+    store: Store,
+    actor: Actor,
+    current: str,
+    new: str,
+    *,
+    address: str = COMMAND_LINE_ADDRESS,
+    now: datetime | None = None,
+) -> User:
+    """Change one's own password after checking the current one (failures count like logins).
+
+    Other sessions of the account end; the caller keeps its own with the returned version.
+    """
+    check_password(new, actor.login)
+    if new == current:
+        raise AccountError("Le nouveau mot de passe doit différer de l'actuel.")
+    try:
+        _authenticate(store, actor.login, current, address=address, now=now, record_login=False)
+    except (AccountLocked, TooManyAttempts):
+        raise
+    except AuthenticationError as exc:
+        raise AuthenticationError("Mot de passe actuel incorrect.") from exc
+    return set_password(store, actor, actor.login, new)
+
+
+def delete_user(store: Store, actor: Actor, login: str) -> str:
+    """Delete an account (administrators only): its login is replaced by a pseudonym wherever
+    the audit trail names it (journal, batches, comments, targets, meetings, engagements),
+    its name is removed from the journal's states, its sessions end. Returns the pseudonym.
+
+    The last active administrator cannot be deleted, nor can an administrator delete their
+    own account from the page.
+    """
+    require_admin(actor, "suppression d'un compte")
+    login = str(login).strip().lower()
+    if login == actor.login:
+        raise AccountError(
+            "Vous ne pouvez pas supprimer votre propre compte : demandez-le à un autre administrateur."
+        )
+    pseudonym = new_pseudonym()
+
+    def work(conn: sa.Connection) -> str:
+        row = db_users.fetch(conn, login)
+        if row is None:
+            raise AccountError(f"Compte « {login} » inconnu.")
+        before = _user(row)
+        _keep_one_admin(conn, before, leaving=True)
+        db_users.rename_author(conn, login, pseudonym)
+        for entry in db_users.audit_rows(conn, objet=f"compte {login}"):
+            db_users.set_audit_row(
+                conn,
+                entry.id,
+                objet=f"compte {pseudonym}",
+                avant=_without_name(entry.avant),
+                apres=_without_name(entry.apres),
+            )
+        db_users.clear_failures(conn, digest(login))
+        db_users.delete(conn, login)
+        _audit(
+            conn,
+            actor.login,
+            "suppression_compte",
+            f"compte {pseudonym}",
+            {"role": before.role, "territoires": ",".join(before.territoires)},
+            None,
+        )
+        return pseudonym
+
+    result = store.write(work)
+    log.info("Compte supprimé (pseudonyme %s) par %s.", result, actor.login)
+    return result
+
+
+def _without_name(state: object) -> object:
+    import json
+
+    if not isinstance(state, str):
+        return state
+    try:
+        data = json.loads(state)
+    except ValueError:
+        return state
+    if isinstance(data, dict) and "nom" in data:
+        data["nom"] = None
+    return data
+
+
+# -- authentication ------------------------------------------------------------------------------
+def authenticate(
+    store: Store,
+    login: str,
+    password: str,
+    *,
+    address: str = COMMAND_LINE_ADDRESS,
+    now: datetime | None = None,
+) -> User:
+    """The account when the password is right; otherwise a French `AuthenticationError`.
+
+    `address` is the client's (the page passes `st.context.ip_address`). Unknown login and
+    wrong password give the same answer after the same work.
+    """
+    return _authenticate(store, login, password, address=address, now=now, record_login=True)
+
+
+def _throttle(store: Store, address: str, now: datetime) -> None:
+    settings = get_settings()
+    with store.connect() as conn:
+        times = db_users.failures(
+            conn, since=now - timedelta(minutes=settings.lockout_minutes), address_key=digest(address)
+        )
+    wait = throttle_wait(
+        times, now, settings.throttle_free_attempts, settings.throttle_max_seconds, settings.lockout_minutes
+    )
+    if wait:
+        log.warning("Tentatives de connexion ralenties pour une adresse (%s s).", wait)
+        raise TooManyAttempts(wait)
+
+
+def _record_failure(store: Store, login: str, address: str, now: datetime) -> None:
+    store.write(lambda conn: db_users.record_failure(conn, digest(login), digest(address), now))
+
+
+def _authenticate(
+    store: Store, login: str, password: str, *, address: str, now: datetime | None, record_login: bool
+) -> User:
+    settings = get_settings()
+    now = now or datetime.now()
+    login = str(login or "").strip().lower()
+    login_key, address_key = digest(login), digest(address)
+    window = timedelta(minutes=settings.lockout_minutes)
+    _throttle(store, address, now)  # before any hashing: a throttled address costs nothing
+
+    row = db_users.get_row(store, login) if login else None
+    right = _verify(row.password_hash if row is not None else _dummy_hash(), password)
+    right = right and row is not None
+
+    def work(conn: sa.Connection) -> tuple[User | None, Exception | None]:
+        # The lock-out is checked after the password, the same way whether the login exists.
+        earlier = db_users.failures(
+            conn, since=now - 2 * window, login_key=login_key, address_key=address_key
+        )
+        blocked = lock_state(earlier, now, settings.lockout_attempts, settings.lockout_minutes)
+        if blocked is not None:
+            return None, AccountLocked(*blocked)
+        if not right:
+            db_users.record_failure(conn, login_key, address_key, now)
+            blocked = lock_state([*earlier, now], now, settings.lockout_attempts, settings.lockout_minutes)
+            if blocked is not None:
+                # The same write whether the login exists or not (the same time to answer).
+                objet = f"compte {login}" if row is not None else "identifiant inconnu"
+                _audit(
+                    conn,
+                    login if row is not None else "anonyme",
+                    "verrouillage_compte",
+                    objet,
+                    None,
+                    {"echecs": blocked[1], "bloque_jusqua": f"{blocked[0]:%d/%m/%Y %H:%M}"},
+                )
+                return None, AccountLocked(*blocked)
+            return None, AuthenticationError(WRONG)
+        user = _user(row)
+        if not user.active:
+            return None, AuthenticationError(
+                f"Le compte « {login} » est désactivé ; adressez-vous à un administrateur."
+            )
+        db_users.clear_failures(conn, login_key, address_key)
+        if _hasher.check_needs_rehash(row.password_hash):
+            db_users.update(conn, login, password_hash=_hasher.hash(password))
+        if record_login:
+            _audit(conn, login, "connexion", f"compte {login}")
+        return user, None
+
+    user, error = store.write(work)
+    if error is not None:
+        # Never the login as typed: it is often a password typed in the wrong field.
+        log.warning("Échec de connexion (identifiant %s…) : %s", login_key[:8], type(error).__name__)
+        raise error
+    log.info("Connexion de %s.", login)
+    return user
+
+
+# -- retention of personal data -----------------------------------------------------------------------
+def purge_expired(store: Store, now: datetime | None = None) -> dict[str, int]:
+    """Apply the retention period (`Settings.retention_months`): delete login events older
+    than it, drop the text of comments deleted longer ago than it, forget failed attempts
+    older than a day. Returns the counts (run by `cli.py initialiser`, `cli.py purger`, each login)."""
+    settings, now = get_settings(), now or datetime.now()
+    cutoff = now - timedelta(days=round(30.44 * settings.retention_months))
+
+    def work(conn: sa.Connection) -> dict[str, int]:
+        events = db_users.delete_audit(conn, LOGIN_EVENTS, cutoff)
+        texts = 0
+        for deleted in db_users.audit_rows(conn, action="suppression_commentaire", before=cutoff):
+            for entry in db_users.audit_rows(conn, objet=deleted.objet):
+                avant, apres = _drop_text(entry.avant), _drop_text(entry.apres)
+                if (avant, apres) != (entry.avant, entry.apres):
+                    db_users.set_audit_row(conn, entry.id, objet=entry.objet, avant=avant, apres=apres)
+                    texts += 1
+        failures = db_users.purge_failures(conn, now - timedelta(days=1))
+        return {"connexions": events, "textes_commentaires": texts, "echecs": failures}
+
+    return store.write(work)
+
+
+RETAINED_TEXT = "[texte effacé : délai de conservation écoulé]"
+
+
+def _drop_text(state: object) -> object:
+    import json
+
+    if not isinstance(state, str):
+        return state
+    try:
+        data = json.loads(state)
+    except ValueError:
+        return state
+    if isinstance(data, dict) and data.get("texte") not in (None, RETAINED_TEXT):
+        data["texte"] = RETAINED_TEXT
+        return json.dumps(data, ensure_ascii=False)
+    return state
+
+
+# -- demonstration ------------------------------------------------------------------------------------
+def demo_accounts(store: Store) -> list[tuple[str, str, str]]:
+    """The demonstration accounts present and active: (login, role label, public password)."""
+    logins = db_users.demo_logins(store)
+    return [
+        (spec["login"], ROLE_LABELS[spec["role"]], spec["password"])
+        for spec in DEMO_ACCOUNTS
+        if spec["login"] in logins
+    ]
+
+
+def create_demo_accounts(store: Store, actor: Actor = SYSTEM) -> list[tuple[str, str, str]]:
+    """Create the demonstration accounts (is_demo) not yet present; return (login, role, password).
+
+    Their passwords are public (docs/comptes.md); `remove_demo` deletes them.
+    """
+    require_admin(actor, "création des comptes de démonstration")
+    created = []
+    for spec in DEMO_ACCOUNTS:
+        if get_user(store, spec["login"]) is None:
+            create_user(
+                store,
+                actor,
+                spec["login"],
+                spec["role"],
+                spec["territoires"],
+                password=spec["password"],
+                nom=spec["nom"],
+                is_demo=True,
+            )
+        created.append((spec["login"], ROLE_LABELS[spec["role"]], spec["password"]))
+    return created
