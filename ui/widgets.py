@@ -85,9 +85,9 @@ def review_selector() -> Review:
         )
         # Under the selector, not in the sidebar: on a phone the sidebar is folded away.
         st.caption(
-            f"Son arrêté ({review.planned_cutoff.label}) n'est pas encore atteint : les chiffres sont "
-            f"ceux du dernier trimestre avec des données, {review.cutoff_label} ; un flux est le cumul "
-            f"des trimestres {review.cutoff.year} reçus."
+            f"Revue provisoire : son arrêté ({review.planned_cutoff.label}) n'est pas encore atteint ; "
+            f"les chiffres sont ceux du dernier trimestre avec des données, {review.cutoff_label} ; "
+            f"un flux est le cumul des trimestres {review.cutoff.year} reçus."
         )
     else:
         right.markdown(f":material/event: Données arrêtées au **{review.cutoff_label}** · {comparisons}")
