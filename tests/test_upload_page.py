@@ -140,3 +140,21 @@ def test_a_file_is_read_once_per_upload_not_at_every_rerun(app_store, monkeypatc
     assert not at.exception and reads == ["good_libreoffice.ods"]
     _upload(at, "good_libreoffice.tsv")  # another file: read once more
     assert reads == ["good_libreoffice.ods", "good_libreoffice.tsv"]
+
+
+def test_a_hostile_file_name_is_shown_as_typed_in_the_tables(app_store):
+    """The HTML tables (st.table renders Markdown) show a file name as typed: no image, no link."""
+    from ui.text import plain
+
+    name = "![x](http://evil.example/p.png)[ici](http://evil.example) <b>gras</b>.csv"
+    at = _page()
+    at.file_uploader(key="depot_fichier_0").set_value(
+        (name, (CORPUS / "good_libreoffice_fr.csv").read_bytes(), "text/csv")
+    ).run()
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label.startswith("Valider le dépôt")).click().run()
+    assert not at.exception, at.exception
+    history = next(t.value for t in at.table if "fichier" in t.value.columns)
+    assert history["fichier"].tolist()[0] == plain(name)
+    shown = [str(e.value) for e in (*at.markdown, *at.caption, *at.success, *at.info)]
+    assert not any("](http" in s or "<b>" in s for s in shown), shown
