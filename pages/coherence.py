@@ -6,6 +6,7 @@ from indicators.formatting import format_number
 from indicators.rules import OPERATOR_SIGNS, violations_table
 from ui import widgets
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 review = widgets.review_selector()
@@ -38,11 +39,10 @@ else:
         key="coherence_gravite",
     )
     shown = found[found["gravite"].isin(kinds or [])]
-    st.dataframe(
+    show_table(
         violations_table(shown, ref),
-        hide_index=True,
-        width="stretch",
         column_config={"Valeurs": st.column_config.TextColumn(width="large")},
+        key="coherence_violations",
     )
     st.caption(
         "Une erreur refuserait un dépôt qui la contient ; un avertissement est à vérifier. "
@@ -50,7 +50,7 @@ else:
     )
 
 with st.expander("Les règles vérifiées"):
-    st.dataframe(
+    show_table(
         [
             {
                 "Règle": r.code,
@@ -61,8 +61,9 @@ with st.expander("Les règles vérifiées"):
                 "Section de la convention": r.section,
             }
             for r in ref.rules
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )
-    st.caption("Ajouter une règle : une ligne dans seed/regles_validation.csv, puis `python cli.py init`.")
+    if ctx.actor.is_admin:  # a shell command is of no use to the other readers
+        st.caption(
+            "Ajouter une règle : une ligne dans seed/regles_validation.csv, puis `python cli.py init`."
+        )

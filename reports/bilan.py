@@ -24,6 +24,7 @@ import pandas as pd
 from indicators import completeness
 from indicators.aggregation import Territories
 from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
+from indicators.chart_facts import any_demo, largest_communes, shows_demo
 from indicators.contradictions import contradictions_frame
 from indicators.figures import ReviewFigures
 from indicators.formatting import MISSING, format_number, format_value, unit_label
@@ -63,6 +64,7 @@ from reports.render import RenderEngine, pdf_destinations, pdf_page_count, rende
 # keep the panels' height; the map is 500 px high.
 LAYOUT_WIDTH, CHART_SCALE = 800, 1.5
 CHART_HEIGHT, MAP_HEIGHT = None, 500
+MAP_NAMES = 6  # the most populous communes named on the map
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
 GOVERNANCE_KINDS = {
@@ -246,7 +248,7 @@ def _cover(ctx: _Context) -> Raw:
     conv = ctx.ref.convention
     review = ctx.review
     facts = [
-        ("Convention", f"{conv.nom} ({conv.code})"),
+        ("Convention", conv.nom),
         ("Période", f"du {conv.debut:%d/%m/%Y} au {conv.fin:%d/%m/%Y}"),
         ("Territoire", f"{_territory_name(ctx, conv.epci)} : {len(ctx.ref.communes())} communes"),
         ("Revue", review.label),
@@ -413,7 +415,7 @@ def _kpis(ctx: _Context, indicators: list[Indicator]) -> Raw:
 def _comments_block(ctx: _Context, code: str) -> Raw:
     rows = ctx.comments[ctx.comments["ambition"] == code] if not ctx.comments.empty else ctx.comments
     if rows.empty:
-        return tag("p", f"Aucun commentaire saisi pour la {ctx.review.label.lower()}.", class_="empty")
+        return tag("p", f"Aucun commentaire saisi pour {ctx.review.named()}.", class_="empty")
     items = []
     for row in rows.itertuples():
         where = (
@@ -534,6 +536,7 @@ def indicator_figure(figures: ReviewFigures, code: str, territory: str | None = 
         targets=figures.targets_of(code, territory),
         territory_label=territories.names[territory],
         provisional=figures.review.provisional,
+        demo=shows_demo(figures.values, ref, code),
     )
 
 
@@ -557,7 +560,14 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
             continue
         if ctx.geojson is None:
             break
-        fig = charts.commune_map_figure(frame, ctx.geojson, ind, ctx.review.figure_label)
+        fig = charts.commune_map_figure(
+            frame,
+            ctx.geojson,
+            ind,
+            ctx.review.figure_label,
+            named=largest_communes(ctx.figures.values, ctx.ref, MAP_NAMES),
+            demo=shows_demo(ctx.figures.values, ctx.ref, ind.code),
+        )
         blocks.append(_figure(ctx, fig, MAP_HEIGHT, "En gris : communes sans valeur à la date d'arrêté."))
         break
     return blocks
@@ -593,7 +603,7 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
         )
     )
     by_quarter = completeness.rate_by_quarter(ctx.matrix)
-    doc.add(_figure(ctx, charts.completeness_figure(by_quarter), CHART_HEIGHT, ""))
+    doc.add(_figure(ctx, charts.completeness_figure(by_quarter, demo=any_demo(ctx.values)), CHART_HEIGHT, ""))
     rows = [
         [
             period_label(r.periode),
@@ -819,8 +829,8 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
         doc.add(
             note(
                 "Données de démonstration présentes : une partie des valeurs de ce bilan est générée "
-                "(jeu de démonstration, non réel). Elles se suppriment par la commande "
-                "« python cli.py demo --remove » ; le bilan doit alors être réédité.",
+                "(jeu de démonstration, non réel). Un administrateur du tableau de bord les retire ; "
+                "le bilan doit alors être réédité.",
                 "demo",
             )
         )
