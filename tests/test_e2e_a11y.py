@@ -283,10 +283,10 @@ def test_keyboard_only_login_review_upload_and_bilan(server, tmp_path):
         page.keyboard.press("Enter")
         page.wait_for_selector('h1:has-text("Dépôt trimestriel")', timeout=60_000)
         _settle(page)
-        _tab_to(
-            page, "Parcourir", inside="[data-testid='stFileUploaderDropzone']"
-        )  # the « Parcourir » button
-        with page.expect_file_chooser() as chooser:
+        # the « Parcourir » button (its accessible name is Streamlit's own word, see ui/chrome.py)
+        _tab_to(page, "Parcourir", inside="[data-testid='stFileUploaderDropzone'] button")
+        page.wait_for_timeout(300)
+        with page.expect_file_chooser(timeout=60_000) as chooser:
             page.keyboard.press("Enter")
         chooser.value.set_files(str(upload))
         page.wait_for_selector("text=Aperçu", timeout=60_000)
