@@ -88,7 +88,22 @@ with st.expander("Communes sans comité de pilotage communal tenu"):
     show_table(missing.rename(columns={"commune": "Code INSEE", "nom": "Commune"}))
 
 st.subheader("Réunions enregistrées")
-show_table(meetings_table(ref, meetings))
+# Long with the demonstration data (a comité per commune): then a grid whose widths fit the page
+# at 1440 px, every column on screen.
+show_table(
+    meetings_table(ref, meetings),
+    key="gouv_reunions",
+    column_config={
+        "N°": st.column_config.TextColumn(width=45),
+        "Date": st.column_config.TextColumn(width=85),
+        "Instance": st.column_config.TextColumn(width=190),
+        "Territoire": st.column_config.TextColumn(width=160),
+        "Tenue": st.column_config.TextColumn(width=80),
+        "Échéance": st.column_config.TextColumn(width=190),
+        "Note": st.column_config.TextColumn(width=120),
+        "Saisie par": st.column_config.TextColumn(width=95),
+    },
+)
 
 st.subheader("Baromètres annuels de la CAF (Annexe 5)")
 if ref.surveys is not None:

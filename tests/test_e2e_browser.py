@@ -240,7 +240,9 @@ def test_charge_uploads_fixes_and_commits_a_quarterly_file(server, tmp_path):
 def _open(page, title: str, heading: str | None) -> None:
     """Click a page of the sidebar menu and wait until it has drawn."""
     before = page.locator("h1").first.inner_text() if page.locator("h1").count() else ""
-    page.locator("[data-testid='stSidebarNav'] a", has_text=title).first.click()
+    page.locator(
+        "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']", has_text=title
+    ).first.click()
     if heading:
         page.wait_for_selector(f'h1:has-text("{heading}")', timeout=60_000)
     else:
