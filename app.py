@@ -1,12 +1,15 @@
 """Entry point: declares the pages of the dashboard, grouped by use.
 
-Each group lists its pages; a page file renders and calls `indicators/` and `db/`.
+Each group lists its pages; a page file calls the use cases of `services/` and shows what they return.
+Streamlit's own sidebar menu is hidden: `ui.chrome.sidebar_navigation` draws ours with
+`st.page_link` (plain links under a heading per group, readable by screen readers).
 """
 
 import streamlit as st
 
 from db.store import StoreError
 from ui.auth import is_admin, is_logged_in
+from ui.chrome import french_widgets, sidebar_navigation
 
 st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
 
@@ -39,14 +42,18 @@ pages = {
             else []
         ),  # the pages refuse other accounts anyway; this declutters the menu
     ],
+    "Aide": [
+        st.Page(
+            "pages/accessibilite.py", title="Déclaration d'accessibilité", icon=":material/accessibility_new:"
+        ),
+    ],
 }
 
-navigation = st.navigation(
-    {group: items for group, items in pages.items() if items},
-    position="sidebar" if is_logged_in() else "hidden",
-    expanded=True,
-)
+page = st.navigation({group: items for group, items in pages.items() if items}, position="hidden")
+french_widgets()
+if is_logged_in():
+    sidebar_navigation(pages)
 try:
-    navigation.run()
+    page.run()
 except StoreError as exc:  # the store is busy (another process holds it) or cannot be opened
     st.error(f"{exc} Rien n'a été perdu : rechargez la page dans un instant.", icon=":material/hourglass:")

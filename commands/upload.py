@@ -189,7 +189,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="code INSEE ou de structure (répétable, ou séparés par des virgules)",
     )
     p.add_argument("--periode", required=True, help="2026-T3 (indicateurs trimestriels) ou 2026 (annuels)")
-    p.add_argument("--out", required=True, help="fichier de sortie : .csv (;, UTF-8 BOM) ou .xlsx")
+    p.add_argument(
+        "--out",
+        required=True,
+        help="fichier de sortie : .csv (;, UTF-8 BOM), .xlsx (Excel) ou .ods (LibreOffice)",
+    )
     p.set_defaults(func=cmd_template)
 
     p = sub.add_parser(

@@ -234,6 +234,14 @@ def deposited_indicators(store: Store, convention: str) -> list[str]:
     return sorted(found)
 
 
+def any_demo_in_force(store: Store, convention: str) -> bool:
+    """True when some value in force is a demonstration value."""
+    rows = in_force_where("o.is_demo")
+    return bool(
+        store.query_df(f"select exists (select 1 from {rows}) as oui", {"conv": convention})["oui"].iloc[0]
+    )
+
+
 def latest_quarter(store: Store, convention: str, first_year: int, until_key: int) -> int | None:
     """The latest quarter (year × 10 + quarter) from `first_year`, not after `until_key`, with a
     value (a number or a text); None when there is none."""

@@ -27,14 +27,15 @@ from typing import Protocol
 
 import pandas as pd
 
+from indicators import chart_facts, governance
 from indicators import completeness as completeness_rules
-from indicators import governance
 from indicators.aggregation import Territories, area_periods, area_rollups, by_commune_at, series_of
 from indicators.catalogue import EPCI_CODE, Reference
 from indicators.derived import derived_values
 from indicators.engagement import EngagementCounts, engagement_counts
 from indicators.periods import FIRST_YEAR
 from indicators.review import Alert, Review, build_alerts, indicator_summary, source_sections
+from indicators.rules import store_violations
 from indicators.staffing import ETP_CODE, HEADCOUNT_CODE, staffing_frame
 from indicators.targets import progress_frame
 
@@ -60,6 +61,10 @@ class ValueSource(Protocol):
 
     def everything(self) -> pd.DataFrame:
         """Every value in force (what a document listing all of them reads)."""
+        ...
+
+    def any_demo(self) -> bool:
+        """True when some value in force is a demonstration value (indicators.chart_facts.any_demo)."""
         ...
 
 
@@ -90,6 +95,9 @@ class FrameSource:
     def everything(self) -> pd.DataFrame:
         return self.values
 
+    def any_demo(self) -> bool:
+        return chart_facts.any_demo(self.values)
+
 
 @dataclass
 class ReviewFigures:
@@ -116,6 +124,7 @@ class ReviewFigures:
     _own: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # a territory's values
     _rolled: dict[str, pd.DataFrame] = field(default_factory=dict, repr=False)  # an area's rollups
     _of: dict[tuple[str, ...], pd.DataFrame] = field(default_factory=dict, repr=False)  # indicators' values
+    _violations: pd.DataFrame | None = field(default=None, repr=False)
 
     @property
     def convention(self) -> str:
@@ -154,6 +163,18 @@ class ReviewFigures:
     def staffing(self, territories: Iterable[str] | None = None) -> pd.DataFrame:
         """The chargés' ETP and headcount per employer and year (indicators.staffing)."""
         return staffing_frame(self._indicators([ETP_CODE, HEADCOUNT_CODE]), territories)
+
+    def largest_communes(self, n: int) -> list[str]:
+        """The `n` most populous communes, largest first (the ones a map names)."""
+        return chart_facts.largest_communes(self._indicators([chart_facts.POPULATION_CODE]), self.ref, n)
+
+    def shows_demo(self, code: str | None = None) -> bool:
+        """True when a chart of `code` (None: of every indicator) draws demonstration values."""
+        if code is None:
+            return self.source.any_demo()
+        ind = self.ref.indicator(code)
+        codes = [c for c in (code, ind.numerateur, ind.denominateur) if c]
+        return chart_facts.shows_demo(self._indicators(codes), self.ref, code)
 
     @property
     def sources(self) -> dict[str, list[str]]:
@@ -264,6 +285,14 @@ class ReviewFigures:
         """{year: target} of an indicator for a territory."""
         rows = self.targets[(self.targets["indicateur"] == code) & (self.targets["territoire"] == territory)]
         return {int(r.annee): float(r.valeur) for r in rows.itertuples() if pd.notna(r.valeur)}
+
+    @property
+    def violations(self) -> pd.DataFrame:
+        """Every violation of the validation rules up to the review's year (indicators.rules):
+        the page « Contrôles de cohérence » and the bilan's annex read it."""
+        if self._violations is None:
+            self._violations = store_violations(self.values, self.ref, self.review.cutoff, self.territories)
+        return self._violations
 
     def progress(self) -> pd.DataFrame:
         """Progress toward every target set (indicators.targets.progress_frame)."""

@@ -83,6 +83,14 @@ def unit_label(unite: str) -> str:
     return UNIT_LABELS.get(unite, unite)
 
 
+def format_file_size(size: int) -> str:
+    """A file size the French way: `512 octets`, `8,5 Ko`, `2,3 Mo` (1 Ko = 1 024 octets)."""
+    if size < 1024:
+        return f"{format_number(size)} octets"
+    value, unit = (size / 1024, "Ko") if size < 1024 * 1024 else (size / 1024 / 1024, "Mo")
+    return f"{format_number(round(value, 1), 1).removesuffix(',0')}{NBSP}{unit}"
+
+
 # -- formulas on the way out ----------------------------------------------------------------------
 # A cell starting with one of these is run as a formula by Excel or LibreOffice (OWASP "CSV
 # injection"); tab and carriage return too, as some spreadsheets strip them before parsing.

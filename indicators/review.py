@@ -63,7 +63,25 @@ class Review:
     label: str
     cutoff: Period
     held_on: date  # latest date of the review meeting (end of its window)
+    feminine: bool = True  # « la revue annuelle », « le bilan mi-parcours »
     planned_cutoff: Period | None = None  # set on a provisional review: its own cut-off
+
+    def named(self, preposition: str = "") -> str:
+        """The review's name in a French sentence, with its article.
+
+        >>> get_review("annuelle-2026").named("à"), get_review("mi-parcours").named("à")
+        ('à la revue annuelle 2026', 'au bilan mi-parcours (juin 2028)')
+        """
+        name = self.label[0].lower() + self.label[1:]
+        article = {
+            ("", True): "la",
+            ("", False): "le",
+            ("à", True): "à la",
+            ("à", False): "au",
+            ("de", True): "de la",
+            ("de", False): "du",
+        }[(preposition, self.feminine)]
+        return f"{article} {name}"
 
     @property
     def provisional(self) -> bool:
@@ -118,7 +136,10 @@ def _reviews() -> list[Review]:
         Review(f"annuelle-{y}", f"Revue annuelle {y}", Period(y, 3), date(y, 12, 31))
         for y in range(FIRST_YEAR, LAST_YEAR + 1)
     ]
-    out.insert(3, Review("mi-parcours", "Bilan mi-parcours (juin 2028)", Period(2028, 1), date(2028, 6, 30)))
+    mid_term = Review(
+        "mi-parcours", "Bilan mi-parcours (juin 2028)", Period(2028, 1), date(2028, 6, 30), feminine=False
+    )
+    out.insert(3, mid_term)
     return out
 
 
@@ -632,3 +653,15 @@ def build_alerts(
             Alert("gouvernance", str(row.message), str(row.code)) for row in governance_due.itertuples()
         )
     return out
+
+
+def indicator_status_counts(summary: pd.DataFrame, fiche: str | None = None) -> dict[str, int]:
+    """How many numeric indicators (of one fiche, or all) have each status, in STATUS_LABELS order.
+
+    The one count behind the overview's summary and the cards' totals.
+    """
+    rows = summary[summary["type"].isin(["quantitatif", "barometre"])]
+    if fiche is not None:
+        rows = rows[rows["fiche"] == fiche]
+    counts = rows["statut"].value_counts()
+    return {status: int(counts.get(status, 0)) for status in STATUS_LABELS}

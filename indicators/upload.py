@@ -252,62 +252,6 @@ def _locate_header(rows: list[tuple[int, list[object]]]) -> tuple[int, dict[str,
     return best[1], best[2], best[3]
 
 
-def _tabulate(rows: list[tuple[int, list[object]]], table: RawTable, max_rows: int) -> RawTable:
-    rows = [(line, cells) for line, cells in rows if not _is_blank(cells)]
-    if not rows:
-        table.issues.append(FileIssue("fichier-vide", "Le fichier ne contient aucune ligne."))
-        return table
-    found = _locate_header(rows)
-    if found is None:
-        table.issues.append(
-            FileIssue(
-                "colonnes-manquantes",
-                "Aucune ligne d'en-tête reconnue : le fichier doit avoir les colonnes territoire, "
-                "indicateur, periode, valeur (et commentaire, facultative).",
-                line=rows[0][0],
-            )
-        )
-        return table
-    index, mapping, extras = found
-    header_line, header_cells = rows[index]
-    table.header_line = header_line
-    table.columns = {c: cell_text(header_cells[p]) for c, p in mapping.items()}
-    table.ignored_columns = extras
-    missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
-    for column in missing:
-        table.issues.append(
-            FileIssue(
-                "colonne-manquante",
-                f"Colonne « {column} » absente de l'en-tête.",
-                line=header_line,
-                column=column,
-            )
-        )
-    if missing:
-        return table
-    data = rows[index + 1 :]
-    if not data:
-        table.issues.append(
-            FileIssue(
-                "fichier-vide",
-                "Le fichier ne contient que l'en-tête, aucune ligne de valeurs.",
-                line=header_line,
-            )
-        )
-        return table
-    if len(data) > max_rows:
-        table.issues.append(
-            FileIssue(
-                "trop-de-lignes", f"Le fichier compte {len(data)} lignes : au plus {max_rows} par dépôt."
-            )
-        )
-        return table
-    for line, cells in data:
-        values = {c: (cells[p] if p < len(cells) else None) for c, p in mapping.items()}
-        table.rows.append(RawRow(line=line, values=values))
-    return table
-
-
 # -- limits ----------------------------------------------------------------------------------
 def _megabytes(size: int) -> str:
     return format_number(round(size / MEGABYTE, 1), None, " ")

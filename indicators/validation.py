@@ -141,6 +141,11 @@ def _fail(kind: str, message: str) -> PydanticCustomError:
     return PydanticCustomError(kind, "{message}", {"message": message})
 
 
+def _named(ind: Indicator) -> str:
+    """How a message names an indicator: its French label first, the code second."""
+    return f"« {ind.libelle} » ({ind.code})"
+
+
 def _shown(value: object) -> str:
     return cell_text(value) if not isinstance(value, dt.date) else value.strftime("%d/%m/%Y")
 
@@ -151,25 +156,26 @@ def _number(ind: Indicator, raw: object) -> tuple[float, None]:
     except ValueError:
         raise _fail(
             "pas-un-nombre",
-            f"« {_shown(raw)} » n'est pas un nombre : « {ind.libelle} » ({ind.code}) attend "
-            f"{_expected_words(ind)}.",
+            f"« {_shown(raw)} » n'est pas un nombre : {_named(ind)} attend {_expected_words(ind)}.",
         ) from None
     if math.isnan(number) or math.isinf(number):
         raise _fail("pas-un-nombre", f"« {_shown(raw)} » n'est pas un nombre.")
     if ind.entier and not number.is_integer():
         raise _fail(
-            "pas-un-entier", f"« {_shown(raw)} » n'est pas un nombre entier : {ind.code} compte des unités."
+            "pas-un-entier",
+            f"« {_shown(raw)} » n'est pas un nombre entier : {_named(ind)} compte des unités.",
         )
     if ind.min is not None and number < ind.min:
         raise _fail(
             "sous-minimum",
             f"{format_number(number, None, ' ')} est inférieur au minimum "
-            f"({_bound(ind, ind.min)}) de {ind.code}.",
+            f"({_bound(ind, ind.min)}) de {_named(ind)}.",
         )
     if ind.max is not None and number > ind.max:
         raise _fail(
             "au-dessus-maximum",
-            f"{format_number(number, None, ' ')} dépasse le maximum ({_bound(ind, ind.max)}) de {ind.code}.",
+            f"{format_number(number, None, ' ')} dépasse le maximum ({_bound(ind, ind.max)}) "
+            f"de {_named(ind)}.",
         )
     return number, None
 
@@ -199,7 +205,7 @@ def _jalon(ind: Indicator, raw: object) -> tuple[float, str]:
             continue
     raise _fail(
         "jalon-invalide",
-        f"« {text} » : le jalon {ind.code} s'indique par oui, non ou la date de réalisation (JJ/MM/AAAA).",
+        f"« {text} » : le jalon {_named(ind)} s'indique par oui, non ou la date de réalisation (JJ/MM/AAAA).",
     )
 
 
@@ -207,7 +213,7 @@ def _text(ind: Indicator, raw: object) -> tuple[None, str]:
     text = _shown(raw)
     if len(text) > MAX_TEXT:
         raise _fail(
-            "texte-trop-long", f"Texte de {len(text)} caractères pour {ind.code} : au plus {MAX_TEXT}."
+            "texte-trop-long", f"Texte de {len(text)} caractères pour {_named(ind)} : au plus {MAX_TEXT}."
         )
     return None, neutralise(text)
 
@@ -216,13 +222,13 @@ def _periodicity(ind: Indicator, period: Period) -> Period:
     if ind.periodicite == "trimestrielle" and not period.is_quarter:
         raise _fail(
             "periodicite-incompatible",
-            f"{ind.code} est trimestriel : indiquer un trimestre (ex. {period.year}-T1), "
+            f"{_named(ind)} est trimestriel : indiquer un trimestre (ex. {period.year}-T1), "
             f"pas l'année {period.year}.",
         )
     if ind.periodicite == "annuelle" and period.is_quarter:
         raise _fail(
             "periodicite-incompatible",
-            f"{ind.code} est annuel : indiquer l'année ({period.year}), pas le trimestre {period.label}.",
+            f"{_named(ind)} est annuel : indiquer l'année ({period.year}), pas le trimestre {period.label}.",
         )
     return period
 
@@ -398,8 +404,10 @@ class _Validator:
             factor = format_number(ind.facteur, None, " ")
             return bad(
                 "indicateur-calcule",
-                f"{code} est un indicateur calculé ({factor} × {ind.numerateur} / "
-                f"{ind.denominateur}) : déposer ses composantes, pas le résultat.",
+                f"{_named(ind)} est un indicateur calculé ({factor} × "
+                f"« {self.lookups.indicators[ind.numerateur].libelle} » / "
+                f"« {self.lookups.indicators[ind.denominateur].libelle} ») : déposer ses composantes, "
+                "pas le résultat.",
             )
         return ind, []
 
@@ -445,7 +453,7 @@ class _Validator:
                 "territoire",
                 text,
                 "niveau-non-collecte",
-                f"{ind.code} n'est pas collecté au niveau {kind} ({code}) : niveaux "
+                f"{_named(ind)} n'est pas collecté au niveau {kind} ({code}) : niveaux "
                 f"prévus {', '.join(ind.niveaux)}.",
             )
         ]

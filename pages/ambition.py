@@ -8,7 +8,9 @@ from indicators.periods import period_label
 from indicators.review import cutoff_caption, fiche_indicators, format_summary, headline_indicators
 from reports.charts import commune_bar_figure, time_series_figure
 from ui import widgets
+from ui.chrome import CHOOSE
 from ui.context import setup_page
+from ui.tables import show_table
 from ui.text import plain
 
 ctx = setup_page()
@@ -24,6 +26,7 @@ asked = st.query_params.get("ambition")
 code = st.selectbox(
     "Ambition",
     codes,
+    placeholder=CHOOSE,
     index=codes.index(asked) if asked in codes else 0,
     format_func=choices.get,
     key="ambition_choisie",
@@ -58,10 +61,17 @@ summary = figures.summary
 rows = summary[summary["fiche"] == fiche.code]
 st.subheader("Où en est-on ?")
 table = format_summary(rows, review)
-st.dataframe(
-    table[[c for c in table.columns if c not in ("Sens souhaité", "Source", f"{review.previous_year}")]],
-    hide_index=True,
-    width="stretch",
+# What a reader looks for first, right after the label: the status and the target.
+first = ["Indicateur", "Statut", f"Cible {review.target_year}", f"Valeur ({review.cutoff_label})", "Période"]
+show_table(
+    table[
+        first
+        + [
+            c
+            for c in table.columns
+            if c not in (*first, "Sens souhaité", "Source", f"{review.previous_year}")
+        ]
+    ]
 )
 
 indicators = [i for i in fiche_indicators(ref, fiche.code) if i.is_numeric]
@@ -73,6 +83,7 @@ if indicators:
     chosen = st.selectbox(
         "Indicateur",
         options,
+        placeholder=CHOOSE,
         index=options.index(asked) if asked in options else 0,
         format_func=lambda c: ref.indicator(c).libelle,
         key=f"indicateur_{code}",
@@ -84,7 +95,13 @@ if indicators:
     series = figures.series(chosen)
     widgets.show_figure(
         time_series_figure(
-            series, ind, review.cutoff, targets=targets, source=row["source"], provisional=review.provisional
+            series,
+            ind,
+            review.cutoff,
+            targets=targets,
+            source=row["source"],
+            provisional=review.provisional,
+            demo=widgets.demo_in(review.code, chosen),
         ),
         key=f"serie-{chosen}",
     )
@@ -92,12 +109,21 @@ if indicators:
         caption = cutoff_caption(row) if isinstance(row["periode_valeur"], str) else review.cutoff_label
         caption += " (revue provisoire)" if review.provisional else ""
         by_commune = figures.commune_values(chosen)
-        widgets.show_figure(
-            widgets.commune_map(review.code, chosen, caption, row["source"]), key=f"carte-{chosen}"
-        )
-        with st.expander("Classement des communes", icon=":material/bar_chart:"):
+        tab_map, tab_rank = st.tabs(["Carte des communes", "Classement des communes"])
+        with tab_map:
             widgets.show_figure(
-                commune_bar_figure(by_commune, ind, caption, epci_value=row["valeur"], source=row["source"]),
+                widgets.commune_map(review.code, chosen, caption, row["source"]), key=f"carte-{chosen}"
+            )
+        with tab_rank:
+            widgets.show_figure(
+                commune_bar_figure(
+                    by_commune,
+                    ind,
+                    caption,
+                    epci_value=row["valeur"],
+                    source=row["source"],
+                    demo=widgets.demo_in(review.code, chosen),
+                ),
                 key=f"barres-{chosen}",
             )
     with st.expander("Valeurs et sources (CABBALR)", icon=":material/table:"):
@@ -113,13 +139,13 @@ if indicators:
         if table is None:
             st.info("Aucune valeur pour cet indicateur.")
         else:
-            st.dataframe(table, hide_index=True, width="stretch")
+            show_table(table)
         st.caption(f"Source : {row['source']}")
 
 st.subheader("Jalons et analyses qualitatives")
 jalons = rows[rows["type"].isin(["jalon", "qualitatif"])]
 if not jalons.empty:
-    st.dataframe(
+    show_table(
         jalons.assign(
             Valeur=jalons["valeur_texte"].fillna(MISSING),
             Période=jalons["periode_valeur"].map(
@@ -127,14 +153,12 @@ if not jalons.empty:
             ),
         ).rename(columns={"libelle": "Jalon ou indicateur qualitatif"})[
             ["Jalon ou indicateur qualitatif", "Valeur", "Période"]
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )
 notes = figures.comments
 notes = notes[notes["ambition"].isin([code, fiche.code])]
 if notes.empty:
-    st.caption(f"Aucun commentaire pour cette ambition à la {review.label.lower()}.")
+    st.caption(f"Aucun commentaire pour cette ambition {review.named('à')}.")
 for note in notes.itertuples():
     with st.container(border=True):
         st.text(note.texte, width="stretch")  # a user's text: never Markdown nor HTML

@@ -15,7 +15,9 @@ from services.audit import (
     export_audit,
 )
 from ui.auth import require_admin_page
+from ui.chrome import CHOOSE
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 require_admin_page(ctx.actor)
@@ -29,12 +31,19 @@ st.caption(
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
 actors = audit_actors(ctx.store)
 actions = audit_actions(ctx.store)
-who = c1.selectbox("Compte", [None, *actors], format_func=lambda v: "Tous" if v is None else v)
-what = c2.selectbox(
-    "Action", [None, *actions], format_func=lambda v: "Toutes" if v is None else action_label(v)
+who = c1.selectbox(
+    "Compte", [None, *actors], placeholder=CHOOSE, format_func=lambda v: "Tous" if v is None else v
 )
-start = c3.date_input("Du", value=None, format="DD/MM/YYYY")
-end = c4.date_input("Au", value=None, format="DD/MM/YYYY")
+what = c2.selectbox(
+    "Action",
+    [None, *actions],
+    placeholder=CHOOSE,
+    format_func=lambda v: "Toutes" if v is None else action_label(v),
+)
+# Dates always filled in (an empty date field shows Streamlit's English « dd/mm/yyyy »): from the
+# start of the convention's data to today, which keeps every entry.
+start = c3.date_input("Du", value=date(2025, 1, 1), format="DD/MM/YYYY", key="audit_du")
+end = c4.date_input("Au", value=date.today(), format="DD/MM/YYYY", key="audit_au")
 if start and end and start > end:
     st.error("La date de début est après la date de fin.")
     st.stop()
@@ -44,13 +53,24 @@ changes = audit_entries(ctx.store, flt)
 batches = batch_entries(ctx.store, flt)
 
 tab_changes, tab_batches = st.tabs(
-    [f"Changements administratifs ({len(changes)})", f"Dépôts et lots de valeurs ({len(batches)})"]
+    [
+        f"Changements administratifs ({format_number(len(changes))})",
+        f"Dépôts et lots de valeurs ({format_number(len(batches))})",
+    ]
 )
 with tab_changes:
     if changes.empty:
         st.info("Aucun changement pour ces filtres.")
     else:
-        st.dataframe(changes.drop(columns=["Avant", "Après"]), hide_index=True, width="stretch")
+        # a 64-character fingerprint would widen the table past the page: its start is enough
+        # here (the exports keep it whole)
+        shown = changes.drop(columns=["Avant", "Après"])
+        shown["Changement"] = (
+            shown["Changement"]
+            .astype(str)
+            .str.replace(r"\b([0-9a-f]{12})[0-9a-f]{20,}\b", r"\1…", regex=True)
+        )
+        show_table(shown)
 with tab_batches:
     if what:
         st.caption("Le filtre « Action » ne s'applique qu'aux changements administratifs.")
@@ -58,9 +78,30 @@ with tab_batches:
         st.info("Aucun lot pour ces filtres.")
     else:
         shown = batches.copy()
-        for column in ("Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
+        for column in ("N°", "Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
             shown[column] = shown[column].map(format_number)  # 17 607, the French way
-        st.dataframe(shown, hide_index=True, width="stretch")
+        changed = shown["Statut changé par"] != "—"
+        shown["Statut"] = shown["Statut"].where(
+            ~changed,
+            shown["Statut"] + " par " + shown["Statut changé par"] + " le " + shown["Statut changé le"],
+        )
+        # Every column fits at 1440 px; the exports keep them all (fingerprint, notes, demo flag).
+        show_table(
+            shown[
+                [
+                    "N°",
+                    "Date",
+                    "Auteur",
+                    "Canal",
+                    "Nature",
+                    "Fichier",
+                    "Lignes",
+                    "Nouvelles",
+                    "Modifiées",
+                    "Statut",
+                ]
+            ]
+        )
 
 stamp = f"{date.today():%Y-%m-%d}"
 d1, d2, d3 = st.columns(3)

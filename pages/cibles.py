@@ -11,7 +11,9 @@ from indicators.pilotage_view import target_history_table, targets_table, territ
 from indicators.review import current_review
 from indicators.targets import TargetInputError, read_target, target_input_text
 from services.pilotage import TARGET_YEARS, PilotageError, set_target, target_history, targets_frame
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, review_figures, setup_page
+from ui.tables import show_table
 from ui.text import plain
 
 ctx = setup_page()
@@ -35,13 +37,18 @@ if actor.is_admin:
     code = st.selectbox(
         "Indicateur",
         [i.code for i in numeric],
+        placeholder=CHOOSE,
         key="cibles_indicateur",
         format_func=lambda c: f"{ref.indicator(c).fiche} · {ref.indicator(c).libelle}",
     )
     ind = ref.indicator(code)
     levels = [EPCI_CODE] + ([c.code for c in ref.communes()] if "commune" in ind.niveaux else [])
     territory = st.selectbox(
-        "Territoire", levels, format_func=lambda c: territory_label(ref, c), key="cibles_territoire"
+        "Territoire",
+        levels,
+        placeholder=CHOOSE,
+        format_func=lambda c: territory_label(ref, c),
+        key="cibles_territoire",
     )
     existing = current[(current["indicateur"] == code) & (current["territoire"] == territory)]
     before = {int(r.annee): float(r.valeur) for r in existing.itertuples()}
@@ -80,14 +87,8 @@ if current.empty:
     st.write("Aucune cible fixée pour l'instant.")
 else:
     review = current_review(date.today())
-    st.caption(f"Dernière valeur : à la date d'arrêt de la {review.label.lower()} ({review.cutoff_label}).")
-    st.dataframe(
-        targets_table(ref, review_figures(review.code).progress()),
-        hide_index=True,
-        width="stretch",
-    )
+    st.caption(f"Dernière valeur : à la date d'arrêt {review.named('de')} ({review.cutoff_label}).")
+    show_table(targets_table(ref, review_figures(review.code).progress()))
 
 with st.expander("Historique des cibles"):
-    st.dataframe(
-        target_history_table(ref, target_history(store, ctx.convention)), hide_index=True, width="stretch"
-    )
+    show_table(target_history_table(ref, target_history(store, ctx.convention)))

@@ -1,33 +1,26 @@
 """Contrôles de cohérence: every violation of the validation rules at the chosen review."""
 
-import pandas as pd
 import streamlit as st
 
 from indicators.formatting import format_number
 from indicators.rules import OPERATOR_SIGNS, violations_table
-from services.coherence import coherence_report
-from services.settings import get_settings
 from ui import widgets
-from ui.context import get_reference, get_store, setup_page
+from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 review = widgets.review_selector()
 ref = ctx.ref
 
 
-@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
-def _report(convention: str, review_code: str) -> pd.DataFrame:
-    return coherence_report(get_store(), get_reference(), review)
-
-
 st.title("Contrôles de cohérence")
 st.caption(
-    f"{review.label} · valeurs jusqu'à {review.cutoff_label} · règles entre indicateurs de "
+    f"{review.label} · valeurs jusqu'à {review.cutoff.year} (données au {review.cutoff_label}) · règles entre indicateurs de "
     "seed/regles_validation.csv (une partie ne dépasse pas son tout, un total est la somme de ses "
     "parties…), vérifiées pour chaque commune et structure telles que déposées, et pour "
     "l'agglomération telle que les tableaux la montrent."
 )
-found = _report(ctx.convention, review.code)
+found = widgets.figures(review.code).violations  # the review's figures, as every page
 errors = int((found["gravite"] == "erreur").sum())
 warnings = int((found["gravite"] == "avertissement").sum())
 c1, c2, c3 = st.columns(3)
@@ -46,11 +39,10 @@ else:
         key="coherence_gravite",
     )
     shown = found[found["gravite"].isin(kinds or [])]
-    st.dataframe(
+    show_table(
         violations_table(shown, ref),
-        hide_index=True,
-        width="stretch",
         column_config={"Valeurs": st.column_config.TextColumn(width="large")},
+        key="coherence_violations",
     )
     st.caption(
         "Une erreur refuserait un dépôt qui la contient ; un avertissement est à vérifier. "
@@ -58,7 +50,7 @@ else:
     )
 
 with st.expander("Les règles vérifiées"):
-    st.dataframe(
+    show_table(
         [
             {
                 "Règle": r.code,
@@ -69,8 +61,9 @@ with st.expander("Les règles vérifiées"):
                 "Section de la convention": r.section,
             }
             for r in ref.rules
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )
-    st.caption("Ajouter une règle : une ligne dans seed/regles_validation.csv, puis `python cli.py init`.")
+    if ctx.actor.is_admin:  # a shell command is of no use to the other readers
+        st.caption(
+            "Ajouter une règle : une ligne dans seed/regles_validation.csv, puis `python cli.py init`."
+        )

@@ -9,6 +9,7 @@ from indicators.catalogue import EPCI_CODE
 from indicators.pilotage_view import format_datetime, territory_label
 from indicators.review import ambition_choices, current_review, review_codes, review_label
 from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.text import plain
 
@@ -43,12 +44,23 @@ else:
         )
     with st.form("comm_form", clear_on_submit=True):
         c1, c2 = st.columns(2)
-        ambition = c1.selectbox("Ambition", list(ambitions), format_func=ambitions.get, key="comm_ambition")
+        ambition = c1.selectbox(
+            "Ambition", list(ambitions), placeholder=CHOOSE, format_func=ambitions.get, key="comm_ambition"
+        )
         revue = c2.selectbox(
-            "Revue", reviews, index=reviews.index(default_review), format_func=review_label, key="comm_revue"
+            "Revue",
+            reviews,
+            placeholder=CHOOSE,
+            index=reviews.index(default_review),
+            format_func=review_label,
+            key="comm_revue",
         )
         territory = st.selectbox(
-            "Territoire", scope, format_func=lambda c: territory_label(ref, c), key="comm_territoire"
+            "Territoire",
+            scope,
+            placeholder=CHOOSE,
+            format_func=lambda c: territory_label(ref, c),
+            key="comm_territoire",
         )
         text = st.text_area(
             "Analyse",
@@ -72,12 +84,14 @@ f1, f2 = st.columns(2)
 pick_review = f1.selectbox(
     "Revue",
     [None, *reviews],
+    placeholder=CHOOSE,
     key="comm_filtre_revue",
     format_func=lambda c: "toutes les revues" if c is None else review_label(c),
 )
 pick_ambition = f2.selectbox(
     "Ambition",
     [None, *ambitions],
+    placeholder=CHOOSE,
     key="comm_filtre_ambition",
     format_func=lambda c: "toutes les ambitions" if c is None else ambitions[c],
 )

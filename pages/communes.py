@@ -14,7 +14,9 @@ from indicators.review import (
 )
 from indicators.staffing import latest_team
 from ui import widgets
+from ui.chrome import CHOOSE
 from ui.context import setup_page
+from ui.tables import show_table
 from ui.text import plain
 
 ctx = setup_page()
@@ -28,6 +30,7 @@ asked = st.query_params.get("commune")
 code = st.selectbox(
     "Rechercher une commune (nom ou code INSEE)",
     codes,
+    placeholder=CHOOSE,
     index=codes.index(asked) if asked in codes else 0,
     format_func=lambda c: f"{names[c]} ({c})",
     key="commune_choisie",
@@ -93,7 +96,7 @@ st.markdown(
     "**Structures et secteurs** : "
     + (
         " · ".join(
-            f"{groups.names.get(g, g)} ({'secteur' if groups.types.get(g) == 'secteur' else 'structure'})"
+            f"{plain(groups.names.get(g, g))} ({'secteur' if groups.types.get(g) == 'secteur' else 'structure'})"
             for g in around
         )
         or "aucun"
@@ -106,7 +109,7 @@ with left:
     if staff.empty:
         st.caption("Aucun chargé de coopération rattaché à cette commune (Annexe 7 et dépôts).")
     else:
-        st.dataframe(
+        show_table(
             [
                 {
                     "Employeur": groups.names.get(r.territoire, r.territoire),
@@ -116,9 +119,7 @@ with left:
                     "Effectif": format_value(r.effectif, "nombre"),
                 }
                 for r in staff.itertuples()
-            ],
-            hide_index=True,
-            width="stretch",
+            ]
         )
         st.caption("CTG 1 datée 2021 ; CTG 2 à partir de 2026 (Annexe 7), puis les dépôts annuels.")
 with right:
@@ -161,13 +162,7 @@ for ind in local:
             else ("somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
         }
     )
-st.dataframe(
-    rows,
-    hide_index=True,
-    width="stretch",
-    height=min(35 * (len(rows) + 1) + 3, 760),
-    column_config={"Indicateur": st.column_config.TextColumn(width="large")},
-)
+show_table(rows, max_rows=150)  # every indicator of the commune, readable in full
 st.caption(
     "Les taux (ratios) sont recalculés à partir de leurs composantes, jamais moyennés. "
     "Une évolution « sans référence » : pas de valeur avant 2026 pour comparer."
@@ -177,11 +172,9 @@ st.subheader("Complétude de la commune")
 if own.empty:
     st.caption("Aucune valeur trimestrielle attendue de cette commune.")
 else:
-    st.dataframe(
+    show_table(
         [
             {"Trimestre": p.label, "Valeurs reçues": f"{r} sur {a}", "Taux": format_value(t, "pourcentage")}
             for p, r, a, t in zip(review.quarters(), own["recus"], own["attendus"], own["taux"], strict=False)
-        ],
-        hide_index=True,
-        width="stretch",
+        ]
     )

@@ -14,6 +14,7 @@ from indicators.formatting import MISSING, format_number, format_value
 from indicators.periods import parse_period
 from reports.charts import completeness_figure
 from ui import widgets
+from ui.chrome import CHOOSE
 from ui.context import setup_page
 
 ctx = setup_page()
@@ -28,7 +29,13 @@ st.caption(
 
 figures = widgets.figures(review.code)
 options = {"": "Tous les territoires", **group_labels(ref, figures.territories)}
-group = st.selectbox("Structure ou secteur", list(options), format_func=options.get, key="completude_groupe")
+group = st.selectbox(
+    "Structure ou secteur",
+    list(options),
+    placeholder=CHOOSE,
+    format_func=options.get,
+    key="completude_groupe",
+)
 matrix = figures.completeness_of(group or None)
 by_quarter = rate_by_quarter(matrix)
 rate = overall_rate(matrix)
@@ -55,7 +62,9 @@ if matrix.empty:
     st.info("Aucune valeur trimestrielle n'est attendue pour ce choix.")
     st.stop()
 
-widgets.show_figure(completeness_figure(by_quarter), key="completude-trimestres")
+widgets.show_figure(
+    completeness_figure(by_quarter, demo=widgets.demo_in(review.code)), key="completude-trimestres"
+)
 
 st.subheader("Matrice territoires × trimestres")
 table = pivot(matrix)

@@ -5,7 +5,8 @@ import hashlib
 
 import streamlit as st
 
-from indicators.access import AccessDenied
+from indicators.access import SYSTEM, AccessDenied
+from indicators.formatting import format_file_size, format_number
 from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import normalise_key
@@ -15,6 +16,7 @@ from reports.template import (
     period_choices,
     template_bytes,
     template_filename,
+    template_frame,
 )
 from services.uploads import (
     ImportRejected,
@@ -25,7 +27,9 @@ from services.uploads import (
     revert_import,
     value_trail,
 )
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
+from ui.tables import show_table
 from ui.text import plain
 
 ctx = setup_page()
@@ -68,11 +72,14 @@ else:
         default=options[:1],
         format_func=lambda c: f"{names.get(c, c)} ({c})",
         key="depot_territoires",
+        placeholder=CHOOSE,
+        select_all=False,
     )
     default = default_period(today)
     periode = right.selectbox(
         "Période",
         periods,
+        placeholder=CHOOSE,
         index=periods.index(default) if default in periods else 0,
         format_func=period_label,
         key="depot_periode",
@@ -82,17 +89,25 @@ else:
     if chosen and periode:
         try:
             values = ctx.values()
-            col_csv, col_xlsx, _ = st.columns([1, 1, 2])
+            template_frame(ref, chosen, periode, values)  # a TemplateError shows here, not at the click
+            col_csv, col_xlsx, col_ods, _ = st.columns([1, 1, 1, 1])
+            col_ods.download_button(
+                "Modèle LibreOffice (.ods)",
+                lambda suffix=".ods": template_bytes(ref, chosen, periode, values, suffix),
+                file_name=template_filename(chosen, periode, ".ods"),
+                icon=":material/table_view:",
+                mime="application/vnd.oasis.opendocument.spreadsheet",
+            )
             col_xlsx.download_button(
                 "Modèle Excel (.xlsx)",
-                template_bytes(ref, chosen, periode, values, ".xlsx"),
+                lambda suffix=".xlsx": template_bytes(ref, chosen, periode, values, suffix),
                 file_name=template_filename(chosen, periode, ".xlsx"),
                 icon=":material/table_view:",
                 mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             )
             col_csv.download_button(
                 "Modèle CSV (;)",
-                template_bytes(ref, chosen, periode, values, ".csv"),
+                lambda suffix=".csv": template_bytes(ref, chosen, periode, values, suffix),
                 file_name=template_filename(chosen, periode, ".csv"),
                 mime="text/csv",
                 icon=":material/download:",
@@ -107,8 +122,10 @@ else:
         "Fichier rempli (.csv, .tsv, .xlsx ou .ods, 10 Mo au plus)",
         type=["csv", "tsv", "txt", "xlsx", "ods"],
         key=upload_key,
+        help="Le modèle téléchargé ci-dessus, rempli. Glisser-déposer le fichier ou cliquer sur « Parcourir ».",
     )
     if uploaded is not None:
+        st.caption(f"Fichier reçu : {plain(uploaded.name)} · {format_file_size(uploaded.size)}")
         # Read and checked once per file (by its sha256), not at every rerun of the page.
         data = uploaded.getvalue()
         plan_key = (hashlib.sha256(data).hexdigest(), uploaded.name, actor, today)
@@ -122,15 +139,15 @@ else:
         report = plan.report
         stats = report.stats
         cols = st.columns(5)
-        cols[0].metric("Lignes lues", stats.get("lignes", 0))
-        cols[1].metric("Valeurs renseignées", stats.get("renseignees", 0))
-        cols[2].metric("Non renseignées", stats.get("non_renseignees", 0))
-        cols[3].metric("Erreurs", len(report.errors))
-        cols[4].metric("Avertissements", len(report.warnings))
+        cols[0].metric("Lignes lues", format_number(stats.get("lignes", 0)))
+        cols[1].metric("Valeurs renseignées", format_number(stats.get("renseignees", 0)))
+        cols[2].metric("Non renseignées", format_number(stats.get("non_renseignees", 0)))
+        cols[3].metric("Erreurs", format_number(len(report.errors)))
+        cols[4].metric("Avertissements", format_number(len(report.warnings)))
         if report.errors or report.warnings:
             if report.errors:
                 st.error(
-                    f"Fichier refusé : {len(report.errors)} erreur(s). Rien n'a été écrit ; "
+                    f"Fichier refusé : {format_number(len(report.errors))} erreur(s). Rien n'a été écrit ; "
                     "corrigez le fichier puis déposez-le de nouveau.",
                     icon=":material/block:",
                 )
@@ -139,7 +156,7 @@ else:
                     "Valeurs acceptées avec des avertissements : vérifiez-les avant de valider.",
                     icon=":material/warning:",
                 )
-            st.dataframe(report.to_frame().drop(columns=["code"]), hide_index=True, width="stretch")
+            show_table(report.to_frame().drop(columns=["code"]), key="depot_rapport")
             st.download_button(
                 "Télécharger le rapport (CSV)",
                 report.to_csv(),
@@ -151,18 +168,22 @@ else:
             counts = plan.counts
             st.subheader("Aperçu")
             cols = st.columns(3)
-            cols[0].metric("Nouvelles valeurs", counts["new"])
-            cols[1].metric("Valeurs modifiées", counts["changed"])
-            cols[2].metric("Inchangées", counts["unchanged"])
+            cols[0].metric("Nouvelles valeurs", format_number(counts["new"]))
+            cols[1].metric("Valeurs modifiées", format_number(counts["changed"]))
+            cols[2].metric("Inchangées", format_number(counts["unchanged"]))
             preview = plan.preview(ref)
-            st.dataframe(
-                preview,
-                hide_index=True,
-                width="stretch",
-                column_config={"ligne": st.column_config.NumberColumn("ligne", format="%d")},
+            show_table(
+                preview.assign(ligne=preview["ligne"].map(format_number)),
+                key="depot_apercu",
+                column_config={
+                    "indicateur": st.column_config.TextColumn("indicateur", width="large"),
+                    "code": st.column_config.TextColumn(
+                        "code", help="Code de l'indicateur dans le catalogue"
+                    ),
+                },
             )
             if plan.has_changes:
-                label = f"Valider le dépôt ({counts['new'] + counts['changed']} valeur(s))"
+                label = f"Valider le dépôt ({format_number(counts['new'] + counts['changed'])} valeur(s))"
                 if st.button(label, type="primary", icon=":material/upload_file:", key="depot_valider"):
                     try:
                         result = commit_import(ctx.store, ref, plan, actor)
@@ -183,12 +204,12 @@ else:
 # -- 3. history -------------------------------------------------------------------------------------
 st.header("Historique des dépôts")
 history = batch_history(ctx.store, ctx.convention)
-st.dataframe(
-    history,
-    hide_index=True,
-    width="stretch",
-    column_config={"n°": st.column_config.NumberColumn("n°", format="%d")},
+shown = history.drop(columns=["sha256"]).assign(
+    auteur=history["auteur"].replace({SYSTEM.login: "système (ligne de commande)"})
 )
+for column in ("n°", "lignes", "nouvelles", "modifiées", "inchangées", "non renseignées"):
+    shown[column] = shown[column].map(format_number)  # 17 607, the French way
+show_table(shown, key="depot_historique")
 if actor.is_admin:
     revertible = history[
         (history["type"] == batch_kind_label("depot")) & (history["statut"] == batch_status_label("valide"))
@@ -201,7 +222,9 @@ if actor.is_admin:
                 int(r["n°"]): f"n°{r['n°']} · {r['date']} · {r['auteur']} · {r['fichier']}"
                 for _, r in revertible.iterrows()
             }
-            lot = st.selectbox("Dépôt", list(labels), format_func=labels.get, key="depot_annuler_lot")
+            lot = st.selectbox(
+                "Dépôt", list(labels), placeholder=CHOOSE, format_func=labels.get, key="depot_annuler_lot"
+            )
             sure = st.checkbox(
                 "Je confirme : les valeurs de ce dépôt cessent d'être en vigueur et les "
                 "précédentes reviennent.",
@@ -222,17 +245,22 @@ with st.expander("Historique d'une valeur", icon=":material/history:"):
     ind_code = c1.selectbox(
         "Indicateur",
         [i.code for i in ref.indicators if not i.is_computed],
-        format_func=lambda c: f"{c} · {ref.by_code[c].libelle}",
+        placeholder=CHOOSE,
+        format_func=lambda c: f"{ref.by_code[c].libelle} ({c})",
         key="depot_h_ind",
     )
     ter_code = c2.selectbox(
-        "Territoire", list(names), format_func=lambda c: f"{names[c]} ({c})", key="depot_h_ter"
+        "Territoire",
+        list(names),
+        placeholder=CHOOSE,
+        format_func=lambda c: f"{names[c]} ({c})",
+        key="depot_h_ter",
     )
     per_code = c3.selectbox(
-        "Période", period_choices(ref, today), format_func=period_label, key="depot_h_per"
+        "Période", period_choices(ref, today), placeholder=CHOOSE, format_func=period_label, key="depot_h_per"
     )
     trail = value_trail(ctx.store, ref, ind_code, ter_code, per_code)
     if trail.empty:
         st.write("Aucune valeur enregistrée pour cette combinaison.")
     else:
-        st.dataframe(trail, hide_index=True, width="stretch")
+        show_table(trail.assign(dépôt=trail["dépôt"].map(format_number)), key="depot_trail")

@@ -3,11 +3,13 @@
 import pandas as pd
 import streamlit as st
 
+from indicators.formatting import format_number
 from indicators.pilotage_view import batches_table, filter_export, territory_label, year_bounds
 from services.exports import export_bytes
 from services.settings import get_settings
 from services.values import batches, conflicts_shown, values_tables
 from ui.context import get_reference, get_store, setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 ref, store = ctx.ref, ctx.store
@@ -57,7 +59,12 @@ fiche_titles.update(
 )
 f1, f2 = st.columns(2)
 fiches = f1.multiselect(
-    "Fiche", list(fiche_titles), format_func=fiche_titles.get, key="donnees_fiches", placeholder="toutes"
+    "Fiche",
+    list(fiche_titles),
+    format_func=fiche_titles.get,
+    key="donnees_fiches",
+    placeholder="toutes",
+    select_all=False,
 )
 candidates = [i for i in ref.indicators if not fiches or i.fiche in fiches]
 indicators = f2.multiselect(
@@ -66,6 +73,7 @@ indicators = f2.multiselect(
     key="donnees_indicateurs",
     format_func=lambda c: ref.indicator(c).libelle,
     placeholder="tous",
+    select_all=False,
 )
 f3, f4 = st.columns(2)
 territories = f3.multiselect(
@@ -74,14 +82,30 @@ territories = f3.multiselect(
     key="donnees_territoires",
     format_func=lambda c: territory_label(ref, c),
     placeholder="tous",
+    select_all=False,
 )
 low, high = year_bounds(frame)
 years = f4.slider("Années", low, high, (low, high), key="donnees_annees")
 shown = filter_export(
     frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories, annees=years
 )
-st.caption(f"{len(shown)} valeur(s) sur {len(frame)}.")
-st.dataframe(display[display.index.isin(shown.index)], hide_index=True, width="stretch", height=420)
+st.caption(f"{format_number(len(shown))} valeur(s) sur {format_number(len(frame))}.")
+# Widths that fit the page at 1440 px (no column off to the right) and every header in full.
+st.dataframe(
+    display[display.index.isin(shown.index)],
+    hide_index=True,
+    width="stretch",
+    height=420,
+    column_config={
+        "Indicateur": st.column_config.TextColumn(width=300),
+        "Territoire": st.column_config.TextColumn(width=130),
+        "Période": st.column_config.TextColumn(width=75),
+        "Valeur": st.column_config.TextColumn(width=95),
+        "Lot": st.column_config.TextColumn(width=140),
+        "Source": st.column_config.TextColumn(width=120),
+        "Démonstration": st.column_config.TextColumn(width=115),
+    },
+)
 
 st.subheader("Chiffres contradictoires de la convention")
 st.caption(
@@ -92,7 +116,7 @@ disputed = conflicts_shown(ref)
 if disputed.empty:
     st.write("Aucun chiffre contradictoire.")
 else:
-    st.dataframe(disputed, hide_index=True, width="stretch")
+    show_table(disputed)
 
 with st.expander("Lots de données"):
-    st.dataframe(batches_table(batches(store, ref)), hide_index=True, width="stretch")
+    show_table(batches_table(batches(store, ref)))

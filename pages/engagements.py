@@ -8,6 +8,7 @@ from indicators.access import AccessDenied
 from indicators.engagement import engagement_counts
 from indicators.pilotage_view import count_text, engagements_table
 from services.pilotage import PilotageError, engagements, set_engagement
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
 from ui.text import plain
 
@@ -35,6 +36,7 @@ if actor.is_admin:
     commune = st.selectbox(
         "Commune (nom ou code INSEE)",
         list(names),
+        placeholder=CHOOSE,
         key="eng_commune",
         format_func=lambda c: f"{names[c]} ({c})",
     )
@@ -43,9 +45,11 @@ if actor.is_admin:
         signed = st.checkbox(
             "Fiche d'engagement signée", value=bool(row["fiche_signee"]), key=f"eng_signee_{commune}"
         )
+        # Never empty (an empty date field shows Streamlit's English « dd/mm/yyyy »): today by
+        # default, and only recorded when the fiche is ticked as signed.
         when = st.date_input(
-            "Date de signature",
-            value=row["date_signature"],
+            "Date de signature (prise en compte si la fiche est signée)",
+            value=row["date_signature"] or min(date.today(), ref.convention.fin),
             format="DD/MM/YYYY",
             min_value=date(2025, 1, 1),
             max_value=date.today(),
@@ -56,7 +60,7 @@ if actor.is_admin:
         )
         if st.form_submit_button("Enregistrer", type="primary"):
             try:
-                changed = set_engagement(store, ref, actor, commune, signed, when, elu)
+                changed = set_engagement(store, ref, actor, commune, signed, when if signed else None, elu)
             except (PilotageError, AccessDenied) as exc:
                 st.error(plain(str(exc)))
             else:

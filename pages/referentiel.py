@@ -4,6 +4,7 @@ import streamlit as st
 
 from services.values import baselines
 from ui.context import setup_page
+from ui.tables import show_table
 
 ctx = setup_page()
 ref = ctx.ref
@@ -17,7 +18,7 @@ for enjeu in ref.enjeux:
         fiche = ref.fiche_of_ambition(ambition.code)
         with st.expander(f"{ambition.code} · {ambition.titre}", expanded=False):
             rows = table[table["fiche"] == (fiche.code if fiche else None)]
-            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, width="stretch")
+            show_table(rows.drop(columns=["fiche"]))
 st.header("Réseau, gouvernance et contexte")
 for fiche_code, title in [
     ("F9", "Réseau des chargés de coopération territoriale"),
@@ -28,4 +29,4 @@ for fiche_code, title in [
     rows = table[table["fiche"] == fiche_code]
     if not rows.empty:
         with st.expander(title):
-            st.dataframe(rows.drop(columns=["fiche"]), hide_index=True, width="stretch")
+            show_table(rows.drop(columns=["fiche"]))

@@ -3,8 +3,11 @@
 import streamlit as st
 
 from indicators.access import AccessDenied
+from indicators.formatting import format_number
 from services.territories import TerritoryError, memberships, set_sector_members
+from ui.chrome import CHOOSE
 from ui.context import clear_caches, setup_page
+from ui.tables import show_table
 from ui.text import plain
 
 ctx = setup_page()
@@ -23,13 +26,15 @@ actor = ctx.actor
 
 for sector in sectors:
     current = frame[frame["groupe"] == sector.code]["commune"].tolist()
-    with st.expander(f"{sector.nom} · {len(current)} commune(s)", expanded=not current):
+    with st.expander(f"{sector.nom} · {format_number(len(current))} commune(s)", expanded=not current):
         chosen = st.multiselect(
             "Communes du secteur",
             options=sorted(communes, key=communes.get),
             default=current,
             format_func=lambda code: f"{communes[code]} ({code})",
             key=f"sector-{sector.code}",
+            placeholder=CHOOSE,
+            select_all=False,
             disabled=not actor.is_admin,
         )
         if actor.is_admin and st.button("Enregistrer", key=f"save-{sector.code}"):
@@ -39,17 +44,15 @@ for sector in sectors:
                 st.error(plain(str(exc)))
             else:
                 clear_caches()
-                st.success(f"{plain(sector.nom)} : {len(chosen)} commune(s) enregistrée(s).")
+                st.success(f"{plain(sector.nom)} : {format_number(len(chosen))} commune(s) enregistrée(s).")
 
 structures = frame[frame["type_groupe"] == "structure"]
 st.subheader("Structures intercommunales")
 if structures.empty:
     st.info("Aucune structure n'a de communes membres listées dans la convention.")
 else:
-    st.dataframe(
+    show_table(
         structures[["nom_groupe", "nom_commune", "commune", "section"]].rename(
             columns={"nom_groupe": "structure", "nom_commune": "commune", "commune": "code INSEE"}
-        ),
-        hide_index=True,
-        width="stretch",
+        )
     )

@@ -17,7 +17,9 @@ from services.accounts import (
     users_overview,
 )
 from ui.auth import require_admin_page
+from ui.chrome import CHOOSE
 from ui.context import setup_page
+from ui.tables import show_table
 from ui.text import plain
 
 UserError = AccountError
@@ -50,7 +52,7 @@ flash = st.session_state.pop("users_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-st.dataframe(users_overview(ctx.store, names), hide_index=True, width="stretch")
+show_table(users_overview(ctx.store, names))
 
 tab_add, tab_edit = st.tabs(["Ajouter un compte", "Modifier un compte"])
 
@@ -58,12 +60,13 @@ with tab_add, st.form("users_add", clear_on_submit=True):
     c1, c2 = st.columns(2)
     login = c1.text_input("Identifiant", help="a-z, chiffres, point, tiret ; sans accent ni espace")
     nom = c2.text_input("Nom et prénom")
-    role = c1.selectbox("Rôle", roles, format_func=ROLE_LABELS.get, index=1)
+    role = c1.selectbox("Rôle", roles, placeholder=CHOOSE, format_func=ROLE_LABELS.get, index=1)
     territoires = c2.multiselect(
         "Territoires (chargé de coopération)",
         territory_options,
         format_func=label_territory,
-        placeholder="Choisir un ou plusieurs territoires",
+        placeholder="Choisir un ou plusieurs territoires…",
+        select_all=False,
     )
     password = c1.text_input(
         f"Mot de passe provisoire (au moins {PASSWORD_MIN_LENGTH} caractères)", type="password"
@@ -88,13 +91,19 @@ with tab_edit:
     if overview.empty:
         st.info("Aucun compte.")
     else:
-        chosen = st.selectbox("Compte", overview["Identifiant"].tolist(), key="users_edit_login")
+        chosen = st.selectbox(
+            "Compte", overview["Identifiant"].tolist(), placeholder=CHOOSE, key="users_edit_login"
+        )
         user = get_user(ctx.store, chosen)
         if user is not None:
             with st.form(f"users_edit_{user.login}"):
                 c1, c2 = st.columns(2)
                 new_role = c1.selectbox(
-                    "Rôle", roles, index=roles.index(user.role), format_func=ROLE_LABELS.get
+                    "Rôle",
+                    roles,
+                    placeholder=CHOOSE,
+                    index=roles.index(user.role),
+                    format_func=ROLE_LABELS.get,
                 )
                 new_nom = c2.text_input("Nom et prénom", value=user.nom or "")
                 new_territoires = st.multiselect(
@@ -102,7 +111,8 @@ with tab_edit:
                     territory_options,
                     default=[c for c in user.territoires if c in names],
                     format_func=label_territory,
-                    placeholder="Choisir un ou plusieurs territoires",
+                    placeholder="Choisir un ou plusieurs territoires…",
+                    select_all=False,
                 )
                 if st.form_submit_button("Enregistrer le rôle et les territoires", type="primary"):
                     try:

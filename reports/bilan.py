@@ -41,6 +41,7 @@ from indicators.review import (
     reference_text,
     value_text,
 )
+from indicators.rules import violations_table
 from reports import charts
 from reports.document import (
     Document,
@@ -68,6 +69,7 @@ from reports.render import (
 # keep the panels' height; the map is 500 px high.
 LAYOUT_WIDTH, CHART_SCALE = 800, 1.5
 CHART_HEIGHT, MAP_HEIGHT = None, 500
+MAP_NAMES = 6  # the most populous communes named on the map
 COMMUNE_COLUMNS = 6  # key indicators in the per-commune annex (besides population, completeness)
 STATUS_KINDS = {"progression": "ok", "stable": "neutral", "recul": "bad", "non_renseigne": "neutral"}
 GOVERNANCE_KINDS = {
@@ -254,7 +256,7 @@ def _cover(ctx: _Context) -> Raw:
     conv = ctx.ref.convention
     review = ctx.review
     facts = [
-        ("Convention", f"{conv.nom} ({conv.code})"),
+        ("Convention", conv.nom),
         ("Période", f"du {conv.debut:%d/%m/%Y} au {conv.fin:%d/%m/%Y}"),
         ("Territoire", f"{_territory_name(ctx, conv.epci)} : {len(ctx.ref.communes())} communes"),
         ("Revue", review.label),
@@ -421,7 +423,7 @@ def _kpis(ctx: _Context, indicators: list[Indicator]) -> Raw:
 def _comments_block(ctx: _Context, code: str) -> Raw:
     rows = ctx.comments[ctx.comments["ambition"] == code] if not ctx.comments.empty else ctx.comments
     if rows.empty:
-        return tag("p", f"Aucun commentaire saisi pour la {ctx.review.label.lower()}.", class_="empty")
+        return tag("p", f"Aucun commentaire saisi pour {ctx.review.named()}.", class_="empty")
     items = []
     for row in rows.itertuples():
         where = (
@@ -542,6 +544,7 @@ def indicator_figure(figures: ReviewFigures, code: str, territory: str | None = 
         targets=figures.targets_of(code, territory),
         territory_label=territories.names[territory],
         provisional=figures.review.provisional,
+        demo=figures.shows_demo(code),
     )
 
 
@@ -565,7 +568,14 @@ def _charts(ctx: _Context, fiche: Fiche | None) -> list[Raw]:
             continue
         if ctx.geojson is None:
             break
-        fig = charts.commune_map_figure(frame, ctx.geojson, ind, ctx.review.figure_label)
+        fig = charts.commune_map_figure(
+            frame,
+            ctx.geojson,
+            ind,
+            ctx.review.figure_label,
+            named=ctx.figures.largest_communes(MAP_NAMES),
+            demo=ctx.figures.shows_demo(ind.code),
+        )
         blocks.append(_figure(ctx, fig, MAP_HEIGHT, "En gris : communes sans valeur à la date d'arrêté."))
         break
     return blocks
@@ -600,7 +610,9 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
         )
     )
     by_quarter = completeness.rate_by_quarter(ctx.matrix)
-    doc.add(_figure(ctx, charts.completeness_figure(by_quarter), CHART_HEIGHT, ""))
+    doc.add(
+        _figure(ctx, charts.completeness_figure(by_quarter, demo=ctx.figures.shows_demo()), CHART_HEIGHT, "")
+    )
     rows = [
         [
             period_label(r.periode),
@@ -626,6 +638,32 @@ def _completeness_annex(ctx: _Context, doc: Document) -> None:
         doc.add(tag("p", "Tous les territoires attendus ont transmis au moins une valeur.", class_="empty"))
     doc.add(
         tag("p", "Le taux de chaque commune sur la période figure dans l'annexe par commune.", class_="muted")
+    )
+
+
+def _coherence_annex(ctx: _Context, doc: Document) -> None:
+    doc.heading(1, "Annexe : contrôles de cohérence entre indicateurs", "annexe-coherence", new_page=True)
+    found = ctx.figures.violations
+    doc.add(
+        tag(
+            "p",
+            f"Règles de seed/regles_validation.csv ({len(ctx.ref.rules)} règles : une partie ne dépasse pas son "
+            "tout, un total est la somme de ses parties…), vérifiées sur les valeurs en vigueur jusqu'à "
+            f"{ctx.review.cutoff.year} : chaque commune et structure telle que déposée, l'agglomération telle "
+            "que ce bilan la montre. Une erreur refuserait un dépôt qui la contient.",
+        )
+    )
+    if found.empty:
+        doc.add(tag("p", "Aucune incohérence entre indicateurs.", class_="empty"))
+        return
+    shown = violations_table(found, ctx.ref)
+    doc.add(
+        table(
+            list(shown.columns),
+            shown.values.tolist(),
+            widths=["9%", "15%", "8%", "30%", "22%", "16%"],
+            class_="data compact",
+        )
     )
 
 
@@ -800,8 +838,8 @@ def _methodology_annex(ctx: _Context, doc: Document) -> None:
         doc.add(
             note(
                 "Données de démonstration présentes : une partie des valeurs de ce bilan est générée "
-                "(jeu de démonstration, non réel). Elles se suppriment par la commande "
-                "« python cli.py demo --remove » ; le bilan doit alors être réédité.",
+                "(jeu de démonstration, non réel). Un administrateur du tableau de bord les retire ; "
+                "le bilan doit alors être réédité.",
                 "demo",
             )
         )
@@ -938,6 +976,7 @@ def bilan_html(ctx: _Context, pages: dict[str, int] | None = None) -> tuple[str,
     _completeness_annex(ctx, doc)
     _governance_annex(ctx, doc)
     _commune_annex(ctx, doc)
+    _coherence_annex(ctx, doc)
     _methodology_annex(ctx, doc)
     return doc.html(cover=_cover(ctx), pages=pages), doc
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
@@ -21,7 +22,7 @@ import plotly.io as pio
 from plotly.colors import sample_colorscale
 
 from indicators.catalogue import Indicator
-from indicators.formatting import MISSING, format_value, unit_label
+from indicators.formatting import MISSING, format_number, format_value, unit_label
 from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, parse_period, quarters
 
 # Okabe & Ito (2008), safe for the common colour-vision deficiencies.
@@ -29,6 +30,8 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "
 SEQUENTIAL = "Viridis"  # perceptually uniform and colour-blind safe
 MISSING_GREY = "#E3E3E3"
 TEMPLATE_NAME = "ctg"
+LEGEND_TOP = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"}
+DEMO_WORDS = "données de démonstration (valeurs générées)"
 SOURCE_ANNOTATION = "ctg-source"  # name of the source annotation (exports may replace it)
 GEOJSON_NAME = "communes-cabbalr-200072460.geojson"  # in seed/: the communes' polygons
 FONT = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
@@ -45,7 +48,8 @@ def _template() -> go.layout.Template:
         title={"x": 0.0, "xanchor": "left", "font": {"size": 16}},
         margin={"l": 60, "r": 20, "t": 70, "b": 80},
         hoverlabel={"font": {"family": FONT}},
-        legend={"orientation": "h", "y": -0.22, "x": 0},
+        # above the plot: under it, the legend met the source line and the rotated tick labels
+        legend=LEGEND_TOP,
         xaxis={"showgrid": False, "linecolor": "#888", "ticks": "outside"},
         yaxis={"gridcolor": "#E5E5E5", "zerolinecolor": "#BBBBBB", "rangemode": "tozero"},
     )
@@ -61,13 +65,30 @@ def axis_unit(ind: Indicator) -> str:
     return unit_label(ind.unite)
 
 
-def finish(fig: go.Figure, title: str, unit: str, source: str) -> go.Figure:
-    """Apply the template and write title, unit and source on a figure (returns it)."""
+def finish(
+    fig: go.Figure,
+    title: str,
+    unit: str,
+    source: str,
+    *,
+    table: tuple[list[str], list[list[str]]] | None = None,
+    subtitle: str = "",
+    demo: bool = False,
+) -> go.Figure:
+    """Apply the template and write title, unit and source on a figure (returns it).
+
+    `layout.meta` carries what the pages and the image export read: `titre`, `sous_titre`,
+    `unite`, `source`, `demonstration` (the figure draws generated values) and `tableau`
+    (the data as a French table: the text alternative of the chart).
+    """
+    meta = {"titre": title, "sous_titre": subtitle, "unite": unit, "source": source, "demonstration": demo}
+    if table is not None:
+        meta["tableau"] = {"colonnes": table[0], "lignes": table[1]}
     fig.update_layout(
         template=TEMPLATE,
         separators=", ",
-        title={"text": title},
-        meta={"titre": title, "unite": unit, "source": source},
+        title={"text": f"{title}<br><sup>{subtitle}</sup>" if subtitle else title},
+        meta=meta,
     )
     fig.add_annotation(
         name=SOURCE_ANNOTATION,
@@ -84,6 +105,24 @@ def finish(fig: go.Figure, title: str, unit: str, source: str) -> go.Figure:
         font={"size": 11, "color": "#555"},
     )
     return fig
+
+
+def chart_table(fig: go.Figure) -> tuple[list[str], list[list[str]]] | None:
+    """The data of a chart as (headers, rows of French texts): its text alternative."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    table = meta.get("tableau")
+    if not table:
+        return None
+    return list(table["colonnes"]), [list(r) for r in table["lignes"]]
+
+
+def count_axis(ind: Indicator, values: Iterable[float]) -> dict:
+    """Axis settings for a count: integer ticks only (never « 0,5 assistant maternel »)."""
+    if not ind.entier:
+        return {}
+    finite = [float(v) for v in values if v is not None and not pd.isna(v)]
+    top = max((abs(v) for v in finite), default=0.0)
+    return {"tickformat": ",d", **({"dtick": 1} if top <= 6 else {})}
 
 
 def _empty(
@@ -126,10 +165,13 @@ def time_series_figure(
     title: str | None = None,
     source: str | None = None,
     territory_label: str = "CABBALR",
+    demo: bool = False,
     provisional: bool = False,
 ) -> go.Figure:
-    """Baseline years, then 2026-T1 … 2030-T4; the targets and the review cut-off marked
-    (for a provisional review, its data date, said « provisoire » in the title and the mark).
+    """Baseline years, then the quarters from T1 2026 to the latest data (or the review's
+    cut-off, if later); the convention's later years only when a target is set in them. For a
+    provisional review, the cut-off mark is its data date, said « provisoire » in the title and
+    the mark.
 
     `series`: periode, valeur (e.g. `aggregation.series` for one territory). A flux shows
     its quarters; its yearly baseline and targets are shown per quarter (÷ 4) so they can be
@@ -150,12 +192,26 @@ def time_series_figure(
     base_years = sorted(base["annee"].unique())[-4:]  # the last baseline years
     base = base[base["annee"].isin(base_years)]
     conv = rows[rows["annee"] >= FIRST_YEAR].copy()
-    categories = [str(y) for y in base_years] + [q.label for q in quarters(FIRST_YEAR, LAST_YEAR)]
+    cut = cutoff if cutoff.quarter else Period(cutoff.year, 4)
+    last = max(
+        [cut, *(Period(y, 4) for y in targets)] + [parse_period(category_of(p)) for p in conv["periode"]],
+        key=lambda p: p.sort_key,
+    )
+    categories = [str(y) for y in base_years] + [
+        q.label for q in quarters(FIRST_YEAR, LAST_YEAR) if q.sort_key <= last.sort_key
+    ]
     fig = go.Figure()
+    table: list[list[str]] = []
+    shown_values: list[float] = []
     if not base.empty:
         shown = base["valeur"] / 4 if flux else base["valeur"]
+        shown_values += list(shown)
         hover = [
             f"{p} : {format_value(v, ind.unite)}" + (" sur l'année (÷ 4 sur le graphique)" if flux else "")
+            for p, v in zip(base["periode"], base["valeur"], strict=True)
+        ]
+        table += [
+            [str(p), "référence (avant 2026)", format_value(v, ind.unite)]
             for p, v in zip(base["periode"], base["valeur"], strict=True)
         ]
         fig.add_trace(
@@ -163,7 +219,7 @@ def time_series_figure(
                 x=[str(y) for y in base["annee"]],
                 y=shown,
                 mode="markers+lines",
-                name="Référence (avant 2026)" + (" — moyenne par trimestre" if flux else ""),
+                name="Référence (avant 2026)" + (", par trimestre" if flux else ""),
                 marker={"size": 10, "symbol": "diamond", "color": OKABE_ITO[1]},
                 line={"dash": "dot", "color": OKABE_ITO[1]},
                 hovertext=hover,
@@ -175,6 +231,11 @@ def time_series_figure(
         quarterly = quarterly.assign(_cat=quarterly["periode"].map(category_of))
         quarterly["_order"] = quarterly["_cat"].map(categories.index)
         quarterly = quarterly.sort_values("_order")
+        shown_values += list(quarterly["valeur"])
+        table += [
+            [c, "trimestre" if flux else "fin de trimestre", format_value(v, ind.unite)]
+            for c, v in zip(quarterly["_cat"], quarterly["valeur"], strict=True)
+        ]
         fig.add_trace(
             go.Scatter(
                 x=quarterly["_cat"],
@@ -192,6 +253,11 @@ def time_series_figure(
         )
     yearly = conv[conv["annuel"]]
     if not yearly.empty:
+        shown_values += list(yearly["valeur"] / 4 if flux else yearly["valeur"])
+        table += [
+            [str(p), "année", format_value(v, ind.unite)]
+            for p, v in zip(yearly["periode"], yearly["valeur"], strict=True)
+        ]
         fig.add_trace(
             go.Scatter(
                 x=yearly["periode"].map(category_of),
@@ -208,6 +274,8 @@ def time_series_figure(
         )
     for year, value in sorted(targets.items()):
         shown = value / 4 if flux else value
+        shown_values.append(shown)
+        table.append([str(year), "cible", format_value(value, ind.unite)])
         fig.add_trace(
             go.Scatter(
                 x=[categories[len(base_years)], Period(year, 4).label],
@@ -230,26 +298,27 @@ def time_series_figure(
                 hoverinfo="skip",
             )
         )
-    cut = cutoff.label if cutoff.quarter else Period(cutoff.year, 4).label
     fig.add_shape(
         type="line",
-        x0=cut,
-        x1=cut,
+        x0=cut.label,
+        x1=cut.label,
         xref="x",
         y0=0,
         y1=1,
         yref="paper",
         line={"color": "#444", "dash": "dot", "width": 2},
     )
-    fig.add_annotation(
-        x=cut,
+    fig.add_annotation(  # inside the plot, at its top: above it stands the legend
+        x=cut.label,
         y=1,
         xref="x",
         yref="paper",
-        text=f"Données au {cut} (provisoire)" if provisional else f"Arrêté {cut}",
+        text=f"Données au {cut.label} (provisoire)" if provisional else f"Arrêté {cut.label}",
         showarrow=False,
-        yanchor="bottom",
-        xanchor="left",
+        yanchor="top",
+        xanchor="right" if categories.index(cut.label) >= 2 else "left",
+        xshift=-3 if categories.index(cut.label) >= 2 else 3,
+        bgcolor="rgba(255,255,255,0.85)",
         font={"size": 11, "color": "#444"},
     )
     fig.update_xaxes(
@@ -257,12 +326,14 @@ def time_series_figure(
         categoryorder="array",
         categoryarray=categories,
         range=[-0.5, len(categories) - 0.5],
-        tickangle=-45,
+        tickangle=-45 if len(categories) > 10 else 0,
         tickfont={"size": 10},
     )
-    fig.update_yaxes(title={"text": unit + (" (par trimestre)" if flux else "")})
+    fig.update_yaxes(
+        title={"text": unit + (" (par trimestre)" if flux else "")}, **count_axis(ind, shown_values)
+    )
     fig.update_layout(height=420)
-    return finish(fig, title, unit, source)
+    return finish(fig, title, unit, source, table=(["Période", "Série", "Valeur"], table), demo=demo)
 
 
 # -- Per commune -------------------------------------------------------------------------------
@@ -276,19 +347,38 @@ def commune_bar_figure(
     epci_value: float | None = None,
     source: str | None = None,
     title: str | None = None,
+    demo: bool = False,
 ) -> go.Figure:
-    """Communes sorted by value (largest on top), the EPCI value as a reference line.
+    """The communes that have a value, sorted (largest on top), the EPCI value as a line.
 
-    `frame`: nom, valeur (missing values are left out and counted in the subtitle).
+    `frame`: nom, valeur. Communes at 0 and communes without a value get no bar: the
+    subtitle counts them, and the data table lists every commune.
     """
     unit = axis_unit(ind)
     source = source or f"{ind.source_donnee} ; {ind.section}"
-    given = frame[frame["valeur"].notna()].sort_values("valeur")
-    n_missing = len(frame) - len(given)
+    known = frame[frame["valeur"].notna()]
+    given = known[known["valeur"] != 0].sort_values("valeur")
+    n_missing, n_zero = len(frame) - len(known), len(known) - len(given)
     title = title or f"{ind.libelle} par commune — {caption}"
+    parts = [f"{format_number(len(given))} commune{'s' if len(given) > 1 else ''} avec une valeur"]
+    if n_zero:
+        parts.append(f"{format_number(n_zero)} à 0")
+    if n_missing:
+        parts.append(f"{format_number(n_missing)} non renseignée{'s' if n_missing > 1 else ''}")
+    subtitle = ", ".join(parts)
+    ordered = frame.assign(_v=frame["valeur"].fillna(-math.inf)).sort_values(
+        ["_v", "nom"], ascending=[False, True]
+    )
+    table = (
+        ["Commune", f"Valeur ({unit})"],
+        [
+            [str(n), format_value(v, ind.unite)]
+            for n, v in zip(ordered["nom"], ordered["valeur"], strict=True)
+        ],
+    )
     if given.empty:
-        return _empty(title, unit, source, "Aucune commune n'a de valeur pour cette période")
-    subtitle = f"{len(given)} communes renseignées" + (f", {n_missing} non renseignées" if n_missing else "")
+        fig = _empty(title, unit, source, "Aucune commune n'a de valeur non nulle pour cette période")
+        return finish(fig, title, unit, source, table=table, subtitle=subtitle, demo=demo)
     fig = go.Figure(
         go.Bar(
             x=given["valeur"],
@@ -313,14 +403,26 @@ def commune_bar_figure(
             showarrow=False,
             xanchor="left",
             yanchor="bottom",
+            yshift=26,  # above the value axis, drawn at the top
             font={"color": OKABE_ITO[3]},
         )
     fig.update_yaxes(type="category", tickfont={"size": 10}, automargin=True)
-    fig.update_xaxes(title={"text": unit}, rangemode="tozero", showgrid=True, gridcolor="#E5E5E5", side="top")
-    fig.update_layout(
-        height=max(320, 18 * len(given) + 200), margin={"l": 170, "t": 150, "b": 70}, bargap=0.25
+    fig.update_xaxes(
+        title={"text": unit},
+        rangemode="tozero",
+        showgrid=True,
+        gridcolor="#E5E5E5",
+        side="top",
+        automargin=True,  # room for the ticks and the unit above the bars, whatever the margin
+        **count_axis(ind, given["valeur"]),
     )
-    finish(fig, f"{title}<br><sup>{subtitle}</sup>", unit, source)
+    fig.update_layout(
+        height=max(320, 18 * len(given) + 200),
+        margin={"l": 170, "t": 150, "b": 70},
+        bargap=0.25,
+        showlegend=False,
+    )
+    finish(fig, title, unit, source, table=table, subtitle=subtitle, demo=demo)
     fig.layout.annotations[-1].update(yshift=-30)
     return fig
 
@@ -355,12 +457,16 @@ def commune_map_figure(
     *,
     source: str | None = None,
     title: str | None = None,
+    named: Iterable[str] = (),
+    selected: str | None = None,
+    demo: bool = False,
 ) -> go.Figure:
     """Map of the communes coloured by value, drawn as filled polygons on plain axes.
 
     Fully offline (no tile server, and no world map fetched by plotly's geo layer): each
     commune is one filled shape; `frame` has territoire (INSEE code), nom, valeur. Communes
     without a value are grey. Longitude is scaled by cos(latitude) so shapes keep their form.
+    The communes of `named` (e.g. the largest) and the `selected` one are named on the map.
     """
     unit = axis_unit(ind)
     source = source or f"{ind.source_donnee} ; {ind.section} ; contours IGN Admin Express"
@@ -371,11 +477,19 @@ def commune_map_figure(
     span = (high - low) or 1.0
     traces: list[dict] = []
     lats: list[float] = []
+    wanted = [c for c in dict.fromkeys([*named, *([selected] if selected else [])]) if c]
+    centres: dict[str, tuple[float, float]] = {}
     for feature in geojson["features"]:
         code = feature["properties"]["code"]
         name = names.get(code) or feature["properties"].get("nom", code)
         xs, ys = _rings(feature["geometry"])
         lats += [y for y in ys if y is not None]
+        if code in wanted:
+            points = [(x, y) for x, y in zip(xs, ys, strict=True) if x is not None]
+            centres[code] = (
+                sum(x for x, _ in points) / len(points),
+                sum(y for _, y in points) / len(points),
+            )
         value = values.get(code)
         colour = MISSING_GREY if value is None else sample_colorscale(SEQUENTIAL, (value - low) / span)[0]
         label = f"{name} : {format_value(value, ind.unite) if value is not None else MISSING}"
@@ -411,8 +525,30 @@ def commune_map_figure(
                     "cmin": low,
                     "cmax": high,
                     "showscale": True,
-                    "colorbar": {"title": {"text": unit, "side": "right"}, "thickness": 14, "len": 0.8},
+                    "colorbar": {
+                        "title": {"text": unit, "side": "right"},
+                        "thickness": 14,
+                        "len": 0.8,
+                        **count_axis(ind, [low, high]),
+                    },
                 },
+            )
+        )
+    if centres:  # names over the shapes, with a white halo to stay readable on dark colours
+        codes = [c for c in wanted if c in centres]
+        fig.add_trace(
+            go.Scatter(
+                x=[centres[c][0] for c in codes],
+                y=[centres[c][1] for c in codes],
+                mode="text",
+                text=[f"<b>{names.get(c, c)}</b>" if c == selected else names.get(c, c) for c in codes],
+                textfont={
+                    "size": 12 if len(codes) == 1 else 10,
+                    "color": "#111",
+                    "shadow": "0 0 3px #fff, 0 0 3px #fff, 0 0 2px #fff",
+                },
+                hoverinfo="skip",
+                showlegend=False,
             )
         )
     mid_lat = sum(lats) / len(lats) if lats else 50.5
@@ -421,8 +557,20 @@ def commune_map_figure(
         visible=False, scaleanchor="x", scaleratio=1 / math.cos(math.radians(mid_lat)), rangemode="normal"
     )
     fig.update_layout(height=600, margin={"l": 10, "r": 10, "t": 60, "b": 80}, hovermode="closest")
-    fig.update_layout(meta={"communes_sans_valeur": len(geojson["features"]) - len(values)})
-    return finish(fig, title, unit, source)
+    missing = len(geojson["features"]) - len(values)
+    ordered = sorted(names.items(), key=lambda item: item[1])
+    table = (
+        ["Commune", f"Valeur ({unit})"],
+        [[n, format_value(values.get(c), ind.unite)] for c, n in ordered],
+    )
+    subtitle = (
+        f"En gris : {format_number(missing)} commune{'s' if missing > 1 else ''} sans valeur"
+        if missing
+        else ""
+    )
+    finish(fig, title, unit, source, table=table, subtitle=subtitle, demo=demo)
+    fig.layout.meta["communes_sans_valeur"] = missing
+    return fig
 
 
 # -- Completeness -----------------------------------------------------------------------------
@@ -433,6 +581,7 @@ def completeness_figure(
     *,
     title: str = "Complétude de la collecte par trimestre",
     source: str = "dépôts des territoires ; catalogue des indicateurs",
+    demo: bool = False,
 ) -> go.Figure:
     """Bars of the completeness rate (%) per quarter; `by_quarter`: periode, taux, recus, attendus."""
     if by_quarter.empty:
@@ -454,5 +603,14 @@ def completeness_figure(
     )
     fig.update_yaxes(range=[0, 110], title={"text": "% des valeurs attendues"})
     fig.update_xaxes(type="category")
-    fig.update_layout(height=340)
-    return finish(fig, title, "%", source)
+    fig.update_layout(height=340, showlegend=False)
+    table = (
+        ["Trimestre", "Valeurs reçues", "Valeurs attendues", "Taux"],
+        [
+            [lbl, format_number(r), format_number(a), format_value(t, "pourcentage")]
+            for lbl, r, a, t in zip(
+                labels, by_quarter["recus"], by_quarter["attendus"], by_quarter["taux"], strict=True
+            )
+        ],
+    )
+    return finish(fig, title, "%", source, table=table, demo=demo)

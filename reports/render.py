@@ -104,15 +104,34 @@ def export_figure(
     margin = out.layout.margin
     left = margin.l if margin.l is not None else 70
     lines = title.count("<br>")
-    top = max(margin.t or 0, (95 if unit else 70) + 24 * lines)
+    # the line under the title: unit, what the chart leaves out, and « démonstration » on any
+    # image that draws generated values
+    notes = [f"Unité : {unit}" if unit else "", str(meta.get("sous_titre") or "")]
+    if meta.get("demonstration"):
+        notes.append("DONNÉES DE DÉMONSTRATION (valeurs générées, non réelles)")
+    subtitle = wrap_title(" · ".join(n for n in notes if n), layout_width, font_px=12)
+    sub_lines = subtitle.count("<br>") + 1 if subtitle else 0
+    header = 70 + 24 * lines + 17 * sub_lines + (8 if subtitle else 0)
+    axis_on_top = out.layout.xaxis.side == "top"
+    # a value axis drawn at the top (the ranking) needs its ticks and title under the header
+    top = header + 55 if axis_on_top else max(margin.t or 0, header)
     bottom = (margin.b if margin.b is not None else 60) + (30 if source else 0)
     legend, default = out.layout.legend, out.layout.template.layout.legend  # the template's, if any
     orientation = legend.orientation or default.orientation
     legend_y = legend.y if legend.y is not None else default.y
-    shows_legend = (
-        sum(1 for t in out.data if t.showlegend is not False and t.name) > 1
-        and out.layout.showlegend is not False
-    )
+    entries = [t.name for t in out.data if t.showlegend is not False and t.name]
+    shows_legend = len(entries) > 1 and out.layout.showlegend is not False
+    if shows_legend and orientation == "h" and legend_y is not None and legend_y >= 1:
+        # a legend above the plot: room for its rows between the subtitle and the plot
+        per_row = max(1, layout_width - left - 30)
+        widths = [40 + 7 * len(str(name)) for name in entries]
+        rows, used = 1, 0
+        for width in widths:
+            if used and used + width > per_row:
+                rows, used = rows + 1, 0
+            used += width
+        top += 6 + 22 * rows
+        out.update_layout(legend={"y": 1.0, "yanchor": "bottom", "yref": "paper"})
     if shows_legend and orientation == "h" and legend_y is not None and legend_y < 0:
         # a legend under the plot is placed by paper height in the panels: at another size it
         # would cover the axis labels, so pin it just above the source line
@@ -138,7 +157,7 @@ def export_figure(
             "y": 1 - (10 + 22 * lines) / layout_height,
             "yanchor": "top",
             "font": {"size": 19},
-            "subtitle": {"text": f"Unité : {unit}" if unit else "", "font": {"size": 12, "color": "#555"}},
+            "subtitle": {"text": subtitle, "font": {"size": 12, "color": "#555"}},
         },
         margin={"t": top, "b": bottom, "l": left, "r": margin.r if margin.r is not None else 30},
         paper_bgcolor="white",

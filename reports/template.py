@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 import pandas as pd
 
@@ -19,7 +20,10 @@ from indicators.catalogue import Indicator, Reference
 from indicators.derived import is_derived
 from indicators.formatting import format_number, format_value, neutralise_frame, unit_label
 from indicators.periods import Period, PeriodError, parse_period
+from indicators.validation import MAX_TEXT
 from reports.spreadsheet import csv_bytes
+
+TEMPLATE_SUFFIXES = (".csv", ".xlsx", ".ods")
 
 TEMPLATE_COLUMNS = [
     "territoire",
@@ -137,48 +141,214 @@ def template_csv(frame: pd.DataFrame) -> bytes:
     return csv_bytes(frame, lineterminator="\r\n")
 
 
-def _validation_for(ind: Indicator):
-    from openpyxl.worksheet.datavalidation import DataValidation
+@dataclass(frozen=True)
+class EntryRule:
+    """What a spreadsheet accepts in the `valeur` cell of one indicator (written in XLSX and ODS).
 
+    `kind`: `list` (oui/non), `text` (length), `whole` or `decimal` (between `low` and `high`).
+    `stop`: the spreadsheet refuses a wrong entry (a `list` only warns: a date is accepted too).
+    """
+
+    kind: str
+    low: float | None
+    high: float | None
+    stop: bool
+    prompt_title: str
+    prompt: str
+    error_title: str
+    error: str
+
+
+HELP_LINES = (
+    "Dépôt trimestriel de la CTG : mode d'emploi",
+    "Remplir la colonne « valeur » (et « commentaire » si utile), une ligne par indicateur.",
+    "Nombres : 1234,5 ou 1 234,5 ; montants en euros sans le symbole ou avec (« 110 021,39 € ») ;",
+    "pourcentages : 12,5 ou 12,5 % ; jalons : oui, non ou la date de réalisation (JJ/MM/AAAA).",
+    "Une valeur laissée vide n'est pas une erreur : elle compte comme non renseignée.",
+    "Les colonnes libelle, unite, nom_territoire et derniere_valeur_connue sont ignorées au dépôt.",
+    "Déposer ensuite le fichier dans la page « Dépôt trimestriel » (aperçu, puis validation).",
+)
+
+
+def entry_rule(ind: Indicator) -> EntryRule:
+    """The input rule of an indicator's value cell, from its catalogue row (type, integer, bounds)."""
     if ind.type == "jalon":
-        return DataValidation(
-            type="list",
-            formula1='"oui,non"',
-            allow_blank=True,
-            errorStyle="warning",
-            promptTitle="Jalon",
-            prompt="oui, non ou la date de réalisation (JJ/MM/AAAA)",
-            errorTitle="Jalon",
-            error="Attendu : oui, non ou une date.",
+        return EntryRule(
+            "list",
+            None,
+            None,
+            False,
+            "Jalon",
+            "oui, non ou la date de réalisation (JJ/MM/AAAA)",
+            "Jalon",
+            "Attendu : oui, non ou une date.",
         )
     if ind.type == "qualitatif":
-        return DataValidation(
-            type="textLength",
-            operator="lessThanOrEqual",
-            formula1="4000",
-            allow_blank=True,
-            prompt="Texte libre (4000 caractères au plus)",
+        return EntryRule(
+            "text",
+            None,
+            MAX_TEXT,
+            True,
+            "Texte",
+            f"Texte libre ({MAX_TEXT} caractères au plus)",
+            "Texte trop long",
+            f"{MAX_TEXT} caractères au plus.",
         )
-    kind = "whole" if ind.entier else "decimal"
     words = "un nombre entier" if ind.entier else "un nombre"
-    low = ind.min if ind.min is not None else -999_999_999_999
-    high = ind.max if ind.max is not None else 999_999_999_999
     if ind.min is not None and ind.max is not None:
         bounds = f" entre {format_number(ind.min, None, ' ')} et {format_number(ind.max, None, ' ')}"
     elif ind.min is not None:
         bounds = f" supérieur ou égal à {format_number(ind.min, None, ' ')}"
     else:
         bounds = ""
-    return DataValidation(
-        type=kind,
-        operator="between",
-        formula1=f"{low:.10g}",
-        formula2=f"{high:.10g}",
-        allow_blank=True,
-        errorTitle="Valeur refusée",
-        error=f"Attendu : {words}{bounds}.",
-        prompt=f"{words.capitalize()}{bounds} ({unit_label(ind.unite)})",
+    return EntryRule(
+        "whole" if ind.entier else "decimal",
+        ind.min if ind.min is not None else -999_999_999_999,
+        ind.max if ind.max is not None else 999_999_999_999,
+        True,  # Excel and LibreOffice refuse « 2,5 » in a count cell
+        "Valeur",
+        f"{words.capitalize()}{bounds} ({unit_label(ind.unite)})",
+        "Valeur refusée",
+        f"Attendu : {words}{bounds}.",
     )
+
+
+def _validation_for(ind: Indicator):
+    """The XLSX data validation of an indicator's value cell (messages shown, errors stop)."""
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    rule = entry_rule(ind)
+    common = {
+        "allow_blank": True,
+        "errorStyle": "stop" if rule.stop else "warning",
+        "showErrorMessage": True,  # openpyxl's default (False) makes the validation do nothing
+        "showInputMessage": True,
+        "promptTitle": rule.prompt_title,
+        "prompt": rule.prompt,
+        "errorTitle": rule.error_title,
+        "error": rule.error,
+    }
+    if rule.kind == "list":
+        return DataValidation(type="list", formula1='"oui,non"', **common)
+    if rule.kind == "text":
+        return DataValidation(
+            type="textLength", operator="lessThanOrEqual", formula1=f"{rule.high:.10g}", **common
+        )
+    return DataValidation(
+        type=rule.kind,
+        operator="between",
+        formula1=f"{rule.low:.10g}",
+        formula2=f"{rule.high:.10g}",
+        **common,
+    )
+
+
+def _ods_condition(rule: EntryRule) -> str:
+    """The OpenDocument validation condition (the syntax LibreOffice writes itself)."""
+    if rule.kind == "list":
+        return 'of:cell-content-is-in-list("oui";"non")'
+    if rule.kind == "text":
+        return f"of:cell-content-text-length()<={rule.high:.10g}"
+    kind = "whole-number" if rule.kind == "whole" else "decimal-number"
+    return f"of:cell-content-is-{kind}() and cell-content-is-between({rule.low:.10g},{rule.high:.10g})"
+
+
+def template_ods(frame: pd.DataFrame, ref: Reference) -> bytes:
+    """The template as an OpenDocument spreadsheet (LibreOffice's format, common in French public
+    bodies): the same columns, widths, header, input rules and « Aide » sheet as the XLSX."""
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableCellProperties, TableColumnProperties, TextProperties
+    from odf.table import (
+        ContentValidation,
+        ContentValidations,
+        ErrorMessage,
+        HelpMessage,
+        Table,
+        TableCell,
+        TableColumn,
+        TableRow,
+    )
+    from odf.text import P
+
+    doc = OpenDocumentSpreadsheet()
+    header = Style(name="entete", family="table-cell")
+    header.addElement(TableCellProperties(backgroundcolor="#0072B2"))
+    header.addElement(TextProperties(fontweight="bold", color="#FFFFFF"))
+    entry = Style(name="saisie", family="table-cell")
+    entry.addElement(TableCellProperties(backgroundcolor="#FFF8DC"))
+    title = Style(name="titre", family="table-cell")
+    title.addElement(TextProperties(fontweight="bold", fontsize="13pt"))
+    for style in (header, entry, title):
+        doc.automaticstyles.addElement(style)
+    widths = {}
+    for name, chars in {**_WIDTHS, "aide": 110}.items():
+        widths[name] = Style(name=f"col-{name}", family="table-column")
+        widths[name].addElement(TableColumnProperties(columnwidth=f"{chars * 0.21:.2f}cm"))
+        doc.automaticstyles.addElement(widths[name])
+
+    def cell(value: object, style=None, validation: str | None = None) -> TableCell:
+        attrs = {"valuetype": "string"}
+        if style is not None:
+            attrs["stylename"] = style
+        if validation is not None:
+            attrs["contentvalidationname"] = validation
+        out = TableCell(**attrs)
+        text = "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
+        if text:
+            out.addElement(P(text=text))
+        return out
+
+    validations = ContentValidations()
+    names: dict[EntryRule, str] = {}
+    sheet = Table(name="Dépôt")
+    for name in TEMPLATE_COLUMNS:
+        sheet.addElement(TableColumn(stylename=widths[name]))
+    row = TableRow()
+    for name in TEMPLATE_COLUMNS:
+        row.addElement(cell(name, header))
+    sheet.addElement(row)
+    value_col = TEMPLATE_COLUMNS.index("valeur")
+    for number, record in enumerate(frame.itertuples(index=False), start=2):
+        rule = entry_rule(ref.by_code[record.indicateur])
+        if rule not in names:
+            names[rule] = f"regle{len(names) + 1}"
+            check = ContentValidation(
+                name=names[rule],
+                condition=_ods_condition(rule),
+                allowemptycell="true",
+                basecelladdress=f"'Dépôt'.G{number}",
+                displaylist="unsorted" if rule.kind == "list" else "none",
+            )
+            check.addElement(HelpMessage(title=rule.prompt_title, display="true"))
+            check.lastChild.addElement(P(text=rule.prompt))
+            check.addElement(
+                ErrorMessage(
+                    title=rule.error_title, display="true", messagetype="stop" if rule.stop else "warning"
+                )
+            )
+            check.lastChild.addElement(P(text=rule.error))
+            validations.addElement(check)
+        row = TableRow()
+        for position, value in enumerate(record):
+            if position == value_col:
+                row.addElement(cell(value, entry, names[rule]))
+            elif position == value_col + 1:
+                row.addElement(cell(value, entry))
+            else:
+                row.addElement(cell(value))
+        sheet.addElement(row)
+    doc.spreadsheet.addElement(validations)
+    doc.spreadsheet.addElement(sheet)
+    help_sheet = Table(name="Aide")
+    help_sheet.addElement(TableColumn(stylename=widths["aide"]))
+    for index, line in enumerate(HELP_LINES):
+        row = TableRow()
+        row.addElement(cell(line, title if index == 0 else None))
+        help_sheet.addElement(row)
+    doc.spreadsheet.addElement(help_sheet)
+    buffer = io.BytesIO()
+    doc.write(buffer)
+    return buffer.getvalue()
 
 
 def template_xlsx(frame: pd.DataFrame, ref: Reference) -> bytes:
@@ -213,15 +383,7 @@ def template_xlsx(frame: pd.DataFrame, ref: Reference) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.auto_filter.ref = sheet.dimensions
     help_sheet = book.create_sheet("Aide")
-    for line in (
-        "Dépôt trimestriel de la CTG : mode d'emploi",
-        "Remplir la colonne « valeur » (et « commentaire » si utile), une ligne par indicateur.",
-        "Nombres : 1234,5 ou 1 234,5 ; montants en euros sans le symbole ou avec (« 110 021,39 € ») ;",
-        "pourcentages : 12,5 ou 12,5 % ; jalons : oui, non ou la date de réalisation (JJ/MM/AAAA).",
-        "Une valeur laissée vide n'est pas une erreur : elle compte comme non renseignée.",
-        "Les colonnes libelle, unite, nom_territoire et derniere_valeur_connue sont ignorées au dépôt.",
-        "Déposer ensuite le fichier dans la page « Dépôt trimestriel » (aperçu, puis validation).",
-    ):
+    for line in HELP_LINES:
         help_sheet.append([line])
     help_sheet.column_dimensions["A"].width = 110
     help_sheet["A1"].font = Font(bold=True, size=13)
@@ -233,13 +395,14 @@ def template_xlsx(frame: pd.DataFrame, ref: Reference) -> bytes:
 def template_bytes(
     ref: Reference, territories: Iterable[str], periode: str, values: pd.DataFrame | None, suffix: str
 ) -> bytes:
-    """The template as `.csv` or `.xlsx` bytes (raises TemplateError)."""
+    """The template as `.csv`, `.xlsx` or `.ods` bytes (raises TemplateError)."""
     suffix = suffix.lower()
-    if suffix not in (".csv", ".xlsx"):
-        raise TemplateError(f"Format « {suffix or '(aucun)'} » non pris en charge : .csv ou .xlsx.")
+    writers = {".csv": lambda f: template_csv(f), ".xlsx": template_xlsx, ".ods": template_ods}
+    if suffix not in TEMPLATE_SUFFIXES:
+        raise TemplateError(f"Format « {suffix or '(aucun)'} » non pris en charge : .csv, .xlsx ou .ods.")
     frame = template_frame(ref, territories, periode, values)
     frame = neutralise_frame(frame)  # a last known text value may start like a formula
-    return template_csv(frame) if suffix == ".csv" else template_xlsx(frame, ref)
+    return template_csv(frame) if suffix == ".csv" else writers[suffix](frame, ref)
 
 
 def template_filename(territories: Iterable[str], periode: str, suffix: str) -> str:

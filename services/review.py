@@ -62,6 +62,9 @@ class StoreSource:
     def everything(self) -> pd.DataFrame:
         return publishable(observations.current_values(self.store, self.convention), self.ref)
 
+    def any_demo(self) -> bool:
+        return observations.any_demo_in_force(self.store, self.convention)
+
     def latest_quarter(self, until: Period) -> Period | None:
         """The latest quarter with data, not after `until` (indicators.review.data_date)."""
         key = observations.latest_quarter(

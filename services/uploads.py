@@ -130,11 +130,13 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
         "ancienne valeur",
         "nouvelle valeur",
         "commentaire",
+        "code",
     ]
     if diff.empty:
         return pd.DataFrame(columns=columns)
     names = {t.code: t.nom for t in ref.territories}
     units = {i.code: i.unite for i in ref.indicators}
+    labels = {i.code: i.libelle for i in ref.indicators}
 
     def shown(number: object, text: object, unite: str) -> str:
         if isinstance(text, str) and text:
@@ -148,7 +150,7 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
             "statut": diff["statut"],
             "territoire": diff["territoire"],
             "nom": diff["territoire"].map(names),
-            "indicateur": diff["indicateur"],
+            "indicateur": diff["indicateur"].map(labels),  # the label first, the code last
             "période": diff["periode"].map(period_label),
             "ancienne valeur": [
                 shown(v, t, units[i]) if s != STATUS_NEW else "—"
@@ -165,6 +167,7 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
                 for v, t, i in zip(diff["valeur"], diff["valeur_texte"], diff["indicateur"], strict=True)
             ],
             "commentaire": diff["commentaire"].fillna(""),
+            "code": diff["indicateur"],
         }
     )
     order = {STATUS_CHANGED: 0, STATUS_NEW: 1, STATUS_UNCHANGED: 2}

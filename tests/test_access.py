@@ -304,7 +304,7 @@ def test_admin_pages_refuse_other_roles(app_store, role, path):
     at.run()
     assert not at.exception
     assert at.error and at.error[0].value.startswith("Page réservée aux administrateurs")
-    assert not at.dataframe
+    assert not at.dataframe and not at.table
 
 
 def test_admin_manages_accounts_in_the_page(app_store):
@@ -324,7 +324,7 @@ def test_admin_manages_accounts_in_the_page(app_store):
     assert not at.exception, at.exception
     assert any("Compte « marie » créé" in s.value for s in at.success)
     assert users.actor_for(app_store, "marie") == Actor("marie", "charge", frozenset({"62119", "62178"}))
-    assert "marie" in at.dataframe[0].value["Identifiant"].tolist()
+    assert "marie" in at.table[0].value["Identifiant"].tolist()
     # Disable it from the "Modifier un compte" tab.
     at.selectbox(key="users_edit_login").set_value("marie").run()
     at.button(key="users_disable").click().run()
@@ -349,10 +349,10 @@ def test_audit_page_lists_changes_and_exports(app_store):
     at.run()
     assert not at.exception, at.exception
     assert at.title[0].value == "Journal des modifications"
-    changes = at.dataframe[0].value
+    changes = at.table[0].value
     assert "Désactivation d'un compte" in changes["Action"].tolist()
     at.selectbox[1].set_value("desactivation_compte").run()
-    changes = at.dataframe[0].value
+    changes = at.table[0].value
     assert changes["Objet"].tolist() == ["compte marie"]
     assert changes["Changement"].tolist() == ["actif : oui → non"]
     assert "nan" not in texts(at).split() and "None" not in texts(at).split()

@@ -82,6 +82,7 @@ def test_bilan_is_a_pdf_with_a_page_per_section(midterm, ref):
         "Annexe : complétude de la collecte",
         "Annexe : gouvernance (réunions tenues et dues)",
         "Annexe : indicateurs clés par commune",
+        "Annexe : contrôles de cohérence entre indicateurs",
     ]
     assert bilan.sections[-1] == "Méthodologie et sources"
 
@@ -130,6 +131,15 @@ def test_bilan_shows_no_nan_and_warns_about_demonstration_data(midterm):
     assert not re.search(r"\b(nan|NaN|None|NaT)\b", text)
     assert "données de démonstration" in text.lower()
     assert "CONTIENT DES DONNÉES DE DÉMONSTRATION" in text
+
+
+def test_bilan_speaks_to_people_not_machines(midterm, ref):
+    """No identifier on the cover, no machine key, no shell command, French grammar."""
+    _, _, text = midterm
+    assert ref.convention.code not in text  # « (ctg-cabbalr-2026-2030) » is gone from the cover
+    assert "cli.py" not in text and "Clé" not in text
+    assert not any(o.conflit in text for o in ref.observations if o.conflit)  # grandes_creches…
+    assert "la bilan" not in text.lower()
 
 
 def test_bilan_methodology_cites_sources_and_ratio_definitions(midterm, ref):

@@ -9,6 +9,7 @@ from indicators.periods import Period
 from reports.charts import (
     OKABE_ITO,
     SOURCE_ANNOTATION,
+    chart_table,
     commune_bar_figure,
     commune_map_figure,
     completeness_figure,
@@ -62,7 +63,7 @@ def test_bar_sorted_and_missing_counted(mini_ref):
     fig = commune_bar_figure(frame, mini_ref.indicator("PE_CAPACITE_THEORIQUE"), "T3 2026", epci_value=5.0)
     _check(fig, "pour 100 enfants")
     assert list(fig.data[0].y) == ["A", "C"]  # ascending: the largest on top
-    assert "1 non renseignées" in fig.layout.title.text
+    assert "2 communes avec une valeur, 1 non renseignée" in fig.layout.title.text
 
 
 def test_map_uses_the_geojson_offline(ref):
@@ -86,3 +87,67 @@ def test_completeness_figure():
     fig = completeness_figure(frame)
     _check(fig, "%")
     assert list(fig.data[0].x) == ["T1 2026"] and fig.data[0].text[0] == "92,5\u202f%"
+
+
+def test_time_axis_runs_to_the_latest_data_unless_a_target_is_set(mini_ref):
+    ind = mini_ref.indicator("PE_PLACES_ACCUEIL")
+    series = pd.DataFrame({"periode": ["2024", "2025", "2026-T1", "2026-T2"], "valeur": [480, 500, 505, 510]})
+    cats = list(time_series_figure(series, ind, Period(2026, 2)).layout.xaxis.categoryarray)
+    assert cats == ["2024", "2025", "T1 2026", "T2 2026"]  # not three quarters of empty axis
+    cats = list(time_series_figure(series, ind, Period(2026, 3)).layout.xaxis.categoryarray)
+    assert cats[-1] == "T3 2026"  # the review's cut-off is on the axis
+    cats = list(
+        time_series_figure(series, ind, Period(2026, 2), targets={2028: 600}).layout.xaxis.categoryarray
+    )
+    assert cats[-1] == "T4 2028"  # up to the target's year, not to 2030
+
+
+def test_counts_have_integer_ticks_rates_do_not(mini_ref):
+    series = pd.DataFrame({"periode": ["2025", "2026-T1"], "valeur": [2, 3]})
+    count = time_series_figure(series, mini_ref.indicator("PE_PLACES_ACCUEIL"), Period(2026, 1))
+    assert count.layout.yaxis.tickformat == ",d" and count.layout.yaxis.dtick == 1
+    big = pd.DataFrame({"periode": ["2025", "2026-T1"], "valeur": [200, 300]})
+    count = time_series_figure(big, mini_ref.indicator("PE_PLACES_ACCUEIL"), Period(2026, 1))
+    assert count.layout.yaxis.tickformat == ",d" and count.layout.yaxis.dtick is None
+    rate = time_series_figure(series, mini_ref.indicator("BARO_HABITANTS"), Period(2026, 1))
+    assert rate.layout.yaxis.tickformat is None
+
+
+def test_ranking_draws_the_communes_with_a_value_and_counts_the_others(mini_ref):
+    frame = pd.DataFrame({"nom": ["A", "B", "C", "D"], "valeur": [0.0, None, 4.0, 2.0]})
+    fig = commune_bar_figure(frame, mini_ref.indicator("PE_PLACES_ACCUEIL"), "T3 2026")
+    assert list(fig.data[0].y) == ["D", "C"]
+    assert "2 communes avec une valeur, 1 à 0, 1 non renseignée" in fig.layout.title.text
+    headers, rows = chart_table(fig)
+    assert headers == ["Commune", "Valeur (nombre)"]
+    assert rows == [["C", "4"], ["D", "2"], ["A", "0"], ["B", "non renseigné"]]  # every commune
+
+
+def test_map_names_the_largest_communes_and_the_selected_one(ref):
+    geo = load_geojson(SEED / "communes-cabbalr-200072460.geojson")
+    codes = [f["properties"]["code"] for f in geo["features"]]
+    frame = pd.DataFrame({"territoire": codes, "nom": [f"commune {c}" for c in codes], "valeur": range(100)})
+    fig = commune_map_figure(
+        frame, geo, ref.indicator("PE_PLACES_EAJE"), "T3 2026", named=codes[:3], selected=codes[50]
+    )
+    labels = next(t for t in fig.data if t.mode == "text")
+    assert list(labels.text) == [f"commune {c}" for c in codes[:3]] + [f"<b>commune {codes[50]}</b>"]
+    assert len(chart_table(fig)[1]) == 100
+
+
+def test_every_chart_carries_its_data_table_and_the_demo_flag(mini_ref):
+    ind = mini_ref.indicator("PE_PLACES_ACCUEIL")
+    series = pd.DataFrame({"periode": ["2025", "2026-T1"], "valeur": [500, 505]})
+    fig = time_series_figure(series, ind, Period(2026, 1), targets={2030: 600.0}, demo=True)
+    assert chart_table(fig) == (
+        ["Période", "Série", "Valeur"],
+        [
+            ["2025", "référence (avant 2026)", "500"],
+            ["T1 2026", "fin de trimestre", "505"],
+            ["2030", "cible", "600"],
+        ],
+    )
+    assert fig.layout.meta["demonstration"] is True
+    frame = pd.DataFrame({"periode": ["2026-T1"], "taux": [92.5], "recus": [37], "attendus": [40]})
+    assert chart_table(completeness_figure(frame))[1] == [["T1 2026", "37", "40", "92,5\u202f%"]]
+    assert completeness_figure(frame).layout.meta["demonstration"] is False

@@ -13,6 +13,7 @@ from tests.auth_helpers import login_as
 from tests.conftest import ROOT, app_serving
 
 APP_PAGES = sorted(set(re.findall(r'"(pages/[a-z_]+\.py)"', (ROOT / "app.py").read_text(encoding="utf-8"))))
+PUBLIC_PAGES = {"pages/accessibilite.py"}  # readable without logging in: no data, no banner
 HEADINGS = {
     "pages/vue_ensemble.py": ["Vue d'ensemble", "Réseau des chargés de coopération territoriale"],
     "pages/ambition.py": ["Où en est-on ?", "Jalons et analyses qualitatives"],
@@ -80,7 +81,8 @@ def test_every_page_renders(app_env, path):
     assert not at.exception, at.exception
     assert at.title, f"{path} has no title"
     text = _screen_text(at)
-    assert "Données de démonstration" in text  # the banner, on every page
+    if path not in PUBLIC_PAGES:
+        assert "Données de démonstration" in text  # the banner, on every page
     words = set(re.findall(r"\b\w+\b", text))
     assert "nan" not in words and "None" not in words and "NaN" not in words
     headings = " ".join(str(h.value) for h in (*at.title, *at.header, *at.subheader))
@@ -119,3 +121,25 @@ def test_completeness_filter_by_structure(app_env):
     at = _run("pages/completude.py")
     at.selectbox(key="completude_groupe").set_value("SIVOM_BETHUNOIS").run()
     assert not at.exception, at.exception
+
+
+def test_shell_commands_only_in_administrators_views(app_env):
+    """The demo line and the bilan button's tooltip show no `python cli.py …` to readers."""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
+    login_as(at, "lecteur")
+    at.switch_page("pages/bilan.py")
+    at.run()
+    assert not at.exception, at.exception
+    shown = _screen_text(at) + " ".join(str(b.help or "") for b in at.button)
+    assert "Données de démonstration" in shown and "cli.py" not in shown
+    assert "cli.py demo --remove" in _screen_text(_run("pages/bilan.py"))  # an administrator's line
+
+
+def test_overview_opens_on_the_eight_ambitions_and_the_counts(app_env):
+    at = _run("pages/vue_ensemble.py")
+    labels = [m.label for m in at.metric][:4]
+    assert labels[0].startswith("Complétude ")
+    assert labels[1:] == ["Indicateurs en progression", "Indicateurs en recul", "Alertes pour le COPIL"]
+    text = _screen_text(at)
+    assert all(f"A{n} ·" in text for n in range(1, 9))
+    assert "en progression" in text

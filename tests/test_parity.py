@@ -112,7 +112,7 @@ def test_pages_and_bilan_show_the_same_figures(parity_app, parity_store, ref, re
         assert cards[ind.libelle] == value_text(summary.loc[ind.code]), ind.code
         assert cards[ind.libelle] in bilan[ind.libelle], ind.code
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Alertes"] == format_number(len(figures.alerts))
+    assert metrics["Alertes pour le COPIL"] == format_number(len(figures.alerts))
     for alert in figures.alerts:
         assert (
             html.escape(alert.message, quote=True) in bilan_html(_Context(figures))[0]

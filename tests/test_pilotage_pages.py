@@ -166,7 +166,7 @@ def test_gouvernance_counts_a_sector_comite_and_flags_one_without_commune(app_st
     )
     at = _page("pages/gouvernance.py")
     assert not at.exception, at.exception
-    yearly = at.dataframe[0].value.set_index("Instance")
+    yearly = at.table[0].value.set_index("Instance")
     assert yearly.loc["Comités de pilotage communaux (communes couvertes)", "2026"].startswith("2 / 100 ")
     warning = next(w.value for w in at.warning if "sans commune ni structure" in w.value)
     assert warning.startswith("1 comité(s) de pilotage communal(aux) tenu(s)") and "16/09/2026" in warning

@@ -130,3 +130,6 @@ def test_png_and_bilan_are_provisional_everywhere(midterm, demo_store, ref, tmp_
     whole = "\n".join(texts)
     assert "Données arrêtées à T1 2028" not in whole and "pour T1 2028" not in whole
     assert "Données au T3 2026 (revue provisoire) · édité le 02/12/2026" in whole
+    # The annex of the coherence checks: the demonstration breaks no rule.
+    assert "Annexe : contrôles de cohérence entre indicateurs" in whole
+    assert "Aucune incohérence entre indicateurs." in whole

@@ -110,6 +110,9 @@ def test_the_store_slices_give_the_figures_of_every_value(store, ref, review, to
         if "commune" in ref.indicator(code).niveaux:
             _same_frame(mine.commune_values(code), every.commune_values(code), f"carte {code}")
     _same_frame(mine.staffing(), every.staffing(), "chargés")
+    assert mine.largest_communes(6) == every.largest_communes(6)
+    assert mine.shows_demo() == every.shows_demo() is True
+    assert [mine.shows_demo(c) for c in codes] == [every.shows_demo(c) for c in codes]
     _same_frame(mine.progress(), every.progress(), "cibles")
     assert (
         mine.summary.set_index("code").loc["PE_PLACES_EAJE", "source"]
@@ -132,6 +135,9 @@ def test_a_summary_reads_its_territory_and_rollups_not_every_value(store, ref, m
     figures.commune_values("PE_PLACES_EAJE")
     figures.staffing()
     figures.progress()
+    figures.largest_communes(6)
+    figures.shows_demo("PE_CAPACITE_THEORIQUE")
+    figures.shows_demo()
 
 
 def _synthetic_store(folder, communes: int):

@@ -19,6 +19,7 @@ from indicators.rules import RULE_ISSUE_KIND, store_violations, violations
 from services.uploads import import_file, prepare_import
 from tests.auth_helpers import login_as
 from tests.conftest import ROOT, SEED, app_serving
+from ui.text import plain
 
 TODAY = dt.date(2026, 12, 2)
 PLACES = {"commune": "62119", "structure": "SIVOM_BETHUNOIS", "epci": EPCI_CODE}
@@ -255,11 +256,14 @@ def test_the_coherence_page_lists_a_planted_violation(store, ref):
         at.run()
         assert not at.exception, at.exception
         assert at.title[0].value == "Contrôles de cohérence"
-        table = at.dataframe[0].value
-        row = table[table["Territoire"] == "Auchy-les-Mines (62051)"].iloc[0]
+        table = at.table[0].value  # an HTML table: its texts escaped for Markdown (ui.text.plain)
+        row = table[table["Territoire"] == plain("Auchy-les-Mines (62051)")].iloc[0]
         assert row["Période"] == "2026" and row["Gravité"] == "erreur"
-        assert row["Valeurs"] == "CCT_ETP = 3,50\u202fETP dépasse CCT_EFFECTIF = 2"
-        assert "CCT_ETP_AU_PLUS_EFFECTIF" in row["Règle"] and "Annexe 7" in row["Section de la convention"]
+        assert row["Valeurs"] == plain("CCT_ETP = 3,50\u202fETP dépasse CCT_EFFECTIF = 2")
+        assert (
+            plain("CCT_ETP_AU_PLUS_EFFECTIF") in row["Règle"]
+            and "Annexe 7" in row["Section de la convention"]
+        )
         metrics = {m.label: m.value for m in at.metric}
         assert metrics["Erreurs"] == "1"
         text = " ".join(str(v) for v in table.to_numpy().ravel())

@@ -96,6 +96,12 @@ def test_import_as_an_account(db_env, capsys):
     assert _batches(db_env) == [(2, "marie", "good_duplicate_same.csv", "annule")]
 
 
+def test_template_command_writes_an_ods_file(db_env, tmp_path, capsys):
+    out = tmp_path / "modele.ods"
+    assert cli.main(["template", "--territoire", "62119", "--periode", "2026-T3", "--out", str(out)]) == 0
+    assert out.read_bytes()[:2] == b"PK" and "Modèle écrit" in capsys.readouterr().out
+
+
 def test_template_history_and_value_commands(db_env, tmp_path, capsys):
     out_csv, out_xlsx = tmp_path / "t.csv", tmp_path / "t.xlsx"
     assert cli.main(["template", "--territoire", "62119", "--periode", "2026-T3", "--out", str(out_csv)]) == 0

@@ -55,7 +55,8 @@ def test_file_gives_exactly_its_errors_and_warnings(name, upload_ref):
 def test_messages_are_the_french_sentences_users_read(upload_ref):
     messages = {(i.line, i.kind): i.message for i in _validate("bad_keys.csv", upload_ref).errors}
     assert messages[(4, "indicateur-calcule")] == (
-        "PE_CAPACITE_THEORIQUE est un indicateur calculé (100 × PE_PLACES_ACCUEIL / PE_ENFANTS_MOINS_3) : "
+        "« Capacité théorique d'accueil pour 100 enfants de moins de 3 ans » (PE_CAPACITE_THEORIQUE) "
+        "est un indicateur calculé (100 × « Places d'accueil » / « Enfants de moins de 3 ans ») : "
         "déposer ses composantes, pas le résultat."
     )
     assert messages[(11, "periode-future")] == "T1 2027 n'a pas encore commencé (aujourd'hui : 29/11/2026)."
@@ -63,14 +64,20 @@ def test_messages_are_the_french_sentences_users_read(upload_ref):
         "T4 2025 est hors de la convention (T1 2026 … T4 2030)."
     )
     assert messages[(5, "niveau-non-collecte")] == (
-        "BARO_HABITANTS n'est pas collecté au niveau commune (62119) : niveaux prévus epci."
+        "« Baromètre habitants » (BARO_HABITANTS) n'est pas collecté au niveau commune (62119) : "
+        "niveaux prévus epci."
     )
     values = {(i.line, i.kind): i.message for i in _validate("bad_values.csv", upload_ref).errors}
     assert values[(3, "pas-un-entier")] == (
-        "« 2,5 » n'est pas un nombre entier : IA_CAFES_PARTENAIRES compte des unités."
+        "« 2,5 » n'est pas un nombre entier : « Cafés des partenaires » (IA_CAFES_PARTENAIRES) "
+        "compte des unités."
     )
-    assert values[(5, "au-dessus-maximum")] == "112 dépasse le maximum (100 %) de F9_COMPLETUDE_OUTIL."
-    assert values[(4, "sous-minimum")] == "−3 est inférieur au minimum (0) de PE_PLACES_ACCUEIL."
+    assert values[(5, "au-dessus-maximum")] == (
+        "112 dépasse le maximum (100 %) de « Complétude de l'outil interactif » (F9_COMPLETUDE_OUTIL)."
+    )
+    assert values[(4, "sous-minimum")] == (
+        "−3 est inférieur au minimum (0) de « Places d'accueil » (PE_PLACES_ACCUEIL)."
+    )
     scope = _validate("bad_scope_charge.csv", upload_ref).errors
     assert [(i.line, i.kind, i.message) for i in scope] == [
         (

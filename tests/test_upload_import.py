@@ -77,6 +77,9 @@ def test_dry_run_shows_new_changed_unchanged_and_writes_nothing(upload_store, up
         "1 inchangée(s), 1 non renseignée(s)."
     )
     preview = result.plan.preview(upload_ref)
+    # people read the indicator's label; its code comes last, for those who need it
+    assert list(preview.columns)[-1] == "code" and set(preview["code"]) <= set(upload_ref.by_code)
+    assert list(preview["indicateur"]) == [upload_ref.by_code[c].libelle for c in preview["code"]]
     assert preview[["ligne", "statut", "ancienne valeur", "nouvelle valeur"]].values.tolist() == [
         [3, "modifiée", "20", "25"],
         [4, "nouvelle", "—", "3"],

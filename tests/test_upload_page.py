@@ -69,7 +69,7 @@ def test_upload_preview_then_confirm_writes_once(app_store):
     at = _upload(_page(), "good_libreoffice_fr.csv")
     assert [m.value for m in at.metric][:5] == ["6", "6", "0", "0", "0"]
     assert at.subheader[0].value == "Aperçu"
-    preview = next(d.value for d in at.dataframe if "nouvelle valeur" in d.value.columns)
+    preview = next(d.value for d in (*at.table, *at.dataframe) if "nouvelle valeur" in d.value.columns)
     assert preview[["statut", "territoire", "nouvelle valeur"]].values.tolist()[:2] == [
         ["nouvelle", "62119", "1\u202f234"],
         ["nouvelle", "62178", "12,5\u202f%"],
@@ -96,7 +96,7 @@ def test_rejected_file_shows_the_report_and_writes_nothing(app_store):
     before = table_counts(app_store)  # after the login, which creates the test account
     at = _upload(at, "bad_values.csv")
     assert any(e.value.startswith("Fichier refusé : 7 erreur(s).") for e in at.error)
-    report = at.dataframe[0].value
+    report = at.table[0].value
     assert list(report.columns) == ["ligne", "colonne", "valeur lue", "gravité", "type", "message"]
     assert report["type"].tolist()[:2] == ["pas un nombre", "pas un entier"]
     assert not [b for b in at.button if b.label.startswith("Valider le dépôt")]
@@ -105,7 +105,7 @@ def test_rejected_file_shows_the_report_and_writes_nothing(app_store):
 
 def test_charge_out_of_scope_row_is_named(app_store):
     at = _upload(_page("charge", ["62119"]), "bad_scope_charge.csv")
-    report = at.dataframe[0].value
+    report = at.table[0].value
     assert report[["ligne", "type"]].values.tolist() == [[4, "hors périmètre"]]
 
 
@@ -140,3 +140,21 @@ def test_a_file_is_read_once_per_upload_not_at_every_rerun(app_store, monkeypatc
     assert not at.exception and reads == ["good_libreoffice.ods"]
     _upload(at, "good_libreoffice.tsv")  # another file: read once more
     assert reads == ["good_libreoffice.ods", "good_libreoffice.tsv"]
+
+
+def test_a_hostile_file_name_is_shown_as_typed_in_the_tables(app_store):
+    """The HTML tables (st.table renders Markdown) show a file name as typed: no image, no link."""
+    from ui.text import plain
+
+    name = "![x](http://evil.example/p.png)[ici](http://evil.example) <b>gras</b>.csv"
+    at = _page()
+    at.file_uploader(key="depot_fichier_0").set_value(
+        (name, (CORPUS / "good_libreoffice_fr.csv").read_bytes(), "text/csv")
+    ).run()
+    assert not at.exception, at.exception
+    next(b for b in at.button if b.label.startswith("Valider le dépôt")).click().run()
+    assert not at.exception, at.exception
+    history = next(t.value for t in at.table if "fichier" in t.value.columns)
+    assert history["fichier"].tolist()[0] == plain(name)
+    shown = [str(e.value) for e in (*at.markdown, *at.caption, *at.success, *at.info)]
+    assert not any("](http" in s or "<b>" in s for s in shown), shown

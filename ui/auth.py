@@ -196,12 +196,15 @@ def _login_form(store: Store) -> None:
     st.caption(
         "Mot de passe oublié ou connexion bloquée : adressez-vous à un administrateur du tableau de bord."
     )
+    st.page_link(
+        "pages/accessibilite.py", label="Déclaration d'accessibilité", icon=":material/accessibility_new:"
+    )
     demo = demo_accounts(store)
     if demo:
         lines = "\n".join(f"- `{login}` / `{password}` : {role}" for login, role, password in demo)
         st.info(
             "**Démonstration** : ces comptes publics existent tant que les données de démonstration "
-            f"sont chargées (`python cli.py demo --remove` les supprime avec elles).\n\n{lines}",
+            f"sont chargées ; ils disparaissent avec elles.\n\n{lines}",
             icon=":material/science:",
         )
 

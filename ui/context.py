@@ -85,11 +85,7 @@ def setup_page() -> PageContext:
     store = get_store()
     ctx = PageContext(store=store, ref=ref, actor=require_login(store))
     if cached_has_demo(ctx.convention):
-        st.warning(
-            "**Données de démonstration** : des valeurs générées (non réelles) sont présentes, "
-            "à côté des chiffres de la convention. Elles sont signalées comme telles et se "
-            "suppriment en une commande : "
-            "`python cli.py demo --remove`.",
-            icon=":material/science:",
-        )
+        from ui.chrome import demo_notice
+
+        demo_notice(ctx.actor)
     return ctx

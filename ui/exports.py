@@ -81,7 +81,7 @@ def bilan_download_button(review: Review, key: str = "bilan") -> None:
             f"Préparer le bilan PDF ({review.label})",
             key=f"{key}-preparer",
             icon=":material/picture_as_pdf:",
-            help="Le même document que `python cli.py bilan` : A4, en français, avec graphiques.",
+            help="Document A4 en français pour le COPIL, avec graphiques (jusqu'à une minute de préparation).",
         ):
             try:
                 bilan = build_bilan_for(review)

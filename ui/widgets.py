@@ -25,12 +25,14 @@ from indicators.review import (
     cutoff_caption,
     value_text,
 )
-from reports.charts import GEOJSON_NAME, commune_map_figure, load_geojson
+from reports.charts import GEOJSON_NAME, SOURCE_ANNOTATION, chart_table, commune_map_figure, load_geojson
 from services.review import ReviewFigures
 from services.settings import get_settings
+from ui.chrome import CHOOSE
 from ui.context import get_reference, review_figures
 from ui.text import plain
 
+MAP_NAMES = 6  # the most populous communes named on a map
 REVIEW_STATE = "_revue"  # survives page changes (widget keys do not)
 TTL = get_settings().cache_ttl_seconds
 STATUS_MARKS = {
@@ -46,7 +48,7 @@ STATUS_MARKS = {
 
 
 def review_selector() -> Review:
-    """The review chosen in the sidebar, kept across pages and in the URL (`?revue=...`)."""
+    """The review chosen at the top of the page, kept across pages and in the URL (`?revue=...`)."""
     codes = [r.code for r in REVIEWS]
     if REVIEW_STATE not in st.session_state:
         asked = st.query_params.get("revue")
@@ -57,30 +59,37 @@ def review_selector() -> Review:
     def remember() -> None:
         st.session_state[REVIEW_STATE] = st.session_state["revue_choisie"]
 
-    code = st.sidebar.selectbox(
+    # At the top of the page, not in the sidebar: on a phone the sidebar is folded away, and
+    # the review and its data date must be on the first screen.
+    left, right = st.columns([2, 3], vertical_alignment="bottom")
+    code = left.selectbox(
         "Revue",
         codes,
+        placeholder=CHOOSE,
         index=codes.index(st.session_state[REVIEW_STATE]),
         format_func=lambda c: REVIEWS_BY_CODE[c].label,
         key="revue_choisie",
         on_change=remember,
-        help="Fixe l'arrêté des données et les comparaisons de tous les tableaux et du bilan.",
+        help="Fixe l'arrêté des données et les comparaisons de tous les tableaux et du bilan. "
+        "Comparaisons : référence (dernière année avant 2026) → arrêté, et année précédente → arrêté.",
     )
     st.session_state[REVIEW_STATE] = code
     st.query_params["revue"] = code
     review = figures(code).review  # « provisoire » at its data date before its cut-off is over
+    comparisons = f"comparées à la référence (avant 2026) et à {review.previous_year}"
     if review.provisional:
-        st.sidebar.warning(
-            f"**Revue provisoire** : son arrêté ({review.planned_cutoff.label}) n'est pas encore "
-            f"atteint. Les chiffres sont ceux du dernier trimestre avec des données, "
-            f"**{review.cutoff_label}** ; un flux est le cumul des trimestres {review.cutoff.year} reçus.",
-            icon=":material/pending:",
+        right.markdown(
+            f":orange-badge[:material/pending: Revue provisoire] Données au **{review.cutoff_label}** · "
+            f"{comparisons}"
         )
-    st.sidebar.caption(
-        f"{'Données au' if review.provisional else 'Arrêté des données'} : **{review.cutoff_label}** · "
-        f"comparaisons : référence (avant 2026) → {review.cutoff_label} et {review.previous_year} → "
-        f"{review.cutoff_label}."
-    )
+        # Under the selector, not in the sidebar: on a phone the sidebar is folded away.
+        st.caption(
+            f"Revue provisoire : son arrêté ({review.planned_cutoff.label}) n'est pas encore atteint ; "
+            f"les chiffres sont ceux du dernier trimestre avec des données, {review.cutoff_label} ; "
+            f"un flux est le cumul des trimestres {review.cutoff.year} reçus."
+        )
+    else:
+        right.markdown(f":material/event: Données arrêtées au **{review.cutoff_label}** · {comparisons}")
     from ui.exports import sidebar_bilan_button
 
     sidebar_bilan_button(review)
@@ -149,18 +158,49 @@ def indicator_card(row: pd.Series, review: Review) -> None:
         st.markdown(status_text(row["statut"], row["statut_libelle"]))
 
 
-def show_figure(fig: go.Figure, key: str) -> None:
-    """Draw a figure (our template, not Streamlit's theme) with a PNG download button."""
-    st.plotly_chart(
-        fig,
-        theme=None,
-        width="stretch",
-        key=key,
-        config={"displaylogo": False, "locale": "fr", "modeBarButtonsToRemove": ["toImage"]},
-    )
-    from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
+def screen_figure(fig: go.Figure) -> go.Figure:
+    """The figure as drawn on a page: its title, subtitle and source are written by the page
+    as text (they wrap on a phone and are read by screen readers), not inside the chart."""
+    out = go.Figure(fig)
+    top = fig.layout.margin.t if fig.layout.margin.t is not None else 70
+    out.update_layout(title=None, margin={"t": max(30, top - 70)})
+    out.layout.annotations = [a for a in out.layout.annotations if a.name != SOURCE_ANNOTATION]
+    return out
 
-    png_download_button(fig, key)
+
+def show_figure(fig: go.Figure, key: str) -> None:
+    """Draw a figure (our template, not Streamlit's theme): its title above, its source under
+    it, its data as a table one click away, and a PNG download button."""
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    with st.container(key=f"figure-{key}"):
+        if meta.get("titre"):
+            st.markdown(f"**{meta['titre']}**")
+        notes = [str(meta.get("sous_titre") or "")]
+        if meta.get("demonstration"):
+            notes.append(":orange[:material/science: données de démonstration]")
+        if any(notes):
+            st.caption(" · ".join(n for n in notes if n))
+        st.plotly_chart(
+            screen_figure(fig),
+            theme=None,
+            width="stretch",
+            key=key,
+            config={"displaylogo": False, "displayModeBar": False, "locale": "fr"},
+        )
+        if meta.get("source"):
+            st.caption(f"Source : {meta['source']}")
+        table = chart_table(fig)
+        left, right = st.columns([3, 1], vertical_alignment="top")
+        with left:
+            if table is not None:
+                with st.expander("Tableau des données du graphique", icon=":material/table:"):
+                    from ui.tables import show_table
+
+                    show_table(pd.DataFrame(table[1], columns=table[0]), key=f"tableau-{key}")
+        with right:
+            from ui.exports import png_download_button  # imported late: ui.exports loads the bilan engine
+
+            png_download_button(fig, key)
 
 
 def commune_map(review_code: str, code: str, caption: str, source: str) -> go.Figure:
@@ -171,4 +211,11 @@ def commune_map(review_code: str, code: str, caption: str, source: str) -> go.Fi
         get_reference().indicator(code),
         caption,
         source=source,
+        named=figures(review_code).largest_communes(MAP_NAMES),
+        demo=demo_in(review_code, code),
     )
+
+
+def demo_in(review_code: str, code: str | None = None) -> bool:
+    """True when a chart of `code` (or of every indicator) draws demonstration values of the review."""
+    return figures(review_code).shows_demo(code)
