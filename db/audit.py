@@ -24,7 +24,8 @@ def audit_rows(
     return store.query_df(
         "select happened_at, actor, action, objet, avant, apres, canal, utilisateur_systeme from audit "
         "where happened_at >= $start and happened_at < $end "
-        "and ($actor is null or actor = $actor) and ($action is null or action = $action) "
+        "and (cast($actor as varchar) is null or actor = $actor) "
+        "and (cast($action as varchar) is null or action = $action) "
         "order by happened_at desc, id desc",
         {"start": start, "end": end, "actor": actor, "action": action},
     )
@@ -37,7 +38,7 @@ def batch_rows(store: Store, start: datetime, end: datetime, actor: str | None =
         "select id, created_at, author, kind, filename, n_rows, n_new, n_changed, n_unchanged, "
         "n_skipped, status, is_demo, status_changed_at, status_changed_by, note, sha256, "
         "canal, utilisateur_systeme from batches where created_at >= $start and created_at < $end "
-        "and ($actor is null or author = $actor or status_changed_by = $actor) "
+        "and (cast($actor as varchar) is null or author = $actor or status_changed_by = $actor) "
         "order by id desc",
         {"start": start, "end": end, "actor": actor},
     )

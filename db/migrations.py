@@ -1,6 +1,8 @@
 """Named, ordered migrations; each runs in one transaction and is recorded.
 
 Add a migration by appending a function to MIGRATIONS; never edit one already released.
+Written with SQLAlchemy Core it runs on DuckDB and PostgreSQL alike; the DDL text of the
+migrations released for DuckDB goes through `dialect.ddl` (db/dialect.py).
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from db import schema
+from db import dialect, schema
 
 Migration = Callable[[sa.Connection], None]
 
@@ -61,7 +63,7 @@ def m001_initial(conn: sa.Connection) -> None:
         schema.audit,
     ):
         table.create(conn, checkfirst=True)
-    conn.exec_driver_sql(CURRENT_VIEW)
+    conn.exec_driver_sql(dialect.ddl(conn, CURRENT_VIEW))
 
 
 def m002_pilotage(conn: sa.Connection) -> None:
@@ -78,6 +80,8 @@ def m002_pilotage(conn: sa.Connection) -> None:
 
 def m003_double_values(conn: sa.Connection) -> None:
     """Values in double precision: FLOAT (4 bytes) turned 110 021,39 € into 110 021,390625."""
+    # PostgreSQL refuses to change the type of a column a view reads; the view is made again below.
+    conn.exec_driver_sql("drop view if exists observations_courantes")
     for table, column in (
         ("observations", "valeur"),
         ("cibles", "valeur"),
@@ -86,8 +90,8 @@ def m003_double_values(conn: sa.Connection) -> None:
         ("indicateurs", "min"),
         ("indicateurs", "max"),
     ):
-        conn.exec_driver_sql(f'alter table {table} alter "{column}" type double')
-    conn.exec_driver_sql(CURRENT_VIEW)
+        conn.exec_driver_sql(dialect.ddl(conn, f'alter table {table} alter "{column}" type double'))
+    conn.exec_driver_sql(dialect.ddl(conn, CURRENT_VIEW))
 
 
 def m004_accounts_hardening(conn: sa.Connection) -> None:
@@ -101,7 +105,7 @@ def m004_accounts_hardening(conn: sa.Connection) -> None:
     conn.exec_driver_sql("update utilisateurs set session_version = 0 where session_version is null")
     schema.echecs_connexion.create(conn, checkfirst=True)
     schema.code_installation.create(conn, checkfirst=True)
-    conn.exec_driver_sql(CURRENT_VIEW)
+    conn.exec_driver_sql(dialect.ddl(conn, CURRENT_VIEW))
 
 
 CURRENT_VIEW_V5 = """
@@ -126,7 +130,7 @@ def m005_conflict_choice(conn: sa.Connection) -> None:
     """
     conn.exec_driver_sql("alter table observations add column if not exists retenue boolean")
     conn.exec_driver_sql("alter table observations add column if not exists arbitrage varchar")
-    conn.exec_driver_sql(CURRENT_VIEW_V5)
+    conn.exec_driver_sql(dialect.ddl(conn, CURRENT_VIEW_V5))
 
 
 def m006_charges_as_observations(conn: sa.Connection) -> None:
@@ -168,6 +172,10 @@ def migrate(engine: sa.Engine) -> list[str]:
         if version in done:
             continue
         with engine.begin() as conn:
+            dialect.begin_write(conn)  # PostgreSQL: another process may be migrating too
+            recorded = schema.schema_migrations.c.version == version
+            if conn.execute(sa.select(sa.func.count()).where(recorded)).scalar():
+                continue
             function(conn)
             conn.execute(
                 schema.schema_migrations.insert().values(

@@ -13,7 +13,7 @@ from datetime import datetime
 import pandas as pd
 import sqlalchemy as sa
 
-from db import rollups, schema
+from db import dialect, rollups, schema
 from db.channel import current_channel
 from db.store import Store, StoreError
 
@@ -185,7 +185,8 @@ def in_force_where(condition: str) -> str:
         f"where o.convention = $conv and b.status = 'valide' and o.retenue is not false and ({condition}) "
         "and not exists (select 1 from observations o2 join batches b2 on b2.id = o2.batch_id "
         "where o2.convention = o.convention and o2.indicateur = o.indicateur and o2.territoire = o.territoire "
-        "and o2.periode = o.periode and o2.id > o.id and b2.status = 'valide' and o2.retenue is not false))"
+        "and o2.periode = o.periode and o2.id > o.id and b2.status = 'valide' and o2.retenue is not false)) "
+        "as in_force"
     )
 
 
@@ -197,9 +198,9 @@ def source_pairs(store: Store, convention: str) -> tuple[pd.DataFrame, list[str]
         "order by territoire, annee, trimestre nulls last) as k from "
         + in_force_where("o.source_section is not null")
         + "), "
-        "firsts as (select indicateur, source_section, min(k) as k from ranked group by all) "
-        "select indicateur, source_section from firsts "
-        "qualify row_number() over (partition by indicateur order by k) <= 2 order by indicateur, k",
+        "firsts as (select indicateur, source_section, min(k) as k from ranked group by indicateur, source_section) "
+        "select indicateur, source_section from (select indicateur, source_section, k, row_number() over "
+        "(partition by indicateur order by k) as n from firsts) as numbered where n <= 2 order by indicateur, k",
         {"conv": convention},
     )
     return pairs, deposited_indicators(store, convention)
@@ -257,7 +258,7 @@ def latest_quarter(store: Store, convention: str, first_year: int, until_key: in
 
 CURRENT_FOR_SQL = (
     "select indicateur, territoire, periode, valeur, valeur_texte, commentaire, batch_id "
-    "from observations_courantes where convention = $conv and list_contains($inds, indicateur)"
+    "from observations_courantes where convention = $conv and indicateur = any($inds)"
 )
 CURRENT_FOR_COLUMNS = [
     "indicateur",
@@ -270,16 +271,18 @@ CURRENT_FOR_COLUMNS = [
 ]
 
 
-def current_for(store: Store | None, convention: str, indicators: list[str], raw_conn=None) -> pd.DataFrame:
+def current_for(
+    store: Store | None, convention: str, indicators: list[str], conn: sa.Connection | None = None
+) -> pd.DataFrame:
     """Current values (and their batch) of the given indicators.
 
-    Inside a write transaction, pass its DBAPI connection as `raw_conn` (the store is not used).
+    Inside a write transaction, pass its connection as `conn` (the store is not used).
     """
     if not indicators:
         return pd.DataFrame(columns=CURRENT_FOR_COLUMNS)
     params = {"conv": convention, "inds": list(indicators)}
-    if raw_conn is not None:
-        return raw_conn.execute(CURRENT_FOR_SQL, params).df()
+    if conn is not None:
+        return dialect.frame(conn, CURRENT_FOR_SQL, params)
     return store.query_df(CURRENT_FOR_SQL, params)
 
 

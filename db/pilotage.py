@@ -106,7 +106,7 @@ def targets_frame(store: Store, convention: str) -> pd.DataFrame:
         "  select *, row_number() over (partition by indicateur, territoire, annee "
         "                               order by id desc) as rang "
         "  from cibles where convention = $conv"
-        ") where rang = 1 and valeur is not null order by indicateur, territoire, annee",
+        ") as ranked where rang = 1 and valeur is not null order by indicateur, territoire, annee",
         {"conv": convention},
     )[TARGET_COLUMNS]
 

@@ -21,7 +21,9 @@ The same calls keep `completude`: per territory (EPCI, commune, structure) and q
 many quarterly indicators collected at its level (not a ratio) have a value in force, a
 number or a text: the counts of `indicators.completeness.completeness_matrix`.
 
-SQL in, raw frames out; no French, no import of `indicators/`.
+SQL in, raw frames out; no French, no import of `indicators/`. The same SQL runs on DuckDB and
+PostgreSQL: `arg_max`, the `asof join`, the frames read as tables and the parameters go through
+`db/dialect.py`.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from collections.abc import Iterable
 import pandas as pd
 import sqlalchemy as sa
 
+from db import dialect
 from db.store import Store
 
 COLUMNS = ["indicateur", "territoire", "periode", "annee", "trimestre", "valeur", "n_territoires"]
@@ -70,8 +73,8 @@ cur as (
     where convention = $conv and valeur is not null {scope}
       and indicateur in (select code from indicateurs where convention = $conv and agregation_territoire = 'somme')
 )
-select c.indicateur, p.area as territoire, c.periode, any_value(c.annee) as annee,
-       any_value(c.trimestre) as trimestre, sum(c.valeur) as valeur, count(distinct c.territoire) as n_territoires
+select c.indicateur, p.area as territoire, c.periode, min(c.annee) as annee,
+       min(c.trimestre) as trimestre, sum(c.valeur) as valeur, count(distinct c.territoire) as n_territoires
 from cur c join area_parts p on p.part = c.territoire
 {keep}
 group by c.indicateur, p.area, c.periode
@@ -79,7 +82,8 @@ group by c.indicateur, p.area, c.periode
 
 
 # Each ratio's paired components over the areas of `_areas` (`$area_scope`), for some ratios
-# (`$ratio_scope`) and their components (`$components`): replaced by `_computed` before it runs.
+# (`$ratio_scope`) and their components (`$components`): replaced by `_computed` before it runs;
+# `$arg_max_den` and `$asof_den` are the engine's (`_pairs_sql`).
 _PAIRS = f"""
 with {_AREA_PARTS},
 ratios as (
@@ -95,19 +99,18 @@ cur as (
 ),
 den_year as (
     select r.code as ratio, p.area, c.territoire, c.annee,
-           arg_max(c.valeur, c.annee * 10 + coalesce(c.trimestre, 5)) as den
+           $arg_max_den as den
     from ratios r join cur c on c.indicateur = r.denominateur join parts p on p.part = c.territoire
-    group by all
+    group by r.code, p.area, c.territoire, c.annee
 ),
 num_rows as (
     select r.code as ratio, p.area, c.territoire, c.periode, c.annee, c.trimestre, c.valeur
     from ratios r join cur c on c.indicateur = r.numerateur join parts p on p.part = c.territoire
 ),
 paired as (
-    select n.ratio, n.area, n.periode, any_value(n.annee) as annee, any_value(n.trimestre) as trimestre,
+    select n.ratio, n.area, n.periode, min(n.annee) as annee, min(n.trimestre) as trimestre,
            sum(n.valeur) as num, sum(d.den) as den, count(distinct n.territoire) as n
-    from num_rows n asof join den_year d
-      on d.ratio = n.ratio and d.area = n.area and d.territoire = n.territoire and n.annee >= d.annee
+    from num_rows n $asof_den
     where d.den <> 0
     group by n.ratio, n.area, n.periode
 )
@@ -116,6 +119,13 @@ select ratio || '{NUM_SUFFIX}' as indicateur, area as territoire, periode, annee
 union all
 select ratio || '{DEN_SUFFIX}', area, periode, annee, trimestre, den, n from paired
 """
+
+
+def _pairs_sql(conn: sa.Connection) -> str:
+    """`_PAIRS` with the engine's `arg_max` and `asof join`."""
+    den = dialect.arg_max(conn, "c.valeur", "c.annee * 10 + coalesce(c.trimestre, 5)")
+    asof = dialect.asof_join(conn, "n", "den_year", "d", ["ratio", "area", "territoire"], "annee")
+    return _PAIRS.replace("$arg_max_den", den).replace("$asof_den", asof)
 
 
 # Per (territory, quarter) of `_counted` (all when `$all`), the quarterly indicators received.
@@ -135,15 +145,15 @@ join collected i on i.code = v.indicateur
 where v.convention = $conv and v.trimestre is not null $scope
   and (v.valeur is not null or v.valeur_texte is not null)
   and case when t.niveau = 'epci'
-           then list_contains(string_split(i.niveaux, '|'), 'epci')
-                and not list_contains(string_split(i.niveaux, '|'), 'commune')
-                and not list_contains(string_split(i.niveaux, '|'), 'structure')
-           else list_contains(string_split(i.niveaux, '|'), t.niveau) end
+           then 'epci' = any(string_to_array(i.niveaux, '|'))
+                and not 'commune' = any(string_to_array(i.niveaux, '|'))
+                and not 'structure' = any(string_to_array(i.niveaux, '|'))
+           else t.niveau = any(string_to_array(i.niveaux, '|')) end
 group by v.territoire, v.periode
 """
 
 
-def _counts(raw, convention: str, keys: pd.DataFrame | None) -> pd.DataFrame:
+def _counts(conn: sa.Connection, convention: str, keys: pd.DataFrame | None) -> pd.DataFrame:
     """Completeness counts computed from the values in force (`keys` None: all; else the
     (territoire, periode) pairs of `keys`)."""
     scope = ""
@@ -154,96 +164,90 @@ def _counts(raw, convention: str, keys: pd.DataFrame | None) -> pd.DataFrame:
             f"and v.territoire in {_in(keys['territoire'])} and v.periode in {_in(keys['periode'])} "
             "and exists (select 1 from _counted k where k.territoire = v.territoire and k.periode = v.periode)"
         )
-    raw.register("_counted", keys if keys is not None else pd.DataFrame({"territoire": [], "periode": []}))
-    try:
-        return raw.execute(_COUNTS.replace("$scope", scope), {"conv": convention}).df()
-    finally:
-        raw.unregister("_counted")
+    counted = keys if keys is not None else _frame(territoire=[], periode=[])
+    with dialect.registered(conn, "_counted", counted):
+        return dialect.frame(conn, _COUNTS.replace("$scope", scope), {"conv": convention})
 
 
-def _write_counts(raw, convention: str, rows: pd.DataFrame) -> None:
+def _frame(**columns: list) -> pd.DataFrame:
+    """A frame of text columns (an empty one included) to read as a table."""
+    return pd.DataFrame({k: pd.Series(v, dtype=object) for k, v in columns.items()})
+
+
+def _write_counts(conn: sa.Connection, convention: str, rows: pd.DataFrame) -> None:
     if rows.empty:
         return
-    raw.register("_counts", rows)
-    try:
-        raw.execute(
+    with dialect.registered(conn, "_counts", rows):
+        dialect.run(
+            conn,
             "insert into completude (convention, territoire, periode, recus) "
             "select $conv, territoire, periode, recus from _counts",
             {"conv": convention},
         )
-    finally:
-        raw.unregister("_counts")
 
 
-def _raw(conn: sa.Connection):
-    return conn.connection.dbapi_connection  # duckdb_engine's wrapper, inside the caller's transaction
-
-
-def _computed(raw, convention: str, *, pairs=None, areas=None, ratios=None) -> pd.DataFrame:
+def _computed(conn: sa.Connection, convention: str, *, pairs=None, areas=None, ratios=None) -> pd.DataFrame:
     """Rollup rows computed from the values in force (`pairs`, `areas`, `ratios` None: all)."""
     everything = pairs is None
-    raw.register("_pairs", pairs if pairs is not None else pd.DataFrame({"indicateur": [], "periode": []}))
-    raw.register("_areas", pd.DataFrame({"area": sorted(areas or [])}, dtype=object))
-    try:
+    with (
+        dialect.registered(conn, "_pairs", pairs if pairs is not None else _frame(indicateur=[], periode=[])),
+        dialect.registered(conn, "_areas", _frame(area=sorted(areas or []))),
+    ):
         params = {"conv": convention}
         frames = []
         if everything or not pairs.empty:
-            frames.append(raw.execute(_sums_sql(None if everything else pairs), params).df())
+            frames.append(dialect.frame(conn, _sums_sql(None if everything else pairs), params))
         if everything or ratios:
             scope = "true" if everything else f"code in {_in(ratios)}"
-            components = raw.execute(
+            components = dialect.rows(
+                conn,
                 "select numerateur, denominateur from indicateurs where convention = $conv "
                 f"and agregation_territoire = 'ratio' and {scope}",
                 params,
-            ).fetchall()
+            )
             if components:
-                sql = _PAIRS.replace("$ratio_scope", scope).replace("$components", _in(sum(components, ())))
+                sql = (
+                    _pairs_sql(conn)
+                    .replace("$ratio_scope", scope)
+                    .replace("$components", _in(sum(components, ())))
+                )
                 sql = sql.replace(
                     "$area_scope", "true" if everything else "area in (select area from _areas)"
                 )
-                frames.append(raw.execute(sql, params).df())
-    finally:
-        raw.unregister("_pairs")
-        raw.unregister("_areas")
+                frames.append(dialect.frame(conn, sql, params))
     frames = [f for f in frames if not f.empty]
     return pd.concat(frames, ignore_index=True)[COLUMNS] if frames else pd.DataFrame(columns=COLUMNS)
 
 
-def _insert(raw, convention: str, rows: pd.DataFrame) -> None:
+def _insert(conn: sa.Connection, convention: str, rows: pd.DataFrame) -> None:
     if rows.empty:
         return
-    raw.register("_rollups", rows)
-    try:
-        raw.execute(
+    with dialect.registered(conn, "_rollups", rows):
+        dialect.run(
+            conn,
             "insert into agregats (convention, indicateur, territoire, periode, annee, trimestre, valeur, "
             "n_territoires) select $conv, indicateur, territoire, periode, annee, trimestre, valeur, "
             "n_territoires from _rollups",
             {"conv": convention},
         )
-    finally:
-        raw.unregister("_rollups")
 
 
 def rebuild(conn: sa.Connection, convention: str) -> int:
     """Every rollup of the convention computed again from the values in force; rows written."""
-    raw = _raw(conn)
-    raw.execute("delete from agregats where convention = $conv", {"conv": convention})
-    rows = _computed(raw, convention)
-    _insert(raw, convention, rows)
-    raw.execute("delete from completude where convention = $conv", {"conv": convention})
-    _write_counts(raw, convention, _counts(raw, convention, None))
+    dialect.run(conn, "delete from agregats where convention = $conv", {"conv": convention})
+    rows = _computed(conn, convention)
+    _insert(conn, convention, rows)
+    dialect.run(conn, "delete from completude where convention = $conv", {"conv": convention})
+    _write_counts(conn, convention, _counts(conn, convention, None))
     return len(rows)
 
 
 def touched_keys(conn: sa.Connection, batch_ids: Iterable[int]) -> pd.DataFrame:
     """The (indicator, territory, period) keys of some batches' values."""
-    return (
-        _raw(conn)
-        .execute(
-            "select distinct indicateur, territoire, periode from observations where list_contains($ids, batch_id)",
-            {"ids": [int(b) for b in batch_ids]},
-        )
-        .df()
+    return dialect.frame(
+        conn,
+        "select distinct indicateur, territoire, periode from observations where batch_id = any($ids)",
+        {"ids": [int(b) for b in batch_ids]},
     )
 
 
@@ -253,82 +257,79 @@ def refresh(conn: sa.Connection, convention: str, keys: pd.DataFrame) -> None:
     every period of each ratio over one of their indicators."""
     if keys.empty:
         return
-    raw = _raw(conn)
     quarters = keys[keys["periode"].astype(str).str.contains("-T", regex=False)][["territoire", "periode"]]
     quarters = quarters.drop_duplicates().reset_index(drop=True)
     if not quarters.empty:
-        raw.register("_counted", quarters)
-        try:
-            raw.execute(
+        with dialect.registered(conn, "_counted", quarters):
+            dialect.run(
+                conn,
                 "delete from completude where convention = $conv and exists (select 1 from _counted k "
                 "where k.territoire = completude.territoire and k.periode = completude.periode)",
                 {"conv": convention},
             )
-        finally:
-            raw.unregister("_counted")
-        _write_counts(raw, convention, _counts(raw, convention, quarters))
-    raw.register("_keys", keys[["indicateur", "territoire", "periode"]].drop_duplicates())
-    try:
+        _write_counts(conn, convention, _counts(conn, convention, quarters))
+    with dialect.registered(conn, "_keys", keys[["indicateur", "territoire", "periode"]].drop_duplicates()):
         areas = {
             row[0]
-            for row in raw.execute(
+            for row in dialect.rows(
+                conn,
                 f"with {_AREA_PARTS} select distinct area from area_parts "
                 "where part in (select territoire from _keys)",
                 {"conv": convention},
-            ).fetchall()
+            )
         }
-        pairs = raw.execute(
+        pairs = dialect.frame(
+            conn,
             "select distinct k.indicateur, k.periode from _keys k join indicateurs i "
             "on i.convention = $conv and i.code = k.indicateur and i.agregation_territoire = 'somme'",
             {"conv": convention},
-        ).df()
+        )
         ratios = [
             row[0]
-            for row in raw.execute(
+            for row in dialect.rows(
+                conn,
                 "select code from indicateurs where convention = $conv and agregation_territoire = 'ratio' "
                 "and (numerateur in (select indicateur from _keys) or denominateur in (select indicateur from _keys))",
                 {"conv": convention},
-            ).fetchall()
+            )
         ]
-    finally:
-        raw.unregister("_keys")
     if not areas or (pairs.empty and not ratios):
         return
     components = [r + s for r in ratios for s in (NUM_SUFFIX, DEN_SUFFIX)]
-    raw.register("_pairs", pairs)
-    try:
-        raw.execute(
-            "delete from agregats where convention = $conv and list_contains($areas, territoire) and ("
-            "list_contains($components, indicateur) or exists (select 1 from _pairs k "
+    with dialect.registered(conn, "_pairs", pairs):
+        dialect.run(
+            conn,
+            "delete from agregats where convention = $conv and territoire = any($areas) and ("
+            "indicateur = any($components) or exists (select 1 from _pairs k "
             "where k.indicateur = agregats.indicateur and k.periode = agregats.periode))",
             {"conv": convention, "areas": sorted(areas), "components": components},
         )
-    finally:
-        raw.unregister("_pairs")
-    _insert(raw, convention, _computed(raw, convention, pairs=pairs, areas=areas, ratios=ratios))
+    _insert(conn, convention, _computed(conn, convention, pairs=pairs, areas=areas, ratios=ratios))
 
 
 def refresh_area(conn: sa.Connection, convention: str, area: str) -> None:
     """Compute again every rollup of one area (its members changed)."""
-    raw = _raw(conn)
-    raw.execute(
+    dialect.run(
+        conn,
         "delete from agregats where convention = $conv and territoire = $area",
         {"conv": convention, "area": area},
     )
-    pairs = raw.execute(
+    pairs = dialect.frame(
+        conn,
         "select distinct o.indicateur, o.periode from observations_courantes o join indicateurs i "
         "on i.convention = o.convention and i.code = o.indicateur and i.agregation_territoire = 'somme' "
         "where o.convention = $conv",
         {"conv": convention},
-    ).df()
+    )
     ratios = [
         row[0]
-        for row in raw.execute(
+        for row in dialect.rows(
+            conn,
             "select code from indicateurs where convention = $conv and agregation_territoire = 'ratio'",
             {"conv": convention},
-        ).fetchall()
+        )
     ]
-    _insert(raw, convention, _computed(raw, convention, pairs=pairs, areas={area}, ratios=ratios))
+    _insert(conn, convention, _computed(conn, convention, pairs=pairs, areas={area}, ratios=ratios))
 
 
 # -- reads -----------------------------------------------------------------------------------
@@ -340,7 +341,7 @@ def area_rows(store: Store, convention: str, area: str, indicators: list[str] | 
     )
     params: dict[str, object] = {"conv": convention, "area": area}
     if indicators is not None:
-        sql += " and list_contains($inds, split_part(indicateur, '~', 1))"
+        sql += " and split_part(indicateur, '~', 1) = any($inds)"
         params["inds"] = list(indicators)
     return store.query_df(sql + " order by indicateur, annee, trimestre nulls last", params)
 
@@ -358,36 +359,30 @@ def received(store: Store, convention: str, quarters: list[str]) -> pd.DataFrame
 
 def stored_counts(conn: sa.Connection, convention: str) -> pd.DataFrame:
     """Every completeness count kept in the store (for the consistency test)."""
-    return (
-        _raw(conn)
-        .execute(
-            "select territoire, periode, recus from completude where convention = $conv order by territoire, periode",
-            {"conv": convention},
-        )
-        .df()
+    return dialect.frame(
+        conn,
+        "select territoire, periode, recus from completude where convention = $conv order by territoire, periode",
+        {"conv": convention},
     )
 
 
 def fresh_counts(conn: sa.Connection, convention: str) -> pd.DataFrame:
     """Every completeness count computed from scratch, written nowhere (for the consistency test)."""
-    rows = _counts(_raw(conn), convention, None)
+    rows = _counts(conn, convention, None)
     return rows.sort_values(["territoire", "periode"]).reset_index(drop=True)
 
 
 def stored_rows(conn: sa.Connection, convention: str) -> pd.DataFrame:
     """Every rollup row kept in the store (for the consistency test)."""
-    return (
-        _raw(conn)
-        .execute(
-            "select indicateur, territoire, periode, annee, trimestre, valeur, n_territoires from agregats "
-            "where convention = $conv order by territoire, indicateur, periode",
-            {"conv": convention},
-        )
-        .df()
+    return dialect.frame(
+        conn,
+        "select indicateur, territoire, periode, annee, trimestre, valeur, n_territoires from agregats "
+        "where convention = $conv order by territoire, indicateur, periode",
+        {"conv": convention},
     )
 
 
 def fresh_rows(conn: sa.Connection, convention: str) -> pd.DataFrame:
     """Every rollup row computed from scratch, written nowhere (for the consistency test)."""
-    rows = _computed(_raw(conn), convention)
+    rows = _computed(conn, convention)
     return rows.sort_values(["territoire", "indicateur", "periode"]).reset_index(drop=True)

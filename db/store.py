@@ -1,13 +1,17 @@
-"""The one object that owns the DuckDB database.
+"""The one object that owns the database: a DuckDB file (the embedded default) or PostgreSQL.
 
     >>> with Store("duckdb:////tmp/ctg.duckdb") as store:
     ...     store.migrate()
     ...     df = store.query_df("select count(*) as n from observations")
 
-Connections are not pooled (`NullPool`): each read or write opens its own connection and
+`Store("postgresql+psycopg://ctg@db.example/ctg")` runs the same queries on PostgreSQL; where
+the two engines differ, `db/dialect.py` decides.
+
+DuckDB connections are not pooled (`NullPool`): each read or write opens its own connection and
 closes it, so that the file is released between operations and a command-line import can
 run beside `streamlit run`. Opening retries with back-off while another process holds the
-lock, and a write transaction is retried as a whole on a DuckDB write conflict.
+lock, and a write transaction is retried as a whole on a DuckDB write conflict. PostgreSQL
+connections are pooled (checked before use); its writers take turns (`dialect.begin_write`).
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy.pool import NullPool
 
+from db import dialect
 from db.migrations import migrate
 
 T = TypeVar("T")
@@ -34,6 +39,9 @@ _RETRYABLE = (
     "TransactionContext Error",
     "write-write conflict",
     "Catalog write-write conflict",
+    # PostgreSQL
+    "could not serialize access",
+    "deadlock detected",
 )
 
 
@@ -54,7 +62,7 @@ def _url_of(target: str | Path) -> str:
 
 
 class Store:
-    """The DuckDB store: a URL (or a file path) in, connections and transactions out."""
+    """The store: a URL (or a DuckDB file path) in, connections and transactions out."""
 
     def __init__(self, url: str | Path, *, retry_seconds: float = 30.0) -> None:
         self.url = _url_of(url)
@@ -62,12 +70,18 @@ class Store:
         path = self.path
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self._engine: sa.Engine | None = sa.create_engine(self.url, poolclass=NullPool)
+        if self.url.startswith("duckdb:"):
+            engine = sa.create_engine(self.url, poolclass=NullPool)
+        else:
+            engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
+        self._engine: sa.Engine | None = engine
 
     # -- lifecycle -------------------------------------------------------------------
     @property
     def path(self) -> Path | None:
-        """The database file, or None for an in-memory store."""
+        """The DuckDB file, or None for an in-memory store or a database server."""
+        if not self.url.startswith("duckdb:"):
+            return None
         rest = self.url.split(":///", 1)[1] if ":///" in self.url else ""
         if not rest or rest.startswith(":memory:"):
             return None
@@ -124,14 +138,13 @@ class Store:
             conn.close()
 
     def query_df(self, sql: str | sa.Executable, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Run a read query and return a DataFrame (through DuckDB's fast path for text SQL)."""
+        """Run a read query and return a DataFrame (text SQL with `$name` parameters goes through
+        `dialect.frame`: DuckDB's fast path, or psycopg's cursor)."""
 
         def run() -> pd.DataFrame:
             with self.engine.connect() as conn:
                 if isinstance(sql, str):
-                    raw = conn.connection.dbapi_connection  # duckdb_engine's wrapper
-                    result = raw.execute(sql, params) if params else raw.execute(sql)
-                    return result.df()
+                    return dialect.frame(conn, sql, params)
                 return pd.read_sql(sql, conn, params=params)
 
         return self._retry(run)
@@ -156,6 +169,7 @@ class Store:
 
         def run() -> T:
             with self.engine.begin() as conn:
+                dialect.begin_write(conn)
                 return work(conn)
 
         return self._retry(run)
@@ -163,13 +177,4 @@ class Store:
     @staticmethod
     def insert_df(conn: sa.Connection, table: str, df: pd.DataFrame) -> None:
         """Bulk-insert a DataFrame whose columns are a subset of `table`'s, inside `conn`'s transaction."""
-        if df.empty:
-            return
-        raw = conn.connection.dbapi_connection
-        name = f"_df_{id(df)}"
-        raw.register(name, df)
-        try:
-            columns = ", ".join(f'"{c}"' for c in df.columns)
-            conn.exec_driver_sql(f"insert into {table} ({columns}) select {columns} from {name}")
-        finally:
-            raw.unregister(name)
+        dialect.insert_frame(conn, table, df)

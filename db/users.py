@@ -183,11 +183,9 @@ def rename_author(conn: sa.Connection, login: str, pseudonym: str) -> int:
     """Replace `login` by `pseudonym` wherever a row names its author; return rows changed."""
     changed = 0
     for table, column in _AUTHOR_COLUMNS:
+        named = schema.metadata.tables[table].c[column]
         changed += (
-            conn.exec_driver_sql(
-                f'update {table} set "{column}" = ? where "{column}" = ?', (pseudonym, login)
-            ).rowcount
-            or 0
+            conn.execute(named.table.update().where(named == login).values({column: pseudonym})).rowcount or 0
         )
     return changed
 

@@ -245,7 +245,7 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
     indicators = sorted(set(rows["indicateur"]))
 
     def work(conn: sa.Connection) -> tuple[int | None, dict[str, int]]:
-        current = current_for(None, convention, indicators, raw_conn=conn.connection.dbapi_connection)
+        current = current_for(None, convention, indicators, conn=conn)
         diff = compute_diff(rows, current)  # again, inside the transaction: never a stale picture
         counts = change_counts(diff, plan.report.stats)
         to_write = diff[diff["statut"] != STATUS_UNCHANGED]

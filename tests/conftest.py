@@ -1,12 +1,15 @@
-"""Shared fixtures: the real reference, a tiny one, and stores in tmp_path (never the user's)."""
+"""Shared fixtures: the real reference, a tiny one, and stores (DuckDB files in tmp folders, or
+databases of a PostgreSQL cluster started by the tests: tests/pg.py), never the user's."""
 
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 
 from db.store import Store
 from indicators.catalogue import Reference, load_reference
@@ -29,39 +32,124 @@ def mini_ref() -> Reference:
     return load_reference(MINI_SEED)
 
 
-def _template(tmp_path_factory: pytest.TempPathFactory, name: str, reference: Reference) -> Path:
-    path = tmp_path_factory.mktemp(name) / "template.duckdb"
-    with Store(path) as store:
-        store.migrate()
-        install_reference(store, reference)
-    return path
+# -- the two stores: DuckDB (the embedded default) and PostgreSQL (tests/pg.py) ---------------------
+DUCKDB, POSTGRESQL = "duckdb", "postgresql"
+BACKENDS = [DUCKDB, pytest.param(POSTGRESQL, marks=pytest.mark.postgresql)]
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """A test marked `both_backends` (or in a module so marked) runs on DuckDB and on PostgreSQL:
+    the fixtures `store`, `mini_store`, `store_url` and `new_store_url` follow `backend`."""
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+        metafunc.parametrize("backend", BACKENDS, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request) -> str:
+    """`duckdb`, or `postgresql` for the second variant of a `both_backends` test."""
+    return getattr(request, "param", DUCKDB)
+
+
+class StoreMaker:
+    """New stores for the tests, empty or copied from a template holding a reference, on either
+    backend. PostgreSQL's cluster starts at the first PostgreSQL store asked for."""
+
+    def __init__(self, tmp_path_factory: pytest.TempPathFactory, references: dict[str, Reference]):
+        self._tmp = tmp_path_factory
+        self._references = references
+        self._templates: dict[tuple[str, str], str] = {}
+        self._cluster = None
+
+    def cluster(self):
+        from tests import pg
+
+        if self._cluster is None:
+            try:
+                self._cluster = pg.Cluster()
+            except pg.PostgresMissing as exc:
+                if os.environ.get(pg.SKIP_VARIABLE) == "1":
+                    pytest.skip(f"PostgreSQL absent ({pg.SKIP_VARIABLE}=1) : variante PostgreSQL non testée.")
+                pytest.fail(str(exc), pytrace=False)
+        return self._cluster
+
+    def _template(self, backend: str, kind: str) -> str:
+        key = (backend, kind)
+        if key not in self._templates:
+            if backend == DUCKDB:
+                url = str(self._tmp.mktemp(kind) / "template.duckdb")
+            else:
+                url = self.cluster().url(self.cluster().create_database(name=f"modele_{kind}"))
+            with Store(url) as store:
+                store.migrate()
+                install_reference(store, self._references[kind])
+            self._templates[key] = url
+        return self._templates[key]
+
+    def new(self, backend: str, kind: str | None = None) -> str:
+        """The URL of a new store: empty (`kind` None, not migrated) or holding the reference
+        `seeded` (seed/) or `mini` (tests/data/seed_mini)."""
+        if backend == DUCKDB:
+            path = self._tmp.mktemp("store") / "ctg.duckdb"
+            if kind is not None:
+                shutil.copy(self._template(backend, kind), path)
+            return f"duckdb:///{path}"
+        template = None
+        if kind is not None:
+            template = sa.engine.make_url(self._template(backend, kind)).database
+        return self.cluster().url(self.cluster().create_database(template))
+
+    def drop(self, url: str) -> None:
+        """Remove a PostgreSQL store made by `new` (a DuckDB file goes with its folder)."""
+        if url.startswith("postgresql") and self._cluster is not None:
+            self._cluster.drop_database(sa.engine.make_url(url).database)
+
+    def stop(self) -> None:
+        if self._cluster is not None:
+            self._cluster.stop()
 
 
 @pytest.fixture(scope="session")
-def _seeded_template(tmp_path_factory, ref) -> Path:
-    return _template(tmp_path_factory, "seeded", ref)
-
-
-@pytest.fixture(scope="session")
-def _mini_template(tmp_path_factory, mini_ref) -> Path:
-    return _template(tmp_path_factory, "mini", mini_ref)
+def store_maker(tmp_path_factory, ref, mini_ref):
+    """Makes stores on either backend; stops the PostgreSQL cluster at the end of the session."""
+    maker = StoreMaker(tmp_path_factory, {"seeded": ref, "mini": mini_ref})
+    try:
+        yield maker
+    finally:
+        maker.stop()
 
 
 @pytest.fixture
-def store(tmp_path, _seeded_template):
-    """A store in tmp_path holding the real reference; closed after the test."""
-    path = tmp_path / "ctg.duckdb"
-    shutil.copy(_seeded_template, path)
-    with Store(path) as s:
+def new_store_url(backend, store_maker):
+    """A function returning the URL of a new store of the test's backend (`kind`: None for an
+    empty one, `seeded` or `mini`); each is removed after the test."""
+    made: list[str] = []
+
+    def new(kind: str | None = None) -> str:
+        made.append(store_maker.new(backend, kind))
+        return made[-1]
+
+    yield new
+    for url in made:
+        store_maker.drop(url)
+
+
+@pytest.fixture
+def store_url(new_store_url) -> str:
+    """The URL of an empty store (not migrated) of the test's backend."""
+    return new_store_url()
+
+
+@pytest.fixture
+def store(new_store_url):
+    """A store holding the real reference (on the test's backend); closed after the test."""
+    with Store(new_store_url("seeded")) as s:
         yield s
 
 
 @pytest.fixture
-def mini_store(tmp_path, _mini_template):
-    """A store in tmp_path holding the tiny reference; closed after the test."""
-    path = tmp_path / "mini.duckdb"
-    shutil.copy(_mini_template, path)
-    with Store(path) as s:
+def mini_store(new_store_url):
+    """A store holding the tiny reference (on the test's backend); closed after the test."""
+    with Store(new_store_url("mini")) as s:
         yield s
 
 

@@ -21,6 +21,8 @@ from db.store import Store
 from services.exports import ExportError, export_bytes
 from services.reference import install_reference
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
 
 def _table_counts(store: Store) -> dict[str, int]:
     names = [t.name for t in schema.metadata.sorted_tables]
@@ -38,8 +40,8 @@ ALL_MIGRATIONS = [
 ]
 
 
-def test_migrations_are_recorded_and_idempotent(tmp_path):
-    with Store(tmp_path / "a.duckdb") as store:
+def test_migrations_are_recorded_and_idempotent(store_url):
+    with Store(store_url) as store:
         assert store.migrate() == ALL_MIGRATIONS
         assert store.migrate() == []
         recorded = store.query_df("select version, name from schema_migrations order by version")
@@ -66,8 +68,8 @@ def test_migration_4_upgrades_a_store_of_before(tmp_path):
         assert store.scalar("select count(*) from echecs_connexion") == 0
 
 
-def test_close_is_idempotent(tmp_path):
-    store = Store(tmp_path / "b.duckdb")
+def test_close_is_idempotent(store_url):
+    store = Store(store_url)
     store.close()
     store.close()
 
