@@ -1,4 +1,4 @@
-"""The DuckDB store of the CTG dashboard (SQLAlchemy 2 over duckdb-engine)."""
+"""The store of the CTG dashboard (SQLAlchemy 2 over duckdb-engine, or psycopg for PostgreSQL)."""
 
 from db.store import Store, StoreError
 

@@ -14,6 +14,7 @@ subquery); what they do differently is here:
 - `arg_max(value, key)` and the `asof join` of DuckDB (`arg_max`, `asof_join`);
 - the DDL of the migrations already released, written for DuckDB (`ddl`: `select * exclude (c)`,
   `type double`);
+- the indexes PostgreSQL needs and DuckDB does without (`wants_indexes`, migration 10);
 - writes one at a time (`begin_write`): DuckDB allows one writer per file; on PostgreSQL every
   write transaction first takes the same advisory lock, so that two processes refreshing the
   rollups of the same values never interleave.
@@ -43,6 +44,8 @@ _PG_TIMES = {1082, 1114, 1184}  # date, timestamp, timestamptz
 _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 # Every write transaction on PostgreSQL takes this lock first (pg_advisory_xact_lock's key).
 WRITE_LOCK_KEY = 0x5C7_2026
+# A bulk insert of this many rows on PostgreSQL is followed by ANALYZE of its table.
+ANALYZE_ROWS = 5_000
 
 
 def name(bind: sa.Connection | sa.Engine) -> str:
@@ -194,6 +197,8 @@ def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> None:
         return
     if is_postgresql(conn):
         _pg_copy(conn, table, list(df.columns), df)
+        if len(df) >= ANALYZE_ROWS:  # the plans of the rest of the transaction see the new rows
+            run(conn, f"analyze {table}")
         return
     name_ = f"_df_{id(df)}"
     with registered(conn, name_, df):
@@ -248,6 +253,12 @@ def ddl(conn: sa.Connection, sql: str) -> str:
         listed = ", ".join(f'"{c}"' for c in kept)
         sql = sql[: match.start()] + f"select {listed} from ({inner}) q where" + sql[match.end() :]
     return sql
+
+
+def wants_indexes(bind: sa.Connection | sa.Engine) -> bool:
+    """True on PostgreSQL, whose plans need indexes on the keys the queries look up; DuckDB scans
+    its columns (with zone maps) faster than it would maintain an index at every bulk insert."""
+    return is_postgresql(bind)
 
 
 def begin_write(conn: sa.Connection) -> None:

@@ -151,6 +151,25 @@ def m007_rollups(conn: sa.Connection) -> None:
         rollups.rebuild(conn, code)
 
 
+# The indexes PostgreSQL's plans need (migration 10): the latest value of a key (the view of values
+# in force, `observations.in_force_where`), a batch's values, an area's rollups, a quarter's counts.
+POSTGRESQL_INDEXES = {
+    "observations_cle": "observations (convention, indicateur, territoire, periode, id)",
+    "observations_lot": "observations (batch_id)",
+    "agregats_territoire": "agregats (convention, territoire, indicateur, periode)",
+    "completude_territoire": "completude (convention, territoire, periode)",
+    "cibles_cle": "cibles (convention, indicateur, territoire, annee, id)",
+    "audit_date": "audit (happened_at)",
+}
+
+
+def m010_postgresql_indexes(conn: sa.Connection) -> None:
+    """The indexes of POSTGRESQL_INDEXES, on PostgreSQL only (`dialect.wants_indexes`)."""
+    if dialect.wants_indexes(conn):
+        for name, target in POSTGRESQL_INDEXES.items():
+            conn.exec_driver_sql(f"create index if not exists {name} on {target}")
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
@@ -159,6 +178,8 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "arbitrage_des_conflits", m005_conflict_choice),
     (6, "charges_en_observations", m006_charges_as_observations),
     (7, "agregats", m007_rollups),
+    # 8 and 9 are taken by sibling branches (sessions, rights per convention).
+    (10, "index_postgresql", m010_postgresql_indexes),
 ]
 
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Debian packages the product needs: a browser for image/PDF export and end-to-end tests,
-# fonts, PDF tools, and LibreOffice Calc for the tests' French-locale CSV files.
+# fonts, PDF tools, LibreOffice Calc for the tests' French-locale CSV files, and PostgreSQL (the
+# tests start their own throwaway server: tests/pg.py).
 set -euo pipefail
-PACKAGES="chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui"
+PACKAGES="chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui postgresql"
 missing=""
 for p in $PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"

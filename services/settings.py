@@ -1,6 +1,6 @@
 """Settings of the application, read once from the environment.
 
-`CTG_DATABASE_URL` names the store (default: a DuckDB file under `data/`).
+`CTG_DATABASE_URL` names the store (default: a DuckDB file under `data/`; or PostgreSQL).
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ class Settings(BaseSettings):
 
     database_url: str = Field(
         default=f"duckdb:///{ROOT / 'data' / 'ctg.duckdb'}",
-        description="URL SQLAlchemy du stockage DuckDB.",
+        description="URL SQLAlchemy du stockage : un fichier DuckDB, ou postgresql+psycopg://… (README).",
     )
     seed_dir: Path = Field(default=ROOT / "seed", description="Dossier des données de référence.")
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="Taille maximale d'un dépôt.")

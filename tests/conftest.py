@@ -54,9 +54,11 @@ class StoreMaker:
     """New stores for the tests, empty or copied from a template holding a reference, on either
     backend. PostgreSQL's cluster starts at the first PostgreSQL store asked for."""
 
+    SEEDS = {"seeded": SEED, "mini": MINI_SEED, "upload": ROOT / "tests" / "data" / "uploads" / "seed"}
+
     def __init__(self, tmp_path_factory: pytest.TempPathFactory, references: dict[str, Reference]):
         self._tmp = tmp_path_factory
-        self._references = references
+        self._references = dict(references)
         self._templates: dict[tuple[str, str], str] = {}
         self._cluster = None
 
@@ -79,6 +81,8 @@ class StoreMaker:
                 url = str(self._tmp.mktemp(kind) / "template.duckdb")
             else:
                 url = self.cluster().url(self.cluster().create_database(name=f"modele_{kind}"))
+            if kind not in self._references:
+                self._references[kind] = load_reference(self.SEEDS[kind])
             with Store(url) as store:
                 store.migrate()
                 install_reference(store, self._references[kind])
@@ -87,7 +91,7 @@ class StoreMaker:
 
     def new(self, backend: str, kind: str | None = None) -> str:
         """The URL of a new store: empty (`kind` None, not migrated) or holding the reference
-        `seeded` (seed/) or `mini` (tests/data/seed_mini)."""
+        `seeded` (seed/), `mini` (tests/data/seed_mini) or `upload` (tests/data/uploads/seed)."""
         if backend == DUCKDB:
             path = self._tmp.mktemp("store") / "ctg.duckdb"
             if kind is not None:
@@ -97,6 +101,16 @@ class StoreMaker:
         if kind is not None:
             template = sa.engine.make_url(self._template(backend, kind)).database
         return self.cluster().url(self.cluster().create_database(template))
+
+    @contextlib.contextmanager
+    def opened(self, backend: str, kind: str | None = None):
+        """A new store, open for a block (a module's fixture), removed after it."""
+        url = self.new(backend, kind)
+        try:
+            with Store(url) as store:
+                yield store
+        finally:
+            self.drop(url)
 
     def drop(self, url: str) -> None:
         """Remove a PostgreSQL store made by `new` (a DuckDB file goes with its folder)."""

@@ -19,6 +19,8 @@ from services.uploads import import_file, revert_import
 from tests.auth_helpers import TEST_PASSWORD, ensure_account, login_as
 from tests.conftest import MINI_SEED, ROOT, app_serving
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
 TODAY = dt.date(2026, 11, 29)
 ADMIN = Actor("chef", "administrateur")
 CHARGE = Actor("marie", "charge", frozenset({"62119"}))

@@ -22,17 +22,14 @@ HEADINGS = {
 }
 
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
+
 @pytest.fixture(scope="module")
-def demo_url(tmp_path_factory, _seeded_template, ref):
-    import shutil
-
-    from db.store import Store
-
-    path = tmp_path_factory.mktemp("pages") / "ctg.duckdb"
-    shutil.copy(_seeded_template, path)
-    with Store(path) as store:
+def demo_url(backend, store_maker, ref):
+    with store_maker.opened(backend, "seeded") as store:
         install_demo(store, ref)
-        return store.url
+        yield store.url
 
 
 @pytest.fixture(scope="module")

@@ -12,12 +12,10 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-import shutil
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from db.store import Store
 from indicators.catalogue import EPCI_CODE
 from indicators.completeness import COMPLETENESS_CODE
 from indicators.formatting import format_number, format_value
@@ -34,11 +32,12 @@ ELUS = {"62119": "Mme A. (adjointe à la petite enfance)", "62178": "M. B.", "62
 REVIEW_CODES = [r.code for r in REVIEWS]
 
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
+
 @pytest.fixture(scope="module")
-def parity_store(tmp_path_factory, _seeded_template, ref):
-    path = tmp_path_factory.mktemp("parity") / "ctg.duckdb"
-    shutil.copy(_seeded_template, path)
-    with Store(path) as store:
+def parity_store(backend, store_maker, ref):
+    with store_maker.opened(backend, "seeded") as store:
         install_demo(store, ref, accounts=False)
         from indicators.access import SYSTEM
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 
 import pandas as pd
 import pytest
@@ -31,11 +30,12 @@ from services.values import current_values
 TODAY = dt.date(2026, 11, 29)
 
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
+
 @pytest.fixture(scope="module")
-def store(tmp_path_factory, _seeded_template, ref):
-    path = tmp_path_factory.mktemp("source") / "ctg.duckdb"
-    shutil.copy(_seeded_template, path)
-    with Store(path) as store:
+def store(backend, store_maker, ref):
+    with store_maker.opened(backend, "seeded") as store:
         install_demo(store, ref, accounts=False)
         sector = next(t.code for t in ref.territories if t.type == "secteur")
         set_sector_members(store, ref, SYSTEM, sector, [c.code for c in ref.communes()[:9]])

@@ -2,7 +2,7 @@
 domain's definition (indicators.aggregation.area_rollups), after random uploads, reverts,
 demonstration data removed and installed again, sector edits and reference reloads.
 
-Real DuckDB files, real uploads through services/uploads.py (CSV, validation, diff, commit).
+Real DuckDB files and PostgreSQL databases, real uploads through services/uploads.py (CSV, validation, diff, commit).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import datetime as dt
 import io
 import math
 import random
-import shutil
 
 import pandas as pd
 import pytest
@@ -37,11 +36,12 @@ RATIO_PARTS = ("PE_PLACES_ACCUEIL", "PE_ENFANTS_MOINS_3")  # PE_CAPACITE_THEORIQ
 QUARTERS = [Period(2026, q) for q in range(1, 5)]
 
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
+
 @pytest.fixture
-def demo_store(tmp_path, _seeded_template, ref):
-    path = tmp_path / "ctg.duckdb"
-    shutil.copy(_seeded_template, path)
-    with Store(path) as store:
+def demo_store(new_store_url, ref):
+    with Store(new_store_url("seeded")) as store:
         install_demo(store, ref, accounts=False)
         yield store
 

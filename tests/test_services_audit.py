@@ -27,6 +27,8 @@ from services.audit import (
 )
 from services.uploads import import_file, revert_import
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
 SECRET = "Tr3s-Secret-Mot-De-Passe"
 
 

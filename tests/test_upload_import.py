@@ -29,6 +29,8 @@ from tests.upload_helpers import CORPUS, TODAY, table_counts
 upload_ref, upload_store = upload_helpers.upload_ref, upload_helpers.upload_store  # fixtures
 _upload_template = upload_helpers._upload_template
 
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
+
 HEADER = "territoire;indicateur;periode;valeur;commentaire\n"
 
 

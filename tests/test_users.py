@@ -7,6 +7,7 @@ import getpass
 import io
 import logging
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,12 +23,13 @@ from services.settings import get_settings
 from tests import upload_helpers
 from tests.conftest import ROOT
 
-_upload_template = upload_helpers._upload_template  # fixtures of the corpus store
 upload_ref = upload_helpers.upload_ref
 SECRET = "Tr3s-Secret-Mot-De-Passe"
 OTHER_SECRET = "Un-Autre-Secret-2026!"
 T0 = datetime(2026, 10, 5, 9, 50)
 PRODUCTION_HASHER = users._hasher
+
+pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
 
 
 @pytest.fixture(autouse=True)
@@ -228,6 +230,23 @@ def test_the_last_administrator_stays(mini_store):
     assert users.has_admin(mini_store)
 
 
+def _stored_bytes(store: Store) -> bytes:
+    """Every byte the store wrote: the DuckDB file and its log, or the PostgreSQL database's files
+    and the cluster's write-ahead log (after a checkpoint). The store is closed."""
+    if store.path is not None:
+        path = store.path
+        store.close()
+        wal = path.with_suffix(".duckdb.wal")
+        return path.read_bytes() + (wal.read_bytes() if wal.exists() else b"")
+    with store.engine.connect() as conn:
+        conn.exec_driver_sql("checkpoint")
+        folder = Path(conn.exec_driver_sql("show data_directory").scalar())
+        oid = conn.exec_driver_sql("select oid from pg_database where datname = current_database()").scalar()
+    store.close()
+    files = [*(folder / "base" / str(oid)).rglob("*"), *(folder / "pg_wal").glob("0*")]
+    return b"".join(f.read_bytes() for f in files if f.is_file())
+
+
 def test_password_never_stored_nor_logged_in_clear(mini_store, caplog, settings_env):
     settings_env(lockout_attempts=2)
     caplog.set_level(logging.DEBUG)
@@ -240,11 +259,7 @@ def test_password_never_stored_nor_logged_in_clear(mini_store, caplog, settings_
     users.set_password(mini_store, SYSTEM, "marie", "Encore-Un-Nouveau-Secret")
     hashes = mini_store.query_df("select password_hash from utilisateurs")["password_hash"].tolist()
     audit_text = audit_rows(mini_store).to_csv()
-    path = mini_store.path
-    mini_store.close()
-    raw = path.read_bytes() + (
-        path.with_suffix(".duckdb.wal").read_bytes() if path.with_suffix(".duckdb.wal").exists() else b""
-    )
+    raw = _stored_bytes(mini_store)
     secrets = [SECRET, OTHER_SECRET, "Faux-Essai-Numero-1", "Faux-Essai-Numero-2", "Encore-Un-Nouveau-Secret"]
     assert caplog.records, "the account events are logged"
     for secret in secrets:
@@ -271,25 +286,23 @@ def test_demo_accounts_are_labelled_and_removed_with_the_demo(mini_store, mini_r
 
 # -- command line --------------------------------------------------------------------------
 @pytest.fixture
-def db_store_for_cli(tmp_path, settings_env, _upload_template):
-    """The CLI on a copy of the upload corpus store: (its path, the corpus folder)."""
+def db_store_for_cli(new_store_url, settings_env):
+    """The CLI on a copy of the upload corpus store: (its URL, the corpus folder)."""
     from commands.common import reference
     from tests.upload_helpers import CORPUS, UPLOAD_SEED
 
-    path = tmp_path / "cli.duckdb"
-    path.write_bytes(_upload_template.read_bytes())
-    settings_env(database_url=f"duckdb:///{path}", seed_dir=UPLOAD_SEED)
+    url = new_store_url("upload")
+    settings_env(database_url=url, seed_dir=UPLOAD_SEED)
     reference.cache_clear()
-    yield path, CORPUS
+    yield url, CORPUS
     reference.cache_clear()
 
 
 @pytest.fixture
 def cli_store(mini_store, settings_env):
-    path = mini_store.path
     mini_store.close()
-    settings_env(database_url=f"duckdb:///{path}")
-    return path
+    settings_env(database_url=mini_store.url)
+    return mini_store.url
 
 
 def run_cli(monkeypatch, capsys, *argv: str, stdin: str = "") -> tuple[int, str, str]:
@@ -383,7 +396,7 @@ def test_change_own_password_checks_the_current_one(mini_store, settings_env):
         users.change_own_password(mini_store, lea, "essai-2", "Encore-Un-Secret", now=T0)
 
 
-def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypatch, ref):
+def test_login_page_lists_demo_accounts_only_while_they_exist(store_url, monkeypatch, ref):
     """A first-time user of `make run` sees how to log in; after `demo --remove`, nothing."""
 
     from streamlit.testing.v1 import AppTest
@@ -394,18 +407,17 @@ def test_login_page_lists_demo_accounts_only_while_they_exist(tmp_path, monkeypa
     from tests.auth_helpers import ensure_account
     from tests.conftest import ROOT, app_serving
 
-    path = tmp_path / "login.duckdb"
-    with Store(path) as store:
+    with Store(store_url) as store:
         store.migrate()
         install_reference(store, ref)
         ensure_account(store, "administrateur", login="vraie-admin")
         create_demo_accounts(store)
         assert [a[0] for a in demo_accounts(store)] == ["demo-admin", "demo-charge", "demo-copil"]
-    with app_serving(f"duckdb:///{path}"):
+    with app_serving(store_url):
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
         info = " ".join(str(i.value) for i in at.info)
         assert "`demo-admin` / `demo-admin-ctg`" in info
-        with Store(path) as store:
+        with Store(store_url) as store:
             remove_demo(store, ref.convention.code)
             assert demo_accounts(store) == []
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()

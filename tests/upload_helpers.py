@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import shutil
 from pathlib import Path
 
 import pytest
@@ -40,11 +39,9 @@ def _upload_template(tmp_path_factory, upload_ref) -> Path:
 
 
 @pytest.fixture
-def upload_store(tmp_path, _upload_template):
-    """A store in tmp_path holding the corpus reference; closed after the test."""
-    path = tmp_path / "upload.duckdb"
-    shutil.copy(_upload_template, path)
-    with Store(path) as store:
+def upload_store(new_store_url):
+    """A store holding the corpus reference (on the test's backend); closed after the test."""
+    with Store(new_store_url("upload")) as store:
         yield store
 
 
