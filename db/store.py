@@ -107,7 +107,21 @@ class Store:
 
     def migrate(self) -> list[str]:
         """Create or upgrade the schema; return the migrations applied now."""
+        self._retry(self._open).close()  # a server that does not answer: a sentence, no traceback
         return self._retry(lambda: migrate(self.engine))
+
+    def _open(self) -> sa.Connection:
+        """A new connection; a database server that cannot be reached is a StoreError."""
+        try:
+            return self.engine.connect()
+        except sa.exc.OperationalError as exc:
+            if self.path is not None or _is_retryable(exc):
+                raise
+            where = sa.engine.make_url(self.url).render_as_string(hide_password=True)
+            raise StoreError(
+                f"La base de données ne répond pas ou refuse la connexion ({where}) : vérifiez "
+                "CTG_DATABASE_URL, que le serveur est démarré et que ce compte peut s'y connecter."
+            ) from exc
 
     # -- retries ---------------------------------------------------------------------
     def _retry(self, action: Callable[[], T]) -> T:
@@ -131,7 +145,7 @@ class Store:
     @contextlib.contextmanager
     def connect(self) -> Iterator[sa.Connection]:
         """A read connection, closed on exit (opened with retry on a lock)."""
-        conn = self._retry(self.engine.connect)
+        conn = self._retry(self._open)
         try:
             yield conn
         finally:
@@ -142,7 +156,7 @@ class Store:
         `dialect.frame`: DuckDB's fast path, or psycopg's cursor)."""
 
         def run() -> pd.DataFrame:
-            with self.engine.connect() as conn:
+            with self._open() as conn:
                 if isinstance(sql, str):
                     return dialect.frame(conn, sql, params)
                 return pd.read_sql(sql, conn, params=params)
@@ -153,7 +167,7 @@ class Store:
         """The first column of the first row of a query."""
 
         def run() -> Any:
-            with self.engine.connect() as conn:
+            with self._open() as conn:
                 statement = sa.text(sql) if isinstance(sql, str) else sql
                 return conn.execute(statement, params or {}).scalar()
 
@@ -168,7 +182,7 @@ class Store:
         """
 
         def run() -> T:
-            with self.engine.begin() as conn:
+            with self._open() as conn, conn.begin():
                 dialect.begin_write(conn)
                 return work(conn)
 

@@ -125,6 +125,7 @@ def test_only_small_communes_stay_silent_at_the_last_quarter(ref, demo):
     assert sum(pops[c] for c in silent) / sum(pops.values()) < 0.02
 
 
+@pytest.mark.both_backends
 def test_install_is_flagged_idempotent_and_removal_keeps_the_rest(store, ref, monkeypatch):
     conv = ref.convention.code
     add_comment(store, ref, SYSTEM, "A1", "annuelle-2026", "Commentaire réel.")

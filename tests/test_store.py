@@ -69,6 +69,16 @@ def test_migration_4_upgrades_a_store_of_before(tmp_path):
         assert store.scalar("select count(*) from echecs_connexion") == 0
 
 
+def test_a_server_that_does_not_answer_is_a_french_sentence(tmp_path):
+    """No PostgreSQL behind the URL: a StoreError naming it (password hidden), no traceback."""
+    from db.store import StoreError
+
+    url = f"postgresql+psycopg://ctg:secret@/ctg?host={tmp_path}&port=1"
+    with Store(url, retry_seconds=0) as store, pytest.raises(StoreError, match="ne répond pas") as caught:
+        store.migrate()
+    assert "secret" not in str(caught.value) and "ctg:***@" in str(caught.value)
+
+
 def test_close_is_idempotent(store_url):
     store = Store(store_url)
     store.close()
