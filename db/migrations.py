@@ -186,6 +186,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
 def migrate(engine: sa.Engine) -> list[str]:
     """Apply the migrations not yet recorded; return the names of those applied."""
     with engine.begin() as conn:
+        dialect.begin_write(conn)
         schema.schema_migrations.create(conn, checkfirst=True)
         done = {row[0] for row in conn.execute(sa.select(schema.schema_migrations.c.version))}
     applied = []

@@ -5,7 +5,7 @@ local port with its unix socket in that folder, stopped and removed at the end o
 PostgreSQL refuses to run as root: when the tests run as root (CI), initdb and the server run
 as the `postgres` system user of Debian's package (else `nobody`), which owns the folder.
 
-The binaries are found in `CTG_PG_BINDIR`, else Debian's /usr/lib/postgresql/<version>/bin,
+The binaries are found in `CTG_PG_BINDIR` (only there when it is set), else Debian's /usr/lib/postgresql/<version>/bin,
 else the PATH. Without them the PostgreSQL variants fail with a French message, unless
 `CTG_TESTS_SANS_POSTGRESQL=1` says to skip them (a machine without PostgreSQL, on purpose).
 """
@@ -36,16 +36,17 @@ class PostgresMissing(RuntimeError):
 def binaries() -> Path:
     """The folder of initdb and pg_ctl."""
     named = os.environ.get("CTG_PG_BINDIR")
-    candidates = [Path(named)] if named else []
-    debian = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
-        reverse=True,
-    )
-    candidates += debian
-    found = shutil.which("initdb")
-    if found:
-        candidates.append(Path(found).parent)
+    if named:
+        candidates = [Path(named)]
+    else:
+        candidates = sorted(
+            Path("/usr/lib/postgresql").glob("*/bin"),
+            key=lambda p: int(p.parent.name) if p.parent.name.isdigit() else 0,
+            reverse=True,
+        )
+        found = shutil.which("initdb")
+        if found:
+            candidates.append(Path(found).parent)
     for folder in candidates:
         if (folder / "initdb").exists() and (folder / "pg_ctl").exists():
             return folder
