@@ -74,7 +74,8 @@ class StoreMaker:
                 pytest.fail(str(exc), pytrace=False)
         return self._cluster
 
-    def _template(self, backend: str, kind: str) -> str:
+    def template(self, backend: str, kind: str) -> str:
+        """The store a new one of this kind is copied from: a DuckDB file's path, a PostgreSQL URL."""
         key = (backend, kind)
         if key not in self._templates:
             if backend == DUCKDB:
@@ -95,11 +96,11 @@ class StoreMaker:
         if backend == DUCKDB:
             path = self._tmp.mktemp("store") / "ctg.duckdb"
             if kind is not None:
-                shutil.copy(self._template(backend, kind), path)
+                shutil.copy(self.template(backend, kind), path)
             return f"duckdb:///{path}"
         template = None
         if kind is not None:
-            template = sa.engine.make_url(self._template(backend, kind)).database
+            template = sa.engine.make_url(self.template(backend, kind)).database
         return self.cluster().url(self.cluster().create_database(template))
 
     @contextlib.contextmanager
@@ -130,6 +131,18 @@ def store_maker(tmp_path_factory, ref, mini_ref):
         yield maker
     finally:
         maker.stop()
+
+
+@pytest.fixture(scope="session")
+def _seeded_template(store_maker) -> Path:
+    """The DuckDB file holding the real reference: copy it, never write to it."""
+    return Path(store_maker.template(DUCKDB, "seeded"))
+
+
+@pytest.fixture(scope="session")
+def _mini_template(store_maker) -> Path:
+    """The DuckDB file holding the tiny reference: copy it, never write to it."""
+    return Path(store_maker.template(DUCKDB, "mini"))
 
 
 @pytest.fixture
