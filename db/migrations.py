@@ -147,6 +147,12 @@ def m007_rollups(conn: sa.Connection) -> None:
         rollups.rebuild(conn, code)
 
 
+def m008_sessions(conn: sa.Connection) -> None:
+    """Logins that survive a reload, a new tab, a restart and another app process: the
+    sessions table (digests of the cookie tokens and one-time tickets, expiry, revocation)."""
+    schema.sessions.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
@@ -155,6 +161,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "arbitrage_des_conflits", m005_conflict_choice),
     (6, "charges_en_observations", m006_charges_as_observations),
     (7, "agregats", m007_rollups),
+    (8, "sessions", m008_sessions),
 ]
 
 

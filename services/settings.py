@@ -31,7 +31,17 @@ class Settings(BaseSettings):
         description="Taille maximale d'un classeur (.xlsx, .ods) une fois décompressé.",
     )
     upload_max_sheets: int = Field(default=20, description="Nombre maximal de feuilles d'un classeur déposé.")
-    session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
+    session_minutes: int = Field(
+        default=60,
+        description="Minutes d'inactivité après lesquelles une session se ferme (le cookie est alors refusé).",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description=(
+            "Cookie de session marqué Secure : vide, selon la connexion (HTTPS, ou X-Forwarded-Proto "
+            "du mandataire) ; true ou false pour l'imposer."
+        ),
+    )
     lockout_attempts: int = Field(
         default=5, description="Échecs de connexion d'un identifiant, depuis un même poste, avant blocage."
     )
