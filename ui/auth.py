@@ -138,6 +138,15 @@ def _resume_from_cookie(store: Store) -> Actor | None:
     return live.actor
 
 
+def restore_session(store: Store) -> Actor | None:
+    """Before the menu is drawn: the account of this tab, or the one the browser's cookie brings
+    back (a reload, a new tab, a restart, another app process), or None."""
+    actor = current_actor()
+    if actor is not None:
+        return actor
+    return _resume_from_cookie(store)
+
+
 def require_login(store: Store) -> Actor:
     """The logged-in `Actor`; otherwise draw the login (or first-administrator) form and stop."""
     acting_on_the_page()  # every write of this run is audited as coming from the pages
