@@ -140,6 +140,17 @@ def close_session(
     return store.write(work) > 0
 
 
+def can_act(store: Store, token: str, now: datetime | None = None) -> bool:
+    """True when the session of a cookie token may still act (nothing is written)."""
+    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+        return False
+    row = db_sessions.get_by_token(store, secret_digest(token))
+    if row is None:
+        return False
+    now = now or datetime.now()
+    return _refusal(row, get_user(store, row.login), now, get_settings().session_minutes) is None
+
+
 def live_sessions(store: Store, login: str, now: datetime | None = None) -> int:
     """How many sessions of an account may still act (administrators, tests)."""
     with store.connect() as conn:

@@ -179,15 +179,26 @@ def test_a_login_survives_reloads_tabs_processes_and_restarts(two_processes):
             page.wait_for_timeout(200)
         assert _session_cookie(context) is None  # the browser dropped the cookie
         assert _show(page) == "formulaire"
-        assert _show(other) == "formulaire"
         with Store(first.path) as store:
             assert live_sessions(store, LOGIN) == 0
 
-        # A session revoked by an administrator is refused on every process.
+        # A new login in this tab; the tab still open on the other process (old session) is
+        # logged out at its next click, with the reason, and does not end the new login.
         _log_in(page, first.url)
         stale = _session_cookie(context)
         assert stale is not None and stale["value"] != cookie["value"]
-        assert _show(other, second.url) == "connecté"
+        other.locator(
+            "[data-testid='stSidebar'] a[data-testid='stPageLink-NavLink']", has_text="Communes"
+        ).first.click()
+        other.wait_for_function("() => document.body.innerText.includes('Se connecter')", timeout=60_000)
+        _settle(other)
+        assert "Cette session a été fermée (déconnexion)" in _notice(other)
+        page.wait_for_timeout(1000)
+        assert _session_cookie(context) is not None and _session_cookie(context)["value"] == stale["value"]
+        assert _show(page) == "connecté"
+        assert _show(other) == "connecté"  # reloaded, it finds the new login
+
+        # A session revoked by an administrator is refused on every process.
         with Store(first.path) as store:
             set_password(store, SYSTEM, LOGIN, "Un-Nouveau-Secret-2027")
             assert get_user(store, LOGIN).session_version >= 1

@@ -304,8 +304,26 @@ def test_the_route_refuses_other_sites_and_oversized_bodies(mini_store, marie, r
 
 def test_the_logout_route_ends_the_session_and_deletes_the_cookie(mini_store, marie, routes_server):
     _, token = logged_in(mini_store, marie, now=datetime.now())
-    response = post(routes_server, "/session/fermer", headers={"Cookie": f"{COOKIE_NAME}={token}"})
+    cookie = {"Cookie": f"{COOKIE_NAME}={token}"}
+    assert post(routes_server, "/session/fermer", "autre chose", cookie).status == 400
+    assert (
+        post(routes_server, "/session/fermer", "fin", {**cookie, "Origin": "https://ailleurs.example"}).status
+        == 403
+    )
+    sessions.resume(mini_store, token)  # neither ended it
+    response = post(routes_server, "/session/fermer", "fin", cookie)
     assert response.status == 204
-    cookie = response.getheader("set-cookie").lower()
-    assert cookie.startswith(f"{COOKIE_NAME}=") and "max-age=0" in cookie and "httponly" in cookie
+    deleted = response.getheader("set-cookie").lower()
+    assert deleted.startswith(f"{COOKIE_NAME}=") and "max-age=0" in deleted and "httponly" in deleted
     assert refused(mini_store, token, datetime.now()) == CLOSED
+
+
+def test_a_tab_whose_session_ended_does_not_end_a_newer_login(mini_store, marie, routes_server):
+    """A stale tab asks to drop the cookie (`refus`): a live cookie stays, an ended one goes."""
+    _, newer = logged_in(mini_store, marie, now=datetime.now())
+    response = post(routes_server, "/session/fermer", "refus", {"Cookie": f"{COOKIE_NAME}={newer}"})
+    assert response.status == 204 and response.getheader("set-cookie") is None
+    assert sessions.resume(mini_store, newer).actor.login == "marie"
+    sessions.close_session(mini_store, token=newer)
+    response = post(routes_server, "/session/fermer", "refus", {"Cookie": f"{COOKIE_NAME}={newer}"})
+    assert "max-age=0" in response.getheader("set-cookie").lower()

@@ -46,14 +46,14 @@ from services.accounts import (
 )
 from services.sessions import check_session, close_session, open_session, resume
 from services.settings import get_settings
-from ui.session_routes import CLOSE_PATH, OPEN_PATH
+from ui.session_routes import CLOSE_PATH, LOGOUT_BODY, OPEN_PATH, REFUSED_BODY
 from ui.text import plain
 
 ACTOR_KEY = "actor"
 SESSION_KEY = "auth_session"  # the id of the stored session (never sent to the browser)
 TICKET_KEY = "auth_ticket"  # the one-time ticket the browser exchanges for the cookie
 NOTICE_KEY = "auth_notice"
-CLEAR_KEY = "auth_clear_cookie"  # the browser should drop its cookie (logout, refused session)
+CLEAR_KEY = "auth_clear_cookie"  # the browser should drop its cookie: LOGOUT_BODY or REFUSED_BODY
 REFUSED_KEY = "auth_refused"  # the cookie token this tab already refused or closed
 
 
@@ -104,12 +104,13 @@ def log_in(store: Store, user: User) -> None:
     st.session_state.pop(REFUSED_KEY, None)
 
 
-def _forget(notice: str | None, *, clear_cookie: bool) -> None:
-    """Forget the account in this tab (the stored session is ended by the caller or already was)."""
+def _forget(notice: str | None, *, clear_cookie: str | None) -> None:
+    """Forget the account in this tab (the stored session is ended by the caller or already
+    was); `clear_cookie` (LOGOUT_BODY, REFUSED_BODY) has the browser drop its cookie."""
     for key in (ACTOR_KEY, SESSION_KEY, TICKET_KEY):
         st.session_state.pop(key, None)
     if clear_cookie:
-        st.session_state[CLEAR_KEY] = True
+        st.session_state[CLEAR_KEY] = clear_cookie
         st.session_state[REFUSED_KEY] = _cookie_token()
     if notice:
         st.session_state[NOTICE_KEY] = notice
@@ -119,7 +120,7 @@ def log_out(store: Store, notice: str | None = None) -> None:
     """End this tab's session in the store (every tab and process of this browser is logged
     out), forget it here and have the browser drop its cookie."""
     close_session(store, session_id=st.session_state.get(SESSION_KEY), token=_cookie_token())
-    _forget(notice, clear_cookie=True)
+    _forget(notice, clear_cookie=LOGOUT_BODY)
 
 
 def _resume_from_cookie(store: Store) -> Actor | None:
@@ -131,7 +132,7 @@ def _resume_from_cookie(store: Store) -> Actor | None:
     try:
         live = resume(store, token)
     except SessionEnded as exc:
-        _forget(str(exc), clear_cookie=True)
+        _forget(str(exc), clear_cookie=REFUSED_BODY)
         return None
     st.session_state[ACTOR_KEY] = live.actor
     st.session_state[SESSION_KEY] = live.session_id
@@ -156,14 +157,14 @@ def require_login(store: Store) -> Actor:
         try:
             live = check_session(store, session_id)
         except SessionEnded as exc:
-            _forget(f"{exc} Vous avez été déconnecté.", clear_cookie=True)
+            _forget(f"{exc} Vous avez été déconnecté.", clear_cookie=REFUSED_BODY)
         else:
             st.session_state[ACTOR_KEY] = live.actor
             _hand_ticket(live.waiting_ticket)
             _sidebar(store, live.actor)
             return live.actor
     elif actor is not None:  # an actor without a stored session is nobody
-        _forget(None, clear_cookie=False)
+        _forget(None, clear_cookie=None)
     resumed = _resume_from_cookie(store)
     if resumed is not None:
         _sidebar(store, resumed)
@@ -266,8 +267,9 @@ def _login_form(store: Store) -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.info(plain(notice), icon=":material/info:")
-    if st.session_state.pop(CLEAR_KEY, False):
-        _browser_post(CLOSE_PATH)  # the browser drops the cookie of the session that ended
+    clear = st.session_state.pop(CLEAR_KEY, None)
+    if clear in (LOGOUT_BODY, REFUSED_BODY):
+        _browser_post(CLOSE_PATH, clear)  # the browser drops the cookie of the session that ended
     with st.form("auth_login_form"):
         st.subheader("Connexion")
         login = st.text_input("Identifiant", key="auth_login")

@@ -10,7 +10,9 @@ cookie holding the session token, which page scripts can never read:
 - `POST /session/ouvrir`, body: the ticket (text). 204 and `Set-Cookie: ctg_session=…;
   HttpOnly; SameSite=Lax; Path=/` (+ `Secure` over HTTPS), or 403 when the ticket is unknown,
   used, expired, or the request does not come from the dashboard's own pages (`Origin`).
-- `POST /session/fermer`: ends the cookie's session in the store and deletes the cookie.
+- `POST /session/fermer`, body `fin`: ends the cookie's session in the store and deletes the
+  cookie (logout); body `refus`: deletes the cookie only if its session may no longer act (a
+  tab that found its session ended must not end a newer login of the same browser).
 
 Neither the ticket nor the token ever appears in a URL. The cookie has no `Max-Age`: it ends
 with the browser, and the server refuses it after `Settings.session_minutes` of inactivity.
@@ -23,11 +25,13 @@ from urllib.parse import urlsplit
 
 from db.store import Store
 from indicators.sessions import COOKIE_NAME
-from services.sessions import close_session, exchange_ticket
+from services.sessions import can_act, close_session, exchange_ticket
 from services.settings import get_settings
 
 OPEN_PATH = "/session/ouvrir"
 CLOSE_PATH = "/session/fermer"
+LOGOUT_BODY = "fin"  # logout: end the cookie's session, delete the cookie
+REFUSED_BODY = "refus"  # a tab found its session ended: delete the cookie unless it is a newer, live one
 MAX_BODY = 200  # a ticket is 43 characters
 
 log = logging.getLogger("ctg.sessions")
@@ -82,18 +86,24 @@ def routes() -> list:
         h = request.headers
         return same_origin(h.get("origin"), h.get("host"), h.get("sec-fetch-site"))
 
-    async def open_route(request: Request) -> Response:
-        if not from_our_pages(request):
-            return answer(403)
+    async def read_body(request: Request) -> str | None:
+        """The request's short text body, or None past MAX_BODY bytes."""
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > MAX_BODY):
-            return answer(413)
+            return None
         body = b""
         async for chunk in request.stream():
             body += chunk
             if len(body) > MAX_BODY:
-                return answer(413)
-        ticket = body.decode("ascii", "replace").strip()
+                return None
+        return body.decode("ascii", "replace").strip()
+
+    async def open_route(request: Request) -> Response:
+        if not from_our_pages(request):
+            return answer(403)
+        ticket = await read_body(request)
+        if ticket is None:
+            return answer(413)
         token = await run_in_threadpool(exchange_ticket, _the_store(), ticket)
         if token is None:
             log.warning("Ticket de session refusé (inconnu, déjà utilisé ou expiré).")
@@ -112,9 +122,14 @@ def routes() -> list:
     async def close_route(request: Request) -> Response:
         if not from_our_pages(request):
             return answer(403)
+        mode = await read_body(request)
+        if mode not in (LOGOUT_BODY, REFUSED_BODY):
+            return answer(400)
         token = request.cookies.get(COOKIE_NAME)
-        if token:
+        if token and mode == LOGOUT_BODY:
             await run_in_threadpool(lambda: close_session(_the_store(), token=token))
+        elif token and await run_in_threadpool(can_act, _the_store(), token):
+            return answer(204)  # a newer login of this browser: keep it
         response = answer(204)
         response.delete_cookie(
             COOKIE_NAME,
