@@ -327,3 +327,37 @@ def test_a_tab_whose_session_ended_does_not_end_a_newer_login(mini_store, marie,
     sessions.close_session(mini_store, token=newer)
     response = post(routes_server, "/session/fermer", "refus", {"Cookie": f"{COOKIE_NAME}={newer}"})
     assert "max-age=0" in response.getheader("set-cookie").lower()
+
+
+@pytest.mark.parametrize(
+    "setting, scheme, proto, secure",
+    [
+        ("", "http", None, False),
+        ("", "https", None, True),
+        ("", "http", "https", True),
+        ("", "http", "https, http", True),
+        ("", "http", "http", False),
+        ("true", "http", None, True),
+        ("false", "http", "https", False),
+    ],
+)
+def test_secure_follows_the_connection_or_the_setting(monkeypatch, setting, scheme, proto, secure):
+    from ui.session_routes import served_over_tls
+
+    monkeypatch.setenv("CTG_COOKIE_SECURE", setting)
+    get_settings.cache_clear()
+    try:
+        assert served_over_tls(scheme, proto) is secure
+    finally:
+        get_settings.cache_clear()
+
+
+def test_only_the_dashboards_own_pages_may_post():
+    from ui.session_routes import same_origin
+
+    assert same_origin("https://ctg.exemple.fr", "ctg.exemple.fr", None)
+    assert same_origin(None, "ctg.exemple.fr", "same-origin")
+    assert not same_origin("https://ctg.exemple.fr", "ctg.exemple.fr", "cross-site")
+    assert not same_origin("https://ctg.exemple.fr.evil.example", "ctg.exemple.fr", None)
+    assert not same_origin(None, "ctg.exemple.fr", None)
+    assert not same_origin("null", "ctg.exemple.fr", None)
