@@ -18,9 +18,9 @@ address* (checked after the password, the same for known and unknown logins); an
 past `throttle_free_attempts` failures waits 1, 2, 4... seconds (at most
 `throttle_max_seconds`) before it may try again, answered without hashing anything.
 A password change, a reset, a role or territory change, a disabling or a deletion ends the
-account's open sessions: its stored browser sessions (`services/sessions.py`) are revoked (or,
-for a deletion, removed) in the same transaction, and `session_version` moves on, which every
-stored session is checked against at every page run.
+account's open sessions: its stored browser sessions (`services/sessions.py`) are revoked in
+the same transaction (for a deletion, under the account's pseudonym), and `session_version`
+moves on, which every stored session is checked against at every page run.
 """
 
 from __future__ import annotations

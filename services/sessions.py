@@ -9,8 +9,8 @@
 The store keeps one row per session (table `sessions`, migration 8) with the digests of its
 secrets, its account's session version, `last_seen` and `expires_at` (pushed back by
 `Settings.session_minutes` at each page run), and its revocation. A password change or
-reset, a role or territory change, a disabling ends the account's sessions in the same
-transaction (`services/accounts.py`), a deletion removes them; a stored session is also
+reset, a role or territory change, a disabling or a deletion ends the account's sessions in
+the same transaction (`services/accounts.py`); a stored session is also
 refused whenever the account's session version moved on. Any app process reading the same
 store honours the same sessions.
 """
