@@ -361,3 +361,12 @@ def test_only_the_dashboards_own_pages_may_post():
     assert not same_origin("https://ctg.exemple.fr.evil.example", "ctg.exemple.fr", None)
     assert not same_origin(None, "ctg.exemple.fr", None)
     assert not same_origin("null", "ctg.exemple.fr", None)
+
+
+def test_migration_8_adds_the_sessions_to_a_store_of_before(mini_store, marie):
+    """A store migrated up to 7 (accounts in it) gains the table; its accounts log in as before."""
+    mini_store.write(lambda c: c.exec_driver_sql("drop table sessions"))
+    mini_store.write(lambda c: c.exec_driver_sql("delete from schema_migrations where version = 8"))
+    assert mini_store.migrate() == ["sessions"]
+    _, token = logged_in(mini_store, users.authenticate(mini_store, "marie", SECRET), now=datetime.now())
+    assert sessions.resume(mini_store, token).actor.login == "marie"
