@@ -17,14 +17,15 @@ system:
 
 setup: system $(VENV)/.installed
 
-# Sets everything up, loads the reference (and demonstration data) and starts the dashboard,
+# Sets everything up, loads the reference (and demonstration data) and starts the dashboard
+# (server.py: app.py's pages and the routes of the session cookie, README « Sessions »),
 # on this machine only (127.0.0.1): to serve others, put a reverse proxy with TLS in front
 # (README, « Mettre en service pour d'autres postes »).
 ADDRESS ?= 127.0.0.1
 run: setup
 	$(PY) cli.py initialiser
 	$(PY) cli.py demo
-	$(PY) -m streamlit run app.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
+	$(PY) -m streamlit run server.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # The whole test suite (unit, AppTest, real files, Chromium end to end).
 test: setup

@@ -8,10 +8,15 @@ Streamlit's own sidebar menu is hidden: `ui.chrome.sidebar_navigation` draws our
 import streamlit as st
 
 from db.store import StoreError
-from ui.auth import is_admin, is_logged_in
+from ui.auth import is_admin, is_logged_in, restore_session
 from ui.chrome import french_widgets, sidebar_navigation
+from ui.context import get_store
 
 st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
+try:
+    restore_session(get_store())  # the session cookie brings the login back before the menu is drawn
+except StoreError:
+    pass  # the page below says the store is busy
 
 pages = {
     "Pilotage": [

@@ -194,7 +194,7 @@ def cmd_purge(args: argparse.Namespace) -> int:
         print(
             f"Délai de conservation : {months} mois. Supprimés : {counts['connexions']} événement(s) "
             f"de connexion, {counts['textes_commentaires']} texte(s) de commentaires supprimés, "
-            f"{counts['echecs']} trace(s) d'échec de connexion."
+            f"{counts['echecs']} trace(s) d'échec de connexion, {counts['sessions']} session(s) terminée(s)."
         )
         return 0
 

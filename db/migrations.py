@@ -151,6 +151,12 @@ def m007_rollups(conn: sa.Connection) -> None:
         rollups.rebuild(conn, code)
 
 
+def m008_sessions(conn: sa.Connection) -> None:
+    """Logins that survive a reload, a new tab, a restart and another app process: the
+    sessions table (digests of the cookie tokens and one-time tickets, expiry, revocation)."""
+    schema.sessions.create(conn, checkfirst=True)
+
+
 # The indexes PostgreSQL's plans need (migration 10): the latest value of a key (the view of values
 # in force, `observations.in_force_where`), a batch's values, an area's rollups, a quarter's counts.
 POSTGRESQL_INDEXES = {
@@ -178,7 +184,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "arbitrage_des_conflits", m005_conflict_choice),
     (6, "charges_en_observations", m006_charges_as_observations),
     (7, "agregats", m007_rollups),
-    # 8 and 9 are taken by sibling branches (sessions, rights per convention).
+    (8, "sessions", m008_sessions),
     (10, "index_postgresql", m010_postgresql_indexes),
 ]
 

@@ -242,6 +242,27 @@ code_installation = sa.Table(
     sa.Column("expires_at", sa.DateTime, nullable=False),
 )
 
+# Logins that outlive a page: one row per browser session (services/sessions.py). The
+# browser holds a random token in an HttpOnly cookie; only its sha256 digest is stored. A row
+# starts with a one-time ticket (its digest, valid a minute) that the browser exchanges for
+# the cookie; it ends when revoked (logout, account change) or after `expires_at`, pushed
+# back at every page run by the inactivity timeout. `session_version` is the account's at login.
+sessions = sa.Table(
+    "sessions",
+    metadata,
+    sa.Column("id", sa.String, primary_key=True),  # random, kept by the server only
+    sa.Column("login", sa.String, nullable=False),
+    sa.Column("token_digest", sa.String),  # NULL until the ticket is exchanged
+    sa.Column("ticket_digest", sa.String),  # NULL once exchanged
+    sa.Column("ticket_expires_at", sa.DateTime),
+    sa.Column("session_version", sa.Integer, nullable=False),
+    sa.Column("created_at", sa.DateTime, nullable=False),
+    sa.Column("last_seen", sa.DateTime, nullable=False),
+    sa.Column("expires_at", sa.DateTime, nullable=False),
+    sa.Column("revoked_at", sa.DateTime),
+    sa.Column("end_reason", sa.String),  # logout | account_changed | account_deleted (login: pseudonym)
+)
+
 cibles = sa.Table(
     "cibles",
     metadata,

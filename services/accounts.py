@@ -18,7 +18,9 @@ address* (checked after the password, the same for known and unknown logins); an
 past `throttle_free_attempts` failures waits 1, 2, 4... seconds (at most
 `throttle_max_seconds`) before it may try again, answered without hashing anything.
 A password change, a reset, a role or territory change, a disabling or a deletion ends the
-account's open sessions (`session_version`, checked at every page run).
+account's open sessions: its stored browser sessions (`services/sessions.py`) are revoked in
+the same transaction (for a deletion, under the account's pseudonym), and `session_version`
+moves on, which every stored session is checked against at every page run.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ import sqlalchemy as sa
 from argon2 import PasswordHasher, extract_parameters
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from db import sessions as db_sessions
 from db import users as db_users
 from db.channel import Channel, set_channel
 from db.observations import record_audit
@@ -63,6 +66,7 @@ from indicators.accounts import (
     throttle_wait,
     unknown_territories,
 )
+from indicators.sessions import ACCOUNT_CHANGED, ACCOUNT_DELETED, RETAIN_ENDED
 from services.settings import get_settings
 
 __all__ = [
@@ -144,6 +148,12 @@ def get_user(store: Store, login: str) -> User | None:
     return _user(row) if row is not None else None
 
 
+def fetch_user(conn: sa.Connection, login: str) -> User | None:
+    """The account `login` read inside the caller's transaction, or None."""
+    row = db_users.fetch(conn, str(login).strip().lower())
+    return _user(row) if row is not None else None
+
+
 def list_users(store: Store) -> pd.DataFrame:
     """Every account (no password hash): login, nom, role, territoires, active, is_demo, created_at."""
     return db_users.list_users(store)
@@ -164,22 +174,6 @@ def actor_for(store: Store, login: str) -> Actor:
         raise AccountError(f"Compte « {login} » inconnu : voir `python cli.py users list`.")
     if not user.active:
         raise AccountError(f"Le compte « {user.login} » est désactivé.")
-    return user.actor
-
-
-def check_session(store: Store, login: str, version: int) -> Actor:
-    """The `Actor` of a page session still valid; `SessionEnded` when the account was disabled,
-    deleted, or changed (password, role, territories) since the session logged in."""
-    user = get_user(store, login)
-    if user is None:
-        raise SessionEnded("Ce compte n'existe plus.")
-    if not user.active:
-        raise SessionEnded(f"Le compte « {user.login} » est désactivé.")
-    if user.session_version != version:
-        raise SessionEnded(
-            "Votre compte a été modifié (mot de passe, rôle ou territoires) depuis votre connexion : "
-            "reconnectez-vous."
-        )
     return user.actor
 
 
@@ -353,9 +347,15 @@ def _change(
     check=None,
     *,
     bump_session: bool | None = None,
+    keep_session: str | None = None,
 ) -> User:
-    """Update one account and audit before → after, in one transaction."""
+    """Update one account and audit before → after, in one transaction.
+
+    When the change bumps the session version, the account's stored sessions end in the same
+    transaction, except `keep_session` (one's own password change), carried over to the new version.
+    """
     login = str(login).strip().lower()
+    now = datetime.now()
 
     def work(conn: sa.Connection) -> User:
         row = db_users.fetch(conn, login)
@@ -367,6 +367,10 @@ def _change(
         bump = bump_session(before) if callable(bump_session) else bool(bump_session)
         db_users.update(conn, login, bump_session=bump, **values)
         after = _user(db_users.fetch(conn, login))
+        if bump:
+            db_sessions.revoke_account(conn, login, now, ACCOUNT_CHANGED, besides=keep_session)
+            if keep_session is not None:
+                db_sessions.set_version(conn, keep_session, login, after.session_version)
         avant, apres = before.public(), after.public()
         if action == "reinitialisation_mot_de_passe":
             avant, apres = {"mot_de_passe": "ancien"}, {"mot_de_passe": "modifié"}
@@ -444,9 +448,12 @@ def update_user(
     )
 
 
-def set_password(store: Store, actor: Actor, login: str, password: str) -> User:
+def set_password(
+    store: Store, actor: Actor, login: str, password: str, *, keep_session: str | None = None
+) -> User:
     """Set a new password (an administrator, or the account holder): lifts the lock-out and
-    ends the account's open sessions."""
+    ends the account's open sessions (but `keep_session`, the page's own when one changes
+    one's own password)."""
     login = str(login).strip().lower()
     if not actor.is_admin and actor.login != login:
         raise AccessDenied(f"Le compte « {actor.login} » ne peut changer que son propre mot de passe.")
@@ -459,6 +466,7 @@ def set_password(store: Store, actor: Actor, login: str, password: str) -> User:
         "reinitialisation_mot_de_passe",
         {"password_hash": hashed},
         bump_session=True,
+        keep_session=keep_session if actor.login == login else None,
     )
 
 
@@ -470,10 +478,11 @@ def change_own_password(
     *,
     address: str = COMMAND_LINE_ADDRESS,
     now: datetime | None = None,
+    keep_session: str | None = None,
 ) -> User:
     """Change one's own password after checking the current one (failures count like logins).
 
-    Other sessions of the account end; the caller keeps its own with the returned version.
+    Other sessions of the account end; the stored session `keep_session` (the page's own) stays.
     """
     check_password(new, actor.login)
     if new == current:
@@ -484,7 +493,7 @@ def change_own_password(
         raise
     except AuthenticationError as exc:
         raise AuthenticationError("Mot de passe actuel incorrect.") from exc
-    return set_password(store, actor, actor.login, new)
+    return set_password(store, actor, actor.login, new, keep_session=keep_session)
 
 
 def delete_user(store: Store, actor: Actor, login: str) -> str:
@@ -519,6 +528,7 @@ def delete_user(store: Store, actor: Actor, login: str) -> str:
                 apres=_without_name(entry.apres),
             )
         db_users.clear_failures(conn, digest(login))
+        db_sessions.end_deleted_account(conn, login, pseudonym, datetime.now(), ACCOUNT_DELETED)
         db_users.delete(conn, login)
         _audit(
             conn,
@@ -647,7 +657,8 @@ def _authenticate(
 def purge_expired(store: Store, now: datetime | None = None) -> dict[str, int]:
     """Apply the retention period (`Settings.retention_months`): delete login events older
     than it, drop the text of comments deleted longer ago than it, forget failed attempts
-    older than a day. Returns the counts (run by `cli.py initialiser`, `cli.py purger`, each login)."""
+    and ended sessions older than a day. Returns the counts (run by `cli.py initialiser`,
+    `cli.py purger`, each login)."""
     settings, now = get_settings(), now or datetime.now()
     cutoff = now - timedelta(days=round(30.44 * settings.retention_months))
 
@@ -661,7 +672,8 @@ def purge_expired(store: Store, now: datetime | None = None) -> dict[str, int]:
                     db_users.set_audit_row(conn, entry.id, objet=entry.objet, avant=avant, apres=apres)
                     texts += 1
         failures = db_users.purge_failures(conn, now - timedelta(days=1))
-        return {"connexions": events, "textes_commentaires": texts, "echecs": failures}
+        sessions = db_sessions.purge(conn, now - RETAIN_ENDED)
+        return {"connexions": events, "textes_commentaires": texts, "echecs": failures, "sessions": sessions}
 
     return store.write(work)
 

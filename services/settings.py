@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,7 +31,17 @@ class Settings(BaseSettings):
         description="Taille maximale d'un classeur (.xlsx, .ods) une fois décompressé.",
     )
     upload_max_sheets: int = Field(default=20, description="Nombre maximal de feuilles d'un classeur déposé.")
-    session_minutes: int = Field(default=60, description="Durée d'une session avant reconnexion.")
+    session_minutes: int = Field(
+        default=60,
+        description="Minutes d'inactivité après lesquelles une session se ferme (le cookie est alors refusé).",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        description=(
+            "Cookie de session marqué Secure : vide, selon la connexion (HTTPS, ou X-Forwarded-Proto "
+            "du mandataire) ; true ou false pour l'imposer."
+        ),
+    )
     lockout_attempts: int = Field(
         default=5, description="Échecs de connexion d'un identifiant, depuis un même poste, avant blocage."
     )
@@ -56,6 +66,12 @@ class Settings(BaseSettings):
         default=30, description="Attente maximale quand la base est occupée par un autre traitement."
     )
     cache_ttl_seconds: int = Field(default=300, description="Durée du cache des lectures dans l'application.")
+
+    @field_validator("cookie_secure", mode="before")
+    @classmethod
+    def _empty_is_automatic(cls, value: object) -> object:
+        """`CTG_COOKIE_SECURE=` (empty) means: decided by the connection, as when it is unset."""
+        return None if isinstance(value, str) and not value.strip() else value
 
 
 @lru_cache(maxsize=1)

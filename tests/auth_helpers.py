@@ -7,22 +7,22 @@
     at.run()
 
 The account is created (once) in the store named by `CTG_DATABASE_URL` (set it with
-monkeypatch.setenv and clear `get_settings.cache_clear()` before calling), then the
-session is seeded as if the login form had been filled: `at.session_state["actor"]`
-holds the `Actor` and `auth_version` its session version, so every page's `setup_page()`
-lets it through. Returns the `Actor`.
+monkeypatch.setenv and clear `get_settings.cache_clear()` before calling), then a session is
+opened in the store and the AppTest seeded as if the login form had been filled:
+`at.session_state["actor"]` holds the `Actor` and `auth_session` the id of its stored
+session, so every page's `setup_page()` lets it through. Returns the `Actor`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
 
 from db.store import Store
 from indicators.access import SYSTEM, Actor
 from services.accounts import actor_for, create_user, get_user
+from services.sessions import open_session
 from services.settings import Settings
-from ui.auth import ACTOR_KEY, SEEN_KEY, VERSION_KEY
+from ui.auth import ACTOR_KEY, SESSION_KEY
 
 TEST_PASSWORD = "mot-de-passe-de-test"
 
@@ -52,8 +52,7 @@ def login_as(
     with Store(Settings().database_url) as store:
         store.migrate()
         actor = ensure_account(store, role, territoires, login)
-        version = get_user(store, actor.login).session_version
+        opened = open_session(store, get_user(store, actor.login))
     at.session_state[ACTOR_KEY] = actor
-    at.session_state[VERSION_KEY] = version
-    at.session_state[SEEN_KEY] = datetime.now()
+    at.session_state[SESSION_KEY] = opened.session_id
     return actor

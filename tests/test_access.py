@@ -9,6 +9,7 @@ import pytest
 from argon2 import PasswordHasher
 from streamlit.testing.v1 import AppTest
 
+from db import sessions as db_sessions
 from db.store import Store
 from indicators.access import SYSTEM, AccessDenied, Actor
 from services import accounts as users
@@ -231,10 +232,16 @@ def test_session_expires_after_inactivity(app_store, monkeypatch):
     ensure_account(app_store, "administrateur", login="chef")
     at = app()
     login_as(at, "lecteur")
-    at.session_state["auth_seen"] = datetime.now() - timedelta(minutes=19)
+    session_id = at.session_state["auth_session"]
+
+    def last_seen(minutes_ago: int) -> None:  # the stored session, as if idle since then
+        seen = datetime.now() - timedelta(minutes=minutes_ago)
+        app_store.write(lambda conn: db_sessions.touch(conn, session_id, seen, seen + timedelta(minutes=20)))
+
+    last_seen(19)
     at.run()
     assert at.title[0].value == "Référentiel de la convention"
-    at.session_state["auth_seen"] = datetime.now() - timedelta(minutes=21)
+    last_seen(21)
     at.run()
     assert [s.value for s in at.subheader] == ["Connexion"]
     assert "Votre session a expiré après 20 minutes d'inactivité" in texts(at)

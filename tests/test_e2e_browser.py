@@ -1,4 +1,4 @@
-"""End to end in Debian's Chromium: `streamlit run app.py` on a temporary store with
+"""End to end in Debian's Chromium: `streamlit run server.py` on a temporary store with
 demonstration data; log in, visit every page of the menu, save a screenshot of each under
 test-artefacts/, and check that no page shows an exception."""
 
@@ -76,7 +76,7 @@ def server(tmp_path_factory, _seeded_template, ref):
             "-m",
             "streamlit",
             "run",
-            "app.py",
+            "server.py",
             "--server.port",
             str(port),
             "--server.address",

@@ -37,6 +37,7 @@ ALL_MIGRATIONS = [
     "arbitrage_des_conflits",
     "charges_en_observations",
     "agregats",
+    "sessions",
     "index_postgresql",
 ]
 

@@ -569,7 +569,12 @@ def test_retention_purges_login_events_and_deleted_comment_texts(mini_store, min
     comment = add_comment(mini_store, mini_ref, admin, "A1", "annuelle-2026", "Un texte à oublier un jour.")
     delete_comment(mini_store, mini_ref.convention.code, admin, comment)
     kept = add_comment(mini_store, mini_ref, admin, "F9", "annuelle-2026", "Un texte toujours publié.")
-    assert users.purge_expired(mini_store) == {"connexions": 0, "textes_commentaires": 0, "echecs": 0}
+    assert users.purge_expired(mini_store) == {
+        "connexions": 0,
+        "textes_commentaires": 0,
+        "echecs": 0,
+        "sessions": 0,
+    }
     a_year_later = datetime.now() + timedelta(days=370)
     counts = users.purge_expired(mini_store, now=a_year_later)
     assert counts["connexions"] == 1 and counts["textes_commentaires"] == 2  # creation and deletion rows

@@ -1,23 +1,31 @@
-"""Login, session expiry and the acting account in the pages (Streamlit side of services/accounts.py).
+"""Login, sessions and the acting account in the pages (Streamlit side of services/accounts.py
+and services/sessions.py).
 
 `require_login(store)` is called by `ui.context.setup_page()`: when nobody is logged in (or
 the session expired after `Settings.session_minutes` of inactivity, or the account changed
 since) it draws the login form and stops the page. While no administrator exists, the form
 asks for the one-time code printed by `python cli.py initialiser` on the server: opening the page
-first never makes anyone administrator. The acting `Actor` lives in
-`st.session_state["actor"]` with the session version it logged in with; both are checked
-against the store at every run, so a password reset, a role change or a disabling ends the
-session at the next click.
+first never makes anyone administrator.
+
+Every login is a session stored in the store (`services/sessions.py`): the acting `Actor`
+lives in `st.session_state["actor"]` with the id of its stored session, checked at every run
+(revoked, expired, account changed: a password reset, a role change or a disabling ends the
+session at the next click, on every app process). Right after the password is checked, the
+page hands the browser a one-time ticket, which the browser exchanges at
+`POST /session/ouvrir` (`ui/session_routes.py`, mounted by `server.py`) for an HttpOnly
+cookie; a reload, a new tab, a restart or another app process then finds the cookie in
+`st.context.cookies` and resumes the session without asking for the password again.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
 
 import streamlit as st
 
 from db.store import Store
 from indicators.access import ROLE_LABELS, AccessDenied, Actor
+from indicators.sessions import COOKIE_NAME
 from services.accounts import (
     PASSWORD_MIN_LENGTH,
     AccountError,
@@ -25,25 +33,28 @@ from services.accounts import (
     AuthenticationError,
     SessionEnded,
     TooManyAttempts,
+    User,
     acting_on_the_page,
     authenticate,
     change_own_password,
-    check_session,
     create_first_admin,
     create_first_admin_with_code,
     demo_accounts,
-    get_user,
     has_admin,
     prepare_login,
     purge_expired,
 )
+from services.sessions import check_session, close_session, open_session, resume
 from services.settings import get_settings
+from ui.session_routes import CLOSE_PATH, LOGOUT_BODY, OPEN_PATH, REFUSED_BODY
 from ui.text import plain
 
 ACTOR_KEY = "actor"
-SEEN_KEY = "auth_seen"
-VERSION_KEY = "auth_version"
+SESSION_KEY = "auth_session"  # the id of the stored session (never sent to the browser)
+TICKET_KEY = "auth_ticket"  # the one-time ticket the browser exchanges for the cookie
 NOTICE_KEY = "auth_notice"
+CLEAR_KEY = "auth_clear_cookie"  # the browser should drop its cookie: LOGOUT_BODY or REFUSED_BODY
+REFUSED_KEY = "auth_refused"  # the cookie token this tab already refused or closed
 
 
 def client_address() -> str:
@@ -74,40 +85,90 @@ def is_admin() -> bool:
     return actor is not None and actor.is_admin
 
 
-def log_in(actor: Actor, version: int) -> None:
-    """Remember the account for this browser session, with the session version it logged in with."""
-    st.session_state[ACTOR_KEY] = actor
-    st.session_state[VERSION_KEY] = version
-    st.session_state[SEEN_KEY] = datetime.now()
+def _cookie_token() -> str | None:
+    """The session token of the browser's cookie, as sent when this tab connected."""
+    try:
+        token = st.context.cookies.get(COOKIE_NAME)
+    except Exception:  # no browser behind this run (AppTest, bare mode)
+        return None
+    return token if isinstance(token, str) and token else None
 
 
-def log_out(notice: str | None = None) -> None:
-    """Forget the account of this browser session."""
-    for key in (ACTOR_KEY, SEEN_KEY, VERSION_KEY):
+def log_in(store: Store, user: User) -> None:
+    """Open a stored session for an account whose password was just checked, remember it for
+    this tab, and have the browser exchange its one-time ticket for the cookie."""
+    opened = open_session(store, user)
+    st.session_state[ACTOR_KEY] = user.actor
+    st.session_state[SESSION_KEY] = opened.session_id
+    st.session_state[TICKET_KEY] = opened.ticket
+    st.session_state.pop(REFUSED_KEY, None)
+
+
+def _forget(notice: str | None, *, clear_cookie: str | None) -> None:
+    """Forget the account in this tab (the stored session is ended by the caller or already
+    was); `clear_cookie` (LOGOUT_BODY, REFUSED_BODY) has the browser drop its cookie."""
+    for key in (ACTOR_KEY, SESSION_KEY, TICKET_KEY):
         st.session_state.pop(key, None)
+    if clear_cookie:
+        st.session_state[CLEAR_KEY] = clear_cookie
+        st.session_state[REFUSED_KEY] = _cookie_token()
     if notice:
         st.session_state[NOTICE_KEY] = notice
+
+
+def log_out(store: Store, notice: str | None = None) -> None:
+    """End this tab's session in the store (every tab and process of this browser is logged
+    out), forget it here and have the browser drop its cookie."""
+    close_session(store, session_id=st.session_state.get(SESSION_KEY), token=_cookie_token())
+    _forget(notice, clear_cookie=LOGOUT_BODY)
+
+
+def _resume_from_cookie(store: Store) -> Actor | None:
+    """The account of the browser's cookie when its session may still act, else None (with the
+    French reason as the login form's notice)."""
+    token = _cookie_token()
+    if token is None or token == st.session_state.get(REFUSED_KEY):
+        return None
+    try:
+        live = resume(store, token)
+    except SessionEnded as exc:
+        _forget(str(exc), clear_cookie=REFUSED_BODY)
+        return None
+    st.session_state[ACTOR_KEY] = live.actor
+    st.session_state[SESSION_KEY] = live.session_id
+    return live.actor
+
+
+def restore_session(store: Store) -> Actor | None:
+    """Before the menu is drawn: the account of this tab, or the one the browser's cookie brings
+    back (a reload, a new tab, a restart, another app process), or None."""
+    actor = current_actor()
+    if actor is not None:
+        return actor
+    return _resume_from_cookie(store)
 
 
 def require_login(store: Store) -> Actor:
     """The logged-in `Actor`; otherwise draw the login (or first-administrator) form and stop."""
     acting_on_the_page()  # every write of this run is audited as coming from the pages
     actor = current_actor()
-    if actor is not None:
-        minutes = get_settings().session_minutes
-        seen = st.session_state.get(SEEN_KEY)
-        if not isinstance(seen, datetime) or datetime.now() - seen > timedelta(minutes=minutes):
-            log_out(f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous.")
+    session_id = st.session_state.get(SESSION_KEY)
+    if actor is not None and isinstance(session_id, str):
+        try:
+            live = check_session(store, session_id)
+        except SessionEnded as exc:
+            _forget(f"{exc} Vous avez été déconnecté.", clear_cookie=REFUSED_BODY)
         else:
-            try:
-                fresh = check_session(store, actor.login, st.session_state.get(VERSION_KEY, -1))
-            except SessionEnded as exc:
-                log_out(f"{exc} Vous avez été déconnecté.")
-            else:
-                st.session_state[ACTOR_KEY] = fresh
-                st.session_state[SEEN_KEY] = datetime.now()
-                _sidebar(store, fresh)
-                return fresh
+            st.session_state[ACTOR_KEY] = live.actor
+            _hand_ticket(live.waiting_ticket)
+            _sidebar(store, live.actor)
+            return live.actor
+    elif actor is not None:  # an actor without a stored session is nobody
+        _forget(None, clear_cookie=None)
+    resumed = _resume_from_cookie(store)
+    if resumed is not None:
+        _sidebar(store, resumed)
+        return resumed
     if not has_admin(store) and not _first_admin_from_secrets(store):
         _first_admin_form(store)
     else:
@@ -127,6 +188,27 @@ def require_admin_page(actor: Actor) -> None:
         st.stop()
 
 
+def _browser_post(path: str, body: str | None = None) -> None:
+    """Have the browser POST to one of the session routes (same origin, never in a URL)."""
+    payload = "" if body is None else f", body: {json.dumps(body)}"
+    st.html(
+        f"<script>fetch({json.dumps(path)}, {{method: 'POST', credentials: 'same-origin', "
+        f"cache: 'no-store', headers: {{'Content-Type': 'text/plain'}}{payload}}});</script>",
+        unsafe_allow_javascript=True,
+        width="content",
+    )
+
+
+def _hand_ticket(waiting: bool) -> None:
+    """While the browser has not exchanged the ticket for its cookie, ask it to (once per render)."""
+    ticket = st.session_state.get(TICKET_KEY)
+    if not waiting or not isinstance(ticket, str):
+        st.session_state.pop(TICKET_KEY, None)
+        return
+    with st.sidebar:
+        _browser_post(OPEN_PATH, ticket)
+
+
 def _sidebar(store: Store, actor: Actor) -> None:
     with st.sidebar:
         st.caption(
@@ -134,7 +216,7 @@ def _sidebar(store: Store, actor: Actor) -> None:
             + (f" · territoires {', '.join(sorted(actor.territoires))}" if actor.territoires else "")
         )
         if st.button("Se déconnecter", key="auth_logout", icon=":material/logout:", width="stretch"):
-            log_out("Vous êtes déconnecté.")
+            log_out(store, "Vous êtes déconnecté.")
             st.rerun()
         with st.popover("Changer mon mot de passe", icon=":material/key:", width="stretch"):
             _own_password_form(store, actor)
@@ -155,14 +237,20 @@ def _own_password_form(store: Store, actor: Actor) -> None:
             st.error("Les deux nouveaux mots de passe diffèrent.")
             return
         try:
-            user = change_own_password(store, actor, current, new, address=client_address())
+            change_own_password(
+                store,
+                actor,
+                current,
+                new,
+                address=client_address(),
+                keep_session=st.session_state.get(SESSION_KEY),  # this session stays, the others end
+            )
         except (AccountLocked, TooManyAttempts) as exc:
-            log_out(str(exc))
+            log_out(store, str(exc))
             st.rerun()
         except (AccountError, AccessDenied) as exc:
             st.error(plain(str(exc)))
         else:
-            st.session_state[VERSION_KEY] = user.session_version  # this session stays, the others end
             st.success("Mot de passe changé. Vos autres sessions ouvertes sont fermées.")
 
 
@@ -179,6 +267,9 @@ def _login_form(store: Store) -> None:
     notice = st.session_state.pop(NOTICE_KEY, None)
     if notice:
         st.info(plain(notice), icon=":material/info:")
+    clear = st.session_state.pop(CLEAR_KEY, None)
+    if clear in (LOGOUT_BODY, REFUSED_BODY):
+        _browser_post(CLOSE_PATH, clear)  # the browser drops the cookie of the session that ended
     with st.form("auth_login_form"):
         st.subheader("Connexion")
         login = st.text_input("Identifiant", key="auth_login")
@@ -190,7 +281,7 @@ def _login_form(store: Store) -> None:
         except AuthenticationError as exc:
             st.error(plain(str(exc)), icon=":material/lock:")
         else:
-            log_in(user.actor, user.session_version)
+            log_in(store, user)
             purge_expired(store)  # the retention period, applied at each login (cheap)
             st.rerun()
     st.caption(
@@ -238,7 +329,7 @@ def _first_admin_form(store: Store) -> None:
         except (AccountError, AccessDenied) as exc:
             st.error(plain(str(exc)))
         else:
-            log_in(user.actor, user.session_version)
+            log_in(store, user)
             st.rerun()
 
 
@@ -260,9 +351,3 @@ def _first_admin_from_secrets(store: Store) -> bool:
         "`.streamlit/secrets.toml` : connectez-vous avec lui."
     )
     return True
-
-
-def session_version_of(store: Store, login: str) -> int:
-    """The current session version of an account (tests seed a session with it)."""
-    user = get_user(store, login)
-    return user.session_version if user is not None else -1
