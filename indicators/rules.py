@@ -67,7 +67,7 @@ def holds(left: float, operator: str, right: float) -> bool:
 
 def codes_involved(ref: Reference, report: Report) -> list[str]:
     """Every indicator of the rules that name an indicator of the file's clean rows."""
-    present = {row.indicateur for row in report.rows}
+    present = set() if report.clean is None else set(report.clean["indicateur"].unique())
     return sorted({c for rule in ref.rules if present & set(rule.codes()) for c in rule.codes()})
 
 
@@ -128,14 +128,14 @@ def violations(
     lookup = {
         (i, t, str(p)): (float(v), o if isinstance(o, str) else None, ln)
         for i, t, p, v, o, ln in zip(
-            numeric["indicateur"],
-            numeric["territoire"],
-            numeric["periode"],
-            numeric["valeur"],
-            origins,
-            lines,
+            numeric["indicateur"].tolist(),
+            numeric["territoire"].tolist(),
+            numeric["periode"].tolist(),
+            numeric["valeur"].tolist(),
+            origins.tolist(),
+            lines.tolist(),
             strict=True,
-        )
+        )  # plain lists: iterating arrow-backed columns is slow
     }
     n_communes = len(ref.communes())
     out = []
@@ -209,29 +209,34 @@ def check_upload(report: Report, ref: Reference, stored: pd.DataFrame) -> Report
     refuses the file; an `avertissement` shows in the preview. Each names the lines
     involved on both sides and the stored values used. Nothing happens to a file that
     already has errors."""
-    if not report.valid or not report.rows or not ref.rules:
+    if not report.valid or not report.n_rows or not ref.rules:
+        return report
+    clean = report.clean
+    codes = {c for rule in ref.rules for c in rule.codes()}
+    clean = clean[clean["indicateur"].isin(codes)]  # the other rows take part in no rule
+    if clean.empty:
         return report
     rows = pd.DataFrame(
-        [
-            {
-                "indicateur": r.indicateur,
-                "territoire": r.territoire,
-                "periode": r.periode,
-                "valeur": r.valeur,
-                "origine": f"ligne {r.line}",
-                "ligne": float(r.line),
-            }
-            for r in report.rows
-        ]
+        {
+            "indicateur": clean["indicateur"].to_numpy(),
+            "territoire": clean["territoire"].to_numpy(),
+            "periode": clean["periode"].to_numpy(),
+            "valeur": clean["valeur"].to_numpy(dtype=float),
+            "origine": ["ligne " + str(n) for n in clean["ligne"].tolist()],
+            "ligne": clean["ligne"].to_numpy(dtype=float),
+        }
     )
-    keys = set(zip(rows["indicateur"], rows["territoire"], rows["periode"], strict=True))
     if not stored.empty:
         kept = stored[stored["territoire"].isin(set(rows["territoire"]))]
-        fresh = [
-            (i, t, p) not in keys
-            for i, t, p in zip(kept["indicateur"], kept["territoire"], kept["periode"], strict=True)
-        ]
-        kept = kept[pd.Series(fresh, index=kept.index, dtype=bool)]  # a plain [] selects columns
+        fresh = (
+            kept[["indicateur", "territoire", "periode"]]
+            .merge(
+                rows[["indicateur", "territoire", "periode"]].drop_duplicates(), how="left", indicator=True
+            )["_merge"]
+            .to_numpy()
+            == "left_only"
+        )
+        kept = kept[fresh]
         kept = kept.assign(origine="valeur enregistrée", ligne=float("nan"))[list(rows.columns)]
         merged = pd.concat([rows, kept], ignore_index=True) if not kept.empty else rows
     else:

@@ -30,6 +30,9 @@ import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 
+import numpy as np
+import pandas as pd
+
 from indicators.formatting import format_number
 
 # Canonical columns: the first four are required, commentaire is optional.
@@ -102,9 +105,14 @@ class RawRow:
 
 @dataclass
 class RawTable:
-    """What was read from the file: rows, file-level issues and how it was read."""
+    """What was read from the file: its cells as columns, file-level issues and how it was read.
 
-    rows: list[RawRow] = field(default_factory=list)
+    `frame` holds one row per non-blank data row: `ligne` (its line in the file) and the
+    canonical columns the header names, each cell as read (text, number, date), object
+    columns. `rows` gives the same rows one by one (built when first asked).
+    """
+
+    frame: pd.DataFrame | None = None
     issues: list[FileIssue] = field(default_factory=list)
     header_line: int | None = None
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
@@ -117,6 +125,29 @@ class RawTable:
     def readable(self) -> bool:
         """True when the file could be read as a table with the required columns."""
         return not self.issues
+
+    @property
+    def rows(self) -> list[RawRow]:
+        """The data rows one by one: line and cells by canonical column."""
+        if self.frame is None or self.frame.empty:
+            return []
+        names = [c for c in self.frame.columns if c != "ligne"]
+        lines = self.frame["ligne"].tolist()
+        cells = [self.frame[c].tolist() for c in names]
+        return [
+            RawRow(line=int(line), values=dict(zip(names, values, strict=True)))
+            for line, *values in zip(lines, *cells, strict=True)
+        ]
+
+
+def cells_frame(lines: list[int], columns: dict[str, list[object]]) -> pd.DataFrame:
+    """The frame of a RawTable: `ligne`, then each canonical column as an object column."""
+    frame = pd.DataFrame({"ligne": np.asarray(lines, dtype=np.int64)})
+    for name, values in columns.items():
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        frame[name] = pd.Series(column, dtype=object, copy=False)
+    return frame
 
 
 # -- small text helpers -------------------------------------------------------------------
@@ -375,9 +406,10 @@ def _tabulate(
     if data_count > max_rows:
         table.issues.append(_too_many_rows(data_count, max_rows))
         return table
-    for line, cells in data:
-        values = {c: (cells[p] if p < len(cells) else None) for c, p in mapping.items()}
-        table.rows.append(RawRow(line=line, values=values))
+    table.frame = cells_frame(
+        [line for line, _ in data],
+        {c: [cells[p] if p < len(cells) else None for _, cells in data] for c, p in mapping.items()},
+    )
     return table
 
 

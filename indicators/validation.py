@@ -1,10 +1,18 @@
 """Validation of an uploaded file: a report that collects every problem, never the first only.
 
 Each problem is an `Issue` (line, column, value, kind, French message, severity); the
-`Report` holds errors, warnings, the clean rows ready to be written and counts. A file
-with one error is refused whole. The value of a row is checked by a pydantic model built
-from the catalogue for its indicator (`value_model`): unit, integer, bounds, periodicity
-and form (number, jalon oui/non/date, text) all come from `indicateurs.csv`.
+`Report` holds errors, warnings, the clean rows ready to be written (a frame, `clean`) and
+counts. A file with one error is refused whole. Unit, integer, bounds, periodicity and form
+(number, jalon oui/non/date, text) of a value all come from the indicator's row of
+`indicateurs.csv`.
+
+The checks are column operations (`_Columns`): each distinct territory, indicator, period
+and value is checked once, and the verdicts are spread over the rows as arrays; numbers
+are compared with their bounds as arrays. The French message of a problem is written by
+the same per-value rules (`_number`, `_jalon`, `_text`, `_periodicity`, raising pydantic's
+custom errors, the kinds of `issue_kinds`), called for the failing values only. The same
+rules make `value_model`, the pydantic schema of one row (periode, valeur) of an
+indicator, for a caller checking a single value.
 
     >>> report = validate_upload(read_upload(data, "t3.csv"), ref, actor=SYSTEM, today=date.today())
     >>> report.valid, report.flatten()
@@ -21,8 +29,9 @@ from dataclasses import dataclass, field
 from functools import partial
 from typing import Annotated, Any, Literal, NamedTuple
 
+import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, ValidationError, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, create_model
 from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
@@ -78,8 +87,21 @@ class Report:
 
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
-    rows: list[CleanRow] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+    clean: pd.DataFrame | None = None  # the clean rows as columns (CLEAN_COLUMNS), in file order
+    _rows: list[CleanRow] | None = field(default=None, repr=False)
+
+    @property
+    def rows(self) -> list[CleanRow]:
+        """The clean rows, one CleanRow each (built from `clean` when first asked)."""
+        if self._rows is None:
+            self._rows = _clean_rows(self.clean)
+        return self._rows
+
+    @property
+    def n_rows(self) -> int:
+        """How many clean rows (without building them)."""
+        return 0 if self.clean is None else len(self.clean)
 
     @property
     def valid(self) -> bool:
@@ -314,50 +336,54 @@ def _quarter_start(period: Period) -> dt.date:
     return dt.date(period.year, 3 * (period.quarter - 1) + 1 if period.quarter else 1, 1)
 
 
-# -- the row checks ----------------------------------------------------------------------------
-class _Validator:
-    def __init__(
-        self,
-        ref: Reference,
-        actor: Actor,
-        today: dt.date,
-        previous: Mapping[tuple[str, str, str], float] | None,
-    ) -> None:
+# -- columns: each distinct cell checked once, the verdict spread over its rows --------------------
+def _factor(values: np.ndarray) -> tuple[np.ndarray, list]:
+    """Integer codes of an object column and its distinct cells, in order of appearance.
+
+    Cells read from a workbook may be numbers, dates or booleans: 1, 1.0 and True are equal
+    for Python but not for the checks (« 1 » is not « True »), so they are told apart by type.
+    """
+    if pd.api.types.infer_dtype(values, skipna=False) in ("string", "empty"):
+        codes, uniques = pd.factorize(values)
+        return codes, list(uniques)
+    index: dict[tuple[type, object], int] = {}
+    codes = np.fromiter(
+        (index.setdefault((type(v), v), len(index)) for v in values), dtype=np.intp, count=len(values)
+    )
+    return codes, [key[1] for key in index]
+
+
+def _combine(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of each distinct combination of several code columns, and the first row of each."""
+    key = np.zeros(len(codes[0]), dtype=np.int64)
+    for column in codes:
+        key = key * (int(column.max(initial=0)) + 2) + (column + 1)
+    combined, _ = pd.factorize(key)
+    first = np.full(int(combined.max(initial=-1)) + 1, -1, dtype=np.intp)
+    positions = np.arange(len(combined))[::-1]
+    first[combined[::-1]] = positions  # the last write wins: the first row of each combination
+    return combined, first
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value == "")
+
+
+class _Checks:
+    """The checks of one distinct cell: a territory, an indicator or a period as written, or
+    a (level, value, periodicity) combination. Each returns its verdict and its issues
+    (without a line): the file repeats the same few, each is checked once."""
+
+    def __init__(self, ref: Reference, actor: Actor, today: dt.date) -> None:
         self.ref = ref
         self.actor = actor
         self.today = today
-        self.previous = previous or {}
         self.lookups = Lookups(ref)
         self.ceilings = Ceilings(ref)
-        self.report = Report()
         self.first = Period(ref.convention.debut.year, 1)
         self.last = Period(ref.convention.fin.year, 4)
-        self._caches: dict[str, dict] = {
-            name: {} for name in ("territoire", "indicateur", "periode", "niveau", "valeur")
-        }
-        self.seen: dict[tuple[str, str, str], CleanRow] = {}
 
-    def issue(
-        self, line: int, column: str, value: object, kind: str, message: str, severity: Severity = "erreur"
-    ) -> None:
-        self.report.add(Issue(line, column, _shown(value), kind, message, severity))
-
-    def _cached(self, name: str, key: object, line: int, compute, *args):
-        """Checks are memoised by their input (a file repeats the same codes and values);
-        the issues are kept without a line and emitted for each line that has them."""
-        cache = self._caches[name]
-        hit = cache.get(key)
-        if hit is None:
-            hit = cache[key] = compute(*args)
-        if hit[1]:
-            for p in hit[1]:
-                self.report.add(Issue(line, p.column, p.value, p.kind, p.message, p.severity))
-        return hit[0]
-
-    def territory(self, line: int, text: str) -> str | None:
-        return self._cached("territoire", text, line, self._territory, text)
-
-    def _territory(self, text: str) -> tuple[str | None, list[Issue]]:
+    def territory(self, text: str) -> tuple[str | None, list[Issue]]:
         def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
             return None, [Issue(None, "territoire", text, kind, message)]
 
@@ -378,11 +404,7 @@ class _Validator:
             )
         return code, []
 
-    def indicator(self, line: int, raw: object) -> Indicator | None:
-        text = cell_text(raw)
-        return self._cached("indicateur", text, line, self._indicator, text)
-
-    def _indicator(self, text: str) -> tuple[Indicator | None, list[Issue]]:
+    def indicator(self, text: str) -> tuple[Indicator | None, list[Issue]]:
         def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
             return None, [Issue(None, "indicateur", text, kind, message)]
 
@@ -411,10 +433,7 @@ class _Validator:
             )
         return ind, []
 
-    def period(self, line: int, text: str) -> Period | None:
-        return self._cached("periode", text, line, self._parse_period, text)
-
-    def _parse_period(self, text: str) -> tuple[Period | None, list[Issue]]:
+    def period(self, text: str) -> tuple[Period | None, list[Issue]]:
         def bad(kind: str, message: str) -> tuple[None, list[Issue]]:
             return None, [Issue(None, "periode", text, kind, message)]
 
@@ -440,14 +459,11 @@ class _Validator:
             )
         return period, []
 
-    def level(self, line: int, text: str, ind: Indicator, code: str) -> bool:
-        return self._cached("niveau", (ind.code, code, text), line, self._level, text, ind, code)
-
-    def _level(self, text: str, ind: Indicator, code: str) -> tuple[bool, list[Issue]]:
+    def level(self, text: str, ind: Indicator, code: str) -> list[Issue]:
         kind = self.lookups.territories[code].type
         if kind in ind.niveaux:
-            return True, []
-        return False, [
+            return []
+        return [
             Issue(
                 None,
                 "territoire",
@@ -458,173 +474,383 @@ class _Validator:
             )
         ]
 
-    def value(
-        self, line: int, value: object, period_text: str, ind: Indicator, period: Period | None
-    ) -> tuple[float | None, str | None] | None:
-        key = (ind.code, period_text, type(value), value)
-        return self._cached("valeur", key, line, self._value, value, ind, period, period_text)
-
-    def _value(
-        self, value: object, ind: Indicator, period: Period | None, period_text: str
-    ) -> tuple[tuple[float | None, str | None] | None, list[Issue]]:
-        data = {"periode": period if period is not None else Period(self.first.year, 1), "valeur": value}
+    @staticmethod
+    def value(ind: Indicator, raw: object) -> tuple[tuple[float | None, str | None] | None, list[Issue]]:
+        """The value of a cell for `ind` (number; jalon oui/non/date; text), or its issue."""
+        parser = {"jalon": _jalon, "qualitatif": _text}.get(ind.type, _number)
         try:
-            checked = self.lookups.model(ind.code).model_validate(data)
-        except ValidationError as exc:
-            problems = []
-            for err in exc.errors():
-                column = str(err["loc"][0])
-                if column == "periode" and period is None:
-                    continue
-                shown = period_text if column == "periode" else value
-                problems.append(Issue(None, column, _shown(shown), err["type"], err["msg"]))
-            return None, problems
-        return (checked.valeur if period is not None else None), []
+            return parser(ind, raw), []
+        except PydanticCustomError as exc:
+            return None, [Issue(None, "valeur", _shown(raw), exc.type, exc.message())]
 
-    def comment(self, line: int, raw: object) -> str | None:
-        text = _shown(raw)
-        if not text:
-            return None
-        if is_formula_like(text):
-            self.issue(
-                line,
-                "commentaire",
-                text,
-                "formule-neutralisee",
-                "Le commentaire commence comme une formule de tableur : une apostrophe a été "
-                "ajoutée pour qu'il ne s'exécute jamais.",
-                "avertissement",
-            )
-        return neutralise(text)[:MAX_TEXT]
+    @staticmethod
+    def periodicity(ind: Indicator, period: Period, text: str) -> list[Issue]:
+        try:
+            _periodicity(ind, period)
+        except PydanticCustomError as exc:
+            return [Issue(None, "periode", text, exc.type, exc.message())]
+        return []
 
-    def row(self, line: int, raw: dict[str, object]) -> None:
-        stats = self.report.stats
-        stats["lignes"] += 1
-        value = raw.get("valeur")
-        if value is None or value == "":
-            stats["non_renseignees"] += 1
-            self.scope_of_empty(line, cell_text(raw.get("territoire")))
-            return
-        stats["renseignees"] += 1
-        before = len(self.report.errors)
-        territory_text = cell_text(raw.get("territoire"))
-        territory = self.territory(line, territory_text)
-        ind = self.indicator(line, raw.get("indicateur"))
-        period_text = cell_text(raw.get("periode"))
-        period = self.period(line, period_text)
-        if ind is not None and territory is not None:
-            self.level(line, territory_text, ind, territory)
-        parsed = self.value(line, value, period_text, ind, period) if ind is not None else None
-        if (
-            parsed is not None
-            and parsed[1] is not None
-            and ind.type == "qualitatif"
-            and is_formula_like(_shown(value))
-        ):
-            self.issue(
-                line,
-                "valeur",
-                value,
-                "formule-neutralisee",
-                "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
-                "pour qu'il ne s'exécute jamais.",
-                "avertissement",
+
+class _Columns:
+    """The row checks of a file, as column operations (one instance per validation).
+
+    Every check of the per-row model is kept, in the same order of precedence: where
+    (territory, scope), what (indicator, not computed, level), when (period, periodicity),
+    the value (number, integer, bounds; jalon; text), the comment, then, for the rows
+    without error, the plausibility ceilings, the duplicates and the « valeur suspecte »
+    warnings. The distinct cells of each column are checked once (a file of 100 000 rows
+    holds a few hundred territories, indicators and periods); the verdicts are arrays.
+    """
+
+    def __init__(self, checks: _Checks, frame: pd.DataFrame, report: Report) -> None:
+        self.checks = checks
+        self.report = report
+        self.n = len(frame)
+        self.lines = frame["ligne"].to_numpy(dtype=np.int64)
+        self.frame = frame
+
+    def column(self, name: str) -> np.ndarray:
+        if name in self.frame.columns:
+            return self.frame[name].to_numpy(dtype=object)
+        return np.full(self.n, None, dtype=object)
+
+    def emit(self, rows: np.ndarray, codes: np.ndarray, issues: list[list[Issue]]) -> None:
+        """Add, for each row of the mask `rows`, the issues of its distinct cell (with its line)."""
+        add = self.report.add
+        for position in np.flatnonzero(rows):
+            line = int(self.lines[position])
+            for p in issues[codes[position]]:
+                add(Issue(line, p.column, p.value, p.kind, p.message, p.severity))
+
+    def run(self, previous: Mapping[tuple[str, str, str], float] | pd.DataFrame | None) -> None:
+        checks, stats = self.checks, self.report.stats
+        raw_value = self.column("valeur")
+        val_codes, val_uniques = _factor(raw_value)
+        filled = ~np.array([_is_empty(v) for v in val_uniques], dtype=bool)[val_codes]
+        stats["lignes"] = self.n
+        stats["renseignees"] = int(filled.sum())
+        stats["non_renseignees"] = self.n - stats["renseignees"]
+
+        # where: the territory (a row left empty is still refused outside the actor's scope)
+        ter_codes, ter_uniques = _factor(self.column("territoire"))
+        ter_texts = [cell_text(u) for u in ter_uniques]
+        found = [checks.territory(t) for t in ter_texts]
+        ter_code_u = np.array([f[0] for f in found] + [None], dtype=object)[:-1]
+        ter_issues = [f[1] for f in found]
+        ter_ok = np.array([f[0] is not None for f in found], dtype=bool)[ter_codes]
+        outside = np.array([bool(f[1]) and f[1][0].kind == "hors-perimetre" for f in found], dtype=bool)
+        self.emit(~filled & outside[ter_codes], ter_codes, ter_issues)
+        self.emit(filled & ~ter_ok, ter_codes, ter_issues)
+
+        # what: the indicator
+        ind_codes, ind_uniques = _factor(self.column("indicateur"))
+        found_i = [checks.indicator(cell_text(u)) for u in ind_uniques]
+        ind_u = [f[0] for f in found_i]
+        ind_ok = np.array([f[0] is not None for f in found_i], dtype=bool)[ind_codes]
+        self.emit(filled & ~ind_ok, ind_codes, [f[1] for f in found_i])
+
+        # when: the period
+        per_codes, per_uniques = _factor(self.column("periode"))
+        per_texts = [cell_text(u) for u in per_uniques]
+        found_p = [checks.period(t) for t in per_texts]
+        per_u = [f[0] for f in found_p]
+        per_ok = np.array([f[0] is not None for f in found_p], dtype=bool)[per_codes]
+        self.emit(filled & ~per_ok, per_codes, [f[1] for f in found_p])
+
+        # the level: is the indicator collected for this kind of territory
+        errors = filled & ~(ter_ok & ind_ok & per_ok)
+        both = filled & ter_ok & ind_ok
+        level_bad = np.zeros(self.n, dtype=bool)
+        if both.any():
+            ters, inds = ter_codes[both], ind_codes[both]
+            combo, first = _combine(ters, inds)
+            issues = [checks.level(ter_texts[ters[r]], ind_u[inds[r]], ter_code_u[ters[r]]) for r in first]
+            codes = np.zeros(self.n, dtype=np.intp)
+            codes[both] = combo
+            bad_combo = np.array([bool(i) for i in issues], dtype=bool)
+            level_bad[both] = bad_combo[combo]
+            self.emit(level_bad, codes, issues)
+        errors |= level_bad
+
+        # the value, by the indicator's catalogue row; the periodicity of a valid period
+        valeur = np.full(self.n, np.nan)
+        texte = np.full(self.n, None, dtype=object)
+        value_bad = np.zeros(self.n, dtype=bool)
+        checked = filled & ind_ok
+        kinds = np.array([{"jalon": 1, "qualitatif": 2}.get(i.type, 0) if i else -1 for i in ind_u] + [-1])
+        row_kind = kinds[ind_codes]
+        numeric = checked & (row_kind == 0)
+        if numeric.any():
+            number_u = np.full(len(val_uniques), np.nan)
+            parsed_u = np.zeros(len(val_uniques), dtype=bool)
+            for code in np.unique(val_codes[numeric]):
+                try:
+                    number_u[code] = parse_number(val_uniques[code])
+                    parsed_u[code] = True
+                except ValueError:
+                    pass
+
+            def attribute(name: str) -> np.ndarray:
+                values = [getattr(i, name) if i is not None else None for i in ind_u] + [None]
+                return np.array([np.nan if v is None else float(v) for v in values])[ind_codes]
+
+            number = number_u[val_codes]
+            with np.errstate(invalid="ignore"):
+                integer = attribute("entier") == 1.0
+                lowest, highest = attribute("min"), attribute("max")
+                wrong = (
+                    ~parsed_u[val_codes]
+                    | ~np.isfinite(number)
+                    | (integer & (np.mod(number, 1.0) != 0))
+                    | (number < lowest)
+                    | (number > highest)
+                )
+            wrong &= numeric
+            valeur[numeric & ~wrong] = number[numeric & ~wrong]
+            value_bad |= wrong
+            if wrong.any():
+                inds, vals = ind_codes[wrong], val_codes[wrong]
+                combo, first = _combine(inds, vals)
+                issues = [checks.value(ind_u[inds[r]], val_uniques[vals[r]])[1] for r in first]
+                codes = np.zeros(self.n, dtype=np.intp)
+                codes[wrong] = combo
+                self.emit(wrong, codes, issues)
+        others = checked & (row_kind > 0)
+        if others.any():  # jalons and texts: few rows, each distinct cell through its parser
+            inds, vals = ind_codes[others], val_codes[others]
+            combo, first = _combine(inds, vals)
+            results = [checks.value(ind_u[inds[r]], val_uniques[vals[r]]) for r in first]
+            bad_combo = np.array([r[0] is None for r in results], dtype=bool)
+            number_c = np.array([np.nan if r[0] is None or r[0][0] is None else r[0][0] for r in results])
+            text_c = np.array([None if r[0] is None else r[0][1] for r in results] + [None], dtype=object)[
+                :-1
+            ]
+            codes = np.zeros(self.n, dtype=np.intp)
+            codes[others] = combo
+            value_bad[others] = bad_combo[combo]
+            valeur[others] = number_c[combo]
+            texte[others] = text_c[combo]
+            self.emit(others & value_bad, codes, [r[1] for r in results])
+        timed = checked & per_ok
+        periodicity_bad = np.zeros(self.n, dtype=bool)
+        if timed.any():
+            inds, pers = ind_codes[timed], per_codes[timed]
+            combo, first = _combine(inds, pers)
+            issues = [checks.periodicity(ind_u[inds[r]], per_u[pers[r]], per_texts[pers[r]]) for r in first]
+            codes = np.zeros(self.n, dtype=np.intp)
+            codes[timed] = combo
+            periodicity_bad[timed] = np.array([bool(i) for i in issues], dtype=bool)[combo]
+            self.emit(periodicity_bad, codes, issues)
+        errors |= value_bad | periodicity_bad
+        parsed = checked & per_ok & ~value_bad & ~periodicity_bad
+
+        # a text that a spreadsheet would run: kept, neutralised, with a warning
+        text_rows = parsed & (row_kind == 2)
+        if text_rows.any():
+            formula = np.array([is_formula_like(_shown(v)) for v in val_uniques], dtype=bool)
+            warning = [
+                [
+                    Issue(
+                        None,
+                        "valeur",
+                        _shown(v),
+                        "formule-neutralisee",
+                        "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
+                        "pour qu'il ne s'exécute jamais.",
+                        "avertissement",
+                    )
+                ]
+                for v in val_uniques
+            ]
+            self.emit(text_rows & formula[val_codes], val_codes, warning)
+
+        # the comment
+        com_codes, com_uniques = _factor(self.column("commentaire"))
+        com_clean, com_warning = [], []
+        for raw in com_uniques:
+            text = _shown(raw) if not _is_empty(raw) else ""
+            com_clean.append(neutralise(text)[:MAX_TEXT] if text else None)
+            com_warning.append(
+                [
+                    Issue(
+                        None,
+                        "commentaire",
+                        text,
+                        "formule-neutralisee",
+                        "Le commentaire commence comme une formule de tableur : une apostrophe a été "
+                        "ajoutée pour qu'il ne s'exécute jamais.",
+                        "avertissement",
+                    )
+                ]
+                if text and is_formula_like(text)
+                else []
             )
-        comment = raw.get("commentaire")
-        comment = self.comment(line, comment) if comment not in (None, "") else None
-        if len(self.report.errors) > before or parsed is None or territory is None or period is None:
-            return
-        if parsed[0] is not None and not self.plausible(line, value, parsed[0], ind, territory):
-            return
-        clean = CleanRow(
-            line, ind.code, territory, period.code, period.year, period.quarter, parsed[0], parsed[1], comment
+        formula_c = np.array([bool(w) for w in com_warning], dtype=bool)
+        self.emit(filled & formula_c[com_codes], com_codes, com_warning)
+        comment = np.array(com_clean + [None], dtype=object)[:-1][com_codes]
+
+        # the rows without error: plausibility, duplicates, warnings
+        accepted = filled & ~errors & parsed & ter_ok
+        self._plausible(accepted, valeur, ind_codes, ind_u, ter_codes, ter_code_u, val_codes, val_uniques)
+        positions = np.flatnonzero(accepted)
+        ind_code_u = np.array([i.code if i else None for i in ind_u] + [None], dtype=object)[:-1]
+        per_code_u = np.array([p.code if p else None for p in per_u] + [None], dtype=object)[:-1]
+        year_u = np.array([p.year if p else 0 for p in per_u] + [0], dtype=np.int64)[:-1]
+        quarter_u = np.array([p.quarter if p and p.quarter else np.nan for p in per_u] + [np.nan])[:-1]
+        clean = pd.DataFrame(
+            {
+                "ligne": self.lines[positions],
+                "indicateur": pd.Series(ind_code_u[ind_codes[positions]], dtype=object),
+                "territoire": pd.Series(ter_code_u[ter_codes[positions]], dtype=object),
+                "periode": pd.Series(per_code_u[per_codes[positions]], dtype=object),
+                "annee": year_u[per_codes[positions]],
+                "trimestre": quarter_u[per_codes[positions]],
+                "valeur": valeur[positions],
+                "valeur_texte": pd.Series(texte[positions], dtype=object),
+                "commentaire": pd.Series(comment[positions], dtype=object),
+                "_raw": val_codes[positions],
+            }
         )
-        self.accept(clean, value, ind)
+        clean = self._duplicates(clean, val_uniques)
+        self._suspicious(clean, previous)
+        self.report.clean = clean.drop(columns="_raw").reset_index(drop=True)
 
-    def scope_of_empty(self, line: int, text: str) -> None:
-        """A row left empty is still refused outside the actor's territories (one such row
-        refuses the file, as the documentation says, whether or not it has a value)."""
-        code = self.lookups.territory(text) if text else None
-        if code is not None and not self.actor.may_write_territory(code):
-            self.territory(line, text)  # the hors-perimetre issue, with this line
-
-    def plausible(self, line: int, value: object, number: float, ind: Indicator, territory: str) -> bool:
+    def _plausible(
+        self, accepted, valeur, ind_codes, ind_u, ter_codes, ter_code_u, val_codes, val_uniques
+    ) -> None:
         """Refuse a count or an amount above its plausibility ceiling (indicators/plausibility)."""
-        found = self.ceilings.of(ind, territory)
-        if found is None or number <= found[0]:
-            return True
-        ceiling, how = found
-        shown = format_number(number, None, " ") if abs(number) < 1e15 else f"{number:.3g}".replace(".", ",")
-        self.issue(
-            line,
-            "valeur",
-            value,
-            "au-dessus-maximum",
-            f"{shown} est invraisemblable pour « {ind.libelle} » ({ind.code}) : au plus "
-            f"{format_number(round(ceiling), None, ' ')}, soit {how}. Vérifiez l'unité et les zéros.",
-        )
-        return False
-
-    def accept(self, clean: CleanRow, value: object, ind: Indicator) -> None:
-        key = (clean.indicateur, clean.territoire, clean.periode)
-        first = self.seen.get(key)
-        if first is not None:
-            label = f"{clean.indicateur}, {clean.territoire}, {parse_period(clean.periode).label}"
-            if (first.valeur, first.valeur_texte) == (clean.valeur, clean.valeur_texte):
-                self.issue(
-                    clean.line,
+        rows = accepted & ~np.isnan(valeur)
+        if not rows.any():
+            return
+        inds, ters = ind_codes[rows], ter_codes[rows]
+        combo, first = _combine(inds, ters)
+        found = [self.checks.ceilings.of(ind_u[inds[r]], ter_code_u[ters[r]]) for r in first]
+        ceiling = np.array([np.inf if f is None else f[0] for f in found])[combo]
+        over = np.zeros(self.n, dtype=bool)
+        over[rows] = valeur[rows] > ceiling
+        for position in np.flatnonzero(over):
+            ind = ind_u[ind_codes[position]]
+            ceiling_value, how = self.checks.ceilings.of(ind, ter_code_u[ter_codes[position]])
+            number = float(valeur[position])
+            shown = (
+                format_number(number, None, " ") if abs(number) < 1e15 else f"{number:.3g}".replace(".", ",")
+            )
+            self.report.add(
+                Issue(
+                    int(self.lines[position]),
                     "valeur",
-                    value,
-                    "doublon",
-                    f"{label} est déjà donné ligne {first.line} avec la même valeur : ligne ignorée.",
-                    "avertissement",
+                    _shown(val_uniques[val_codes[position]]),
+                    "au-dessus-maximum",
+                    f"{shown} est invraisemblable pour « {ind.libelle} » ({ind.code}) : au plus "
+                    f"{format_number(round(ceiling_value), None, ' ')}, soit {how}. Vérifiez l'unité et les zéros.",
+                )
+            )
+        accepted &= ~over
+
+    def _duplicates(self, clean: pd.DataFrame, val_uniques: list) -> pd.DataFrame:
+        """The same (indicator, territory, period) twice: the same value is kept once (a
+        warning), another value refuses the file (compared with the first row given)."""
+        repeated = clean.duplicated(KEYS_, keep="first").to_numpy()
+        if not repeated.any():
+            return clean
+        group = clean.groupby(KEYS_, sort=False).ngroup().to_numpy()
+        first_of = np.zeros(group.max() + 1, dtype=np.intp)
+        first_of[group[~repeated]] = np.flatnonzero(~repeated)
+        units = {i.code: i.unite for i in self.checks.ref.indicators}
+        lines, codes, territories, periods, values, texts, raws = (
+            clean[c].tolist()
+            for c in ("ligne", "indicateur", "territoire", "periode", "valeur", "valeur_texte", "_raw")
+        )
+        labels = {p: parse_period(p).label for p in set(periods)}
+        for position in np.flatnonzero(repeated):
+            first = first_of[group[position]]
+            label = f"{codes[position]}, {territories[position]}, {labels[periods[position]]}"
+            value = _shown(val_uniques[raws[position]])
+            number, earlier = values[position], values[first]
+            same_number = (math.isnan(earlier) and math.isnan(number)) or earlier == number
+            if same_number and texts[first] == texts[position]:
+                self.report.add(
+                    Issue(
+                        int(lines[position]),
+                        "valeur",
+                        value,
+                        "doublon",
+                        f"{label} est déjà donné ligne {lines[first]} avec la même valeur : ligne ignorée.",
+                        "avertissement",
+                    )
                 )
             else:
                 shown = (
-                    first.valeur_texte
-                    if first.valeur_texte is not None
-                    else format_value(first.valeur, ind.unite, " ")
+                    texts[first]
+                    if texts[first] is not None
+                    else format_value(None if math.isnan(earlier) else earlier, units[codes[position]], " ")
                 )
-                self.issue(
-                    clean.line,
-                    "valeur",
-                    value,
-                    "doublon-contradictoire",
-                    f"{label} est déjà donné ligne {first.line} avec une autre valeur ({shown}).",
+                self.report.add(
+                    Issue(
+                        int(lines[position]),
+                        "valeur",
+                        value,
+                        "doublon-contradictoire",
+                        f"{label} est déjà donné ligne {lines[first]} avec une autre valeur ({shown}).",
+                    )
                 )
-            return
-        self.seen[key] = clean
-        self.report.rows.append(clean)
+        return clean[~repeated]
 
-    def suspicious(self) -> None:
-        previous_of: dict[str, str] = {}
-        for clean in self.report.rows:
-            if clean.valeur is None or not self.lookups.indicators[clean.indicateur].is_numeric:
-                continue
-            previous_code = previous_of.get(clean.periode)
-            if previous_code is None:
-                previous_code = previous_of[clean.periode] = parse_period(clean.periode).previous().code
-            key = (clean.indicateur, clean.territoire, previous_code)
-            earlier = self.seen.get(key)
-            before = earlier.valeur if earlier is not None else self.previous.get(key)
-            if before is None or not before > 0 or not clean.valeur > SUSPICIOUS_FACTOR * before:
-                continue
-            ind = self.lookups.indicators[clean.indicateur]
-            if ind.entier and clean.valeur - before < SUSPICIOUS_MIN_UNITS:
-                continue  # 2 then 7 events is ordinary; 20 then 70 is worth a look
-            unite = ind.unite
+    def _suspicious(self, clean: pd.DataFrame, previous) -> None:
+        """A number more than three times the previous period's (the file's own, else the stored one)."""
+        indicators = self.checks.lookups.indicators
+        numeric_codes = {c for c, i in indicators.items() if i.is_numeric}
+        rows = clean[clean["valeur"].notna() & clean["indicateur"].isin(numeric_codes)]
+        if rows.empty:
+            return
+        before_of = {p: parse_period(p).previous().code for p in rows["periode"].unique()}
+        asked = rows[["indicateur", "territoire"]].assign(periode=rows["periode"].map(before_of))
+        own = clean[KEYS_ + ["valeur"]].rename(columns={"valeur": "avant"})
+        merged = asked.merge(own.assign(_own=True), on=KEYS_, how="left")
+        before = merged["avant"].to_numpy(dtype=float)
+        in_file = merged["_own"].notna().to_numpy()
+        stored = _previous_frame(previous)
+        if not stored.empty:
+            from_store = asked.merge(stored, on=KEYS_, how="left")["avant"].to_numpy(dtype=float)
+            before = np.where(in_file, before, from_store)
+        value = rows["valeur"].to_numpy(dtype=float)
+        integer = rows["indicateur"].map(lambda c: bool(indicators[c].entier)).to_numpy(dtype=bool)
+        with np.errstate(invalid="ignore"):
+            flagged = (before > 0) & (value > SUSPICIOUS_FACTOR * before)
+            flagged &= ~(integer & (value - before < SUSPICIOUS_MIN_UNITS))
+        lines, codes, periods = (rows[c].tolist() for c in ("ligne", "indicateur", "periode"))
+        for position in np.flatnonzero(flagged):
+            unite = indicators[codes[position]].unite
+            number, earlier = float(value[position]), float(before[position])
             self.report.add(
                 Issue(
-                    clean.line,
+                    int(lines[position]),
                     "valeur",
-                    format_value(clean.valeur, unite, " "),
+                    format_value(number, unite, " "),
                     "valeur-suspecte",
-                    f"{format_value(clean.valeur, unite, ' ')} est plus de trois fois la valeur de "
-                    f"{parse_period(previous_code).label} ({format_value(before, unite, ' ')}) : "
+                    f"{format_value(number, unite, ' ')} est plus de trois fois la valeur de "
+                    f"{parse_period(before_of[periods[position]]).label} ({format_value(earlier, unite, ' ')}) : "
                     "à vérifier (la valeur est acceptée).",
                     "avertissement",
                 )
             )
+
+
+KEYS_ = ["indicateur", "territoire", "periode"]
+
+
+def _previous_frame(previous) -> pd.DataFrame:
+    """The stored values as a frame (indicateur, territoire, periode, avant)."""
+    if previous is None or len(previous) == 0:
+        return pd.DataFrame(columns=[*KEYS_, "avant"])
+    if isinstance(previous, pd.DataFrame):
+        frame = previous[previous["valeur"].notna()][[*KEYS_, "valeur"]].rename(columns={"valeur": "avant"})
+    else:
+        keys = list(previous)
+        frame = pd.DataFrame(keys, columns=KEYS_).assign(avant=[previous[k] for k in keys])
+    frame = frame.drop_duplicates(KEYS_, keep="last")
+    return frame.astype({"avant": "float64"})
 
 
 def validate_upload(
@@ -633,15 +859,15 @@ def validate_upload(
     *,
     actor: Actor,
     today: dt.date,
-    previous: Mapping[tuple[str, str, str], float] | None = None,
+    previous: Mapping[tuple[str, str, str], float] | pd.DataFrame | None = None,
 ) -> Report:
     """Validate every row of a read file; return the report (never raises on bad content).
 
-    `today` is the clock (a period that has not started is refused); `previous` maps
-    (indicateur, territoire, periode) to the current stored value, for the warnings.
+    `today` is the clock (a period that has not started is refused); `previous` gives the
+    current stored value of each (indicateur, territoire, periode), for the warnings: a
+    mapping, or the frame of current values itself.
     """
-    checker = _Validator(ref, actor, today, previous)
-    report = checker.report
+    report = Report()
     report.stats = {"lignes": 0, "renseignees": 0, "non_renseignees": 0}
     for problem in table.issues:
         report.add(Issue(problem.line, problem.column, problem.value, problem.kind, problem.message))
@@ -657,9 +883,9 @@ def validate_upload(
         )
     if report.errors:
         return _finish(report)
-    for raw in table.rows:
-        checker.row(raw.line, raw.values)
-    checker.suspicious()
+    frame = table.frame
+    if frame is not None and len(frame):
+        _Columns(_Checks(ref, actor, today), frame, report).run(previous)
     return _finish(report)
 
 
@@ -678,25 +904,47 @@ def _finish(report: Report) -> Report:
     report.warnings.sort(key=key)
     report.stats["erreurs"] = len(report.errors)
     report.stats["avertissements"] = len(report.warnings)
-    report.stats["valides"] = len(report.rows) if report.valid else 0
+    report.stats["valides"] = report.n_rows if report.valid else 0
     return report
+
+
+CLEAN_COLUMNS = [
+    "ligne",
+    "indicateur",
+    "territoire",
+    "periode",
+    "annee",
+    "trimestre",
+    "valeur",
+    "valeur_texte",
+    "commentaire",
+]
+
+
+def _clean_rows(frame: pd.DataFrame | None) -> list[CleanRow]:
+    if frame is None or frame.empty:
+        return []
+    columns = [frame[c].tolist() for c in CLEAN_COLUMNS]
+    return [
+        CleanRow(
+            int(line),
+            ind,
+            ter,
+            per,
+            int(year),
+            None if quarter is None or quarter != quarter else int(quarter),
+            None if value is None or value != value else float(value),
+            text,
+            comment,
+        )
+        for line, ind, ter, per, year, quarter, value, text, comment in zip(*columns, strict=True)
+    ]
 
 
 def rows_frame(report: Report) -> pd.DataFrame:
     """The clean rows as a DataFrame (columns of the observations table plus `ligne`)."""
-    columns = [
-        "ligne",
-        "indicateur",
-        "territoire",
-        "periode",
-        "annee",
-        "trimestre",
-        "valeur",
-        "valeur_texte",
-        "commentaire",
-    ]
-    if not report.rows:
-        return pd.DataFrame(columns=columns)
-    frame = pd.DataFrame(report.rows, columns=columns)  # CleanRow fields, in this order
+    if report.clean is None or report.clean.empty:
+        return pd.DataFrame(columns=CLEAN_COLUMNS)
+    frame = report.clean[CLEAN_COLUMNS].copy()
     frame["valeur"] = frame["valeur"].astype("float64")
     return frame

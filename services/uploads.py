@@ -40,7 +40,6 @@ from indicators.changes import (
     change_counts,
     compute_diff,
     indicators_named,
-    previous_map,
 )
 from indicators.formatting import MISSING, format_value
 from indicators.labels import batch_kind_label, batch_status_label
@@ -198,9 +197,7 @@ def prepare_import(
     )
     asked = indicators_named(table)
     current = current_for(store, ref.convention.code, asked)
-    report = validate_upload(
-        table, ref, actor=actor, today=today or dt.date.today(), previous=previous_map(current)
-    )
+    report = validate_upload(table, ref, actor=actor, today=today or dt.date.today(), previous=current)
     # Cross-indicator rules, over the file merged with the stored values (indicators/rules.py).
     rules.check_upload(
         report, ref, current_for(store, ref.convention.code, rules.codes_involved(ref, report))
