@@ -24,6 +24,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
@@ -120,6 +121,7 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     sheet: str | None = None
+    positions: dict[str, int] = field(default_factory=dict, repr=False)  # canonical -> cell index
 
     @property
     def readable(self) -> bool:
@@ -379,6 +381,7 @@ def _tabulate(
     header_line, header_cells = rows[index]
     table.header_line = header_line
     table.columns = {c: cell_text(header_cells[p]) for c, p in mapping.items()}
+    table.positions = dict(mapping)
     table.ignored_columns = extras
     missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
     for column in missing:
@@ -426,6 +429,83 @@ def _utf16(data: bytes) -> bool:
     return len(head) >= 8 and (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4)
 
 
+_CHUNK = 20_000  # records per pandas chunk: rows past the limit are counted chunk by chunk
+_WIDTH_SCAN = 50  # lines whose fields give the table's width
+
+
+def _physical_lines(text: str) -> int:
+    """Lines of a text, ended by \\n, \\r\\n or \\r (the last one may have no end)."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (1 if text and not text.endswith(("\n", "\r")) else 0)
+
+
+def _csv_columns(text: str, separator: str, table: RawTable, limits: Limits) -> RawTable | None:
+    """Read CSV text into columns with pandas' C parser; None when the text needs the row
+    by row reader (`_csv_rows`) to give the same table and the same messages: rows wider than
+    the first lines, a cell over several lines (line numbers), a cell past the length limit,
+    a NUL character, or no cell beyond the first column."""
+    if "\x00" in text:
+        return None
+    head = list(itertools.islice(io.StringIO(text, newline=""), _WIDTH_SCAN))
+    width = max((len(cells) for cells in csv.reader(head, delimiter=separator)), default=0)
+    if width < 2:
+        return None
+    keep = limits.max_rows + _HEADER_SCAN + 1
+    chunks: list[pd.DataFrame] = []
+    kept = total = records = 0
+    beyond_first = False
+    try:
+        reader = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            header=None,
+            names=range(width),
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+            chunksize=_CHUNK,
+        )
+        for chunk in reader:
+            raw = [chunk[c].tolist() for c in chunk.columns]
+            records += len(chunk)
+            if max(max(map(len, column), default=0) for column in raw) > limits.max_cell_chars:
+                return None  # the row by row reader names the line
+            stripped = [[cell.strip() for cell in column] for column in raw]
+            filled = [np.fromiter(map(bool, column), dtype=bool, count=len(column)) for column in stripped]
+            blank = ~np.logical_or.reduce(filled)
+            beyond_first |= bool(np.logical_or.reduce(filled[1:]).any())
+            count = int((~blank).sum())
+            total += count
+            if kept < keep:
+                frame = pd.DataFrame({"ligne": np.asarray(chunk.index, dtype=np.int64) + 1})
+                for position, column in enumerate(stripped):
+                    frame[position] = pd.Series(np.array(column, dtype=object), dtype=object)
+                frame = frame[~blank]
+                chunks.append(frame.iloc[: keep - kept])
+                kept += min(count, keep - kept)
+    except (pd.errors.ParserError, ValueError):
+        return None  # ragged rows, a broken quote: the row by row reader says where
+    if not beyond_first or records != _physical_lines(text):
+        return None  # no table, or a cell over several lines: records are no longer lines
+    rows = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=["ligne"])
+    head_rows = [
+        (int(line), list(cells))
+        for line, *cells in rows.iloc[: _HEADER_SCAN + 1].itertuples(index=False, name=None)
+    ]
+    table.separator = separator
+    _tabulate(head_rows, table, limits.max_rows, total)
+    if table.issues:
+        return table
+    data = rows[rows["ligne"] > table.header_line]
+    table.frame = pd.DataFrame({"ligne": data["ligne"].to_numpy(dtype=np.int64)})
+    for column, position in table.positions.items():
+        table.frame[column] = pd.Series(data[position].to_numpy(dtype=object), dtype=object)
+    return table
+
+
 def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
     if _utf16(data):
         table.issues.append(
@@ -448,6 +528,14 @@ def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
         table.issues.append(FileIssue("fichier-vide", "Le fichier ne contient aucune ligne."))
         return table
     table.separator = separator
+    fast = _csv_columns(text, separator, RawTable(encoding=table.encoding), limits)
+    if fast is not None:
+        return fast
+    return _csv_rows(text, separator, table, limits)
+
+
+def _csv_rows(text: str, separator: str, table: RawTable, limits: Limits) -> RawTable:
+    """Read CSV text row by row (Python's csv module): any shape of file, exact line numbers."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows = _Collector(limits)
     start = 1
