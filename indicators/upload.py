@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
 import itertools
 import re
@@ -655,13 +656,208 @@ def _xlsx_rows(sheet, limits: Limits, *, first: int | None = None):
             return
 
 
-def _read_xlsx(data: bytes, table: RawTable, limits: Limits) -> RawTable:
-    import openpyxl  # imported here: reading a CSV should not pay for it
+# -- XLSX through python-calamine: what it is handed is checked first --------------------------
+# calamine (Rust) holds a sheet as a dense rectangle from A1 to its farthest cell, and aborts
+# the whole process when that rectangle does not fit in memory (one cell in XFD1048576 is
+# enough). The sheet's XML is scanned first (the zip's sizes are already bounded): every
+# cell must carry its reference, and the rectangle must stay under _CALAMINE_CELLS; else
+# the streamed openpyxl reader reads the file. calamine gives no number formats: the cells
+# shown as a percentage are found from the styles (as openpyxl's `number_format`).
+_CALAMINE_CELLS = 2_000_000  # cells of the rectangle A1..farthest cell (about 64 MB in calamine)
+_ATTRS = re.compile(rb'([\w:]+)="([^"]*)"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_LINE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_LETTERS = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})[0-9]')
+_CELL_ATTRS = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
+_XF_BLOCK = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF_TAG = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_NUMFMT_TAG = re.compile(rb"<(?:\w+:)?numFmt\s([^>]*)>")
+_PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
 
+
+def _attrs(text: bytes) -> dict[str, str]:
+    return {
+        k.decode().rpartition(":")[2] if k.endswith(b":id") else k.decode(): html.unescape(
+            v.decode("utf-8", "replace")
+        )
+        for k, v in _ATTRS.findall(text)
+    }
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
+    """Sheet name -> its part in the zip (xl/worksheets/...), from workbook.xml and its rels."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    targets = {}
+    for tag in _REL_TAG.findall(rels):
+        attrs = _attrs(tag)
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    parts = {}
+    for tag in _SHEET_TAG.findall(book):
+        attrs = _attrs(tag)
+        if attrs.get("id") in targets and "name" in attrs:
+            parts[attrs["name"]] = targets[attrs["id"]]
+    return parts
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
+    """Indexes of the cell styles whose number format shows a percentage."""
+    try:
+        styles = archive.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    formats = {}
+    for tag in _NUMFMT_TAG.findall(styles):
+        attrs = _attrs(tag)
+        if attrs.get("numFmtId", "").isdigit():
+            formats[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+    block = _XF_BLOCK.search(styles)
+    if block is None:
+        return set()
+    found = set()
+    for index, tag in enumerate(_XF_TAG.findall(block.group(0))):
+        number = _attrs(tag).get("numFmtId", "0")
+        number = int(number) if number.isdigit() else 0
+        if number in _PERCENT_BUILTIN or "%" in formats.get(number, ""):
+            found.add(index)
+    return found
+
+
+def _sheet_shape(xml: bytes, percent: set[int]) -> tuple[bool, set[tuple[int, int]]]:
+    """Whether calamine may read this sheet XML, and the (line, column) of its percentage cells."""
+    cells = len(_CELL_TAG.findall(xml))
+    lines = _CELL_LINE.findall(xml)
+    if len(lines) != cells:
+        return False, set()  # a cell without its reference: calamine would place it itself
+    if lines:
+        rows = max(map(int, lines))
+        columns = max(map(_column_number, set(_CELL_LETTERS.findall(xml))))
+        if rows * columns > _CALAMINE_CELLS:
+            return False, set()
+    shown = set()
+    if percent:
+        for tag in _CELL_ATTRS.findall(xml):
+            attrs = _attrs(tag)
+            style = attrs.get("s", "")
+            if style.isdigit() and int(style) in percent and "r" in attrs:
+                match = re.fullmatch(r"([A-Z]{1,3})([0-9]{1,7})", attrs["r"])
+                if match:
+                    shown.add((int(match.group(2)), _column_number(match.group(1).encode())))
+    return True, shown
+
+
+def _calamine_cell(value: object, percent: bool) -> object:
+    if isinstance(value, str):
+        return value.strip()
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.10g} %".replace(".", ",")  # a cell shown as 12,5 % holds 0.125
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # calamine reads every number as a float; openpyxl gives 310, not 310.0
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    return value
+
+
+def _calamine_rows(sheet: list[list], shown: set[tuple[int, int]], limits: Limits, first: int | None = None):
+    """(line, cells) of the non-blank rows of a sheet read by calamine (its rows from A1);
+    `first` stops after that many."""
+    seen = 0
+    for index, raw in enumerate(sheet):
+        line = index + 1
+        if shown:
+            cells = [_calamine_cell(v, (line, col) in shown) for col, v in enumerate(raw, start=1)]
+        else:
+            cells = [v.strip() if isinstance(v, str) else _calamine_cell(v, False) for v in raw]
+        if _is_blank(cells):
+            continue
+        _check_cells(line, cells, limits.max_cell_chars)
+        yield line, cells
+        seen += 1
+        if first is not None and seen >= first:
+            return
+
+
+def _read_xlsx_calamine(data: bytes, limits: Limits) -> RawTable | None:
+    """Read a workbook whose zip passed `_check_zip` with calamine; None when a sheet's
+    shape needs the streamed reader (see above)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    table = RawTable()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = _sheet_parts(archive)
+        if parts is None:
+            return None
+        percent = _percent_styles(archive)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:
+            sheets = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+            if len(sheets) > limits.max_sheets:
+                table.issues.append(_too_many_sheets(len(sheets), limits.max_sheets))
+                return table
+            first: RawTable | None = None
+            for meta in sheets:
+                if meta.visible != SheetVisibleEnum.Visible:
+                    continue
+                part = parts.get(meta.name)
+                if part is None:
+                    return None
+                safe, shown = _sheet_shape(archive.read(part), percent)
+                if not safe:
+                    return None
+                sheet = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                probe = RawTable(encoding="xlsx", sheet=meta.name)
+                _tabulate(
+                    list(_calamine_rows(sheet, shown, limits, first=_HEADER_SCAN)), probe, limits.max_rows
+                )
+                if not _has_header(probe):
+                    first = first or probe
+                    continue
+                attempt = RawTable(encoding="xlsx", sheet=meta.name)
+                rows = _Collector(limits)
+                for line, cells in _calamine_rows(sheet, shown, limits):
+                    rows.add(line, cells)
+                return _tabulate(rows.rows, attempt, limits.max_rows, rows.count)
+        finally:
+            workbook.close()
+    if first is None:
+        table.issues.append(FileIssue("fichier-vide", "Le classeur ne contient aucune feuille visible."))
+    return first or table
+
+
+def _read_xlsx(data: bytes, table: RawTable, limits: Limits) -> RawTable:
     problem = _check_zip(data, ".xlsx", limits)
     if problem is not None:
         table.issues.append(problem)
         return table
+    try:
+        read = _read_xlsx_calamine(data, limits)
+    except _TooLong as exc:
+        table.issues.append(_cell_issue(exc, limits.max_cell_chars))
+        return table
+    except Exception:  # calamine raises its own kinds on a damaged workbook; openpyxl says which
+        read = None
+    if read is not None:
+        return read
+    return _read_xlsx_streamed(data, table, limits)
+
+
+def _read_xlsx_streamed(data: bytes, table: RawTable, limits: Limits) -> RawTable:
+    """Read a workbook row by row with openpyxl (read-only): any shape, in bounded memory."""
+    import openpyxl  # imported here: reading a CSV should not pay for it
+
     invalid = _invalid("Excel (.xlsx)")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
