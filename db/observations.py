@@ -283,6 +283,42 @@ def current_for(store: Store | None, convention: str, indicators: list[str], raw
     return store.query_df(CURRENT_FOR_SQL, params)
 
 
+CURRENT_FINGERPRINT_SQL = (
+    "select count(*) as n, coalesce(sum(hash(indicateur, territoire, periode, valeur, valeur_texte, "
+    "commentaire, batch_id)), 0) as h "
+    "from observations_courantes where convention = $conv and list_contains($inds, indicateur)"
+)
+
+
+def current_fingerprint(raw_conn, convention: str, indicators: list[str]) -> tuple[int, int]:
+    """(rows, sum of row hashes) of the current values of the given indicators: equal
+    fingerprints mean the same values in force (a collision is about 2**-64), computed in the
+    database without reading the rows out."""
+    n, h = raw_conn.execute(
+        CURRENT_FINGERPRINT_SQL, {"conv": convention, "inds": list(indicators)}
+    ).fetchone()
+    return int(n), int(h)
+
+
+def current_with_fingerprint(
+    store: Store, convention: str, indicators: list[str]
+) -> tuple[pd.DataFrame, tuple[int, int]]:
+    """The current values of the given indicators and their fingerprint, read in one
+    transaction (the same snapshot)."""
+
+    def run() -> tuple[pd.DataFrame, tuple[int, int]]:
+        with store.engine.connect() as conn:
+            raw = conn.connection.dbapi_connection
+            raw.execute("begin transaction")
+            try:
+                frame = current_for(None, convention, indicators, raw_conn=raw)
+                return frame, current_fingerprint(raw, convention, indicators)
+            finally:
+                raw.execute("rollback")
+
+    return store._retry(run)
+
+
 def conflicts(store: Store, convention: str) -> pd.DataFrame:
     """Every reference figure on which the convention contradicts itself (both values), with
     which one the figures use (`retenue`) and why (`arbitrage`)."""
