@@ -52,10 +52,19 @@ class Ceilings:
         self.population = population
         self.names = names
 
+    def ceiling(self, ind: Indicator, territory: str) -> float | None:
+        """The ceiling alone (see `of`), without its French explanation."""
+        if ind.max is not None or ind.unite not in ("nombre", "habitants", "etp", "euros"):
+            return None
+        people = self.population.get(territory)
+        if people is None:
+            return ABSOLUTE_CEILING
+        return EUROS_PER_INHABITANT * people if ind.unite == "euros" else PEOPLE_FACTOR * people
+
     def of(self, ind: Indicator, territory: str) -> tuple[float, str] | None:
         """(ceiling, how it is derived, in French) for a value of `ind` in `territory`; None
         when the catalogue's own maximum applies (or the indicator is not a count or amount)."""
-        if ind.max is not None or ind.unite not in ("nombre", "habitants", "etp", "euros"):
+        if self.ceiling(ind, territory) is None:
             return None
         people = self.population.get(territory)
         if people is None:

@@ -725,8 +725,8 @@ class _Columns:
             return
         inds, ters = ind_codes[rows], ter_codes[rows]
         combo, first = _combine(inds, ters)
-        found = [self.checks.ceilings.of(ind_u[inds[r]], ter_code_u[ters[r]]) for r in first]
-        ceiling = np.array([np.inf if f is None else f[0] for f in found])[combo]
+        found = [self.checks.ceilings.ceiling(ind_u[inds[r]], ter_code_u[ters[r]]) for r in first]
+        ceiling = np.array([np.inf if f is None else f for f in found])[combo]
         over = np.zeros(self.n, dtype=bool)
         over[rows] = valeur[rows] > ceiling
         for position in np.flatnonzero(over):

@@ -232,6 +232,8 @@ def prepare_import(
     )
     convention = ref.convention.code
     asked = indicators_named(table)
+    named = set(asked)  # with the indicators of the rules they take part in: one read
+    asked = sorted(named | {c for rule in ref.rules if named & set(rule.codes()) for c in rule.codes()})
     current, fingerprint = current_with_fingerprint(store, convention, asked)
     snapshot = (asked, fingerprint)
     report = validate_upload(table, ref, actor=actor, today=today or dt.date.today(), previous=current)
