@@ -763,10 +763,14 @@ class _Columns:
             for c in ("ligne", "indicateur", "territoire", "periode", "valeur", "valeur_texte", "_raw")
         )
         labels = {p: parse_period(p).label for p in set(periods)}
+        shown_of: dict[int, str] = {}  # a file repeats the same values: each shown once
         for position in np.flatnonzero(repeated):
             first = first_of[group[position]]
             label = f"{codes[position]}, {territories[position]}, {labels[periods[position]]}"
-            value = _shown(val_uniques[raws[position]])
+            raw = raws[position]
+            if raw not in shown_of:
+                shown_of[raw] = _shown(val_uniques[raw])
+            value = shown_of[raw]
             number, earlier = values[position], values[first]
             same_number = (math.isnan(earlier) and math.isnan(number)) or earlier == number
             if same_number and texts[first] == texts[position]:
