@@ -270,17 +270,34 @@ CURRENT_FOR_COLUMNS = [
 ]
 
 
-def current_for(store: Store | None, convention: str, indicators: list[str], raw_conn=None) -> pd.DataFrame:
-    """Current values (and their batch) of the given indicators.
+def _current_where(
+    sql: str, convention: str, indicators: list[str], territories: list[str] | None
+) -> tuple[str, dict[str, object]]:
+    params: dict[str, object] = {"conv": convention, "inds": list(indicators)}
+    if territories is not None:
+        sql += " and list_contains($ters, territoire)"
+        params["ters"] = list(territories)
+    return sql, params
+
+
+def current_for(
+    store: Store | None,
+    convention: str,
+    indicators: list[str],
+    raw_conn=None,
+    territories: list[str] | None = None,
+) -> pd.DataFrame:
+    """Current values (and their batch) of the given indicators (of the given territories
+    only, when `territories` is given).
 
     Inside a write transaction, pass its DBAPI connection as `raw_conn` (the store is not used).
     """
-    if not indicators:
+    if not indicators or (territories is not None and not territories):
         return pd.DataFrame(columns=CURRENT_FOR_COLUMNS)
-    params = {"conv": convention, "inds": list(indicators)}
+    sql, params = _current_where(CURRENT_FOR_SQL, convention, indicators, territories)
     if raw_conn is not None:
-        return raw_conn.execute(CURRENT_FOR_SQL, params).df()
-    return store.query_df(CURRENT_FOR_SQL, params)
+        return raw_conn.execute(sql, params).df()
+    return store.query_df(sql, params)
 
 
 CURRENT_FINGERPRINT_SQL = (
@@ -290,29 +307,30 @@ CURRENT_FINGERPRINT_SQL = (
 )
 
 
-def current_fingerprint(raw_conn, convention: str, indicators: list[str]) -> tuple[int, int]:
-    """(rows, sum of row hashes) of the current values of the given indicators: equal
-    fingerprints mean the same values in force (a collision is about 2**-64), computed in the
-    database without reading the rows out."""
-    n, h = raw_conn.execute(
-        CURRENT_FINGERPRINT_SQL, {"conv": convention, "inds": list(indicators)}
-    ).fetchone()
+def current_fingerprint(
+    raw_conn, convention: str, indicators: list[str], territories: list[str] | None = None
+) -> tuple[int, int]:
+    """(rows, sum of row hashes) of the current values of the given indicators (and
+    territories): equal fingerprints mean the same values in force (a collision is about
+    2**-64), computed in the database without reading the rows out."""
+    sql, params = _current_where(CURRENT_FINGERPRINT_SQL, convention, indicators, territories)
+    n, h = raw_conn.execute(sql, params).fetchone()
     return int(n), int(h)
 
 
 def current_with_fingerprint(
-    store: Store, convention: str, indicators: list[str]
+    store: Store, convention: str, indicators: list[str], territories: list[str] | None = None
 ) -> tuple[pd.DataFrame, tuple[int, int]]:
-    """The current values of the given indicators and their fingerprint, read in one
-    transaction (the same snapshot)."""
+    """The current values of the given indicators (and territories) and their fingerprint,
+    read in one transaction (the same snapshot)."""
 
     def run() -> tuple[pd.DataFrame, tuple[int, int]]:
         with store.engine.connect() as conn:
             raw = conn.connection.dbapi_connection
             raw.execute("begin transaction")
             try:
-                frame = current_for(None, convention, indicators, raw_conn=raw)
-                return frame, current_fingerprint(raw, convention, indicators)
+                frame = current_for(None, convention, indicators, raw_conn=raw, territories=territories)
+                return frame, current_fingerprint(raw, convention, indicators, territories)
             finally:
                 raw.execute("rollback")
 

@@ -332,6 +332,17 @@ class Lookups:
         return self._models[code]
 
 
+def territories_named(table: RawTable, ref: Reference) -> list[str]:
+    """The territory codes a read file names (by code or by name), sorted; unknown ones left out."""
+    frame = table.frame
+    if frame is None or "territoire" not in frame.columns:
+        return []
+    lookups = Lookups(ref)
+    _codes, uniques = _factor(frame["territoire"].to_numpy(dtype=object))
+    found = {lookups.territory(cell_text(u)) for u in uniques}
+    return sorted(c for c in found if c is not None)
+
+
 def _quarter_start(period: Period) -> dt.date:
     return dt.date(period.year, 3 * (period.quarter - 1) + 1 if period.quarter else 1, 1)
 

@@ -53,7 +53,7 @@ from indicators.formatting import MISSING, format_value
 from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import read_upload
-from indicators.validation import Report, rows_frame, validate_upload
+from indicators.validation import Report, rows_frame, territories_named, validate_upload
 from services.settings import get_settings, upload_limits
 
 BATCH_KIND = "depot"
@@ -83,8 +83,8 @@ class ImportPlan:
     report: Report
     diff: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
-    # (indicators, fingerprint) of the values in force the diff was computed against
-    snapshot: tuple[list[str], tuple[int, int]] | None = None
+    # (indicators, territories, fingerprint) of the values in force the diff was computed against
+    snapshot: tuple[list[str], list[str], tuple[int, int]] | None = None
     _previews: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
@@ -234,8 +234,9 @@ def prepare_import(
     asked = indicators_named(table)
     named = set(asked)  # with the indicators of the rules they take part in: one read
     asked = sorted(named | {c for rule in ref.rules if named & set(rule.codes()) for c in rule.codes()})
-    current, fingerprint = current_with_fingerprint(store, convention, asked)
-    snapshot = (asked, fingerprint)
+    territories = territories_named(table, ref)  # only their values are read: a slice of the store
+    current, fingerprint = current_with_fingerprint(store, convention, asked, territories)
+    snapshot = (asked, territories, fingerprint)
     report = validate_upload(table, ref, actor=actor, today=today or dt.date.today(), previous=current)
     # Cross-indicator rules, over the file merged with the stored values (indicators/rules.py).
     if report.valid and report.n_rows and ref.rules:
@@ -243,13 +244,14 @@ def prepare_import(
         missing = sorted(set(involved) - set(asked))
         stored = current[current["indicateur"].isin(involved)]
         if missing:
-            stored = pd.concat([stored, current_for(store, convention, missing)], ignore_index=True)
+            more = current_for(store, convention, missing, territories=territories)
+            stored = pd.concat([stored, more], ignore_index=True)
         rules.check_upload(report, ref, stored)
     rows = rows_frame(report) if report.valid else rows_frame(Report())
     resolved = sorted(set(rows["indicateur"]))
     if not set(resolved) <= set(asked):  # some indicators were named by their label
-        current, fingerprint = current_with_fingerprint(store, convention, resolved)
-        snapshot = (resolved, fingerprint)
+        current, fingerprint = current_with_fingerprint(store, convention, resolved, territories)
+        snapshot = (resolved, territories, fingerprint)
     diff = compute_diff(rows, current)
     return ImportPlan(
         filename=filename,
@@ -289,10 +291,12 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
     def work(conn: sa.Connection) -> tuple[int | None, dict[str, int]]:
         raw = conn.connection.dbapi_connection
         snapshot = plan.snapshot
-        if snapshot is not None and current_fingerprint(raw, convention, snapshot[0]) == snapshot[1]:
+        if snapshot is not None and current_fingerprint(raw, convention, *snapshot[:2]) == snapshot[2]:
             diff = plan.diff  # nothing the dry run compared with has changed since
         else:  # another write landed in between: the diff again, inside the transaction
-            diff = compute_diff(rows, current_for(None, convention, indicators, raw_conn=raw))
+            territories = sorted(set(rows["territoire"]))
+            current = current_for(None, convention, indicators, raw_conn=raw, territories=territories)
+            diff = compute_diff(rows, current)
         counts = change_counts(diff, plan.report.stats)
         to_write = diff[diff["statut"] != STATUS_UNCHANGED]
         if to_write.empty:

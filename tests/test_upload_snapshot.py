@@ -36,9 +36,10 @@ def _value(store, ref, territoire: str, periode: str) -> float | None:
     return None if row.empty else float(row["valeur"].iloc[0])
 
 
-def _fingerprint(store, ref, indicators):
+def _fingerprint(store, ref, indicators, territories=None):
     with store.engine.connect() as conn:
-        return current_fingerprint(conn.connection.dbapi_connection, ref.convention.code, indicators)
+        raw = conn.connection.dbapi_connection
+        return current_fingerprint(raw, ref.convention.code, indicators, territories)
 
 
 def test_the_fingerprint_follows_the_values_in_force(upload_store, upload_ref):
@@ -63,8 +64,10 @@ def test_the_fingerprint_follows_the_values_in_force(upload_store, upload_ref):
 def test_a_plan_committed_as_prepared_writes_its_diff(upload_store, upload_ref):
     data = _csv("62119;PE_PLACES_ACCUEIL;2026-T3;10;", "62178;PE_PLACES_ACCUEIL;2026-T3;20;")
     plan = prepare_import(upload_store, upload_ref, data, "a.csv", SYSTEM, today=TODAY)
-    assert plan.snapshot is not None and plan.snapshot[0] == ["PE_PLACES_ACCUEIL"]
-    assert plan.snapshot[1] == _fingerprint(upload_store, upload_ref, ["PE_PLACES_ACCUEIL"])
+    assert plan.snapshot is not None and plan.snapshot[:2] == (["PE_PLACES_ACCUEIL"], ["62119", "62178"])
+    assert plan.snapshot[2] == _fingerprint(
+        upload_store, upload_ref, ["PE_PLACES_ACCUEIL"], ["62119", "62178"]
+    )
     counts = dict(plan.counts)
     result = commit_import(upload_store, upload_ref, plan, SYSTEM)
     assert result.committed and result.plan.counts == counts
