@@ -36,6 +36,7 @@ from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
 from indicators.catalogue import Indicator, Reference
+from indicators.changes import previous_map
 from indicators.derived import derived_source
 from indicators.formatting import format_number, format_value, is_formula_like, neutralise, neutralise_frame
 from indicators.issue_kinds import ISSUE_LABELS
@@ -820,15 +821,32 @@ class _Columns:
         if rows.empty:
             return
         before_of = {p: parse_period(p).previous().code for p in rows["periode"].unique()}
-        asked = rows[["indicateur", "territoire"]].assign(periode=rows["periode"].map(before_of))
-        own = clean[KEYS_ + ["valeur"]].rename(columns={"valeur": "avant"})
-        merged = asked.merge(own.assign(_own=True), on=KEYS_, how="left")
-        before = merged["avant"].to_numpy(dtype=float)
-        in_file = merged["_own"].notna().to_numpy()
-        stored = _previous_frame(previous)
-        if not stored.empty:
-            from_store = asked.merge(stored, on=KEYS_, how="left")["avant"].to_numpy(dtype=float)
-            before = np.where(in_file, before, from_store)
+        own = dict(
+            zip(
+                zip(
+                    clean["indicateur"].tolist(),
+                    clean["territoire"].tolist(),
+                    clean["periode"].tolist(),
+                    strict=True,
+                ),
+                clean["valeur"].tolist(),
+                strict=True,
+            )
+        )  # plain dicts: a few thousand lookups cost less than two merges
+        stored = previous_map(previous) if isinstance(previous, pd.DataFrame) else (previous or {})
+        nan = float("nan")
+        before = np.array(
+            [
+                own[key] if key in own else stored.get(key, nan)
+                for key in zip(
+                    rows["indicateur"].tolist(),
+                    rows["territoire"].tolist(),
+                    [before_of[p] for p in rows["periode"].tolist()],
+                    strict=True,
+                )
+            ],
+            dtype=float,
+        )
         value = rows["valeur"].to_numpy(dtype=float)
         integer = rows["indicateur"].map(lambda c: bool(indicators[c].entier)).to_numpy(dtype=bool)
         with np.errstate(invalid="ignore"):
@@ -853,19 +871,6 @@ class _Columns:
 
 
 KEYS_ = ["indicateur", "territoire", "periode"]
-
-
-def _previous_frame(previous) -> pd.DataFrame:
-    """The stored values as a frame (indicateur, territoire, periode, avant)."""
-    if previous is None or len(previous) == 0:
-        return pd.DataFrame(columns=[*KEYS_, "avant"])
-    if isinstance(previous, pd.DataFrame):
-        frame = previous[previous["valeur"].notna()][[*KEYS_, "valeur"]].rename(columns={"valeur": "avant"})
-    else:
-        keys = list(previous)
-        frame = pd.DataFrame(keys, columns=KEYS_).assign(avant=[previous[k] for k in keys])
-    frame = frame.drop_duplicates(KEYS_, keep="last")
-    return frame.astype({"avant": "float64"})
 
 
 def validate_upload(
