@@ -377,6 +377,13 @@ def _combine(*codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return combined, first
 
 
+def _objects(values: list) -> np.ndarray:
+    """A 1-D object array of `values` (numpy would make tuples or None-only lists otherwise)."""
+    array = np.empty(len(values), dtype=object)
+    array[:] = values
+    return array
+
+
 def _is_empty(value: object) -> bool:
     return value is None or (isinstance(value, str) and value == "")
 
@@ -536,154 +543,197 @@ class _Columns:
                 add(Issue(line, p.column, p.value, p.kind, p.message, p.severity))
 
     def run(self, previous: Mapping[tuple[str, str, str], float] | pd.DataFrame | None) -> None:
-        checks, stats = self.checks, self.report.stats
-        raw_value = self.column("valeur")
-        val_codes, val_uniques = _factor(raw_value)
-        filled = ~np.array([_is_empty(v) for v in val_uniques], dtype=bool)[val_codes]
+        """Every check, in order; the clean rows end in `report.clean`."""
+        self._count()
+        errors = self._where() | self._what() | self._when()
+        errors |= self._level()
+        value_bad = self._value() | self._periodicity()
+        errors |= value_bad
+        self.parsed = self.checked & self.per_ok & ~value_bad  # a value read (whatever its territory)
+        self._formulas()
+        comment = self._comment()
+        accepted = self.filled & ~errors & self.parsed & self.ter_ok
+        self._plausible(accepted)
+        clean = self._duplicates(self._clean_frame(accepted, comment))
+        self._suspicious(clean, previous)
+        self.report.clean = clean.drop(columns="_raw").reset_index(drop=True)
+
+    def _by_combination(self, rows: np.ndarray, *codes: np.ndarray, check) -> tuple[np.ndarray, list]:
+        """Run `check(*first row's codes)` once per distinct combination of `codes` among
+        `rows`; return each row's combination code (0 outside `rows`) and the results."""
+        subset = [c[rows] for c in codes]
+        combo, first = _combine(*subset)
+        results = [check(*(c[r] for c in subset)) for r in first]
+        row_codes = np.zeros(self.n, dtype=np.intp)
+        row_codes[rows] = combo
+        return row_codes, results
+
+    def _count(self) -> None:
+        """Rows read, filled in, left empty (the value's cell decides)."""
+        self.val_codes, self.val_uniques = _factor(self.column("valeur"))
+        self.filled = ~np.array([_is_empty(v) for v in self.val_uniques], dtype=bool)[self.val_codes]
+        stats = self.report.stats
         stats["lignes"] = self.n
-        stats["renseignees"] = int(filled.sum())
+        stats["renseignees"] = int(self.filled.sum())
         stats["non_renseignees"] = self.n - stats["renseignees"]
 
-        # where: the territory (a row left empty is still refused outside the actor's scope)
-        ter_codes, ter_uniques = _factor(self.column("territoire"))
-        ter_texts = [cell_text(u) for u in ter_uniques]
-        found = [checks.territory(t) for t in ter_texts]
-        ter_code_u = np.array([f[0] for f in found] + [None], dtype=object)[:-1]
-        ter_issues = [f[1] for f in found]
-        ter_ok = np.array([f[0] is not None for f in found], dtype=bool)[ter_codes]
+    def _where(self) -> np.ndarray:
+        """The territory; a row left empty is still refused outside the actor's scope."""
+        self.ter_codes, uniques = _factor(self.column("territoire"))
+        self.ter_texts = [cell_text(u) for u in uniques]
+        found = [self.checks.territory(t) for t in self.ter_texts]
+        self.ter_code_u = _objects([f[0] for f in found])
+        issues = [f[1] for f in found]
+        self.ter_ok = np.array([f[0] is not None for f in found], dtype=bool)[self.ter_codes]
         outside = np.array([bool(f[1]) and f[1][0].kind == "hors-perimetre" for f in found], dtype=bool)
-        self.emit(~filled & outside[ter_codes], ter_codes, ter_issues)
-        self.emit(filled & ~ter_ok, ter_codes, ter_issues)
+        self.emit(~self.filled & outside[self.ter_codes], self.ter_codes, issues)
+        self.emit(self.filled & ~self.ter_ok, self.ter_codes, issues)
+        return self.filled & ~self.ter_ok
 
-        # what: the indicator
-        ind_codes, ind_uniques = _factor(self.column("indicateur"))
-        found_i = [checks.indicator(cell_text(u)) for u in ind_uniques]
-        ind_u = [f[0] for f in found_i]
-        ind_ok = np.array([f[0] is not None for f in found_i], dtype=bool)[ind_codes]
-        self.emit(filled & ~ind_ok, ind_codes, [f[1] for f in found_i])
+    def _what(self) -> np.ndarray:
+        """The indicator: known, not computed by the application."""
+        self.ind_codes, uniques = _factor(self.column("indicateur"))
+        found = [self.checks.indicator(cell_text(u)) for u in uniques]
+        self.ind_u = [f[0] for f in found]
+        self.ind_ok = np.array([f[0] is not None for f in found], dtype=bool)[self.ind_codes]
+        self.emit(self.filled & ~self.ind_ok, self.ind_codes, [f[1] for f in found])
+        self.checked = self.filled & self.ind_ok  # the rows whose value can be checked
+        kinds = [{"jalon": 1, "qualitatif": 2}.get(i.type, 0) if i else -1 for i in self.ind_u]
+        self.row_kind = np.array(kinds + [-1])[self.ind_codes]  # 0 number, 1 jalon, 2 text
+        return self.filled & ~self.ind_ok
 
-        # when: the period
-        per_codes, per_uniques = _factor(self.column("periode"))
-        per_texts = [cell_text(u) for u in per_uniques]
-        found_p = [checks.period(t) for t in per_texts]
-        per_u = [f[0] for f in found_p]
-        per_ok = np.array([f[0] is not None for f in found_p], dtype=bool)[per_codes]
-        self.emit(filled & ~per_ok, per_codes, [f[1] for f in found_p])
+    def _when(self) -> np.ndarray:
+        """The period: well formed, within the convention, started."""
+        self.per_codes, uniques = _factor(self.column("periode"))
+        self.per_texts = [cell_text(u) for u in uniques]
+        found = [self.checks.period(t) for t in self.per_texts]
+        self.per_u = [f[0] for f in found]
+        self.per_ok = np.array([f[0] is not None for f in found], dtype=bool)[self.per_codes]
+        self.emit(self.filled & ~self.per_ok, self.per_codes, [f[1] for f in found])
+        return self.filled & ~self.per_ok
 
-        # the level: is the indicator collected for this kind of territory
-        errors = filled & ~(ter_ok & ind_ok & per_ok)
-        both = filled & ter_ok & ind_ok
-        level_bad = np.zeros(self.n, dtype=bool)
+    def _level(self) -> np.ndarray:
+        """Is the indicator collected for this kind of territory (commune, structure, EPCI)."""
+        both = self.filled & self.ter_ok & self.ind_ok
+        bad = np.zeros(self.n, dtype=bool)
         if both.any():
-            ters, inds = ter_codes[both], ind_codes[both]
-            combo, first = _combine(ters, inds)
-            issues = [checks.level(ter_texts[ters[r]], ind_u[inds[r]], ter_code_u[ters[r]]) for r in first]
-            codes = np.zeros(self.n, dtype=np.intp)
-            codes[both] = combo
-            bad_combo = np.array([bool(i) for i in issues], dtype=bool)
-            level_bad[both] = bad_combo[combo]
-            self.emit(level_bad, codes, issues)
-        errors |= level_bad
+            codes, issues = self._by_combination(
+                both,
+                self.ter_codes,
+                self.ind_codes,
+                check=lambda t, i: self.checks.level(self.ter_texts[t], self.ind_u[i], self.ter_code_u[t]),
+            )
+            bad[both] = np.array([bool(i) for i in issues], dtype=bool)[codes[both]]
+            self.emit(bad, codes, issues)
+        return bad
 
-        # the value, by the indicator's catalogue row; the periodicity of a valid period
-        valeur = np.full(self.n, np.nan)
-        texte = np.full(self.n, None, dtype=object)
-        value_bad = np.zeros(self.n, dtype=bool)
-        checked = filled & ind_ok
-        kinds = np.array([{"jalon": 1, "qualitatif": 2}.get(i.type, 0) if i else -1 for i in ind_u] + [-1])
-        row_kind = kinds[ind_codes]
-        numeric = checked & (row_kind == 0)
+    def _value(self) -> np.ndarray:
+        """The value by its indicator's catalogue row: numbers parsed once per distinct cell
+        and compared with their bounds as arrays; jalons and texts through their parser."""
+        self.valeur = np.full(self.n, np.nan)
+        self.texte = np.full(self.n, None, dtype=object)
+        bad = np.zeros(self.n, dtype=bool)
+        numeric = self.checked & (self.row_kind == 0)
         if numeric.any():
-            number_u = np.full(len(val_uniques), np.nan)
-            parsed_u = np.zeros(len(val_uniques), dtype=bool)
-            for code in np.unique(val_codes[numeric]):
-                try:
-                    number_u[code] = parse_number(val_uniques[code])
-                    parsed_u[code] = True
-                except ValueError:
-                    pass
-
-            def attribute(name: str) -> np.ndarray:
-                values = [getattr(i, name) if i is not None else None for i in ind_u] + [None]
-                return np.array([np.nan if v is None else float(v) for v in values])[ind_codes]
-
-            number = number_u[val_codes]
-            with np.errstate(invalid="ignore"):
-                integer = attribute("entier") == 1.0
-                lowest, highest = attribute("min"), attribute("max")
-                wrong = (
-                    ~parsed_u[val_codes]
-                    | ~np.isfinite(number)
-                    | (integer & (np.mod(number, 1.0) != 0))
-                    | (number < lowest)
-                    | (number > highest)
-                )
-            wrong &= numeric
-            valeur[numeric & ~wrong] = number[numeric & ~wrong]
-            value_bad |= wrong
-            if wrong.any():
-                inds, vals = ind_codes[wrong], val_codes[wrong]
-                combo, first = _combine(inds, vals)
-                issues = [checks.value(ind_u[inds[r]], val_uniques[vals[r]])[1] for r in first]
-                codes = np.zeros(self.n, dtype=np.intp)
-                codes[wrong] = combo
-                self.emit(wrong, codes, issues)
-        others = checked & (row_kind > 0)
+            bad |= self._numbers(numeric)
+        others = self.checked & (self.row_kind > 0)
         if others.any():  # jalons and texts: few rows, each distinct cell through its parser
-            inds, vals = ind_codes[others], val_codes[others]
-            combo, first = _combine(inds, vals)
-            results = [checks.value(ind_u[inds[r]], val_uniques[vals[r]]) for r in first]
-            bad_combo = np.array([r[0] is None for r in results], dtype=bool)
-            number_c = np.array([np.nan if r[0] is None or r[0][0] is None else r[0][0] for r in results])
-            text_c = np.array([None if r[0] is None else r[0][1] for r in results] + [None], dtype=object)[
-                :-1
-            ]
-            codes = np.zeros(self.n, dtype=np.intp)
-            codes[others] = combo
-            value_bad[others] = bad_combo[combo]
-            valeur[others] = number_c[combo]
-            texte[others] = text_c[combo]
-            self.emit(others & value_bad, codes, [r[1] for r in results])
-        timed = checked & per_ok
-        periodicity_bad = np.zeros(self.n, dtype=bool)
+            codes, results = self._by_combination(
+                others,
+                self.ind_codes,
+                self.val_codes,
+                check=lambda i, v: self.checks.value(self.ind_u[i], self.val_uniques[v]),
+            )
+            wrong = np.array([r[0] is None for r in results], dtype=bool)[codes]
+            number = np.array([np.nan if r[0] is None or r[0][0] is None else r[0][0] for r in results])
+            text = _objects([None if r[0] is None else r[0][1] for r in results])
+            bad[others] = wrong[others]
+            self.valeur[others] = number[codes[others]]
+            self.texte[others] = text[codes[others]]
+            self.emit(others & bad, codes, [r[1] for r in results])
+        return bad
+
+    def _numbers(self, numeric: np.ndarray) -> np.ndarray:
+        number_u = np.full(len(self.val_uniques), np.nan)
+        parsed_u = np.zeros(len(self.val_uniques), dtype=bool)
+        for code in np.unique(self.val_codes[numeric]):
+            try:
+                number_u[code] = parse_number(self.val_uniques[code])
+                parsed_u[code] = True
+            except ValueError:
+                pass
+
+        def attribute(name: str) -> np.ndarray:
+            values = [getattr(i, name) if i is not None else None for i in self.ind_u] + [None]
+            return np.array([np.nan if v is None else float(v) for v in values])[self.ind_codes]
+
+        number = number_u[self.val_codes]
+        with np.errstate(invalid="ignore"):
+            integer = attribute("entier") == 1.0
+            wrong = (
+                ~parsed_u[self.val_codes]
+                | ~np.isfinite(number)
+                | (integer & (np.mod(number, 1.0) != 0))
+                | (number < attribute("min"))
+                | (number > attribute("max"))
+            )
+        wrong &= numeric
+        self.valeur[numeric & ~wrong] = number[numeric & ~wrong]
+        if wrong.any():  # the French message: the per-value rule, for the failing values only
+            codes, issues = self._by_combination(
+                wrong,
+                self.ind_codes,
+                self.val_codes,
+                check=lambda i, v: self.checks.value(self.ind_u[i], self.val_uniques[v])[1],
+            )
+            self.emit(wrong, codes, issues)
+        return wrong
+
+    def _periodicity(self) -> np.ndarray:
+        """A quarter for a quarterly indicator, a year for a yearly one."""
+        timed = self.checked & self.per_ok
+        bad = np.zeros(self.n, dtype=bool)
         if timed.any():
-            inds, pers = ind_codes[timed], per_codes[timed]
-            combo, first = _combine(inds, pers)
-            issues = [checks.periodicity(ind_u[inds[r]], per_u[pers[r]], per_texts[pers[r]]) for r in first]
-            codes = np.zeros(self.n, dtype=np.intp)
-            codes[timed] = combo
-            periodicity_bad[timed] = np.array([bool(i) for i in issues], dtype=bool)[combo]
-            self.emit(periodicity_bad, codes, issues)
-        errors |= value_bad | periodicity_bad
-        parsed = checked & per_ok & ~value_bad & ~periodicity_bad
+            codes, issues = self._by_combination(
+                timed,
+                self.ind_codes,
+                self.per_codes,
+                check=lambda i, p: self.checks.periodicity(self.ind_u[i], self.per_u[p], self.per_texts[p]),
+            )
+            bad[timed] = np.array([bool(i) for i in issues], dtype=bool)[codes[timed]]
+            self.emit(bad, codes, issues)
+        return bad
 
-        # a text that a spreadsheet would run: kept, neutralised, with a warning
-        text_rows = parsed & (row_kind == 2)
-        if text_rows.any():
-            formula = np.array([is_formula_like(_shown(v)) for v in val_uniques], dtype=bool)
-            warning = [
-                [
-                    Issue(
-                        None,
-                        "valeur",
-                        _shown(v),
-                        "formule-neutralisee",
-                        "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
-                        "pour qu'il ne s'exécute jamais.",
-                        "avertissement",
-                    )
-                ]
-                for v in val_uniques
+    def _formulas(self) -> None:
+        """A text that a spreadsheet would run: kept, neutralised, with a warning."""
+        text_rows = self.parsed & (self.row_kind == 2)
+        if not text_rows.any():
+            return
+        formula = np.array([is_formula_like(_shown(v)) for v in self.val_uniques], dtype=bool)
+        warning = [
+            [
+                Issue(
+                    None,
+                    "valeur",
+                    _shown(v),
+                    "formule-neutralisee",
+                    "Le texte commence comme une formule de tableur : une apostrophe a été ajoutée "
+                    "pour qu'il ne s'exécute jamais.",
+                    "avertissement",
+                )
             ]
-            self.emit(text_rows & formula[val_codes], val_codes, warning)
+            for v in self.val_uniques
+        ]
+        self.emit(text_rows & formula[self.val_codes], self.val_codes, warning)
 
-        # the comment
-        com_codes, com_uniques = _factor(self.column("commentaire"))
-        com_clean, com_warning = [], []
-        for raw in com_uniques:
+    def _comment(self) -> np.ndarray:
+        """Each row's comment, neutralised and cut to MAX_TEXT (a warning for a formula)."""
+        codes, uniques = _factor(self.column("commentaire"))
+        clean, warnings = [], []
+        for raw in uniques:
             text = _shown(raw) if not _is_empty(raw) else ""
-            com_clean.append(neutralise(text)[:MAX_TEXT] if text else None)
-            com_warning.append(
+            clean.append(neutralise(text)[:MAX_TEXT] if text else None)
+            warnings.append(
                 [
                     Issue(
                         None,
@@ -698,53 +748,53 @@ class _Columns:
                 if text and is_formula_like(text)
                 else []
             )
-        formula_c = np.array([bool(w) for w in com_warning], dtype=bool)
-        self.emit(filled & formula_c[com_codes], com_codes, com_warning)
-        comment = np.array(com_clean + [None], dtype=object)[:-1][com_codes]
+        formula = np.array([bool(w) for w in warnings], dtype=bool)
+        self.emit(self.filled & formula[codes], codes, warnings)
+        return _objects(clean)[codes]
 
-        # the rows without error: plausibility, duplicates, warnings
-        accepted = filled & ~errors & parsed & ter_ok
-        self._plausible(accepted, valeur, ind_codes, ind_u, ter_codes, ter_code_u, val_codes, val_uniques)
+    def _clean_frame(self, accepted: np.ndarray, comment: np.ndarray) -> pd.DataFrame:
+        """The accepted rows as the columns of an observation (plus `_raw`, the value's cell)."""
         positions = np.flatnonzero(accepted)
-        ind_code_u = np.array([i.code if i else None for i in ind_u] + [None], dtype=object)[:-1]
-        per_code_u = np.array([p.code if p else None for p in per_u] + [None], dtype=object)[:-1]
+        per_u = self.per_u
+        ind_code_u = _objects([i.code if i else None for i in self.ind_u])
+        per_code_u = _objects([p.code if p else None for p in per_u])
         year_u = np.array([p.year if p else 0 for p in per_u] + [0], dtype=np.int64)[:-1]
         quarter_u = np.array([p.quarter if p and p.quarter else np.nan for p in per_u] + [np.nan])[:-1]
-        clean = pd.DataFrame(
+        per_rows = self.per_codes[positions]
+        return pd.DataFrame(
             {
                 "ligne": self.lines[positions],
-                "indicateur": pd.Series(ind_code_u[ind_codes[positions]], dtype=object),
-                "territoire": pd.Series(ter_code_u[ter_codes[positions]], dtype=object),
-                "periode": pd.Series(per_code_u[per_codes[positions]], dtype=object),
-                "annee": year_u[per_codes[positions]],
-                "trimestre": quarter_u[per_codes[positions]],
-                "valeur": valeur[positions],
-                "valeur_texte": pd.Series(texte[positions], dtype=object),
+                "indicateur": pd.Series(ind_code_u[self.ind_codes[positions]], dtype=object),
+                "territoire": pd.Series(self.ter_code_u[self.ter_codes[positions]], dtype=object),
+                "periode": pd.Series(per_code_u[per_rows], dtype=object),
+                "annee": year_u[per_rows],
+                "trimestre": quarter_u[per_rows],
+                "valeur": self.valeur[positions],
+                "valeur_texte": pd.Series(self.texte[positions], dtype=object),
                 "commentaire": pd.Series(comment[positions], dtype=object),
-                "_raw": val_codes[positions],
+                "_raw": self.val_codes[positions],
             }
         )
-        clean = self._duplicates(clean, val_uniques)
-        self._suspicious(clean, previous)
-        self.report.clean = clean.drop(columns="_raw").reset_index(drop=True)
 
-    def _plausible(
-        self, accepted, valeur, ind_codes, ind_u, ter_codes, ter_code_u, val_codes, val_uniques
-    ) -> None:
+    def _plausible(self, accepted: np.ndarray) -> None:
         """Refuse a count or an amount above its plausibility ceiling (indicators/plausibility)."""
-        rows = accepted & ~np.isnan(valeur)
+        rows = accepted & ~np.isnan(self.valeur)
         if not rows.any():
             return
-        inds, ters = ind_codes[rows], ter_codes[rows]
-        combo, first = _combine(inds, ters)
-        found = [self.checks.ceilings.ceiling(ind_u[inds[r]], ter_code_u[ters[r]]) for r in first]
-        ceiling = np.array([np.inf if f is None else f for f in found])[combo]
+        ceilings = self.checks.ceilings
+        codes, found = self._by_combination(
+            rows,
+            self.ind_codes,
+            self.ter_codes,
+            check=lambda i, t: ceilings.ceiling(self.ind_u[i], self.ter_code_u[t]),
+        )
+        ceiling = np.array([np.inf if f is None else f for f in found])
         over = np.zeros(self.n, dtype=bool)
-        over[rows] = valeur[rows] > ceiling
+        over[rows] = self.valeur[rows] > ceiling[codes[rows]]
         for position in np.flatnonzero(over):
-            ind = ind_u[ind_codes[position]]
-            ceiling_value, how = self.checks.ceilings.of(ind, ter_code_u[ter_codes[position]])
-            number = float(valeur[position])
+            ind = self.ind_u[self.ind_codes[position]]
+            ceiling_value, how = ceilings.of(ind, self.ter_code_u[self.ter_codes[position]])
+            number = float(self.valeur[position])
             shown = (
                 format_number(number, None, " ") if abs(number) < 1e15 else f"{number:.3g}".replace(".", ",")
             )
@@ -752,7 +802,7 @@ class _Columns:
                 Issue(
                     int(self.lines[position]),
                     "valeur",
-                    _shown(val_uniques[val_codes[position]]),
+                    _shown(self.val_uniques[self.val_codes[position]]),
                     "au-dessus-maximum",
                     f"{shown} est invraisemblable pour « {ind.libelle} » ({ind.code}) : au plus "
                     f"{format_number(round(ceiling_value), None, ' ')}, soit {how}. Vérifiez l'unité et les zéros.",
@@ -760,7 +810,7 @@ class _Columns:
             )
         accepted &= ~over
 
-    def _duplicates(self, clean: pd.DataFrame, val_uniques: list) -> pd.DataFrame:
+    def _duplicates(self, clean: pd.DataFrame) -> pd.DataFrame:
         """The same (indicator, territory, period) twice: the same value is kept once (a
         warning), another value refuses the file (compared with the first row given)."""
         repeated = clean.duplicated(KEYS_, keep="first").to_numpy()
@@ -781,7 +831,7 @@ class _Columns:
             label = f"{codes[position]}, {territories[position]}, {labels[periods[position]]}"
             raw = raws[position]
             if raw not in shown_of:
-                shown_of[raw] = _shown(val_uniques[raw])
+                shown_of[raw] = _shown(self.val_uniques[raw])
             value = shown_of[raw]
             number, earlier = values[position], values[first]
             same_number = (math.isnan(earlier) and math.isnan(number)) or earlier == number
