@@ -75,13 +75,13 @@ def print_result(result: ImportResult, ref, *, dry_run: bool) -> None:
         for issue in report.warnings:
             print(f"  - ligne {issue.line}, colonne {issue.column} : {issue.message} [{issue.kind}]")
     if report.valid:
-        preview = plan.preview(ref)
-        changes = preview[preview["statut"] != STATUS_UNCHANGED]
+        changes = plan.preview(ref, changes_only=True, limit=PREVIEW_LIMIT)  # only what is printed
+        total = int((plan.diff["statut"] != STATUS_UNCHANGED).sum()) if not plan.diff.empty else 0
         if not changes.empty:
-            print(f"\n{'Valeurs qui seraient écrites' if dry_run else 'Valeurs écrites'} ({len(changes)}) :")
-            print(_table(changes.head(PREVIEW_LIMIT)))
-            if len(changes) > PREVIEW_LIMIT:
-                print(f"… et {len(changes) - PREVIEW_LIMIT} autre(s).")
+            print(f"\n{'Valeurs qui seraient écrites' if dry_run else 'Valeurs écrites'} ({total}) :")
+            print(_table(changes))
+            if total > PREVIEW_LIMIT:
+                print(f"… et {total - PREVIEW_LIMIT} autre(s).")
     print(f"\n{result.message}")
 
 

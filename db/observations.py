@@ -271,19 +271,70 @@ CURRENT_FOR_COLUMNS = [
 ]
 
 
+def _current_where(
+    sql: str, convention: str, indicators: list[str], territories: list[str] | None
+) -> tuple[str, dict[str, object]]:
+    params: dict[str, object] = {"conv": convention, "inds": list(indicators)}
+    if territories is not None:
+        sql += " and territoire = any($ters)"
+        params["ters"] = list(territories)
+    return sql, params
+
+
 def current_for(
-    store: Store | None, convention: str, indicators: list[str], conn: sa.Connection | None = None
+    store: Store | None,
+    convention: str,
+    indicators: list[str],
+    conn: sa.Connection | None = None,
+    territories: list[str] | None = None,
 ) -> pd.DataFrame:
-    """Current values (and their batch) of the given indicators.
+    """Current values (and their batch) of the given indicators (of the given territories
+    only, when `territories` is given).
 
     Inside a write transaction, pass its connection as `conn` (the store is not used).
     """
-    if not indicators:
+    if not indicators or (territories is not None and not territories):
         return pd.DataFrame(columns=CURRENT_FOR_COLUMNS)
-    params = {"conv": convention, "inds": list(indicators)}
+    sql, params = _current_where(CURRENT_FOR_SQL, convention, indicators, territories)
     if conn is not None:
-        return dialect.frame(conn, CURRENT_FOR_SQL, params)
-    return store.query_df(CURRENT_FOR_SQL, params)
+        return dialect.frame(conn, sql, params)
+    return store.query_df(sql, params)
+
+
+# What changes whenever the values in force of these keys change: a new value in force has
+# the largest id yet (the maximum moves); a reverted batch gives back older, smaller ids or
+# none (the sum falls, or the count). Exact for the store's writes, computed in the database.
+CURRENT_FINGERPRINT_SQL = (
+    "select count(*) as n, coalesce(sum(id), 0) as s, coalesce(max(id), 0) as m "
+    "from observations_courantes where convention = $conv and indicateur = any($inds)"
+)
+
+
+def current_fingerprint(
+    conn: sa.Connection, convention: str, indicators: list[str], territories: list[str] | None = None
+) -> tuple[int, int, int]:
+    """(rows, sum of ids, last id) of the current values of the given indicators (and
+    territories): equal fingerprints mean the same values in force."""
+    sql, params = _current_where(CURRENT_FINGERPRINT_SQL, convention, indicators, territories)
+    n, total, last = dialect.rows(conn, sql, params)[0]
+    return int(n), int(total), int(last)
+
+
+def current_with_fingerprint(
+    store: Store, convention: str, indicators: list[str], territories: list[str] | None = None
+) -> tuple[pd.DataFrame, tuple[int, int, int]]:
+    """The current values of the given indicators (and territories) and their fingerprint,
+    read in one transaction (the same snapshot)."""
+
+    def run() -> tuple[pd.DataFrame, tuple[int, int, int]]:
+        with store.engine.connect() as conn:
+            if dialect.is_postgresql(conn):
+                conn = conn.execution_options(isolation_level="REPEATABLE READ")
+            with conn.begin():
+                frame = current_for(None, convention, indicators, conn=conn, territories=territories)
+                return frame, current_fingerprint(conn, convention, indicators, territories)
+
+    return store._retry(run)
 
 
 def conflicts(store: Store, convention: str) -> pd.DataFrame:

@@ -14,7 +14,10 @@ STATUS_NEW, STATUS_CHANGED, STATUS_UNCHANGED = "nouvelle", "modifiée", "inchang
 
 def indicators_named(table) -> list[str]:
     """The indicator codes a raw table names (upper-cased), sorted."""
-    codes = {str(r.values.get("indicateur") or "").strip().upper() for r in table.rows}
+    frame = table.frame
+    if frame is None or "indicateur" not in frame.columns:
+        return []
+    codes = {str(v or "").strip().upper() for v in frame["indicateur"].unique()}
     return sorted(c for c in codes if c)
 
 

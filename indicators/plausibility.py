@@ -52,18 +52,25 @@ class Ceilings:
         self.population = population
         self.names = names
 
-    def of(self, ind: Indicator, territory: str) -> tuple[float, str] | None:
-        """(ceiling, how it is derived, in French) for a value of `ind` in `territory`; None
-        when the catalogue's own maximum applies (or the indicator is not a count or amount)."""
+    def ceiling(self, ind: Indicator, territory: str) -> float | None:
+        """The ceiling alone (see `of`), without its French explanation."""
         if ind.max is not None or ind.unite not in ("nombre", "habitants", "etp", "euros"):
             return None
         people = self.population.get(territory)
         if people is None:
-            return ABSOLUTE_CEILING, "un milliard (population du territoire inconnue)"
+            return ABSOLUTE_CEILING
+        return EUROS_PER_INHABITANT * people if ind.unite == "euros" else PEOPLE_FACTOR * people
+
+    def of(self, ind: Indicator, territory: str) -> tuple[float, str] | None:
+        """(ceiling, how it is derived, in French) for a value of `ind` in `territory`; None
+        when the catalogue's own maximum applies (or the indicator is not a count or amount)."""
+        ceiling = self.ceiling(ind, territory)
+        if ceiling is None:
+            return None
+        people = self.population.get(territory)
+        if people is None:
+            return ceiling, "un milliard (population du territoire inconnue)"
         shown = f"{self.names.get(territory, territory)} ({format_number(people, None, ' ')} habitants)"
         if ind.unite == "euros":
-            return (
-                EUROS_PER_INHABITANT * people,
-                f"{format_number(EUROS_PER_INHABITANT, None, ' ')} € par habitant de {shown}",
-            )
-        return PEOPLE_FACTOR * people, f"{PEOPLE_FACTOR} × la population de {shown}"
+            return ceiling, f"{format_number(EUROS_PER_INHABITANT, None, ' ')} € par habitant de {shown}"
+        return ceiling, f"{PEOPLE_FACTOR} × la population de {shown}"

@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 
+import numpy as np
 import pandas as pd
 
 from indicators.aggregation import Territories, territory_periods
@@ -67,7 +68,7 @@ def holds(left: float, operator: str, right: float) -> bool:
 
 def codes_involved(ref: Reference, report: Report) -> list[str]:
     """Every indicator of the rules that name an indicator of the file's clean rows."""
-    present = {row.indicateur for row in report.rows}
+    present = set() if report.clean is None else set(report.clean["indicateur"].unique())
     return sorted({c for rule in ref.rules if present & set(rule.codes()) for c in rule.codes()})
 
 
@@ -123,29 +124,45 @@ def violations(
         return pd.DataFrame(columns=VIOLATION_COLUMNS)
     types = {t.code: t.type for t in ref.territories}
     numeric = frame[frame["valeur"].notna()]
-    origins = numeric["origine"] if "origine" in numeric else pd.Series(None, index=numeric.index)
-    lines = numeric["ligne"] if "ligne" in numeric else pd.Series(None, index=numeric.index)
-    lookup = {
-        (i, t, str(p)): (float(v), o if isinstance(o, str) else None, ln)
-        for i, t, p, v, o, ln in zip(
-            numeric["indicateur"],
-            numeric["territoire"],
-            numeric["periode"],
-            numeric["valeur"],
-            origins,
-            lines,
-            strict=True,
-        )
-    }
+    values: dict[str, dict[tuple[str, str], float]] = {}  # code -> (territoire, periode) -> value
+    for i, t, p, v in zip(
+        numeric["indicateur"].tolist(),
+        numeric["territoire"].tolist(),
+        numeric["periode"].astype(str).tolist(),
+        numeric["valeur"].tolist(),
+        strict=True,
+    ):
+        values.setdefault(i, {})[(t, p)] = float(v)
+    numeric_codes = numeric["indicateur"]
+    levels = numeric["territoire"].map(types)  # commune, structure, epci...
+    lookup: dict | None = None  # built for the slots that fail only
     n_communes = len(ref.communes())
     out = []
     for rule in rules:
-        sub = numeric[numeric["indicateur"].isin(rule.codes())]
-        if sub.empty:
+        mine = numeric_codes.isin(rule.codes())
+        if not mine.any():
             continue
-        level = sub["territoire"].map(lambda c: "epci" if types.get(c) == "epci" else types.get(c))
-        sub = sub[level.isin(rule.niveaux)]
-        for territory, period in _slots(rule, ref, sub).itertuples(index=False):
+        sub = numeric[mine & levels.isin(rule.niveaux)]
+        slots = _slots(rule, ref, sub)
+        failing = slots[_fails(rule, slots, ref, values, n_communes)]
+        if failing.empty:
+            continue
+        if lookup is None:
+            origins = numeric["origine"] if "origine" in numeric else pd.Series(None, index=numeric.index)
+            lines = numeric["ligne"] if "ligne" in numeric else pd.Series(None, index=numeric.index)
+            lookup = {
+                (i, t, str(p)): (float(v), o if isinstance(o, str) else None, ln)
+                for i, t, p, v, o, ln in zip(
+                    numeric["indicateur"].tolist(),
+                    numeric["territoire"].tolist(),
+                    numeric["periode"].tolist(),
+                    numeric["valeur"].tolist(),
+                    origins.tolist(),
+                    lines.tolist(),
+                    strict=True,
+                )  # plain lists: iterating arrow-backed columns is slow
+            }
+        for territory, period in failing.itertuples(index=False):
             sides = []
             for terms in (rule.gauche, rule.droite):
                 total, parts, constants = 0.0, [], []
@@ -186,6 +203,43 @@ def violations(
     return pd.DataFrame(out, columns=VIOLATION_COLUMNS)
 
 
+def _fails(rule: ValidationRule, slots: pd.DataFrame, ref: Reference, values: dict, n_communes: int):
+    """For each slot (territoire, periode), whether both sides have every value and the
+    comparison fails: the sides summed as arrays, in the same order as `_term` does, so
+    that only the failing slots are described one by one."""
+    territories = slots["territoire"].to_numpy(dtype=object)
+    periods = slots["periode"].astype(str)
+    years = periods.map({p: str(parse_period(p).year) for p in periods.unique()}).to_numpy(dtype=object)
+    periods = periods.to_numpy(dtype=object)
+    complete = np.ones(len(slots), dtype=bool)
+    totals = []
+    for terms in (rule.gauche, rule.droite):
+        total = np.zeros(len(slots))
+        for term in terms:
+            if term == COMMUNE_COUNT:
+                total += float(n_communes)
+            elif term not in ref.by_code:
+                total += float(term.replace(",", "."))
+            else:
+                known = values.get(term, {})
+                keys = zip(territories, periods if _quarterly(ref, term) else years, strict=True)
+                found = np.fromiter((known.get(k, np.nan) for k in keys), dtype=float, count=len(slots))
+                complete &= ~np.isnan(found)
+                total += np.nan_to_num(found)
+        totals.append(total)
+    left, right = totals
+    slack = 0.005 + 1e-9 * np.maximum(np.abs(left), np.abs(right))
+    holding = {
+        "<=": left <= right + slack,
+        ">=": left >= right - slack,
+        "<": left < right - slack,
+        ">": left > right + slack,
+    }.get(rule.operateur)
+    if holding is None:
+        holding = np.abs(left - right) <= slack
+    return complete & ~holding
+
+
 def _is_nan(value: object) -> bool:
     return isinstance(value, float) and math.isnan(value)
 
@@ -209,29 +263,34 @@ def check_upload(report: Report, ref: Reference, stored: pd.DataFrame) -> Report
     refuses the file; an `avertissement` shows in the preview. Each names the lines
     involved on both sides and the stored values used. Nothing happens to a file that
     already has errors."""
-    if not report.valid or not report.rows or not ref.rules:
+    if not report.valid or not report.n_rows or not ref.rules:
+        return report
+    clean = report.clean
+    codes = {c for rule in ref.rules for c in rule.codes()}
+    clean = clean[clean["indicateur"].isin(codes)]  # the other rows take part in no rule
+    if clean.empty:
         return report
     rows = pd.DataFrame(
-        [
-            {
-                "indicateur": r.indicateur,
-                "territoire": r.territoire,
-                "periode": r.periode,
-                "valeur": r.valeur,
-                "origine": f"ligne {r.line}",
-                "ligne": float(r.line),
-            }
-            for r in report.rows
-        ]
+        {
+            "indicateur": clean["indicateur"].to_numpy(),
+            "territoire": clean["territoire"].to_numpy(),
+            "periode": clean["periode"].to_numpy(),
+            "valeur": clean["valeur"].to_numpy(dtype=float),
+            "origine": ["ligne " + str(n) for n in clean["ligne"].tolist()],
+            "ligne": clean["ligne"].to_numpy(dtype=float),
+        }
     )
-    keys = set(zip(rows["indicateur"], rows["territoire"], rows["periode"], strict=True))
     if not stored.empty:
         kept = stored[stored["territoire"].isin(set(rows["territoire"]))]
-        fresh = [
-            (i, t, p) not in keys
-            for i, t, p in zip(kept["indicateur"], kept["territoire"], kept["periode"], strict=True)
-        ]
-        kept = kept[pd.Series(fresh, index=kept.index, dtype=bool)]  # a plain [] selects columns
+        fresh = (
+            kept[["indicateur", "territoire", "periode"]]
+            .merge(
+                rows[["indicateur", "territoire", "periode"]].drop_duplicates(), how="left", indicator=True
+            )["_merge"]
+            .to_numpy()
+            == "left_only"
+        )
+        kept = kept[fresh]
         kept = kept.assign(origine="valeur enregistrée", ligne=float("nan"))[list(rows.columns)]
         merged = pd.concat([rows, kept], ignore_index=True) if not kept.empty else rows
     else:

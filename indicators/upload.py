@@ -23,12 +23,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import html
 import io
+import itertools
 import re
 import unicodedata
 import zipfile
 from dataclasses import dataclass, field, replace
 from pathlib import PurePath
+
+import numpy as np
+import pandas as pd
 
 from indicators.formatting import format_number
 
@@ -102,9 +107,14 @@ class RawRow:
 
 @dataclass
 class RawTable:
-    """What was read from the file: rows, file-level issues and how it was read."""
+    """What was read from the file: its cells as columns, file-level issues and how it was read.
 
-    rows: list[RawRow] = field(default_factory=list)
+    `frame` holds one row per non-blank data row: `ligne` (its line in the file) and the
+    canonical columns the header names, each cell as read (text, number, date), object
+    columns. `rows` gives the same rows one by one (built when first asked).
+    """
+
+    frame: pd.DataFrame | None = None
     issues: list[FileIssue] = field(default_factory=list)
     header_line: int | None = None
     columns: dict[str, str] = field(default_factory=dict)  # canonical -> header as written
@@ -112,11 +122,35 @@ class RawTable:
     encoding: str | None = None
     separator: str | None = None
     sheet: str | None = None
+    positions: dict[str, int] = field(default_factory=dict, repr=False)  # canonical -> cell index
 
     @property
     def readable(self) -> bool:
         """True when the file could be read as a table with the required columns."""
         return not self.issues
+
+    @property
+    def rows(self) -> list[RawRow]:
+        """The data rows one by one: line and cells by canonical column."""
+        if self.frame is None or self.frame.empty:
+            return []
+        names = [c for c in self.frame.columns if c != "ligne"]
+        lines = self.frame["ligne"].tolist()
+        cells = [self.frame[c].tolist() for c in names]
+        return [
+            RawRow(line=int(line), values=dict(zip(names, values, strict=True)))
+            for line, *values in zip(lines, *cells, strict=True)
+        ]
+
+
+def cells_frame(lines: list[int], columns: dict[str, list[object]]) -> pd.DataFrame:
+    """The frame of a RawTable: `ligne`, then each canonical column as an object column."""
+    frame = pd.DataFrame({"ligne": np.asarray(lines, dtype=np.int64)})
+    for name, values in columns.items():
+        column = np.empty(len(values), dtype=object)
+        column[:] = values
+        frame[name] = pd.Series(column, dtype=object, copy=False)
+    return frame
 
 
 # -- small text helpers -------------------------------------------------------------------
@@ -348,6 +382,7 @@ def _tabulate(
     header_line, header_cells = rows[index]
     table.header_line = header_line
     table.columns = {c: cell_text(header_cells[p]) for c, p in mapping.items()}
+    table.positions = dict(mapping)
     table.ignored_columns = extras
     missing = [c for c in REQUIRED_COLUMNS if c not in mapping]
     for column in missing:
@@ -375,9 +410,10 @@ def _tabulate(
     if data_count > max_rows:
         table.issues.append(_too_many_rows(data_count, max_rows))
         return table
-    for line, cells in data:
-        values = {c: (cells[p] if p < len(cells) else None) for c, p in mapping.items()}
-        table.rows.append(RawRow(line=line, values=values))
+    table.frame = cells_frame(
+        [line for line, _ in data],
+        {c: [cells[p] if p < len(cells) else None for _, cells in data] for c, p in mapping.items()},
+    )
     return table
 
 
@@ -392,6 +428,83 @@ def _utf16(data: bytes) -> bool:
     head = data[:400]
     # Text in UTF-16 without BOM: one byte in two is a NUL.
     return len(head) >= 8 and (head[1::2].count(0) > len(head) * 0.4 or head[0::2].count(0) > len(head) * 0.4)
+
+
+_CHUNK = 20_000  # records per pandas chunk: rows past the limit are counted chunk by chunk
+_WIDTH_SCAN = 50  # lines whose fields give the table's width
+
+
+def _physical_lines(text: str) -> int:
+    """Lines of a text, ended by \\n, \\r\\n or \\r (the last one may have no end)."""
+    ends = text.count("\n") + text.count("\r") - text.count("\r\n")
+    return ends + (1 if text and not text.endswith(("\n", "\r")) else 0)
+
+
+def _csv_columns(text: str, separator: str, table: RawTable, limits: Limits) -> RawTable | None:
+    """Read CSV text into columns with pandas' C parser; None when the text needs the row
+    by row reader (`_csv_rows`) to give the same table and the same messages: rows wider than
+    the first lines, a cell over several lines (line numbers), a cell past the length limit,
+    a NUL character, or no cell beyond the first column."""
+    if "\x00" in text:
+        return None
+    head = list(itertools.islice(io.StringIO(text, newline=""), _WIDTH_SCAN))
+    width = max((len(cells) for cells in csv.reader(head, delimiter=separator)), default=0)
+    if width < 2:
+        return None
+    keep = limits.max_rows + _HEADER_SCAN + 1
+    chunks: list[pd.DataFrame] = []
+    kept = total = records = 0
+    beyond_first = False
+    try:
+        reader = pd.read_csv(
+            io.StringIO(text),
+            sep=separator,
+            header=None,
+            names=range(width),
+            dtype=object,
+            keep_default_na=False,
+            na_filter=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+            engine="c",
+            chunksize=_CHUNK,
+        )
+        for chunk in reader:
+            raw = [chunk[c].tolist() for c in chunk.columns]
+            records += len(chunk)
+            if max(max(map(len, column), default=0) for column in raw) > limits.max_cell_chars:
+                return None  # the row by row reader names the line
+            stripped = [[cell.strip() for cell in column] for column in raw]
+            filled = [np.fromiter(map(bool, column), dtype=bool, count=len(column)) for column in stripped]
+            blank = ~np.logical_or.reduce(filled)
+            beyond_first |= bool(np.logical_or.reduce(filled[1:]).any())
+            count = int((~blank).sum())
+            total += count
+            if kept < keep:
+                frame = pd.DataFrame({"ligne": np.asarray(chunk.index, dtype=np.int64) + 1})
+                for position, column in enumerate(stripped):
+                    frame[position] = pd.Series(np.array(column, dtype=object), dtype=object)
+                frame = frame[~blank]
+                chunks.append(frame.iloc[: keep - kept])
+                kept += min(count, keep - kept)
+    except (pd.errors.ParserError, ValueError):
+        return None  # ragged rows, a broken quote: the row by row reader says where
+    if not beyond_first or records != _physical_lines(text):
+        return None  # no table, or a cell over several lines: records are no longer lines
+    rows = pd.concat(chunks, ignore_index=True) if chunks else pd.DataFrame(columns=["ligne"])
+    head_rows = [
+        (int(line), list(cells))
+        for line, *cells in rows.iloc[: _HEADER_SCAN + 1].itertuples(index=False, name=None)
+    ]
+    table.separator = separator
+    _tabulate(head_rows, table, limits.max_rows, total)
+    if table.issues:
+        return table
+    data = rows[rows["ligne"] > table.header_line]
+    table.frame = pd.DataFrame({"ligne": data["ligne"].to_numpy(dtype=np.int64)})
+    for column, position in table.positions.items():
+        table.frame[column] = pd.Series(data[position].to_numpy(dtype=object), dtype=object)
+    return table
 
 
 def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
@@ -416,6 +529,14 @@ def _read_csv(data: bytes, table: RawTable, limits: Limits) -> RawTable:
         table.issues.append(FileIssue("fichier-vide", "Le fichier ne contient aucune ligne."))
         return table
     table.separator = separator
+    fast = _csv_columns(text, separator, RawTable(encoding=table.encoding), limits)
+    if fast is not None:
+        return fast
+    return _csv_rows(text, separator, table, limits)
+
+
+def _csv_rows(text: str, separator: str, table: RawTable, limits: Limits) -> RawTable:
+    """Read CSV text row by row (Python's csv module): any shape of file, exact line numbers."""
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
     rows = _Collector(limits)
     start = 1
@@ -535,13 +656,208 @@ def _xlsx_rows(sheet, limits: Limits, *, first: int | None = None):
             return
 
 
-def _read_xlsx(data: bytes, table: RawTable, limits: Limits) -> RawTable:
-    import openpyxl  # imported here: reading a CSV should not pay for it
+# -- XLSX through python-calamine: what it is handed is checked first --------------------------
+# calamine (Rust) holds a sheet as a dense rectangle from A1 to its farthest cell, and aborts
+# the whole process when that rectangle does not fit in memory (one cell in XFD1048576 is
+# enough). The sheet's XML is scanned first (the zip's sizes are already bounded): every
+# cell must carry its reference, and the rectangle must stay under _CALAMINE_CELLS; else
+# the streamed openpyxl reader reads the file. calamine gives no number formats: the cells
+# shown as a percentage are found from the styles (as openpyxl's `number_format`).
+_CALAMINE_CELLS = 2_000_000  # cells of the rectangle A1..farthest cell (about 64 MB in calamine)
+_ATTRS = re.compile(rb'([\w:]+)="([^"]*)"')
+_CELL_TAG = re.compile(rb"<(?:\w+:)?c[\s>/]")
+_CELL_LINE = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="[A-Z]{1,3}([0-9]{1,7})"')
+_CELL_LETTERS = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})[0-9]')
+_CELL_ATTRS = re.compile(rb"<(?:\w+:)?c\s([^>]*)>")
+_SHEET_TAG = re.compile(rb"<(?:\w+:)?sheet\s([^>]*)>")
+_REL_TAG = re.compile(rb"<(?:\w+:)?Relationship\s([^>]*)>")
+_XF_BLOCK = re.compile(rb"<(?:\w+:)?cellXfs\b.*?</(?:\w+:)?cellXfs>", re.S)
+_XF_TAG = re.compile(rb"<(?:\w+:)?xf\b([^>]*)>")
+_NUMFMT_TAG = re.compile(rb"<(?:\w+:)?numFmt\s([^>]*)>")
+_PERCENT_BUILTIN = {9, 10}  # 0% and 0.00%
 
+
+def _attrs(text: bytes) -> dict[str, str]:
+    return {
+        k.decode().rpartition(":")[2] if k.endswith(b":id") else k.decode(): html.unescape(
+            v.decode("utf-8", "replace")
+        )
+        for k, v in _ATTRS.findall(text)
+    }
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for char in letters:
+        number = number * 26 + char - 64
+    return number
+
+
+def _sheet_parts(archive: zipfile.ZipFile) -> dict[str, str] | None:
+    """Sheet name -> its part in the zip (xl/worksheets/...), from workbook.xml and its rels."""
+    try:
+        book = archive.read("xl/workbook.xml")
+        rels = archive.read("xl/_rels/workbook.xml.rels")
+    except KeyError:
+        return None
+    targets = {}
+    for tag in _REL_TAG.findall(rels):
+        attrs = _attrs(tag)
+        target = attrs.get("Target", "")
+        targets[attrs.get("Id")] = target.lstrip("/") if target.startswith("/") else "xl/" + target
+    parts = {}
+    for tag in _SHEET_TAG.findall(book):
+        attrs = _attrs(tag)
+        if attrs.get("id") in targets and "name" in attrs:
+            parts[attrs["name"]] = targets[attrs["id"]]
+    return parts
+
+
+def _percent_styles(archive: zipfile.ZipFile) -> set[int]:
+    """Indexes of the cell styles whose number format shows a percentage."""
+    try:
+        styles = archive.read("xl/styles.xml")
+    except KeyError:
+        return set()
+    formats = {}
+    for tag in _NUMFMT_TAG.findall(styles):
+        attrs = _attrs(tag)
+        if attrs.get("numFmtId", "").isdigit():
+            formats[int(attrs["numFmtId"])] = attrs.get("formatCode", "")
+    block = _XF_BLOCK.search(styles)
+    if block is None:
+        return set()
+    found = set()
+    for index, tag in enumerate(_XF_TAG.findall(block.group(0))):
+        number = _attrs(tag).get("numFmtId", "0")
+        number = int(number) if number.isdigit() else 0
+        if number in _PERCENT_BUILTIN or "%" in formats.get(number, ""):
+            found.add(index)
+    return found
+
+
+def _sheet_shape(xml: bytes, percent: set[int]) -> tuple[bool, set[tuple[int, int]]]:
+    """Whether calamine may read this sheet XML, and the (line, column) of its percentage cells."""
+    cells = len(_CELL_TAG.findall(xml))
+    lines = _CELL_LINE.findall(xml)
+    if len(lines) != cells:
+        return False, set()  # a cell without its reference: calamine would place it itself
+    if lines:
+        rows = max(map(int, lines))
+        columns = max(map(_column_number, set(_CELL_LETTERS.findall(xml))))
+        if rows * columns > _CALAMINE_CELLS:
+            return False, set()
+    shown = set()
+    if percent:
+        for tag in _CELL_ATTRS.findall(xml):
+            attrs = _attrs(tag)
+            style = attrs.get("s", "")
+            if style.isdigit() and int(style) in percent and "r" in attrs:
+                match = re.fullmatch(r"([A-Z]{1,3})([0-9]{1,7})", attrs["r"])
+                if match:
+                    shown.add((int(match.group(2)), _column_number(match.group(1).encode())))
+    return True, shown
+
+
+def _calamine_cell(value: object, percent: bool) -> object:
+    if isinstance(value, str):
+        return value.strip()
+    if percent and isinstance(value, int | float) and not isinstance(value, bool):
+        return f"{value * 100:.10g} %".replace(".", ",")  # a cell shown as 12,5 % holds 0.125
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)  # calamine reads every number as a float; openpyxl gives 310, not 310.0
+    if isinstance(value, dt.datetime):
+        return value.date() if value.time() == dt.time() else value
+    return value
+
+
+def _calamine_rows(sheet: list[list], shown: set[tuple[int, int]], limits: Limits, first: int | None = None):
+    """(line, cells) of the non-blank rows of a sheet read by calamine (its rows from A1);
+    `first` stops after that many."""
+    seen = 0
+    for index, raw in enumerate(sheet):
+        line = index + 1
+        if shown:
+            cells = [_calamine_cell(v, (line, col) in shown) for col, v in enumerate(raw, start=1)]
+        else:
+            cells = [v.strip() if isinstance(v, str) else _calamine_cell(v, False) for v in raw]
+        if _is_blank(cells):
+            continue
+        _check_cells(line, cells, limits.max_cell_chars)
+        yield line, cells
+        seen += 1
+        if first is not None and seen >= first:
+            return
+
+
+def _read_xlsx_calamine(data: bytes, limits: Limits) -> RawTable | None:
+    """Read a workbook whose zip passed `_check_zip` with calamine; None when a sheet's
+    shape needs the streamed reader (see above)."""
+    from python_calamine import CalamineWorkbook, SheetTypeEnum, SheetVisibleEnum
+
+    table = RawTable()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        parts = _sheet_parts(archive)
+        if parts is None:
+            return None
+        percent = _percent_styles(archive)
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        try:
+            sheets = [m for m in workbook.sheets_metadata if m.typ == SheetTypeEnum.WorkSheet]
+            if len(sheets) > limits.max_sheets:
+                table.issues.append(_too_many_sheets(len(sheets), limits.max_sheets))
+                return table
+            first: RawTable | None = None
+            for meta in sheets:
+                if meta.visible != SheetVisibleEnum.Visible:
+                    continue
+                part = parts.get(meta.name)
+                if part is None:
+                    return None
+                safe, shown = _sheet_shape(archive.read(part), percent)
+                if not safe:
+                    return None
+                sheet = workbook.get_sheet_by_name(meta.name).to_python(skip_empty_area=False)
+                probe = RawTable(encoding="xlsx", sheet=meta.name)
+                _tabulate(
+                    list(_calamine_rows(sheet, shown, limits, first=_HEADER_SCAN)), probe, limits.max_rows
+                )
+                if not _has_header(probe):
+                    first = first or probe
+                    continue
+                attempt = RawTable(encoding="xlsx", sheet=meta.name)
+                rows = _Collector(limits)
+                for line, cells in _calamine_rows(sheet, shown, limits):
+                    rows.add(line, cells)
+                return _tabulate(rows.rows, attempt, limits.max_rows, rows.count)
+        finally:
+            workbook.close()
+    if first is None:
+        table.issues.append(FileIssue("fichier-vide", "Le classeur ne contient aucune feuille visible."))
+    return first or table
+
+
+def _read_xlsx(data: bytes, table: RawTable, limits: Limits) -> RawTable:
     problem = _check_zip(data, ".xlsx", limits)
     if problem is not None:
         table.issues.append(problem)
         return table
+    try:
+        read = _read_xlsx_calamine(data, limits)
+    except _TooLong as exc:
+        table.issues.append(_cell_issue(exc, limits.max_cell_chars))
+        return table
+    except Exception:  # calamine raises its own kinds on a damaged workbook; openpyxl says which
+        read = None
+    if read is not None:
+        return read
+    return _read_xlsx_streamed(data, table, limits)
+
+
+def _read_xlsx_streamed(data: bytes, table: RawTable, limits: Limits) -> RawTable:
+    """Read a workbook row by row with openpyxl (read-only): any shape, in bounded memory."""
+    import openpyxl  # imported here: reading a CSV should not pay for it
+
     invalid = _invalid("Excel (.xlsx)")
     try:
         workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)

@@ -4,10 +4,15 @@
     >>> plan.counts, plan.preview()                                     # new / changed / unchanged
     >>> result = commit_import(store, ref, plan, actor)                 # one transaction or nothing
 
-The diff is computed again inside the commit's transaction, so two uploads at once both
-land (the store retries on a lock or a write conflict) and none overwrites the other
-with a stale picture. Only new and changed values are written, in one batch that keeps
-who, when, the file name and its sha256; re-uploading the same file writes nothing.
+The dry run keeps a fingerprint of the values it compared with (`db.observations.
+current_fingerprint`, read in the same snapshot). The commit's transaction takes it again:
+unchanged, the dry run's diff is written as it is; changed (another upload, a revert
+landed in between), the diff is computed again inside the transaction. So two uploads
+at once both land (the store retries on a lock or a write conflict), none overwrites the
+other with a stale picture, and the usual commit does not diff twice. Only new and
+changed values are written, in one batch that keeps who, when, the file name and its
+sha256; re-uploading the same file writes nothing. The preview is formatted once per plan
+(the page shows it again at every rerun), and only the rows asked for (`limit`).
 """
 
 from __future__ import annotations
@@ -16,12 +21,15 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from db.observations import (
     BatchError,
+    current_fingerprint,
     current_for,
+    current_with_fingerprint,
     list_batches,
     record_audit,
     revert_batch,
@@ -40,13 +48,12 @@ from indicators.changes import (
     change_counts,
     compute_diff,
     indicators_named,
-    previous_map,
 )
 from indicators.formatting import MISSING, format_value
 from indicators.labels import batch_kind_label, batch_status_label
 from indicators.periods import period_label
 from indicators.upload import read_upload
-from indicators.validation import Report, rows_frame, validate_upload
+from indicators.validation import Report, rows_frame, territories_named, validate_upload
 from services.settings import get_settings, upload_limits
 
 BATCH_KIND = "depot"
@@ -76,6 +83,9 @@ class ImportPlan:
     report: Report
     diff: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    # (indicators, territories, fingerprint) of the values in force the diff was computed against
+    snapshot: tuple[list[str], list[str], tuple[int, int, int]] | None = None
+    _previews: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
 
     @property
     def accepted(self) -> bool:
@@ -100,9 +110,16 @@ class ImportPlan:
             f"{c['unchanged']} inchangée(s), {c['skipped']} non renseignée(s)."
         )
 
-    def preview(self, ref: Reference) -> pd.DataFrame:
-        """The diff for people: territory, indicator, period, old → new value, status."""
-        return preview_frame(self.diff, ref)
+    def preview(
+        self, ref: Reference, *, changes_only: bool = False, limit: int | None = None
+    ) -> pd.DataFrame:
+        """The diff for people: territory, indicator, period, old → new value, status
+        (formatted once per plan; `changes_only` drops the unchanged values, `limit` keeps
+        the first rows only)."""
+        key = (changes_only, limit)
+        if key not in self._previews:
+            self._previews[key] = preview_frame(self.diff, ref, changes_only=changes_only, limit=limit)
+        return self._previews[key]
 
 
 @dataclass
@@ -118,8 +135,12 @@ class ImportResult:
         return self.batch_id is not None
 
 
-def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
-    """A French table of the diff, with names, labels and formatted values (old → new)."""
+def preview_frame(
+    diff: pd.DataFrame, ref: Reference, *, changes_only: bool = False, limit: int | None = None
+) -> pd.DataFrame:
+    """A French table of the diff, with names, labels and formatted values (old → new):
+    changed values first, then new, then unchanged, each by line; only the rows shown are
+    formatted (`changes_only`: no unchanged value; `limit`: the first rows)."""
     columns = [
         "ligne",
         "statut",
@@ -138,11 +159,26 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
     units = {i.code: i.unite for i in ref.indicators}
     labels = {i.code: i.libelle for i in ref.indicators}
 
+    formatted: dict[tuple, str] = {}
+
     def shown(number: object, text: object, unite: str) -> str:
         if isinstance(text, str) and text:
             return text
-        return format_value(number, unite)
+        key = (number, unite)
+        if key not in formatted:  # a file repeats the same values: each formatted once
+            formatted[key] = format_value(number, unite)
+        return formatted[key]
 
+    order = {STATUS_CHANGED: 0, STATUS_NEW: 1, STATUS_UNCHANGED: 2}
+    rank = diff["statut"].map(order).to_numpy() * (int(diff["ligne"].max()) + 1) + diff["ligne"].to_numpy()
+    keep = np.argsort(rank, kind="stable")
+    if changes_only:
+        keep = keep[diff["statut"].to_numpy()[keep] != STATUS_UNCHANGED]
+    if limit is not None:
+        keep = keep[:limit]
+    diff = diff.iloc[keep]
+    if diff.empty:
+        return pd.DataFrame(columns=columns)
     diff = pd.DataFrame({c: diff[c].tolist() for c in diff.columns})  # plain objects: fast to iterate
     frame = pd.DataFrame(
         {
@@ -170,9 +206,7 @@ def preview_frame(diff: pd.DataFrame, ref: Reference) -> pd.DataFrame:
             "code": diff["indicateur"],
         }
     )
-    order = {STATUS_CHANGED: 0, STATUS_NEW: 1, STATUS_UNCHANGED: 2}
-    frame["_o"] = frame["statut"].map(order)
-    return frame.sort_values(["_o", "ligne"]).drop(columns="_o").reset_index(drop=True)[columns]
+    return frame[columns]
 
 
 # -- dry run and commit -------------------------------------------------------------------------
@@ -196,19 +230,28 @@ def prepare_import(
         max_rows=max_rows or settings.upload_max_rows,
         limits=upload_limits(settings),
     )
+    convention = ref.convention.code
     asked = indicators_named(table)
-    current = current_for(store, ref.convention.code, asked)
-    report = validate_upload(
-        table, ref, actor=actor, today=today or dt.date.today(), previous=previous_map(current)
-    )
+    named = set(asked)  # with the indicators of the rules they take part in: one read
+    asked = sorted(named | {c for rule in ref.rules if named & set(rule.codes()) for c in rule.codes()})
+    territories = territories_named(table, ref)  # only their values are read: a slice of the store
+    current, fingerprint = current_with_fingerprint(store, convention, asked, territories)
+    snapshot = (asked, territories, fingerprint)
+    report = validate_upload(table, ref, actor=actor, today=today or dt.date.today(), previous=current)
     # Cross-indicator rules, over the file merged with the stored values (indicators/rules.py).
-    rules.check_upload(
-        report, ref, current_for(store, ref.convention.code, rules.codes_involved(ref, report))
-    )
+    if report.valid and report.n_rows and ref.rules:
+        involved = rules.codes_involved(ref, report)
+        missing = sorted(set(involved) - set(asked))
+        stored = current[current["indicateur"].isin(involved)]
+        if missing:
+            more = current_for(store, convention, missing, territories=territories)
+            stored = pd.concat([stored, more], ignore_index=True)
+        rules.check_upload(report, ref, stored)
     rows = rows_frame(report) if report.valid else rows_frame(Report())
     resolved = sorted(set(rows["indicateur"]))
     if not set(resolved) <= set(asked):  # some indicators were named by their label
-        current = current_for(store, ref.convention.code, resolved)
+        current, fingerprint = current_with_fingerprint(store, convention, resolved, territories)
+        snapshot = (resolved, territories, fingerprint)
     diff = compute_diff(rows, current)
     return ImportPlan(
         filename=filename,
@@ -216,6 +259,7 @@ def prepare_import(
         report=report,
         diff=diff,
         counts=change_counts(diff, report.stats),
+        snapshot=snapshot,
     )
 
 
@@ -245,8 +289,13 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
     indicators = sorted(set(rows["indicateur"]))
 
     def work(conn: sa.Connection) -> tuple[int | None, dict[str, int]]:
-        current = current_for(None, convention, indicators, conn=conn)
-        diff = compute_diff(rows, current)  # again, inside the transaction: never a stale picture
+        snapshot = plan.snapshot
+        if snapshot is not None and current_fingerprint(conn, convention, *snapshot[:2]) == snapshot[2]:
+            diff = plan.diff  # nothing the dry run compared with has changed since
+        else:  # another write landed in between: the diff again, inside the transaction
+            territories = sorted(set(rows["territoire"]))
+            current = current_for(None, convention, indicators, conn=conn, territories=territories)
+            diff = compute_diff(rows, current)
         counts = change_counts(diff, plan.report.stats)
         to_write = diff[diff["statut"] != STATUS_UNCHANGED]
         if to_write.empty:
