@@ -89,17 +89,25 @@ class Tab:
         self.port = port
         self.ws = None
         self.session_id: str | None = None
+        self.cookies: dict[str, str] = {}
         self.xsrf = ""
+        self.process = ""
+        self.login_seconds = 0.0
 
     async def open(self) -> None:
-        self.xsrf = await asyncio.to_thread(_xsrf_cookie, self.port)
+        self.cookies = await asyncio.to_thread(_first_cookies, self.port)
+        self.xsrf = self.cookies.get("_streamlit_xsrf", "")
         self.ws = await websockets.connect(
             f"ws://127.0.0.1:{self.port}/_stcore/stream",
             subprotocols=["streamlit", self.xsrf] if self.xsrf else ["streamlit"],
-            additional_headers={"Cookie": f"_streamlit_xsrf={self.xsrf}"} if self.xsrf else None,
+            additional_headers={"Cookie": self.cookie_header()} if self.cookies else None,
             max_size=None,
             open_timeout=PAGE_TIMEOUT,
         )
+        self.process = self.ws.response.headers.get("X-CTG-Processus", str(self.port))
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
 
     async def close(self) -> None:
         if self.ws is not None:
@@ -152,6 +160,7 @@ class Tab:
         state = states.widgets.add()
         state.id, state.trigger_value = ids["Se connecter"], True
         after = await self.run("", states)
+        self.login_seconds = first.seconds + after.seconds
         if any(label == "Se connecter" for label in widget_ids(after)):
             raise PageError(
                 f"connexion refusée pour {login} : {errors_of(after) or 'formulaire encore affiché'}"
@@ -176,7 +185,9 @@ class Tab:
             if reply.WhichOneof("type") == "file_urls_response":
                 urls = reply.file_urls_response.file_urls[0]
                 break
-        await asyncio.to_thread(_put_file, self.port, urls.upload_url, name, data, self.xsrf)
+        await asyncio.to_thread(
+            _put_file, self.port, urls.upload_url, name, data, self.xsrf, self.cookie_header()
+        )
         states = WidgetStates()
         state = states.widgets.add()
         state.id = uploader.id
@@ -217,21 +228,24 @@ def texts_of(run: Run) -> str:
     return " ".join(getattr(e, "body", "") for k, e in run.elements if k in ("alert", "markdown", "toast"))
 
 
-def _xsrf_cookie(port: int) -> str:
+def _first_cookies(port: int) -> dict[str, str]:
+    """The cookies a browser gets from its first request (Streamlit's XSRF one, the proxy's route)."""
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PAGE_TIMEOUT)
     try:
         connection.request("GET", "/_stcore/health")
         response = connection.getresponse()
         response.read()
+        cookies = {}
         for header, value in response.getheaders():
-            if header.lower() == "set-cookie" and value.startswith("_streamlit_xsrf="):
-                return value.split(";", 1)[0].split("=", 1)[1]
-        return ""
+            if header.lower() == "set-cookie" and "=" in value:
+                name, _, rest = value.partition("=")
+                cookies[name.strip()] = rest.split(";", 1)[0]
+        return cookies
     finally:
         connection.close()
 
 
-def _put_file(port: int, url: str, name: str, data: bytes, xsrf: str) -> None:
+def _put_file(port: int, url: str, name: str, data: bytes, xsrf: str, cookies: str) -> None:
     boundary = uuid.uuid4().hex
     body = (
         (
@@ -243,7 +257,9 @@ def _put_file(port: int, url: str, name: str, data: bytes, xsrf: str) -> None:
     )
     headers = {"Content-Type": f"multipart/form-data; boundary={boundary}"}
     if xsrf:
-        headers |= {"X-Xsrftoken": xsrf, "Cookie": f"_streamlit_xsrf={xsrf}"}
+        headers["X-Xsrftoken"] = xsrf
+    if cookies:
+        headers["Cookie"] = cookies
     path = url if url.startswith("/") else "/" + url.split("/", 3)[-1]
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=PAGE_TIMEOUT)
     try:
@@ -264,6 +280,10 @@ class Tally:
     pages: dict[str, list[float]] = dataclasses.field(default_factory=dict)
     errors: list[str] = dataclasses.field(default_factory=list)
     uploads: list[dict] = dataclasses.field(default_factory=list)
+    tabs: dict[str, int] = dataclasses.field(default_factory=dict)
+
+    def opened(self, tab: Tab) -> None:
+        self.tabs[tab.process] = self.tabs.get(tab.process, 0) + 1
 
     def page(self, name: str, run: Run) -> None:
         self.pages.setdefault(PAGE_LABELS.get(name, name), []).append(run.seconds)
@@ -277,7 +297,9 @@ async def reader(number: int, port: int, login: str, password: str, deadline: fl
     tab = Tab(port)
     try:
         await tab.open()
+        tally.opened(tab)
         await tab.login(login, password)
+        tally.pages.setdefault("connexion (formulaire)", []).append(tab.login_seconds)
         while time.monotonic() < deadline:
             name = rng.choices(pages, weights)[0]
             run = await tab.run(name)
@@ -295,6 +317,7 @@ async def uploader(
     tab = Tab(port)
     try:
         await tab.open()
+        tally.opened(tab)
         await tab.login(login, PASSWORD)
         index = 0
         while time.monotonic() < deadline:
@@ -452,6 +475,38 @@ def app_processes(url: str, count: int, logs: Path) -> Iterator[list[int]]:
                 process.kill()
 
 
+@contextlib.contextmanager
+def nginx_proxy(ports: list[int], work: Path) -> Iterator[int]:
+    """nginx with deploy/nginx-ctg.conf in front of these processes; yields its port."""
+    port = free_port()
+    folder = work / "nginx"
+    folder.mkdir()
+    work.chmod(0o755)
+    folder.chmod(0o777)  # nginx's workers (« nobody » when started as root) write their buffers here
+    backends = "\n".join(f"        server 127.0.0.1:{p};" for p in ports)
+    text = (ROOT / "deploy" / "nginx-ctg.conf").read_text(encoding="utf-8")
+    conf = folder / "nginx.conf"
+    conf.write_text(
+        text.replace("@WORK@", str(folder)).replace("@PORT@", str(port)).replace("@BACKENDS@", backends),
+        encoding="utf-8",
+    )
+    log = (folder / "nginx.log").open("w")
+    process = subprocess.Popen(
+        [shutil.which("nginx") or "/usr/sbin/nginx", "-p", str(folder), "-c", str(conf), "-g", "daemon off;"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        _wait_healthy(port, 30.0)
+        yield port
+    finally:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
 def _wait_healthy(port: int, seconds: float = 90.0) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -555,7 +610,9 @@ async def simulate(ports, readers, files, duration) -> Tally:
 def report(tally: Tally, problems: list[str], args, ports) -> str:
     lines = [
         f"Test de charge : {len(ports)} processus de l'application sur un même stockage, "
-        f"{args.readers} lecteurs, {args.uploaders} chargés, {args.duration:.0f} s",
+        f"{args.readers} lecteurs, {args.uploaders} chargés, {args.duration:.0f} s"
+        + ("" if args.sans_proxy else " (derrière nginx, sessions collantes)"),
+        "Onglets par processus : " + ", ".join(f"{p} : {n}" for p, n in sorted(tally.tabs.items())),
         "",
         "| page | servies | p50 | p95 | max |",
         "| --- | ---: | ---: | ---: | ---: |",
@@ -594,6 +651,11 @@ def main() -> int:
     parser.add_argument("--readers", type=int, default=30)
     parser.add_argument("--uploaders", type=int, default=3)
     parser.add_argument("--duration", type=float, default=120.0)
+    parser.add_argument(
+        "--sans-proxy",
+        action="store_true",
+        help="se connecter directement aux processus (défaut : nginx devant, deploy/nginx-ctg.conf)",
+    )
     parser.add_argument("--keep", action="store_true", help="garder le dossier de travail (journaux)")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="ctg-charge-"))
@@ -603,8 +665,13 @@ def main() -> int:
             print("Préparation du stockage…", flush=True)
             readers, files = prepare_store(url, args.uploaders, args.readers)
             ports = stack.enter_context(app_processes(url, args.processes, work))
-            print(f"Processus prêts sur les ports {', '.join(map(str, ports))} ; simulation…", flush=True)
-            tally = asyncio.run(simulate(ports, readers, files, args.duration))
+            print(f"Processus prêts sur les ports {', '.join(map(str, ports))}", flush=True)
+            entry = ports
+            if not args.sans_proxy:
+                entry = [stack.enter_context(nginx_proxy(ports, work))]
+                print(f"nginx devant eux sur le port {entry[0]}", flush=True)
+            print("Simulation…", flush=True)
+            tally = asyncio.run(simulate(entry, readers, files, args.duration))
             problems = check_store(url, tally.uploads) + last_files_hold(url, tally.uploads, files)
             print(report(tally, problems, args, ports))
             return 0 if not tally.errors and not problems and tally.pages else 1
