@@ -56,3 +56,13 @@ def actor_logins(store: Store) -> list[str]:
 def action_codes(store: Store) -> list[str]:
     """Every action code present in the audit log."""
     return store.query_df("select distinct action from audit")["action"].tolist()
+
+
+def change_marker(store: Store) -> tuple:
+    """What moves whenever the store's data change: the last audit row, the last batch and the
+    last change of a batch's status. Another process compares it to know its caches are stale."""
+    row = store.query_df(
+        "select (select max(id) from audit) as audit, (select max(id) from batches) as batch, "
+        "(select max(status_changed_at) from batches) as status"
+    ).iloc[0]
+    return tuple(None if pd.isna(v) else str(v) for v in row)

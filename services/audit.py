@@ -195,3 +195,8 @@ def export_audit(tables: dict[str, pd.DataFrame], suffix: str) -> bytes:
     else:
         raise AuditExportError(f"Format « {suffix} » non pris en charge : .csv ou .xlsx.")
     return buffer.getvalue()
+
+
+def store_marker(store: Store) -> tuple:
+    """A marker that changes with every write to the store, whichever process made it."""
+    return db.change_marker(store)

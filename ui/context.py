@@ -12,6 +12,7 @@ from db.store import Store
 from indicators.access import Actor
 from indicators.catalogue import Reference, load_reference
 from indicators.surveys import publishable
+from services.audit import store_marker
 from services.demo import has_demo
 from services.reference import install_reference
 from services.review import ReviewFigures, gather_review
@@ -65,6 +66,25 @@ def clear_caches() -> None:
     _review_figures.clear()
 
 
+@st.cache_resource(show_spinner=False)
+def _seen_marker() -> dict:
+    return {}
+
+
+def forget_what_others_changed(store: Store) -> None:
+    """Clear the caches when the store changed since this process last looked.
+
+    Several app processes may share one store (PostgreSQL behind a proxy): a write clears
+    the caches of the process that made it, and every other process sees the store's
+    marker move at its next page run (one small query) and clears its own.
+    """
+    marker = store_marker(store)
+    seen = _seen_marker()
+    if seen.get("marker", marker) != marker:
+        clear_caches()
+    seen["marker"] = marker
+
+
 @dataclass
 class PageContext:
     store: Store
@@ -83,6 +103,7 @@ def setup_page() -> PageContext:
     """Shared setup: store, reference, login (the page stops at the login form), demo banner."""
     ref = get_reference()
     store = get_store()
+    forget_what_others_changed(store)
     ctx = PageContext(store=store, ref=ref, actor=require_login(store))
     if cached_has_demo(ctx.convention):
         from ui.chrome import demo_notice
