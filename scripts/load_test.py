@@ -366,11 +366,16 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def throwaway_postgres(folder: Path) -> Iterator[str]:
-    """A PostgreSQL cluster of its own in `folder`, on a free local port, stopped at the end."""
-    from scripts.postgres_local import running_cluster  # noqa: PLC0415
+    """A PostgreSQL cluster of its own (the tests' throwaway one, tests/pg.py: a temporary folder,
+    a free local port, fsync off), stopped and removed at the end."""
+    del folder
+    from tests.pg import Cluster  # noqa: PLC0415
 
-    with running_cluster(folder) as url:
-        yield url
+    cluster = Cluster()
+    try:
+        yield cluster.url(cluster.create_database(name="ctg"))
+    finally:
+        cluster.stop()
 
 
 def prepare_store(url: str, uploaders: int, readers: int) -> tuple[list[str], dict[str, list]]:
@@ -448,7 +453,7 @@ def app_processes(url: str, count: int, logs: Path) -> Iterator[list[int]]:
                         "-m",
                         "streamlit",
                         "run",
-                        "app.py",
+                        "server.py",
                         "--server.port",
                         str(port),
                         "--server.headless",
