@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8501
 
-.PHONY: run test test-fast setup system lint format bench demo clean-demo
+.PHONY: run test test-fast setup system lint format bench load-test demo clean-demo
 
 $(VENV)/.installed: requirements.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ test: setup
 
 # The edit loop: everything but the browser tests, on every core.
 test-fast: setup
-	$(PY) -m pytest -q -m "not browser" -n auto
+	$(PY) -m pytest -q -m "not browser and not processes" -n auto
 
 lint: setup
 	$(PY) -m ruff check .
@@ -44,6 +44,10 @@ format: setup
 
 bench: setup
 	$(PY) scripts/benchmark.py
+
+# Two app processes behind nginx on one throwaway PostgreSQL, 30 readers and 3 chargés for 2 minutes.
+load-test: setup
+	$(PY) scripts/load_test.py
 
 demo: setup
 	$(PY) cli.py demo

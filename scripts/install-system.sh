@@ -3,7 +3,7 @@
 # fonts, PDF tools, LibreOffice Calc for the tests' French-locale CSV files, and PostgreSQL (the
 # tests start their own throwaway server: tests/pg.py).
 set -euo pipefail
-PACKAGES="chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui postgresql"
+PACKAGES="chromium fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 poppler-utils libreoffice-calc-nogui postgresql nginx-light"
 missing=""
 for p in $PACKAGES; do
   dpkg -s "$p" >/dev/null 2>&1 || missing="$missing $p"
