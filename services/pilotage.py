@@ -29,7 +29,7 @@ from db import pilotage as db
 from db.store import Store
 from indicators.access import AccessDenied, Actor, require_admin, require_territory, require_writer
 from indicators.aggregation import Territories
-from indicators.catalogue import EPCI_CODE, Reference
+from indicators.catalogue import Reference
 from indicators.engagement import commune_engagements
 from indicators.formatting import format_value, is_missing
 from indicators.governance import (
@@ -92,7 +92,7 @@ def set_target(
     indicateur: str,
     annee: int,
     valeur: float | None,
-    territoire: str = EPCI_CODE,
+    territoire: str | None = None,
 ) -> bool:
     """Set (or, with `valeur=None`, remove) the target of an indicator for 2028 or 2030.
 
@@ -100,6 +100,7 @@ def set_target(
     writes nothing (returns False).
     """
     require_admin(actor, "fixer une cible")
+    territoire = territoire or ref.epci
     if indicateur not in ref.by_code:
         raise PilotageError(f"L'indicateur « {indicateur} » n'existe pas dans le catalogue.")
     ind = ref.indicator(indicateur)
@@ -153,13 +154,13 @@ def target_history(store: Store, convention: str, indicateur: str | None = None)
 
 
 # -- comments -----------------------------------------------------------------------------
-def check_comment_allowed(actor: Actor, territoire: str | None) -> None:
+def check_comment_allowed(ref: Reference, actor: Actor, territoire: str | None) -> None:
     """Refuse a comment the actor may not write (readers; chargés outside their territories)."""
     require_writer(actor, "rédiger un commentaire")
     if actor.is_admin:
         return
     if territoire is None:
-        if EPCI_CODE not in actor.territoires:
+        if ref.epci not in actor.territoires:
             raise AccessDenied(
                 f"Un commentaire sur l'ensemble de l'ambition demande l'EPCI dans le périmètre "
                 f"du compte « {actor.login} » : choisissez l'un de vos territoires."
@@ -181,7 +182,7 @@ def add_comment(
 ) -> int:
     """Record a qualitative analysis of an ambition (or F9) for a review; return its id."""
     territoire = _clean_text(territoire)
-    check_comment_allowed(actor, territoire)
+    check_comment_allowed(ref, actor, territoire)
     choices = ambition_choices(ref)
     if ambition not in choices:
         raise PilotageError(f"L'ambition « {ambition} » n'existe pas (attendu : {', '.join(choices)}).")

@@ -13,7 +13,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators.catalogue import EPCI_CODE
 from indicators.formatting import format_change, format_value
 from indicators.review import (
     DIRECTION_LABELS,
@@ -110,7 +109,7 @@ def communes_geojson() -> dict:
     return load_geojson(get_settings().seed_dir / GEOJSON_NAME)
 
 
-def summary(review_code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
+def summary(review_code: str, territory: str | None = None) -> pd.DataFrame:
     """Where each indicator stands for a territory at the review (computed indicators included)."""
     return figures(review_code).summary_of(territory)
 
