@@ -147,6 +147,24 @@ def m007_rollups(conn: sa.Connection) -> None:
         rollups.rebuild(conn, code)
 
 
+def m009_rights_per_convention(conn: sa.Connection) -> None:
+    """An account's rights (role, a chargé's territories) are per convention: table `droits`.
+
+    Every existing account keeps its role and territories on the convention(s) already in
+    the store (before this migration, there was one). `conventions.demonstration` flags a
+    fictitious convention shipped for tests and demonstration. Portable SQL (DuckDB, PostgreSQL).
+    """
+    conn.exec_driver_sql("alter table conventions add column if not exists demonstration boolean")
+    schema.droits.create(conn, checkfirst=True)
+    u, c, d = schema.utilisateurs, schema.conventions, schema.droits
+    conn.execute(
+        d.insert().from_select(
+            ["login", "convention", "role", "territoires"],
+            sa.select(u.c.login, c.c.code, u.c.role, u.c.territoires).select_from(u.join(c, sa.true())),
+        )
+    )
+
+
 MIGRATIONS: list[tuple[int, str, Migration]] = [
     (1, "initial", m001_initial),
     (2, "pilotage", m002_pilotage),
@@ -155,6 +173,9 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (5, "arbitrage_des_conflits", m005_conflict_choice),
     (6, "charges_en_observations", m006_charges_as_observations),
     (7, "agregats", m007_rollups),
+    # 8: sessions (issue 13, another branch). A gap is fine: `migrate` applies every version
+    # not yet recorded, in list order, so 8 runs when it arrives even after 9.
+    (9, "droits_par_convention", m009_rights_per_convention),
 ]
 
 

@@ -99,7 +99,7 @@ def set_target(
     Administrators only. The previous target stays in the history; an unchanged value
     writes nothing (returns False).
     """
-    require_admin(actor, "fixer une cible")
+    require_admin(actor, "fixer une cible", ref.convention.code)
     territoire = territoire or ref.epci
     if indicateur not in ref.by_code:
         raise PilotageError(f"L'indicateur « {indicateur} » n'existe pas dans le catalogue.")
@@ -156,7 +156,7 @@ def target_history(store: Store, convention: str, indicateur: str | None = None)
 # -- comments -----------------------------------------------------------------------------
 def check_comment_allowed(ref: Reference, actor: Actor, territoire: str | None) -> None:
     """Refuse a comment the actor may not write (readers; chargés outside their territories)."""
-    require_writer(actor, "rédiger un commentaire")
+    require_writer(actor, "rédiger un commentaire", ref.convention.code)
     if actor.is_admin:
         return
     if territoire is None:
@@ -214,7 +214,7 @@ def add_comment(
 
 def delete_comment(store: Store, convention: str, actor: Actor, comment_id: int) -> None:
     """Delete a comment: its author or an administrator; the text stays in the audit log."""
-    require_writer(actor, "supprimer un commentaire")
+    require_writer(actor, "supprimer un commentaire", convention)
     row = db.comment_row(store, convention, comment_id)
     if row is not None and not actor.is_admin and row["author"] != actor.login:
         raise AccessDenied(
@@ -262,7 +262,7 @@ def record_meeting(
 
     A comité de pilotage communal names its commune, or the structure or sector it covers.
     """
-    require_admin(actor, "enregistrer une réunion de gouvernance")
+    require_admin(actor, "enregistrer une réunion de gouvernance", ref.convention.code)
     if instance not in INSTANCE_LABELS:
         raise PilotageError(
             f"L'instance « {instance} » n'existe pas (attendu : {', '.join(INSTANCE_LABELS)})."
@@ -317,7 +317,7 @@ def record_meeting(
 
 def delete_meeting(store: Store, convention: str, actor: Actor, meeting_id: int) -> None:
     """Delete a meeting recorded by mistake; administrators only; audited with its content."""
-    require_admin(actor, "supprimer une réunion de gouvernance")
+    require_admin(actor, "supprimer une réunion de gouvernance", convention)
     deleted = db.delete_meeting(
         store,
         convention,
@@ -387,7 +387,7 @@ def set_engagement(
 
     Administrators only. Return False when nothing changed (nothing written).
     """
-    require_admin(actor, "modifier l'engagement d'une commune")
+    require_admin(actor, "modifier l'engagement d'une commune", ref.convention.code)
     names = {c.code: c.nom for c in ref.communes()}
     if commune not in names:
         raise PilotageError(f"« {commune} » n'est pas une commune de l'agglomération.")

@@ -108,6 +108,7 @@ def reference_rows(ref: Reference) -> ReferenceRows:
             "epci": c.epci,
             "signataires": json.dumps([s.model_dump() for s in c.signataires], ensure_ascii=False),
             "section": c.section,
+            "demonstration": c.demonstration,
         },
         tables={
             "enjeux": _frame(ref.enjeux),

@@ -76,6 +76,7 @@ class ImportPlan:
     report: Report
     diff: pd.DataFrame
     counts: dict[str, int] = field(default_factory=dict)
+    convention: str = ""  # the convention the file was checked against (committed into it only)
 
     @property
     def accepted(self) -> bool:
@@ -216,11 +217,24 @@ def prepare_import(
         report=report,
         diff=diff,
         counts=change_counts(diff, report.stats),
+        convention=ref.convention.code,
     )
 
 
-def _check_scope(actor: Actor, plan: ImportPlan) -> None:
-    require_writer(actor, "dépôt de valeurs")
+def _check_scope(actor: Actor, plan: ImportPlan, ref: Reference) -> None:
+    convention = ref.convention.code
+    require_writer(actor, "dépôt de valeurs", convention)
+    if plan.convention and plan.convention != convention:
+        raise ImportRejected(
+            f"Fichier vérifié pour la convention {plan.convention} : il ne peut pas être enregistré "
+            f"dans la convention {convention}. Déposez-le à nouveau dans la bonne convention."
+        )
+    known = {t.code for t in ref.territories}
+    foreign = sorted(set(plan.diff["territoire"]) - known)
+    if foreign:
+        raise ImportRejected(
+            f"Territoire(s) hors de la convention {convention} : {', '.join(foreign[:10])} : rien n'a été écrit."
+        )
     for code in sorted(set(plan.diff["territoire"])):
         require_territory(actor, code, "dépôt de valeurs")
 
@@ -233,7 +247,7 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
     """
     if not plan.accepted:
         raise ImportRejected(f"Fichier refusé ({len(plan.report.errors)} erreur(s)) : rien n'a été écrit.")
-    _check_scope(actor, plan)
+    _check_scope(actor, plan, ref)
     convention = ref.convention.code
     rows = plan.diff[
         [
@@ -366,7 +380,7 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
 
 def revert_import(store: Store, ref: Reference, batch_id: int, actor: Actor) -> str:
     """Cancel a batch (administrators only): its values give way to the earlier ones; audited."""
-    require_admin(actor, f"annulation du dépôt n°{batch_id}")
+    require_admin(actor, f"annulation du dépôt n°{batch_id}", ref.convention.code)
     try:
         revert_batch(store, ref.convention.code, batch_id, actor.login, objet=f"dépôt {batch_id}")
     except BatchError as exc:

@@ -71,7 +71,11 @@ def test_password_is_stored_as_argon2_and_checked(mini_store):
     assert stored.startswith("$argon2id$") and SECRET not in stored
     assert users.authenticate(mini_store, "MARIE.DUPONT", SECRET).login == "marie.dupont"
     assert users.actor_for(mini_store, "marie.dupont") == Actor(
-        "marie.dupont", "charge", frozenset({"62119", "62178"})
+        "marie.dupont",
+        "charge",
+        frozenset({"62119", "62178"}),
+        convention="ctg-test",
+        conventions=("ctg-test",),
     )
 
 

@@ -89,8 +89,9 @@ def log_out(notice: str | None = None) -> None:
         st.session_state[NOTICE_KEY] = notice
 
 
-def require_login(store: Store) -> Actor:
-    """The logged-in `Actor`; otherwise draw the login (or first-administrator) form and stop."""
+def require_login(store: Store, convention: str | None = None) -> Actor:
+    """The logged-in `Actor`, with its rights in `convention` when it may open it (else in the
+    first convention it may open); otherwise draw the login (or first-administrator) form and stop."""
     acting_on_the_page()  # every write of this run is audited as coming from the pages
     actor = current_actor()
     if actor is not None:
@@ -100,7 +101,7 @@ def require_login(store: Store) -> Actor:
             log_out(f"Votre session a expiré après {minutes} minutes d'inactivité : reconnectez-vous.")
         else:
             try:
-                fresh = check_session(store, actor.login, st.session_state.get(VERSION_KEY, -1))
+                fresh = check_session(store, actor.login, st.session_state.get(VERSION_KEY, -1), convention)
             except SessionEnded as exc:
                 log_out(f"{exc} Vous avez été déconnecté.")
             else:
@@ -168,9 +169,7 @@ def _own_password_form(store: Store, actor: Actor) -> None:
 
 def _header() -> None:
     st.title("Tableau de bord de la CTG 2026-2030")
-    st.caption(
-        "Convention Territoriale Globale · CA de Béthune-Bruay, Artois-Lys Romane · CAF du Pas-de-Calais"
-    )
+    st.caption("Conventions Territoriales Globales · CAF du Pas-de-Calais")
 
 
 def _login_form(store: Store) -> None:
