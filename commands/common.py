@@ -28,9 +28,13 @@ def open_store() -> Store:
     return store
 
 
-@lru_cache(maxsize=1)
+def convention_code() -> str | None:
+    """The convention named by `--convention` or `CTG_CONVENTION` (None: the default one)."""
+    return _selected["code"] or get_settings().convention
+
+
 def references() -> tuple[Reference, ...]:
-    """Every convention of the seed directory."""
+    """Every convention of the seed directory (read again at each call: `reference()` is cached)."""
     return tuple(read_references(get_settings().seed_dir))
 
 

@@ -291,6 +291,16 @@ def _cover(ctx: _Context) -> Raw:
         if ctx.demo
         else ""
     )
+    if conv.demonstration:
+        demo = join(
+            note(
+                "Convention fictive de démonstration : "
+                + (conv.demonstration_note or "objectifs, indicateurs et cibles fictifs")
+                + " Ce document n'est le bilan d'aucune convention signée.",
+                "demo",
+            ),
+            demo,
+        )
     if review.provisional:
         planned = review.planned_cutoff
         demo = join(
@@ -1006,6 +1016,7 @@ def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: 
     footer = (
         f"Données {'au' if review.provisional else 'arrêtées à'} {review.figure_label} · édité le {today:%d/%m/%Y}"
         + (" · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
+        + (" · CONVENTION FICTIVE DE DÉMONSTRATION" if conv.demonstration else "")
     )
     with rendering() as engine:
         engine.start_charts()  # Chromium loads plotly.js while the HTML is written

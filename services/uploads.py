@@ -30,7 +30,7 @@ from db.observations import (
 )
 from db.store import Store, StoreError
 from indicators import rules
-from indicators.access import Actor, require_admin, require_territory, require_writer
+from indicators.access import Actor, require_admin, require_convention, require_territory, require_writer
 from indicators.catalogue import Reference
 from indicators.changes import (
     KEYS,
@@ -188,7 +188,10 @@ def prepare_import(
     max_bytes: int | None = None,
     max_rows: int | None = None,
 ) -> ImportPlan:
-    """Read, validate and diff a file against the current values (the dry run): writes nothing."""
+    """Read, validate and diff a file against the current values (the dry run): writes nothing.
+
+    An actor whose rights are on another convention is refused before the file is read."""
+    require_convention(actor, ref.convention.code, "dépôt de valeurs")
     settings = get_settings()
     table = read_upload(
         data,

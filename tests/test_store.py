@@ -35,6 +35,7 @@ ALL_MIGRATIONS = [
     "arbitrage_des_conflits",
     "charges_en_observations",
     "agregats",
+    "droits_par_convention",  # 9 (8, sessions, comes from another branch)
 ]
 
 

@@ -359,7 +359,7 @@ def test_cli_users(cli_store, monkeypatch, capsys):
         == 0
     )
     code, out, _ = run_cli(monkeypatch, capsys, "users", "set", "marie", "--role", "lecteur")
-    assert out.strip() == "Compte « marie » : lecteur (COPIL)."
+    assert out.strip() == "Compte « marie » (ctg-test) : lecteur (COPIL)."
     with Store(cli_store) as store:
         assert users.authenticate(store, "marie", "Nouveau-Secret-Du-Jour").role == "lecteur"
         rows = audit_rows(store)
