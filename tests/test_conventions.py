@@ -500,3 +500,22 @@ def test_every_page_renders_the_fictitious_convention_flagged(both, path):
             text = _text(at)
             assert "Convention fictive de démonstration" in text
             assert "Béthune" not in text and "CABBALR" not in text
+
+
+def test_demonstration_data_of_one_convention_leave_the_other_alone(two, ref, demo_ref):
+    install_demo(two, ref, accounts=False)
+    report = install_demo(two, demo_ref)  # the demonstration accounts come with it
+    assert report.observations > 0 and not report.already
+    values_b = current_values(two, demo_ref)
+    assert set(values_b["territoire"]) <= _codes(demo_ref)
+    assert values_b[values_b["indicateur"] != "POP_MUNICIPALE"]["is_demo"].all()
+    # The demonstration accounts' administrator and reader open both conventions; the chargé, A.
+    assert get_user(two, "demo-admin").conventions == (A, B)
+    assert get_user(two, "demo-copil").conventions == (A, B)
+    assert get_user(two, "demo-charge").conventions == (A,)
+    before_a = len(current_values(two, ref))
+    from services.demo import remove_demo
+
+    remove_demo(two, demo_ref)
+    assert not current_values(two, demo_ref)["is_demo"].any()
+    assert len(current_values(two, ref)) == before_a and current_values(two, ref)["is_demo"].any()
