@@ -414,10 +414,8 @@ class Reference:
 
     @property
     def label(self) -> str:
-        """How a selector names the convention: short name, and « démonstration, fictive »."""
-        return self.short_name + (
-            " (convention fictive de démonstration)" if self.convention.demonstration else ""
-        )
+        """How a selector names the convention: its short name, « (fictive) » for a demonstration one."""
+        return self.short_name + (" (fictive)" if self.convention.demonstration else "")
 
     @property
     def epci(self) -> str:

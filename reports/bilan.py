@@ -1016,7 +1016,7 @@ def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: 
     footer = (
         f"Données {'au' if review.provisional else 'arrêtées à'} {review.figure_label} · édité le {today:%d/%m/%Y}"
         + (" · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
-        + (" · CONVENTION FICTIVE DE DÉMONSTRATION" if conv.demonstration else "")
+        + (" · CONVENTION FICTIVE" if conv.demonstration else "")
     )
     with rendering() as engine:
         engine.start_charts()  # Chromium loads plotly.js while the HTML is written

@@ -389,7 +389,7 @@ def test_the_bilan_of_the_fictitious_convention_is_flagged_and_holds_nothing_of_
     bilan = build_bilan(both, demo_ref, "annuelle-2026", today=TODAY)
     assert bilan.pdf.startswith(b"%PDF")
     assert "Convention fictive de démonstration" in bilan.html
-    assert "CONVENTION FICTIVE DE DÉMONSTRATION" in bilan.html
+    assert "CONVENTION FICTIVE" in bilan.html
     assert "Audruicq" in bilan.html and "Analyse propre à la convention fictive" in bilan.html
     for other in (
         "Béthune",
@@ -438,7 +438,7 @@ def test_an_account_on_two_conventions_switches_between_them(both, ref):
             selector = at.selectbox(key=SELECTOR_KEY)
             assert selector.label == "Convention" and selector.options == [
                 "CABBALR",
-                "CCRA (convention fictive de démonstration)",
+                "CCRA (fictive)",
             ]
             assert selector.value == A and "Convention fictive" not in _text(at)
             assert "A8 ·" in _text(at)  # CABBALR's eight ambitions
