@@ -780,6 +780,10 @@ def _authenticate(
             return None, AuthenticationError(
                 f"Le compte « {login} » est désactivé ; adressez-vous à un administrateur."
             )
+        if user.role is None:
+            return None, AuthenticationError(
+                f"Le compte « {login} » n'a de droits sur aucune convention ; adressez-vous à un administrateur."
+            )
         db_users.clear_failures(conn, login_key, address_key)
         if _hasher.check_needs_rehash(row.password_hash):
             db_users.update(conn, login, password_hash=_hasher.hash(password))

@@ -519,3 +519,15 @@ def test_demonstration_data_of_one_convention_leave_the_other_alone(two, ref, de
     remove_demo(two, demo_ref)
     assert not current_values(two, demo_ref)["is_demo"].any()
     assert len(current_values(two, ref)) == before_a and current_values(two, ref)["is_demo"].any()
+
+
+def test_an_account_without_rights_on_any_convention_cannot_log_in(two):
+    from services.accounts import AuthenticationError, authenticate
+
+    create_user(two, SYSTEM, "chef", "administrateur", password=PW, convention=A)
+    create_user(two, SYSTEM, "passager", "lecteur", password=PW, convention=B)
+    create_user(two, SYSTEM, "chef-b", "administrateur", password=PW, convention=B)
+    assert authenticate(two, "passager", PW).convention == B  # its one convention, not the default
+    remove_rights(two, actor_for(two, "chef-b", B), "passager")
+    with pytest.raises(AuthenticationError, match="n'a de droits sur aucune convention"):
+        authenticate(two, "passager", PW)
