@@ -11,7 +11,9 @@ from db.store import StoreError
 from ui.auth import is_admin, is_logged_in
 from ui.chrome import french_widgets, sidebar_navigation
 
-st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
+st.set_page_config(
+    page_title="CTG 2026-2030 · CAF du Pas-de-Calais", page_icon=":material/monitoring:", layout="wide"
+)
 
 pages = {
     "Pilotage": [
