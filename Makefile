@@ -25,6 +25,7 @@ ADDRESS ?= 127.0.0.1
 run: setup
 	$(PY) cli.py initialiser
 	$(PY) cli.py demo
+	$(PY) cli.py demo --convention ctg-ccra-demonstration
 	$(PY) -m streamlit run server.py --server.address $(ADDRESS) --server.port $(PORT) --server.headless true
 
 # The whole test suite (unit, AppTest, real files, Chromium end to end).
@@ -51,6 +52,8 @@ load-test: setup
 
 demo: setup
 	$(PY) cli.py demo
+	$(PY) cli.py demo --convention ctg-ccra-demonstration
 
 clean-demo: setup
 	$(PY) cli.py demo --remove
+	$(PY) cli.py demo --remove --convention ctg-ccra-demonstration

@@ -10,11 +10,13 @@ import streamlit as st
 from db.store import StoreError
 from ui.auth import is_admin, is_logged_in, restore_session
 from ui.chrome import french_widgets, sidebar_navigation
-from ui.context import get_store
+from ui.context import CONVENTION_KEY, get_store
 
-st.set_page_config(page_title="CTG 2026-2030 · CABBALR", page_icon=":material/monitoring:", layout="wide")
-try:
-    restore_session(get_store())  # the session cookie brings the login back before the menu is drawn
+st.set_page_config(
+    page_title="CTG 2026-2030 · CAF du Pas-de-Calais", page_icon=":material/monitoring:", layout="wide"
+)
+try:  # the session cookie brings the login back before the menu is drawn
+    restore_session(get_store(), st.session_state.get(CONVENTION_KEY))
 except StoreError:
     pass  # the page below says the store is busy
 

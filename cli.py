@@ -27,7 +27,22 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)
+    _add_convention_option(parser)
     return parser
+
+
+def _add_convention_option(parser: argparse.ArgumentParser) -> None:
+    """Every command acts on one convention (initialiser: all of them unless one is named)."""
+    groups = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    if not groups:
+        parser.add_argument(
+            "--convention",
+            metavar="CODE",
+            help="code de la convention (défaut : CTG_CONVENTION, sinon la première convention réelle de seed/)",
+        )
+    for group in groups:
+        for child in {id(c): c for c in group.choices.values()}.values():
+            _add_convention_option(child)
 
 
 def system_user() -> str:
@@ -41,6 +56,9 @@ def system_user() -> str:
 def main(argv: list[str] | None = None) -> int:
     """Run one command; every write it makes is audited as coming from the command line."""
     args = build_parser().parse_args(argv)
+    from commands.common import select_convention
+
+    select_convention(getattr(args, "convention", None))
     with acting_through(Channel.command_line(system_user())):
         try:
             return int(args.func(args) or 0)

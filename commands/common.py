@@ -6,8 +6,18 @@ import sys
 from functools import lru_cache
 
 from db.store import Store
-from indicators.catalogue import Reference, load_reference
+from indicators.catalogue import Reference
+from services.reference import pick_reference, read_references
 from services.settings import get_settings
+
+# The convention a command acts on: `--convention CODE` (set by cli.main), else the settings'.
+_selected: dict[str, str | None] = {"code": None}
+
+
+def select_convention(code: str | None) -> None:
+    """Make `code` the convention of this command (None: the settings' default)."""
+    _selected["code"] = code
+    reference.cache_clear()
 
 
 def open_store() -> Store:
@@ -18,10 +28,20 @@ def open_store() -> Store:
     return store
 
 
+def convention_code() -> str | None:
+    """The convention named by `--convention` or `CTG_CONVENTION` (None: the default one)."""
+    return _selected["code"] or get_settings().convention
+
+
+def references() -> tuple[Reference, ...]:
+    """Every convention of the seed directory (read again at each call: `reference()` is cached)."""
+    return tuple(read_references(get_settings().seed_dir))
+
+
 @lru_cache(maxsize=1)
 def reference() -> Reference:
-    """The reference read from the seed directory."""
-    return load_reference(get_settings().seed_dir)
+    """The convention the command acts on (`--convention`, `CTG_CONVENTION`, else the first real one)."""
+    return pick_reference(list(references()), _selected["code"])
 
 
 def fail(message: str, code: int = 1) -> int:

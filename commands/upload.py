@@ -34,8 +34,9 @@ EXIT_REJECTED = 2
 PREVIEW_LIMIT = 40
 
 
-def resolve_actor(store: Store, login: str | None) -> Actor:
-    """Who acts for `--as LOGIN`: an active account of the store; SYSTEM when `--as` is absent.
+def resolve_actor(store: Store, login: str | None, convention: str | None = None) -> Actor:
+    """Who acts for `--as LOGIN`: an active account of the store, with its rights in
+    `convention` (refused without any there); SYSTEM when `--as` is absent.
 
     The one place the command line turns a login into an `Actor` (services/accounts.actor_for).
     `--as` lends the account's rights, not its identity: the audit trail records the channel
@@ -45,7 +46,7 @@ def resolve_actor(store: Store, login: str | None) -> Actor:
         return SYSTEM
     from services.accounts import actor_for  # raises AccountError (French)
 
-    return actor_for(store, login)
+    return actor_for(store, login, convention)
 
 
 def _table(frame: pd.DataFrame) -> str:
@@ -110,7 +111,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         ref = reference()
         with open_store() as store:
-            actor = resolve_actor(store, args.as_login)
+            actor = resolve_actor(store, args.as_login, ref.convention.code)
             result = import_file(store, ref, data, path.name, actor, dry_run=args.dry_run)
     except (
         AccessDenied,
@@ -155,7 +156,7 @@ def cmd_revert(args: argparse.Namespace) -> int:
     ref = reference()
     try:
         with open_store() as store:
-            actor = resolve_actor(store, args.as_login)
+            actor = resolve_actor(store, args.as_login, ref.convention.code)
             message = revert_import(store, ref, args.lot, actor)
     except (AccessDenied, RevertRefused, ValueError) as exc:
         return fail(str(exc))

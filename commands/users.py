@@ -1,4 +1,8 @@
-"""`users add|list|disable|enable|passwd|set|delete` and `purger`: accounts from the command line.
+"""`users add|list|disable|enable|passwd|set|retirer|delete` and `purger`: accounts from the command line.
+
+Roles and territories are per convention: `add`, `list`, `set` and `retirer` act on the
+convention named by `--convention` (default: `CTG_CONVENTION`, else the first real one);
+`set` on an account without rights there gives it some.
 
 The command line is run by whoever holds the machine (and the database file): it acts as
 an administrator (`systeme`) without a password, and every change it makes is audited
@@ -11,7 +15,7 @@ import argparse
 import getpass
 import sys
 
-from commands.common import fail, open_store
+from commands.common import convention_code, fail, open_store
 from db.store import Store
 from indicators.access import ROLE_LABELS, SYSTEM, AccessDenied, Actor
 from indicators.accounts import check_login
@@ -29,6 +33,7 @@ from services.accounts import (
     locked_logins,
     normalize_role,
     purge_expired,
+    remove_rights,
     set_password,
     update_user,
 )
@@ -91,10 +96,20 @@ def cmd_add(args: argparse.Namespace) -> int:
         # Refuse a wrong role or an existing login before asking for the password.
         normalize_role(args.role)
         if get_user(store, check_login(args.login)) is not None:
-            raise UserError(f"Le compte « {check_login(args.login)} » existe déjà.")
+            raise UserError(
+                f"Le compte « {check_login(args.login)} » existe déjà (droits sur une autre convention : "
+                "`python cli.py users set LOGIN --role … --convention CODE`)."
+            )
         password = _read_password(args)
         user = create_user(
-            store, cli_actor(), args.login, args.role, args.territoires, password=password, nom=args.nom
+            store,
+            cli_actor(),
+            args.login,
+            args.role,
+            args.territoires,
+            password=password,
+            nom=args.nom,
+            convention=convention_code(),
         )
         scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
         print(f"Compte « {user.login} » créé : {ROLE_LABELS[user.role]}{scope}.")
@@ -105,7 +120,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_list(args: argparse.Namespace) -> int:
     def work(store: Store) -> int:
-        df = list_users(store)
+        df = list_users(store, convention_code())
         if df.empty:
             print("Aucun compte.")
             hint = first_admin_hint(store)
@@ -122,7 +137,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 notes.append(f"connexion bloquée jusqu'à {locked[row.login]:%H:%M}")
             state = "actif" if row.active else "désactivé"
             print(
-                f"{row.login:<20} {ROLE_LABELS[row.role]:<24} {row.territoires or 'tous':<24} "
+                f"{row.login:<20} {ROLE_LABELS.get(row.role, 'aucun droit'):<24} "
+                f"{(row.territoires or 'tous') if row.role else '—':<24} "
                 f"{state:<11} {', '.join(notes)}".rstrip()
             )
         return 0
@@ -162,10 +178,25 @@ def cmd_set(args: argparse.Namespace) -> int:
         if args.role is None and args.territoires is None and args.nom is None:
             raise UserError("Rien à changer : indiquez --role, --territoires ou --nom.")
         user = update_user(
-            store, cli_actor(), args.login, role=args.role, territoires=args.territoires, nom=args.nom
+            store,
+            cli_actor(),
+            args.login,
+            role=args.role,
+            territoires=args.territoires,
+            nom=args.nom,
+            convention=convention_code(),
         )
         scope = f", territoires {','.join(user.territoires)}" if user.territoires else ""
-        print(f"Compte « {user.login} » : {ROLE_LABELS[user.role]}{scope}.")
+        print(f"Compte « {user.login} » ({user.convention}) : {ROLE_LABELS[user.role]}{scope}.")
+        return 0
+
+    return _run(work)
+
+
+def cmd_remove_rights(args: argparse.Namespace) -> int:
+    def work(store: Store) -> int:
+        user = remove_rights(store, cli_actor(), args.login, convention_code())
+        print(f"Compte « {user.login} » : plus aucun droit sur la convention {user.convention}.")
         return 0
 
     return _run(work)
@@ -249,3 +280,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("--territoires", help="codes séparés par des virgules (remplacent les actuels)")
     a.add_argument("--nom")
     a.set_defaults(func=cmd_set)
+
+    a = users.add_parser(
+        "retirer",
+        help="retire à un compte ses droits sur une convention (--convention, défaut : la première)",
+    )
+    a.add_argument("login")
+    a.set_defaults(func=cmd_remove_rights)

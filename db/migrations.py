@@ -157,6 +157,24 @@ def m008_sessions(conn: sa.Connection) -> None:
     schema.sessions.create(conn, checkfirst=True)
 
 
+def m009_rights_per_convention(conn: sa.Connection) -> None:
+    """An account's rights (role, a chargé's territories) are per convention: table `droits`.
+
+    Every existing account keeps its role and territories on the convention(s) already in
+    the store (before this migration, there was one). `conventions.demonstration` flags a
+    fictitious convention shipped for tests and demonstration. Portable SQL (DuckDB, PostgreSQL).
+    """
+    conn.exec_driver_sql("alter table conventions add column if not exists demonstration boolean")
+    schema.droits.create(conn, checkfirst=True)
+    u, c, d = schema.utilisateurs, schema.conventions, schema.droits
+    conn.execute(
+        d.insert().from_select(
+            ["login", "convention", "role", "territoires"],
+            sa.select(u.c.login, c.c.code, u.c.role, u.c.territoires).select_from(u.join(c, sa.true())),
+        )
+    )
+
+
 # The indexes PostgreSQL's plans need (migration 10): the latest value of a key (the view of values
 # in force, `observations.in_force_where`), a batch's values, an area's rollups, a quarter's counts.
 POSTGRESQL_INDEXES = {
@@ -185,6 +203,7 @@ MIGRATIONS: list[tuple[int, str, Migration]] = [
     (6, "charges_en_observations", m006_charges_as_observations),
     (7, "agregats", m007_rollups),
     (8, "sessions", m008_sessions),
+    (9, "droits_par_convention", m009_rights_per_convention),
     (10, "index_postgresql", m010_postgresql_indexes),
 ]
 

@@ -485,6 +485,8 @@ def remove_demo(store: Store, convention: str, actor: str = "cli", objet: str = 
                 table.delete().where(table.c.convention == convention, table.c.is_demo.is_(True))
             )
             removed += result.rowcount or 0
+        demo_logins = sa.select(schema.utilisateurs.c.login).where(schema.utilisateurs.c.is_demo.is_(True))
+        conn.execute(schema.droits.delete().where(schema.droits.c.login.in_(demo_logins)))
         removed += (
             conn.execute(schema.utilisateurs.delete().where(schema.utilisateurs.c.is_demo.is_(True))).rowcount
             or 0

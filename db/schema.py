@@ -43,6 +43,8 @@ conventions = sa.Table(
     sa.Column("section", sa.String, nullable=False),
     sa.Column("reference_digest", sa.String),
     sa.Column("loaded_at", sa.DateTime),
+    # A convention shipped for tests and demonstration, fictitious (migration 9).
+    sa.Column("demonstration", sa.Boolean),
 )
 
 enjeux = sa.Table(
@@ -211,6 +213,8 @@ utilisateurs = sa.Table(
     metadata,
     sa.Column("login", sa.String, primary_key=True),
     sa.Column("nom", sa.String),
+    # The rights on the convention the account was created for; unread since migration 9: an
+    # account's rights are per convention, in `droits`.
     sa.Column("role", sa.String, nullable=False),  # lecteur | charge | administrateur
     sa.Column("territoires", sa.String, nullable=False, server_default=""),  # codes, comma-separated
     sa.Column("password_hash", sa.String, nullable=False),
@@ -222,6 +226,18 @@ utilisateurs = sa.Table(
     # Bumped by a password change, a reset, a role or territory change, a disabling: every
     # open session of the account carries the version it logged in with and ends when it differs.
     sa.Column("session_version", sa.Integer, nullable=False, server_default="0"),
+)
+
+# What an account may do in each convention (migration 9): its role there and, for a chargé,
+# the territories of that convention it writes for. No row: the account cannot open it.
+droits = sa.Table(
+    "droits",
+    metadata,
+    sa.Column("login", sa.String, nullable=False),
+    _conv(),
+    sa.Column("role", sa.String, nullable=False),  # lecteur | charge | administrateur
+    sa.Column("territoires", sa.String, nullable=False, server_default=""),  # codes, comma-separated
+    sa.PrimaryKeyConstraint("login", "convention"),
 )
 
 # Failed logins, for throttling: keyed by digests (never the text typed), purged after a day.

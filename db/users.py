@@ -2,7 +2,7 @@
 the use cases in `services/accounts.py`).
 
 Tables: `utilisateurs` (one row per account, the argon2 hash of its password, its session
-version), `echecs_connexion` (failed logins by digest of the login and of the client
+version), `droits` (an account's role and territories in each convention), `echecs_connexion` (failed logins by digest of the login and of the client
 address, for throttling), `code_installation` (the digest of the one-time code printed by
 `cli.py init` while no administrator exists). Every function taking `conn` runs inside the
 caller's transaction.
@@ -21,6 +21,7 @@ from db.store import Store
 
 USER_COLUMNS = ["login", "nom", "role", "territoires", "active", "is_demo", "created_at", "session_version"]
 _users = schema.utilisateurs
+_rights = schema.droits
 _failures = schema.echecs_connexion
 _codes = schema.code_installation
 
@@ -37,14 +38,77 @@ def get_row(store: Store, login: str) -> sa.Row | None:
         return fetch(conn, login)
 
 
-def list_users(store: Store) -> pd.DataFrame:
-    """Every account (no password hash), administrators first, then by login."""
-    frame = store.query_df(
-        "select login, nom, role, territoires, active, is_demo, created_at, session_version "
-        "from utilisateurs order by case role when 'administrateur' then 0 when 'charge' then 1 "
-        "else 2 end, login"
+def list_users(store: Store, convention: str | None = None) -> pd.DataFrame:
+    """Every account (no password hash) with its role and territories in `convention` (None
+    where it has no rights there; default: the default convention), administrators first."""
+    with store.connect() as conn:
+        code = convention or default_convention(conn)
+    d = _rights
+    query = (
+        sa.select(
+            _users.c.login,
+            _users.c.nom,
+            d.c.role,
+            d.c.territoires,
+            _users.c.active,
+            _users.c.is_demo,
+            _users.c.created_at,
+            _users.c.session_version,
+        )
+        .select_from(_users.outerjoin(d, sa.and_(d.c.login == _users.c.login, d.c.convention == code)))
+        .order_by(
+            sa.case(
+                (d.c.role == "administrateur", 0),
+                (d.c.role == "charge", 1),
+                (d.c.role == "lecteur", 2),
+                else_=3,
+            ),
+            _users.c.login,
+        )
     )
-    return frame[USER_COLUMNS] if not frame.empty else pd.DataFrame(columns=USER_COLUMNS)
+    with store.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).fetchall(), columns=USER_COLUMNS)
+    return frame if not frame.empty else pd.DataFrame(columns=USER_COLUMNS)
+
+
+# -- rights per convention ------------------------------------------------------------------------
+def rights(conn: sa.Connection, login: str) -> dict[str, tuple[str, str]]:
+    """{convention: (role, territories comma-separated)} of account `login`."""
+    rows = conn.execute(
+        sa.select(_rights.c.convention, _rights.c.role, _rights.c.territoires).where(_rights.c.login == login)
+    )
+    return {code: (role, territoires or "") for code, role, territoires in rows}
+
+
+def set_rights(conn: sa.Connection, login: str, convention: str, role: str, territoires: str) -> None:
+    """Give account `login` this role (and territories) in `convention`, replacing any earlier."""
+    drop_rights(conn, login, convention)
+    conn.execute(
+        _rights.insert().values(login=login, convention=convention, role=role, territoires=territoires)
+    )
+
+
+def drop_rights(conn: sa.Connection, login: str, convention: str | None = None) -> int:
+    """Remove the rights of `login` in `convention` (every convention when None); return how many."""
+    query = _rights.delete().where(_rights.c.login == login)
+    if convention is not None:
+        query = query.where(_rights.c.convention == convention)
+    return conn.execute(query).rowcount or 0
+
+
+def convention_codes(conn: sa.Connection) -> list[str]:
+    """Every convention loaded: the real ones first, then the demonstration ones, by code."""
+    c = schema.conventions
+    rows = conn.execute(
+        sa.select(c.c.code).order_by(sa.func.coalesce(c.c.demonstration, sa.false()), c.c.code)
+    )
+    return [row[0] for row in rows]
+
+
+def default_convention(conn: sa.Connection) -> str:
+    """The first real convention loaded ("" before any is)."""
+    codes = convention_codes(conn)
+    return codes[0] if codes else ""
 
 
 def insert(conn: sa.Connection, **values: object) -> None:
@@ -60,20 +124,29 @@ def update(conn: sa.Connection, login: str, *, bump_session: bool = False, **val
 
 
 def delete(conn: sa.Connection, login: str) -> None:
-    """Delete one account row."""
+    """Delete one account row and its rights."""
+    drop_rights(conn, login)
     conn.execute(_users.delete().where(_users.c.login == login))
 
 
 def delete_demo(conn: sa.Connection) -> int:
-    """Delete the demonstration accounts; return how many."""
+    """Delete the demonstration accounts and their rights; return how many."""
+    demo = sa.select(_users.c.login).where(_users.c.is_demo.is_(True))
+    conn.execute(_rights.delete().where(_rights.c.login.in_(demo)))
     return conn.execute(_users.delete().where(_users.c.is_demo.is_(True))).rowcount or 0
 
 
-def count_admins(conn: sa.Connection, *, besides: str | None = None) -> int:
-    """Active administrator accounts (other than `besides`)."""
-    query = sa.select(sa.func.count()).where(_users.c.role == "administrateur", _users.c.active.is_(True))
+def count_admins(conn: sa.Connection, *, besides: str | None = None, convention: str | None = None) -> int:
+    """Active accounts administering `convention` (any convention when None), other than `besides`."""
+    query = (
+        sa.select(sa.func.count(sa.distinct(_users.c.login)))
+        .select_from(_users.join(_rights, _rights.c.login == _users.c.login))
+        .where(_rights.c.role == "administrateur", _users.c.active.is_(True))
+    )
     if besides is not None:
         query = query.where(_users.c.login != besides)
+    if convention is not None:
+        query = query.where(_rights.c.convention == convention)
     return int(conn.execute(query).scalar() or 0)
 
 
@@ -88,17 +161,10 @@ def demo_logins(store: Store) -> set[str]:
     return set(store.query_df("select login from utilisateurs where is_demo and active")["login"])
 
 
-def latest_convention(conn: sa.Connection) -> str:
-    """The convention loaded last (accounts serve every convention; audit rows are filed under it)."""
-    code = conn.execute(
-        sa.select(schema.conventions.c.code).order_by(schema.conventions.c.loaded_at.desc())
-    ).scalar()
-    return code or ""
-
-
-def territory_codes(conn: sa.Connection) -> set[str]:
-    """Every territory code of the reference (empty before it is loaded)."""
-    return {r[0] for r in conn.execute(sa.select(schema.territoires.c.code).distinct())}
+def territory_codes(conn: sa.Connection, convention: str) -> set[str]:
+    """Every territory code of a convention's reference (empty before it is loaded)."""
+    t = schema.territoires
+    return {r[0] for r in conn.execute(sa.select(t.c.code).where(t.c.convention == convention).distinct())}
 
 
 # -- failed logins ------------------------------------------------------------------------------------

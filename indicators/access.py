@@ -4,6 +4,10 @@ Roles: `lecteur` (reads every panel and the bilan), `charge` (uploads values and
 comments for the assigned territories only), `administrateur` (everything). Every write
 function of `indicators/` and `db/` takes the acting `Actor` and calls these checks; the
 user interface hiding a button is only a convenience.
+
+Rights are per convention: an account has a role (and a chargé's territories) in each
+convention it may open, and an `Actor` carries the rights of one convention (`convention`).
+A write into another convention is refused (`require_convention`), whatever the role.
 """
 
 from __future__ import annotations
@@ -27,6 +31,11 @@ class Actor:
     login: str
     role: Role
     territoires: frozenset[str] = field(default_factory=frozenset)
+    # The convention these rights are on; None for the command line's SYSTEM and for actors
+    # built by hand (tests), which act in whatever convention they are given.
+    convention: str | None = None
+    # Every convention the account may open (the convention selector), this one included.
+    conventions: tuple[str, ...] = ()
 
     @property
     def is_admin(self) -> bool:
@@ -46,8 +55,19 @@ class Actor:
 SYSTEM = Actor(login="systeme", role="administrateur")
 
 
-def require_admin(actor: Actor, action: str) -> None:
-    """Refuse `action` unless the actor is an administrator."""
+def require_convention(actor: Actor, convention: str, action: str) -> None:
+    """Refuse `action` in `convention` to an actor whose rights are on another convention."""
+    if actor.convention is not None and actor.convention != convention:
+        raise AccessDenied(
+            f"Le compte « {actor.login} » agit dans la convention {actor.convention} : "
+            f"{action} refusée dans la convention {convention}."
+        )
+
+
+def require_admin(actor: Actor, action: str, convention: str | None = None) -> None:
+    """Refuse `action` unless the actor is an administrator (of `convention`, when given)."""
+    if convention is not None:
+        require_convention(actor, convention, action)
     if not actor.is_admin:
         raise AccessDenied(
             f"Action réservée aux administrateurs : {action} "
@@ -55,15 +75,17 @@ def require_admin(actor: Actor, action: str) -> None:
         )
 
 
-def require_writer(actor: Actor, action: str) -> None:
-    """Refuse `action` to readers."""
+def require_writer(actor: Actor, action: str, convention: str | None = None) -> None:
+    """Refuse `action` to readers (and, when given, outside the actor's `convention`)."""
+    if convention is not None:
+        require_convention(actor, convention, action)
     if not actor.may_write:
         raise AccessDenied(f"Le compte « {actor.login} » est en lecture seule : {action} impossible.")
 
 
-def require_territory(actor: Actor, code: str, action: str = "saisie") -> None:
-    """Refuse a write for a territory outside the actor's scope."""
-    require_writer(actor, action)
+def require_territory(actor: Actor, code: str, action: str = "saisie", convention: str | None = None) -> None:
+    """Refuse a write for a territory outside the actor's scope (or the actor's convention)."""
+    require_writer(actor, action, convention)
     if not actor.may_write_territory(code):
         raise AccessDenied(
             f"Le territoire {code} n'est pas dans le périmètre du compte "

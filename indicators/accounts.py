@@ -14,14 +14,14 @@ import hashlib
 import re
 import secrets
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
-from indicators.access import ROLE_LABELS, Actor, Role
+from indicators.access import ROLE_LABELS, AccessDenied, Actor, Role
 
 PASSWORD_MIN_LENGTH = 12  # CNIL recommendation for a password-only authentication
 LOGIN_PATTERN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,39}$")
@@ -112,26 +112,47 @@ class SessionEnded(AccountError):
 
 @dataclass(frozen=True)
 class User:
-    """One account as stored, without its password hash."""
+    """One account as stored, without its password hash, seen from one convention: `role` and
+    `territoires` are its rights in `convention` (role None: no rights there); `rights` holds
+    them for every convention it may open ({convention: (role, territories)})."""
 
     login: str
     nom: str | None
-    role: Role
+    role: Role | None
     territoires: tuple[str, ...]
     active: bool
     is_demo: bool
     created_at: datetime
     session_version: int = 0
+    convention: str | None = None
+    rights: dict[str, tuple[Role, tuple[str, ...]]] = field(default_factory=dict)
+
+    @property
+    def conventions(self) -> tuple[str, ...]:
+        """The conventions the account may open, by code."""
+        return tuple(sorted(self.rights))
 
     @property
     def actor(self) -> Actor:
-        """The `Actor` acting for this account."""
-        return Actor(login=self.login, role=self.role, territoires=frozenset(self.territoires))
+        """The `Actor` acting for this account in its convention (AccessDenied without rights there)."""
+        if self.role is None:
+            raise AccessDenied(
+                f"Le compte « {self.login} » n'a aucun droit sur la convention {self.convention} : "
+                "adressez-vous à un administrateur."
+            )
+        return Actor(
+            login=self.login,
+            role=self.role,
+            territoires=frozenset(self.territoires),
+            convention=self.convention,
+            conventions=self.conventions,
+        )
 
     def public(self) -> dict:
         """What the audit log may keep of the account (never the password or its hash)."""
         return {
             "nom": self.nom,
+            "convention": self.convention,
             "role": self.role,
             "territoires": ",".join(self.territoires),
             "actif": self.active,
@@ -320,6 +341,7 @@ def code_digest(code: str) -> str:
 
 # -- what administrators see -----------------------------------------------------------------------
 OVERVIEW_COLUMNS = ["Identifiant", "Nom", "Rôle", "Territoires", "État", "Démonstration", "Créé le"]
+NO_RIGHTS = "aucun droit sur cette convention"
 
 
 def accounts_table(
@@ -350,9 +372,9 @@ def accounts_table(
         {
             "Identifiant": frame["login"],
             "Nom": frame["nom"].astype("object").where(frame["nom"].notna(), "—"),
-            "Rôle": frame["role"].map(ROLE_LABELS),
+            "Rôle": [ROLE_LABELS.get(r, NO_RIGHTS) for r in frame["role"]],
             "Territoires": [
-                scope(t) if r == "charge" else "tous"
+                scope(t) if r == "charge" else "tous" if r in ROLE_LABELS else "—"
                 for t, r in zip(frame["territoires"], frame["role"], strict=True)
             ],
             "État": [state(lg, bool(a)) for lg, a in zip(frame["login"], frame["active"], strict=True)],

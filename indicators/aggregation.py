@@ -21,7 +21,7 @@ from collections.abc import Iterable
 
 import pandas as pd
 
-from indicators.catalogue import EPCI_CODE, Indicator, Reference
+from indicators.catalogue import Indicator, Reference
 from indicators.periods import Period, parse_period
 
 SERIES_COLUMNS = ["periode", "annee", "trimestre", "valeur", "n_territoires", "calcul"]
@@ -207,10 +207,11 @@ def series(
     values: pd.DataFrame,
     ref: Reference,
     code: str,
-    territory: str = EPCI_CODE,
+    territory: str | None = None,
     territories: Territories | None = None,
 ) -> pd.DataFrame:
-    """The period series of one indicator for one territory, with how each value was obtained."""
+    """The period series of one indicator for one territory (default: the EPCI), with how each value was obtained."""
+    territory = territory or ref.epci
     territories = territories or Territories(ref)
     ind = ref.indicator(code)
     codes = {code, ind.numerateur, ind.denominateur} - {None}
@@ -325,10 +326,11 @@ def yearly_ratio(
     values: pd.DataFrame,
     ref: Reference,
     code: str,
-    territory: str = EPCI_CODE,
+    territory: str | None = None,
     territories: Territories | None = None,
 ) -> pd.DataFrame:
     """Yearly values of any indicator; a ratio is recomputed from its yearly components."""
+    territory = territory or ref.epci
     territories = territories or Territories(ref)
     ind = ref.indicator(code)
     if ind.agregation_territoire != "ratio":

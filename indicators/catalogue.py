@@ -57,6 +57,11 @@ class ConventionInfo(_Model):
     epci: str
     signataires: list[Signataire]
     section: str
+    # A convention shipped for tests and demonstration (seed/ctg-ccra-demonstration): its
+    # objectives and targets are fictitious, and every page, export and bilan says so.
+    demonstration: bool = False
+    sigle: str = ""  # the short name shown on the panels (e.g. CABBALR)
+    demonstration_note: str = ""
 
 
 class Enjeu(_Model):
@@ -396,10 +401,33 @@ class Reference:
     rules: list[ValidationRule] = field(default_factory=list)
     derived: list[DerivedIndicator] = field(default_factory=list)
     digest: str = ""
+    folder: Path | None = None  # the seed folder it was read from
     by_code: dict[str, Indicator] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.by_code = {ind.code: ind for ind in self.indicators}
+
+    @property
+    def short_name(self) -> str:
+        """The convention's short name (its `sigle`, else its code)."""
+        return self.convention.sigle or self.convention.code
+
+    @property
+    def label(self) -> str:
+        """How a selector names the convention: its short name, « (fictive) » for a demonstration one."""
+        return self.short_name + (" (fictive)" if self.convention.demonstration else "")
+
+    @property
+    def epci(self) -> str:
+        """The code of the convention's EPCI (the territory whose values are the agglomeration's)."""
+        return self.convention.epci
+
+    def geojson_path(self) -> Path | None:
+        """The communes' polygons shipped beside the seed files (the one `*.geojson`), or None."""
+        if self.folder is None:
+            return None
+        found = sorted(self.folder.glob("*.geojson"))
+        return found[0] if found else None
 
     def derived_kind(self, code: str) -> str | None:
         """How the application computes `code` (`completude`, `engagements`), None when collected."""
@@ -507,6 +535,10 @@ def _cross_check(ref: Reference) -> None:
     ambitions = {a.code for a in ref.ambitions}
     fiches = {f.code for f in ref.fiches} | {"GOUV", "CCT", "CTX"}
     territories = {t.code: t for t in ref.territories}
+    if ref.epci not in territories or territories[ref.epci].type != "epci":
+        raise SeedError(
+            f"territoires.csv : l'EPCI de la convention ({ref.epci}, convention.yaml) doit y figurer, de type epci"
+        )
     for a in ref.ambitions:
         if a.enjeu not in enjeux:
             raise SeedError(f"convention.yaml : ambition {a.code}, champ « enjeu » : {a.enjeu} inconnu")
@@ -701,4 +733,36 @@ def load_reference(path: str | Path) -> Reference:
     for name in sorted(p.name for p in root.iterdir() if p.suffix in (".csv", ".yaml")):
         digest.update(name.encode() + b"\0" + (root / name).read_bytes())
     ref.digest = digest.hexdigest()
+    ref.folder = root
     return ref
+
+
+def convention_folders(path: str | Path) -> list[Path]:
+    """The seed folders under `path`: `path` itself when it holds a convention.yaml (one
+    convention), else each sub-folder holding one, by name."""
+    root = Path(path)
+    if (root / "convention.yaml").exists():
+        return [root]
+    if not root.is_dir():
+        raise SeedError(f"{root} : dossier des données de référence introuvable")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and (p / "convention.yaml").exists())
+    if not folders:
+        raise SeedError(f"{root} : aucun dossier de convention (un sous-dossier avec convention.yaml)")
+    return folders
+
+
+def load_references(path: str | Path) -> list[Reference]:
+    """Every convention under `path` (see `convention_folders`), validated; the real
+    conventions first, then the demonstration ones, each group by folder name. Two folders
+    giving one convention code, or one EPCI, are refused."""
+    refs = [load_reference(folder) for folder in convention_folders(path)]
+    for key, what in ((lambda r: r.convention.code, "code de convention"), (lambda r: r.epci, "EPCI")):
+        seen: dict[str, Path | None] = {}
+        for ref in refs:
+            if key(ref) in seen:
+                raise SeedError(
+                    f"{ref.folder} : {what} {key(ref)} déjà donné par {seen[key(ref)]} "
+                    "(une convention par dossier, un EPCI par convention)"
+                )
+            seen[key(ref)] = ref.folder
+    return sorted(refs, key=lambda r: r.convention.demonstration)

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 import pandas as pd
 
 from indicators.aggregation import Territories
-from indicators.catalogue import EPCI_CODE, Indicator, Reference
+from indicators.catalogue import Indicator, Reference
 from indicators.periods import FIRST_YEAR, Period
 
 MATRIX_COLUMNS = ["territoire", "nom", "type", "periode", "attendus", "recus", "taux"]
@@ -107,7 +107,7 @@ def completeness_matrix(
     codes = [q.code for q in quarters]
     expected = expected_by_level(ref)
     territories = pd.DataFrame(scope(ref, group, territories), columns=["territoire", "nom", "type"])
-    territories["niveau"] = territories["type"].where(territories["territoire"] != EPCI_CODE, "epci")
+    territories["niveau"] = territories["type"].where(territories["territoire"] != ref.epci, "epci")
     territories["attendus"] = territories["niveau"].map(lambda lv: len(expected.get(lv, ())))
     territories = territories[territories["attendus"] > 0]
     if territories.empty or not codes:

@@ -30,7 +30,7 @@ import pandas as pd
 from indicators import chart_facts, governance
 from indicators import completeness as completeness_rules
 from indicators.aggregation import Territories, area_periods, area_rollups, by_commune_at, series_of
-from indicators.catalogue import EPCI_CODE, Reference
+from indicators.catalogue import Reference
 from indicators.derived import derived_values
 from indicators.engagement import EngagementCounts, engagement_counts
 from indicators.periods import FIRST_YEAR
@@ -234,12 +234,14 @@ class ReviewFigures:
         return governance.due_not_held(self.ref, self.meetings, self.as_of, self.territories)
 
     # -- indicators --------------------------------------------------------------------
-    def computed(self, territory: str = EPCI_CODE) -> dict[str, float | None]:
+    def computed(self, territory: str | None = None) -> dict[str, float | None]:
         """The indicators the application computes, for `territory` (indicators.derived)."""
+        territory = territory or self.ref.epci
         return derived_values(self.ref, territory, self.territories, self.completeness, self.engagements)
 
-    def summary_of(self, territory: str = EPCI_CODE) -> pd.DataFrame:
+    def summary_of(self, territory: str | None = None) -> pd.DataFrame:
         """Where each indicator stands for `territory` at the review (indicator_summary)."""
+        territory = territory or self.ref.epci
         if territory not in self._summaries:
             own = self._territory(territory)
             periods = area_periods(own, self._rollups(territory), self.ref, territory)
@@ -267,8 +269,9 @@ class ReviewFigures:
             )
         return self._by_commune[key]
 
-    def series(self, code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
+    def series(self, code: str, territory: str | None = None) -> pd.DataFrame:
         """The period series of indicator `code` for `territory` (aggregation rules applied)."""
+        territory = territory or self.ref.epci
         key = (code, territory)
         if key not in self._series:
             ind = self.ref.indicator(code)
@@ -281,8 +284,9 @@ class ReviewFigures:
             self._series[key] = series_of(own, rolled, self.ref, code)
         return self._series[key]
 
-    def targets_of(self, code: str, territory: str = EPCI_CODE) -> dict[int, float]:
-        """{year: target} of an indicator for a territory."""
+    def targets_of(self, code: str, territory: str | None = None) -> dict[int, float]:
+        """{year: target} of an indicator for a territory (default: the EPCI)."""
+        territory = territory or self.ref.epci
         rows = self.targets[(self.targets["indicateur"] == code) & (self.targets["territoire"] == territory)]
         return {int(r.annee): float(r.valeur) for r in rows.itertuples() if pd.notna(r.valeur)}
 
@@ -300,7 +304,7 @@ class ReviewFigures:
 
     def finish(self) -> ReviewFigures:
         """Compute the agglomeration's summary and the alerts (once, when built)."""
-        self.summary = self.summary_of(EPCI_CODE)
+        self.summary = self.summary_of(self.ref.epci)
         self.alerts = build_alerts(
             self.summary,
             self.review,

@@ -12,7 +12,7 @@ import math
 
 import pandas as pd
 
-from indicators.catalogue import EPCI_CODE, Reference
+from indicators.catalogue import Reference
 from indicators.contradictions import contradictions_frame
 from indicators.formatting import MISSING, format_number, format_value
 from indicators.governance import INSTANCE_LABELS, INSTANCE_ORDER
@@ -65,7 +65,7 @@ def territory_label(ref: Reference, code: object) -> str:
     """`Béthune (62119)`; the EPCI is `CABBALR (ensemble)`; empty code: whole ambition."""
     if _missing(code) or code == "":
         return "Ensemble de l'ambition"
-    if code == EPCI_CODE:
+    if code == ref.epci:
         return "Agglomération (EPCI)"
     names = {t.code: t.nom for t in ref.territories}
     return f"{names.get(str(code), str(code))} ({code})"

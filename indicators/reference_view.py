@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from indicators.aggregation import Territories, territory_periods, yearly_all
-from indicators.catalogue import EPCI_CODE, Reference
+from indicators.catalogue import Reference
 from indicators.contradictions import chosen_reason
 from indicators.formatting import MISSING, format_value, unit_label
 from indicators.periods import period_label
@@ -29,7 +29,7 @@ def baseline_table(ref: Reference, values: pd.DataFrame) -> pd.DataFrame:
     yearly = pd.DataFrame(columns=["indicateur", "annee", "valeur"])
     sources: dict[tuple[str, int], str] = {}
     if not reference.empty:
-        periods = territory_periods(reference, ref, EPCI_CODE, Territories(ref))
+        periods = territory_periods(reference, ref, ref.epci, Territories(ref))
         yearly = yearly_all(periods, ref)
         cited = reference.dropna(subset=["source_section"])
         for (code, year), group in cited.groupby(["indicateur", "annee"]):
@@ -40,7 +40,7 @@ def baseline_table(ref: Reference, values: pd.DataFrame) -> pd.DataFrame:
         base, period, source = MISSING, MISSING, ""
         if ind.is_numeric and ind.code in last.index:
             base = format_value(last.loc[ind.code, "valeur"], ind.unite)
-            reason = chosen_reason(reference, ind.code, EPCI_CODE, int(last.loc[ind.code, "annee"]))
+            reason = chosen_reason(reference, ind.code, ref.epci, int(last.loc[ind.code, "annee"]))
             if reason:
                 base += f" — la convention se contredit ; valeur retenue : {reason}"
             period = period_label(str(int(last.loc[ind.code, "annee"])))

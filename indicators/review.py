@@ -23,7 +23,7 @@ from datetime import date
 import pandas as pd
 
 from indicators.aggregation import Territories, cutoff_all, territory_periods, yearly_all
-from indicators.catalogue import EPCI_CODE, Indicator, Reference
+from indicators.catalogue import Indicator, Reference
 from indicators.completeness import latest_quarter_with_data
 from indicators.formatting import MISSING, format_change, format_value
 from indicators.periods import FIRST_YEAR, LAST_YEAR, Period, last_complete_quarter, period_label
@@ -330,12 +330,14 @@ SUMMARY_COLUMNS = [
 ]
 
 
-def _targets_for(targets: pd.DataFrame | None, code: str, territory: str, year: int) -> float | None:
+def _targets_for(
+    targets: pd.DataFrame | None, code: str, territory: str, year: int, epci: str
+) -> float | None:
     if targets is None or targets.empty:
         return None
     rows = targets[(targets["indicateur"] == code) & (targets["annee"] == year)]
     if "territoire" in rows:
-        rows = rows[rows["territoire"].fillna(EPCI_CODE) == territory]
+        rows = rows[rows["territoire"].fillna(epci) == territory]
     rows = rows[rows["valeur"].notna()]
     return None if rows.empty else float(rows["valeur"].iloc[-1])
 
@@ -384,7 +386,7 @@ def indicator_summary(
     ref: Reference,
     review: Review,
     *,
-    territory: str = EPCI_CODE,
+    territory: str | None = None,
     codes: Iterable[str] | None = None,
     targets: pd.DataFrame | None = None,
     territories: Territories | None = None,
@@ -407,6 +409,7 @@ def indicator_summary(
     the previous year, the target of the review's target year, the changes, the progress
     toward the target (in %) and the status.
     """
+    territory = territory or ref.epci
     territories = territories or Territories(ref)
     wanted = list(codes) if codes is not None else [i.code for i in ref.indicators]
     if periods is None:
@@ -494,7 +497,7 @@ def indicator_summary(
         if row["periode_premiere"] and row["periode_premiere"] != row["periode_valeur"]:
             trend = status_of(row["valeur"], row["premiere_valeur"], ind.sens, ind.unite)  # type: ignore[arg-type]
         row["tendance"] = trend
-        target = _targets_for(targets, code, territory, review.target_year)
+        target = _targets_for(targets, code, territory, review.target_year, ref.epci)
         row["cible"] = target
         comparable, base = row["comparable"], row["reference"]
         if not _missing(comparable):

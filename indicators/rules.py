@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from indicators.aggregation import Territories, territory_periods
-from indicators.catalogue import COMMUNE_COUNT, EPCI_CODE, Reference, ValidationRule
+from indicators.catalogue import COMMUNE_COUNT, Reference, ValidationRule
 from indicators.formatting import format_value
 from indicators.periods import Period, parse_period, period_label
 from indicators.validation import Issue, Report, finish_report
@@ -329,9 +329,9 @@ def store_violations(
     mine = values[values["indicateur"].isin(codes) & values["valeur"].notna()]
     years = {p: parse_period(p).year for p in mine["periode"].unique()}
     mine = mine[mine["periode"].map(years) <= cutoff.year]
-    direct = mine[mine["territoire"] != EPCI_CODE][["indicateur", "territoire", "periode", "valeur"]]
+    direct = mine[mine["territoire"] != ref.epci][["indicateur", "territoire", "periode", "valeur"]]
     direct = direct.assign(origine=None)
-    area = territory_periods(mine, ref, EPCI_CODE, territories or Territories(ref))
+    area = territory_periods(mine, ref, ref.epci, territories or Territories(ref))
     area = area[~area["indicateur"].str.contains("~", regex=False)]
     area = area[["indicateur", "territoire", "periode", "valeur"]].assign(origine="agglomération")
     found = violations(pd.concat([direct, area], ignore_index=True), ref)

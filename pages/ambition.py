@@ -100,6 +100,7 @@ if indicators:
             review.cutoff,
             targets=targets,
             source=row["source"],
+            territory_label=ref.short_name,
             provisional=review.provisional,
             demo=widgets.demo_in(review.code, chosen),
         ),
@@ -123,10 +124,11 @@ if indicators:
                     epci_value=row["valeur"],
                     source=row["source"],
                     demo=widgets.demo_in(review.code, chosen),
+                    epci_label=ref.short_name,
                 ),
                 key=f"barres-{chosen}",
             )
-    with st.expander("Valeurs et sources (CABBALR)", icon=":material/table:"):
+    with st.expander(f"Valeurs et sources ({ref.short_name})", icon=":material/table:"):
         table = (
             series.assign(
                 Période=series["periode"].map(period_label),

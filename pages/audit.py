@@ -29,8 +29,8 @@ st.caption(
 )
 
 c1, c2, c3, c4 = st.columns([2, 2, 1, 1])
-actors = audit_actors(ctx.store)
-actions = audit_actions(ctx.store)
+actors = audit_actors(ctx.store, ctx.convention)
+actions = audit_actions(ctx.store, ctx.convention)
 who = c1.selectbox(
     "Compte", [None, *actors], placeholder=CHOOSE, format_func=lambda v: "Tous" if v is None else v
 )
@@ -48,7 +48,7 @@ if start and end and start > end:
     st.error("La date de début est après la date de fin.")
     st.stop()
 
-flt = AuditFilter(actor=who, action=what, start=start, end=end)
+flt = AuditFilter(actor=who, action=what, start=start, end=end, convention=ctx.convention)
 changes = audit_entries(ctx.store, flt)
 batches = batch_entries(ctx.store, flt)
 

@@ -5,7 +5,6 @@ from datetime import date
 import streamlit as st
 
 from indicators.access import AccessDenied
-from indicators.catalogue import EPCI_CODE
 from indicators.formatting import unit_label
 from indicators.pilotage_view import target_history_table, targets_table, territory_label
 from indicators.review import current_review
@@ -42,7 +41,7 @@ if actor.is_admin:
         format_func=lambda c: f"{ref.indicator(c).fiche} · {ref.indicator(c).libelle}",
     )
     ind = ref.indicator(code)
-    levels = [EPCI_CODE] + ([c.code for c in ref.communes()] if "commune" in ind.niveaux else [])
+    levels = [ref.epci] + ([c.code for c in ref.communes()] if "commune" in ind.niveaux else [])
     territory = st.selectbox(
         "Territoire",
         levels,

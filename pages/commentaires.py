@@ -5,7 +5,6 @@ from datetime import date
 import streamlit as st
 
 from indicators.access import AccessDenied
-from indicators.catalogue import EPCI_CODE
 from indicators.pilotage_view import format_datetime, territory_label
 from indicators.review import ambition_choices, current_review, review_codes, review_label
 from services.pilotage import PilotageError, add_comment, comments_frame, delete_comment
@@ -39,8 +38,8 @@ else:
     if actor.is_admin:
         scope = [None] + [t.code for t in ref.territories if t.type != "epci"]
     else:
-        scope = ([None] if EPCI_CODE in actor.territoires else []) + sorted(
-            t for t in actor.territoires if t != EPCI_CODE
+        scope = ([None] if ref.epci in actor.territoires else []) + sorted(
+            t for t in actor.territoires if t != ref.epci
         )
     with st.form("comm_form", clear_on_submit=True):
         c1, c2 = st.columns(2)

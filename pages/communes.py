@@ -156,8 +156,8 @@ for ind in local:
                 if since and trend != "non_renseigne"
                 else MISSING
             ),
-            "CABBALR": value_text(theirs),
-            "Calcul CABBALR": "ratio recalculé"
+            ref.short_name: value_text(theirs),
+            f"Calcul {ref.short_name}": "ratio recalculé"
             if ind.is_computed
             else ("somme des communes" if ind.agregation_territoire == "somme" else "valeur de l'EPCI"),
         }

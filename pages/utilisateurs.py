@@ -1,5 +1,8 @@
 """Utilisateurs (administrators): list the accounts, add one, change role and territories,
-disable or re-enable, set a new password, delete (pseudonymised in the journal)."""
+disable or re-enable, set a new password, delete (pseudonymised in the journal).
+
+Roles and territories are those of the convention shown: an administrator gives an account
+rights on it (or withdraws them); an account may hold other rights in other conventions."""
 
 import streamlit as st
 
@@ -12,6 +15,7 @@ from services.accounts import (
     disable_user,
     enable_user,
     get_user,
+    remove_rights,
     set_password,
     update_user,
     users_overview,
@@ -33,6 +37,11 @@ st.caption(
     "dépose les valeurs et commente pour ses seuls territoires. Administrateur : tout, "
     "y compris les comptes, les cibles, les réunions et l'annulation d'un dépôt."
 )
+if len(actor.conventions) > 1:
+    st.caption(
+        f"Rôles et territoires dans la convention **{plain(ctx.ref.label)}** : un compte peut avoir "
+        "d'autres droits dans une autre convention (sélecteur de convention, à gauche)."
+    )
 
 names = {t.code: t.nom for t in ctx.ref.territories}
 territory_options = sorted(names, key=lambda c: (c != ctx.ref.convention.epci, names[c]))
@@ -52,7 +61,7 @@ flash = st.session_state.pop("users_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-show_table(users_overview(ctx.store, names))
+show_table(users_overview(ctx.store, names, ctx.convention))
 
 tab_add, tab_edit = st.tabs(["Ajouter un compte", "Modifier un compte"])
 
@@ -87,22 +96,28 @@ with tab_add, st.form("users_add", clear_on_submit=True):
                 )
 
 with tab_edit:
-    overview = users_overview(ctx.store, names)
+    overview = users_overview(ctx.store, names, ctx.convention)
     if overview.empty:
         st.info("Aucun compte.")
     else:
         chosen = st.selectbox(
             "Compte", overview["Identifiant"].tolist(), placeholder=CHOOSE, key="users_edit_login"
         )
-        user = get_user(ctx.store, chosen)
+        user = get_user(ctx.store, chosen, ctx.convention)
         if user is not None:
+            if user.role is None:
+                st.info(
+                    f"Le compte « {plain(user.login)} » n'a pas de droits sur cette convention : "
+                    "choisissez son rôle pour lui en donner.",
+                    icon=":material/info:",
+                )
             with st.form(f"users_edit_{user.login}"):
                 c1, c2 = st.columns(2)
                 new_role = c1.selectbox(
                     "Rôle",
                     roles,
                     placeholder=CHOOSE,
-                    index=roles.index(user.role),
+                    index=roles.index(user.role) if user.role else 0,
                     format_func=ROLE_LABELS.get,
                 )
                 new_nom = c2.text_input("Nom et prénom", value=user.nom or "")
@@ -128,6 +143,18 @@ with tab_edit:
                         st.error(plain(str(exc)))
                     else:
                         done(f"Compte « {user.login} » modifié.")
+            if user.role is not None and len(user.rights) > 1:
+                if st.button(
+                    "Retirer ses droits sur cette convention",
+                    key="users_remove_rights",
+                    icon=":material/block:",
+                ):
+                    try:
+                        remove_rights(ctx.store, actor, user.login)
+                    except (UserError, AccessDenied) as exc:
+                        st.error(plain(str(exc)))
+                    else:
+                        done(f"Le compte « {user.login} » n'a plus de droits sur cette convention.")
             with st.form(f"users_password_{user.login}", clear_on_submit=True):
                 st.markdown("**Nouveau mot de passe** (déverrouille aussi le compte)")
                 c1, c2 = st.columns(2)

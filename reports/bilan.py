@@ -23,7 +23,7 @@ import pandas as pd
 
 from indicators import completeness
 from indicators.aggregation import Territories
-from indicators.catalogue import EPCI_CODE, Fiche, Indicator, Reference
+from indicators.catalogue import Fiche, Indicator, Reference
 from indicators.contradictions import contradictions_frame
 from indicators.figures import ReviewFigures
 from indicators.formatting import MISSING, format_number, format_value, unit_label
@@ -291,6 +291,16 @@ def _cover(ctx: _Context) -> Raw:
         if ctx.demo
         else ""
     )
+    if conv.demonstration:
+        demo = join(
+            note(
+                "Convention fictive de démonstration : "
+                + (conv.demonstration_note or "objectifs, indicateurs et cibles fictifs")
+                + " Ce document n'est le bilan d'aucune convention signée.",
+                "demo",
+            ),
+            demo,
+        )
     if review.provisional:
         planned = review.planned_cutoff
         demo = join(
@@ -337,7 +347,7 @@ def _summary_section(ctx: _Context, doc: Document) -> None:
         tag(
             "p",
             (
-                f"Situation de l'agglomération ({_territory_name(ctx, EPCI_CODE)}) à {review.cutoff_label} pour "
+                f"Situation de l'agglomération ({_territory_name(ctx, ctx.ref.epci)}) à {review.cutoff_label} pour "
                 f"les {len(ctx.summary)} indicateurs du catalogue. Statut des {len(numeric)} indicateurs chiffrés : "
                 f"{spread}. La valeur d'un indicateur de flux cumule les trimestres de l'année arrêtés à la date "
                 "de la revue ; l'évolution et le statut la comparent, ramenée à l'année, à la valeur de référence."
@@ -527,7 +537,7 @@ def indicator_figure(figures: ReviewFigures, code: str, territory: str | None = 
     """The panels' time series of one indicator for one territory (default: the EPCI), with its
     targets and the review's cut-off; BilanError (French) for an unknown code or territory."""
     ref, territories = figures.ref, figures.territories
-    territory = territory or EPCI_CODE
+    territory = territory or ref.epci
     if code not in ref.by_code:
         raise BilanError(f"Indicateur inconnu : « {code} » (voir le référentiel des indicateurs).")
     if territory not in territories.names:
@@ -926,8 +936,8 @@ def _sources_table(ctx: _Context) -> Raw:
         groups.items(), key=lambda kv: ([i.code for i in ref.indicators].index(kv[0][0]), kv[0][1])
     ):
         ind = ref.indicator(code)
-        epci = [o for o in items if o.territoire == EPCI_CODE]
-        others = [o for o in items if o.territoire != EPCI_CODE]
+        epci = [o for o in items if o.territoire == ref.epci]
+        others = [o for o in items if o.territoire != ref.epci]
         parts = [f"{format_value(o.valeur, ind.unite)} ({period_label(o.periode)})" for o in epci[:3]]
         if others:
             kinds = {ctx.territories.types.get(o.territoire, "") for o in others}
@@ -1006,6 +1016,7 @@ def make_bilan(figures: ReviewFigures, *, geojson: dict | None = None, started: 
     footer = (
         f"Données {'au' if review.provisional else 'arrêtées à'} {review.figure_label} · édité le {today:%d/%m/%Y}"
         + (" · CONTIENT DES DONNÉES DE DÉMONSTRATION" if ctx.demo else "")
+        + (" · CONVENTION FICTIVE" if conv.demonstration else "")
     )
     with rendering() as engine:
         engine.start_charts()  # Chromium loads plotly.js while the HTML is written

@@ -33,7 +33,6 @@ TEMPLATE_NAME = "ctg"
 LEGEND_TOP = {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0, "xanchor": "left"}
 DEMO_WORDS = "données de démonstration (valeurs générées)"
 SOURCE_ANNOTATION = "ctg-source"  # name of the source annotation (exports may replace it)
-GEOJSON_NAME = "communes-cabbalr-200072460.geojson"  # in seed/: the communes' polygons
 FONT = "Source Sans Pro, DejaVu Sans, Arial, sans-serif"
 
 
@@ -348,8 +347,9 @@ def commune_bar_figure(
     source: str | None = None,
     title: str | None = None,
     demo: bool = False,
+    epci_label: str = "CABBALR",
 ) -> go.Figure:
-    """The communes that have a value, sorted (largest on top), the EPCI value as a line.
+    """The communes that have a value, sorted (largest on top), the EPCI value (`epci_label`) as a line.
 
     `frame`: nom, valeur. Communes at 0 and communes without a value get no bar: the
     subtitle counts them, and the data table lists every commune.
@@ -399,7 +399,7 @@ def commune_bar_figure(
             x=epci_value,
             y=1,
             yref="paper",
-            text=f"CABBALR : {format_value(epci_value, ind.unite)}",
+            text=f"{epci_label} : {format_value(epci_value, ind.unite)}",
             showarrow=False,
             xanchor="left",
             yanchor="bottom",

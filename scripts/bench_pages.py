@@ -29,9 +29,8 @@ import streamlit as st  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from db.store import Store  # noqa: E402
-from indicators.catalogue import load_reference  # noqa: E402
 from services.demo import install_demo  # noqa: E402
-from services.reference import install_reference  # noqa: E402
+from services.reference import install_reference, read_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 from tests.auth_helpers import login_as  # noqa: E402
 
@@ -54,7 +53,7 @@ def main() -> None:
         if name.startswith("streamlit"):
             logging.getLogger(name).setLevel(logging.ERROR)
     get_settings.cache_clear()
-    ref = load_reference(get_settings().seed_dir)
+    ref = read_reference()  # the default convention of seed/
     with Store(get_settings().database_url) as store:
         store.migrate()
         install_reference(store, ref)

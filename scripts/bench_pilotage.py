@@ -33,7 +33,6 @@ from db.pilotage import (  # noqa: E402
 )
 from db.store import Store  # noqa: E402
 from indicators.access import SYSTEM  # noqa: E402
-from indicators.catalogue import load_reference  # noqa: E402
 from indicators.engagement import commune_engagements  # noqa: E402
 from indicators.governance import calendar_status, due_not_held, yearly_counts  # noqa: E402
 from indicators.pilotage_view import (  # noqa: E402
@@ -48,7 +47,7 @@ from indicators.targets import progress_frame  # noqa: E402
 from services.demo import install_demo  # noqa: E402
 from services.exports import export_bytes, export_frame  # noqa: E402
 from services.pilotage import add_comment, record_meeting, set_engagement, set_target  # noqa: E402
-from services.reference import install_reference  # noqa: E402
+from services.reference import install_reference, read_reference  # noqa: E402
 from services.settings import get_settings  # noqa: E402
 
 
@@ -63,7 +62,7 @@ def timed(label: str, fn, runs: int = 5) -> object:
 
 
 def main() -> None:
-    ref = load_reference(get_settings().seed_dir)
+    ref = read_reference()  # the default convention of seed/
     conv = ref.convention.code
     today = dt.date(2026, 11, 29)
     with Store(get_settings().database_url) as store:

@@ -397,7 +397,7 @@ def _upload_files(work: Path) -> None:
     from services.uploads import prepare_import
     from services.values import current_values
 
-    ref = load_reference(ROOT / "seed")
+    ref = load_reference(ROOT / "seed" / "ctg-cabbalr")
     rng = random.Random(42)
     with tempfile.TemporaryDirectory() as tmp:
         import benchmark_store

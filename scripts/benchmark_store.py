@@ -28,15 +28,16 @@ from services.demo import install_demo
 from services.reference import install_reference
 
 ROOT = Path(__file__).resolve().parent.parent
+SEED = ROOT / "seed" / "ctg-cabbalr"  # the real convention (seed/ holds one folder per convention)
 SYNTHETIC_AUTHOR = "communes synthétiques (mesure)"
 SYNTHETIC_SECTION = "Commune synthétique (mesure de performance, n'existe pas)"
 
 
 def synthetic_seed(target: Path, communes: int) -> Path:
-    """A copy of seed/ whose territoires.csv lists `communes` communes (the real ones first)."""
+    """A copy of the real convention's seed whose territoires.csv lists `communes` communes (the real ones first)."""
     if target.exists():
         shutil.rmtree(target)
-    shutil.copytree(ROOT / "seed", target)
+    shutil.copytree(SEED, target)
     path = target / "territoires.csv"
     with path.open(encoding="utf-8", newline="") as handle:
         real = sum(1 for row in csv.DictReader(handle) if row["type"] == "commune")
@@ -54,8 +55,8 @@ def build(folder: Path, communes: int | None) -> tuple[Path, Path, dict[str, flo
     """
     folder.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    real = load_reference(ROOT / "seed")
-    seed = ROOT / "seed" if communes is None else synthetic_seed(folder / f"seed-{communes}", communes)
+    real = load_reference(SEED)
+    seed = SEED if communes is None else synthetic_seed(folder / f"seed-{communes}", communes)
     ref = real if communes is None else load_reference(seed)
     path = folder / f"ctg-{communes or 'agglomeration'}.duckdb"
     path.unlink(missing_ok=True)

@@ -21,6 +21,14 @@ A password change, a reset, a role or territory change, a disabling or a deletio
 account's open sessions: its stored browser sessions (`services/sessions.py`) are revoked in
 the same transaction (for a deletion, under the account's pseudonym), and `session_version`
 moves on, which every stored session is checked against at every page run.
+
+Rights are per convention (table `droits`, migration 9): an account is a login, a name and a
+password; in each convention it may open it has a role and, as a chargé, territories of that
+convention. `convention=None` means the actor's convention, else the default one (the
+settings' `convention`, else the first real convention loaded). An administrator manages the
+accounts that have rights on their convention (or none yet) and grants rights on it; the
+first administrator administers every convention loaded; each convention keeps at least one
+active administrator once it has one.
 """
 
 from __future__ import annotations
@@ -39,7 +47,14 @@ from db import users as db_users
 from db.channel import Channel, set_channel
 from db.observations import record_audit
 from db.store import Store
-from indicators.access import ROLE_LABELS, SYSTEM, AccessDenied, Actor, Role, require_admin
+from indicators.access import (
+    ROLE_LABELS,
+    SYSTEM,
+    AccessDenied,
+    Actor,
+    require_admin,
+    require_convention,
+)
 from indicators.accounts import (
     DEMO_ACCOUNTS,
     PASSWORD_MIN_LENGTH,
@@ -128,35 +143,70 @@ def _verify(hashed: str, password: str) -> bool:
         return False
 
 
-def _user(row: sa.Row) -> User:
+def _conventions_in_order(conn: sa.Connection) -> list[str]:
+    """The conventions loaded, the default one (settings) first, then the real ones, by code."""
+    codes = db_users.convention_codes(conn)
+    wanted = get_settings().convention
+    return sorted(codes, key=lambda c: c != wanted)
+
+
+def _default_convention(conn: sa.Connection) -> str:
+    codes = _conventions_in_order(conn)
+    return codes[0] if codes else ""
+
+
+def _user(conn: sa.Connection, row: sa.Row, convention: str | None = None) -> User:
+    """The account seen from `convention` (None: the first convention it may open, in the
+    order of `_conventions_in_order`; the default one when it may open none)."""
+    rights = {
+        code: (role, parse_territoires(territoires))
+        for code, (role, territoires) in db_users.rights(conn, row.login).items()
+    }
+    if convention is None:
+        order = _conventions_in_order(conn)
+        convention = next((c for c in order if c in rights), order[0] if order else None)
+    role, territoires = rights.get(convention, (None, ())) if convention else (None, ())
     return User(
         login=row.login,
         nom=row.nom,
-        role=row.role,
-        territoires=parse_territoires(row.territoires),
+        role=role,
+        territoires=territoires,
         active=bool(row.active),
         is_demo=bool(row.is_demo),
         created_at=row.created_at,
         session_version=int(row.session_version or 0),
+        convention=convention,
+        rights=rights,
     )
 
 
+def _fetch_user(conn: sa.Connection, login: str, convention: str | None = None) -> User | None:
+    row = db_users.fetch(conn, login)
+    return _user(conn, row, convention) if row is not None else None
+
+
 # -- reads -----------------------------------------------------------------------------------------
-def get_user(store: Store, login: str) -> User | None:
-    """The account `login`, or None."""
-    row = db_users.get_row(store, str(login).strip().lower())
-    return _user(row) if row is not None else None
+def get_user(store: Store, login: str, convention: str | None = None) -> User | None:
+    """The account `login` seen from `convention` (default: the first convention it may open), or None."""
+    with store.connect() as conn:
+        return _fetch_user(conn, str(login).strip().lower(), convention)
 
 
-def fetch_user(conn: sa.Connection, login: str) -> User | None:
-    """The account `login` read inside the caller's transaction, or None."""
-    row = db_users.fetch(conn, str(login).strip().lower())
-    return _user(row) if row is not None else None
+def fetch_user(conn: sa.Connection, login: str, convention: str | None = None) -> User | None:
+    """The account `login` read inside the caller's transaction (seen from `convention`), or None."""
+    return _fetch_user(conn, str(login).strip().lower(), convention)
 
 
-def list_users(store: Store) -> pd.DataFrame:
-    """Every account (no password hash): login, nom, role, territoires, active, is_demo, created_at."""
-    return db_users.list_users(store)
+def list_users(store: Store, convention: str | None = None) -> pd.DataFrame:
+    """Every account (no password hash): login, nom, role and territoires in `convention` (None
+    where it has no rights there; default: the default convention), active, is_demo, created_at."""
+    return db_users.list_users(store, convention)
+
+
+def default_convention(store: Store) -> str:
+    """The convention shown first: the settings' `convention`, else the first real one loaded."""
+    with store.connect() as conn:
+        return _default_convention(conn)
 
 
 def has_admin(store: Store) -> bool:
@@ -164,16 +214,55 @@ def has_admin(store: Store) -> bool:
     return db_users.has_admin(store)
 
 
-def actor_for(store: Store, login: str) -> Actor:
-    """The `Actor` of an active account; a French `AccountError` for an unknown or disabled one.
+def actor_for(store: Store, login: str, convention: str | None = None) -> Actor:
+    """The `Actor` of an active account in `convention` (default: the first it may open); a
+    French `AccountError` for an unknown or disabled account, `AccessDenied` without rights there.
 
     This is how `--as LOGIN` on the command line obtains who is acting.
     """
-    user = get_user(store, login)
+    user = get_user(store, login, convention)
     if user is None:
         raise AccountError(f"Compte « {login} » inconnu : voir `python cli.py users list`.")
     if not user.active:
         raise AccountError(f"Le compte « {user.login} » est désactivé.")
+    return user.actor
+
+
+def user_in(store: Store, login: str, convention: str | None = None) -> User | None:
+    """The account seen from `convention` when it may open it, else from the first convention it
+    may open; None for an unknown login."""
+    user = get_user(store, login)
+    if user is not None and convention in user.rights:
+        user = get_user(store, login, convention)
+    return user
+
+
+def no_convention(user: User) -> str | None:
+    """Why an account may not act in any convention, or None."""
+    if user.role is None:
+        return (
+            f"Le compte « {user.login} » n'a de droits sur aucune convention : adressez-vous à un administrateur."
+        )
+    return None
+
+
+def check_session(store: Store, login: str, version: int, convention: str | None = None) -> Actor:
+    """The `Actor` of a page session still valid, in `convention` when the account may open it
+    (else in the first convention it may open); `SessionEnded` when the account was disabled,
+    deleted, or changed (password, role, territories) since the session logged in, or may
+    open no convention."""
+    user = user_in(store, login, convention)
+    if user is None:
+        raise SessionEnded("Ce compte n'existe plus.")
+    if not user.active:
+        raise SessionEnded(f"Le compte « {user.login} » est désactivé.")
+    if user.session_version != version:
+        raise SessionEnded(
+            "Votre compte a été modifié (mot de passe, rôle ou territoires) depuis votre connexion : "
+            "reconnectez-vous."
+        )
+    if no_convention(user):
+        raise SessionEnded(no_convention(user))
     return user.actor
 
 
@@ -191,14 +280,47 @@ def locked_logins(store: Store, now: datetime | None = None) -> dict[str, dateti
     return locked
 
 
-def users_overview(store: Store, names: dict[str, str] | None = None) -> pd.DataFrame:
-    """Every account as shown to an administrator (French columns, territory names, no hash)."""
-    return accounts_table(list_users(store), names, locked_logins(store))
+def users_overview(
+    store: Store, names: dict[str, str] | None = None, convention: str | None = None
+) -> pd.DataFrame:
+    """Every account as shown to an administrator of `convention` (French columns, its role and
+    territory names there, « aucun droit sur cette convention » otherwise; no hash)."""
+    return accounts_table(list_users(store, convention), names, locked_logins(store))
 
 
 # -- writes ----------------------------------------------------------------------------------------
-def _audit(conn: sa.Connection, actor: str, action: str, objet: str, avant=None, apres=None) -> None:
-    record_audit(conn, db_users.latest_convention(conn), actor, action, objet, avant, apres)
+def _audit(
+    conn: sa.Connection,
+    actor: str,
+    action: str,
+    objet: str,
+    avant=None,
+    apres=None,
+    convention: str | None = None,
+) -> None:
+    """An audit row of an account change, filed under `convention` (default: the default one)."""
+    record_audit(conn, convention or _default_convention(conn), actor, action, objet, avant, apres)
+
+
+def _target_convention(conn: sa.Connection, actor: Actor, convention: str | None, action: str) -> str:
+    """The convention a rights change applies to: `convention`, else the actor's, else the
+    default one; refused outside the actor's convention, and before any convention is loaded."""
+    code = convention or actor.convention or _default_convention(conn)
+    if not code:
+        raise AccountError("Aucune convention n'est chargée : lancez d'abord `python cli.py initialiser`.")
+    if code not in db_users.convention_codes(conn):
+        raise AccountError(f"Convention « {code} » inconnue de la base : lancez `python cli.py initialiser`.")
+    require_convention(actor, code, action)
+    return code
+
+
+def _check_reach(actor: Actor, user: User, action: str) -> None:
+    """An administrator bound to a convention manages the accounts that may open it (or none yet)."""
+    if actor.convention is not None and user.rights and actor.convention not in user.rights:
+        raise AccessDenied(
+            f"Le compte « {user.login} » n'a pas de droits sur la convention {actor.convention} : "
+            f"{action} par un administrateur d'une de ses conventions."
+        )
 
 
 def create_user(
@@ -212,8 +334,11 @@ def create_user(
     nom: str | None = None,
     is_demo: bool = False,
     now: datetime | None = None,
+    convention: str | None = None,
 ) -> User:
-    """Create an account (administrators only); the password is stored as an argon2 hash."""
+    """Create an account (administrators only) with its rights in `convention` (default: the
+    actor's, else the default one); the password is stored as an argon2 hash. The first
+    administrator created while none exists administers every convention loaded."""
     require_admin(actor, "création d'un compte")
     login = check_login(login)
     stored_role = normalize_role(role)
@@ -223,9 +348,11 @@ def create_user(
     now = now or datetime.now()
 
     def work(conn: sa.Connection) -> User:
+        code = _target_convention(conn, actor, convention, "création d'un compte")
         if db_users.fetch(conn, login) is not None:
             raise AccountError(f"Le compte « {login} » existe déjà.")
-        unknown_territories(codes, db_users.territory_codes(conn))
+        unknown_territories(codes, db_users.territory_codes(conn, code))
+        first = stored_role == "administrateur" and convention is None and not db_users.count_admins(conn)
         db_users.insert(
             conn,
             login=login,
@@ -239,10 +366,12 @@ def create_user(
             created_at=now,
             session_version=0,
         )
+        for target in db_users.convention_codes(conn) if first else [code]:
+            db_users.set_rights(conn, login, target, stored_role, ",".join(codes))
         if stored_role == "administrateur":
             db_users.drop_setup_codes(conn)
-        user = _user(db_users.fetch(conn, login))
-        _audit(conn, actor.login, "creation_compte", f"compte {login}", None, user.public())
+        user = _fetch_user(conn, login, code)
+        _audit(conn, actor.login, "creation_compte", f"compte {login}", None, user.public(), code)
         return user
 
     user = store.write(work)
@@ -308,6 +437,10 @@ def _first_admin(
     def work(conn: sa.Connection) -> User:
         if db_users.count_admins(conn):
             raise AccessDenied("Un compte administrateur existe déjà : connectez-vous avec lui.")
+        if not db_users.convention_codes(conn):
+            raise AccountError(
+                "Aucune convention n'est chargée : lancez d'abord `python cli.py initialiser`."
+            )
         if code is not None and not db_users.take_setup_code(conn, code_digest(code), now):
             raise AccessDenied(
                 "Code d'installation incorrect ou expiré : `python cli.py initialiser` en affiche un nouveau "
@@ -328,8 +461,10 @@ def _first_admin(
             created_at=now,
             session_version=0,
         )
+        for target in db_users.convention_codes(conn):  # the first administrator: every convention
+            db_users.set_rights(conn, login, target, "administrateur", "")
         db_users.drop_setup_codes(conn)
-        user = _user(db_users.fetch(conn, login))
+        user = _fetch_user(conn, login)
         _audit(conn, login, "creation_premier_administrateur", f"compte {login}", None, user.public())
         return user
 
@@ -358,15 +493,16 @@ def _change(
     now = datetime.now()
 
     def work(conn: sa.Connection) -> User:
-        row = db_users.fetch(conn, login)
-        if row is None:
+        before = _fetch_user(conn, login, actor.convention)
+        if before is None:
             raise AccountError(f"Compte « {login} » inconnu.")
-        before = _user(row)
+        if actor.login != login:
+            _check_reach(actor, before, action.replace("_", " "))
         if check is not None:
             check(conn, before)
         bump = bump_session(before) if callable(bump_session) else bool(bump_session)
         db_users.update(conn, login, bump_session=bump, **values)
-        after = _user(db_users.fetch(conn, login))
+        after = _fetch_user(conn, login, actor.convention)
         if bump:
             db_sessions.revoke_account(conn, login, now, ACCOUNT_CHANGED, besides=keep_session)
             if keep_session is not None:
@@ -376,7 +512,7 @@ def _change(
             avant, apres = {"mot_de_passe": "ancien"}, {"mot_de_passe": "modifié"}
         if "password_hash" in values or action == "reactivation_compte":
             db_users.clear_failures(conn, digest(login))  # lifts the lock-out from every address
-        _audit(conn, actor.login, action, f"compte {login}", avant, apres)
+        _audit(conn, actor.login, action, f"compte {login}", avant, apres, actor.convention)
         return after
 
     user = store.write(work)
@@ -384,9 +520,16 @@ def _change(
     return user
 
 
-def _keep_one_admin(conn: sa.Connection, before: User, *, leaving: bool) -> None:
-    if before.role == "administrateur" and before.active:
-        last_admin(db_users.count_admins(conn, besides=before.login), leaving=leaving)
+def _keep_one_admin(
+    conn: sa.Connection, before: User, *, leaving: bool, convention: str | None = None
+) -> None:
+    """Refuse to leave a convention without an active administrator (`convention`, or each
+    convention the account administers)."""
+    if not before.active:
+        return
+    for code, (role, _) in before.rights.items():
+        if role == "administrateur" and convention in (None, code):
+            last_admin(db_users.count_admins(conn, besides=before.login, convention=code), leaving=leaving)
 
 
 def disable_user(store: Store, actor: Actor, login: str) -> User:
@@ -417,35 +560,73 @@ def update_user(
     role: str | None = None,
     territoires: str | Iterable[str] | None = None,
     nom: str | None = None,
+    convention: str | None = None,
 ) -> User:
-    """Change the role, the territories or the name of an account (administrators only).
+    """Set the role and territories of an account in `convention` (default: the actor's, else
+    the default one), giving it rights there if it had none, or change its name
+    (administrators of that convention only).
 
     A change of role or territories ends the account's open sessions.
     """
     require_admin(actor, "modification d'un compte")
-    current = get_user(store, login)
-    if current is None:
-        raise AccountError(f"Compte « {login} » inconnu.")
-    new_role: Role = normalize_role(role) if role is not None else current.role
-    codes = parse_territoires(territoires) if territoires is not None else current.territoires
-    codes = scope_of(new_role, codes)
-    values: dict = {"role": new_role, "territoires": ",".join(codes)}
-    if nom is not None:
-        values["nom"] = nom.strip() or None
+    login = str(login).strip().lower()
+    new_role_asked = normalize_role(role) if role is not None else None
 
-    def check(conn: sa.Connection, before: User) -> None:
-        unknown_territories(codes, db_users.territory_codes(conn))
-        _keep_one_admin(conn, before, leaving=new_role != "administrateur")
+    def work(conn: sa.Connection) -> User:
+        code = _target_convention(conn, actor, convention, "modification d'un compte")
+        before = _fetch_user(conn, login, code)
+        if before is None:
+            raise AccountError(f"Compte « {login} » inconnu.")
+        new_role = new_role_asked or before.role
+        if new_role is None:
+            raise AccountError(
+                f"Le compte « {login} » n'a pas de droits sur la convention {code} : choisissez son rôle."
+            )
+        codes = parse_territoires(territoires) if territoires is not None else before.territoires
+        codes = scope_of(new_role, codes)
+        unknown_territories(codes, db_users.territory_codes(conn, code))
+        if before.role == "administrateur":
+            _keep_one_admin(conn, before, leaving=new_role != "administrateur", convention=code)
+        changed = before.role != new_role or before.territoires != codes
+        if changed:
+            db_users.set_rights(conn, login, code, new_role, ",".join(codes))
+        values: dict = {"nom": nom.strip() or None} if nom is not None else {}
+        if values or changed:
+            db_users.update(conn, login, bump_session=changed, **values)
+        after = _fetch_user(conn, login, code)
+        _audit(
+            conn, actor.login, "modification_compte", f"compte {login}", before.public(), after.public(), code
+        )
+        return after
 
-    return _change(
-        store,
-        actor,
-        login,
-        "modification_compte",
-        values,
-        check,
-        bump_session=lambda before: before.role != new_role or before.territoires != codes,
-    )
+    user = store.write(work)
+    log.info("modification_compte : compte %s, par %s.", login, actor.login)
+    return user
+
+
+def remove_rights(store: Store, actor: Actor, login: str, convention: str | None = None) -> User:
+    """Withdraw an account's rights on `convention` (default: the actor's, else the default one):
+    it can no longer open it; its open sessions end. Administrators of that convention only."""
+    require_admin(actor, "retrait des droits d'un compte")
+    login = str(login).strip().lower()
+
+    def work(conn: sa.Connection) -> User:
+        code = _target_convention(conn, actor, convention, "retrait des droits d'un compte")
+        before = _fetch_user(conn, login, code)
+        if before is None:
+            raise AccountError(f"Compte « {login} » inconnu.")
+        if before.role is None:
+            raise AccountError(f"Le compte « {login} » n'a pas de droits sur la convention {code}.")
+        _keep_one_admin(conn, before, leaving=True, convention=code)
+        db_users.drop_rights(conn, login, code)
+        db_users.update(conn, login, bump_session=True)
+        after = _fetch_user(conn, login, code)
+        _audit(conn, actor.login, "retrait_droits", f"compte {login}", before.public(), after.public(), code)
+        return after
+
+    user = store.write(work)
+    log.info("retrait_droits : compte %s, par %s.", login, actor.login)
+    return user
 
 
 def set_password(
@@ -513,10 +694,10 @@ def delete_user(store: Store, actor: Actor, login: str) -> str:
     pseudonym = new_pseudonym()
 
     def work(conn: sa.Connection) -> str:
-        row = db_users.fetch(conn, login)
-        if row is None:
+        before = _fetch_user(conn, login, actor.convention)
+        if before is None:
             raise AccountError(f"Compte « {login} » inconnu.")
-        before = _user(row)
+        _check_reach(actor, before, "suppression")
         _keep_one_admin(conn, before, leaving=True)
         db_users.rename_author(conn, login, pseudonym)
         for entry in db_users.audit_rows(conn, objet=f"compte {login}"):
@@ -537,6 +718,7 @@ def delete_user(store: Store, actor: Actor, login: str) -> str:
             f"compte {pseudonym}",
             {"role": before.role, "territoires": ",".join(before.territoires)},
             None,
+            actor.convention,
         )
         return pseudonym
 
@@ -632,10 +814,14 @@ def _authenticate(
                 )
                 return None, AccountLocked(*blocked)
             return None, AuthenticationError(WRONG)
-        user = _user(row)
+        user = _user(conn, row)
         if not user.active:
             return None, AuthenticationError(
                 f"Le compte « {login} » est désactivé ; adressez-vous à un administrateur."
+            )
+        if user.role is None:
+            return None, AuthenticationError(
+                f"Le compte « {login} » n'a de droits sur aucune convention ; adressez-vous à un administrateur."
             )
         db_users.clear_failures(conn, login_key, address_key)
         if _hasher.check_needs_rehash(row.password_hash):
@@ -710,21 +896,41 @@ def demo_accounts(store: Store) -> list[tuple[str, str, str]]:
 def create_demo_accounts(store: Store, actor: Actor = SYSTEM) -> list[tuple[str, str, str]]:
     """Create the demonstration accounts (is_demo) not yet present; return (login, role, password).
 
-    Their passwords are public (docs/comptes.md); `remove_demo` deletes them.
+    The administrator and the COPIL reader may open every convention loaded (the convention
+    selector shows), the chargé the conventions holding its territories. Their passwords are
+    public (docs/comptes.md); `remove_demo` deletes them.
     """
     require_admin(actor, "création des comptes de démonstration")
+    with store.connect() as conn:
+        conventions = db_users.convention_codes(conn)
+        territories = {code: db_users.territory_codes(conn, code) for code in conventions}
+    if actor.convention is not None:
+        conventions = [actor.convention]
     created = []
     for spec in DEMO_ACCOUNTS:
-        if get_user(store, spec["login"]) is None:
-            create_user(
-                store,
-                actor,
-                spec["login"],
-                spec["role"],
-                spec["territoires"],
-                password=spec["password"],
-                nom=spec["nom"],
-                is_demo=True,
-            )
+        wanted = [c for c in conventions if set(spec["territoires"]) <= territories[c]]
+        user = get_user(store, spec["login"])
+        for code in wanted:
+            if user is None:
+                user = create_user(
+                    store,
+                    actor,
+                    spec["login"],
+                    spec["role"],
+                    spec["territoires"],
+                    password=spec["password"],
+                    nom=spec["nom"],
+                    is_demo=True,
+                    convention=code,
+                )
+            elif user.is_demo and code not in user.rights:
+                user = update_user(
+                    store,
+                    actor,
+                    spec["login"],
+                    role=spec["role"],
+                    territoires=spec["territoires"],
+                    convention=code,
+                )
         created.append((spec["login"], ROLE_LABELS[spec["role"]], spec["password"]))
     return created

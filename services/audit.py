@@ -57,12 +57,14 @@ class AuditExportError(ValueError):
 
 @dataclass(frozen=True)
 class AuditFilter:
-    """Filters of the Journal: actor (login), action code, inclusive date range."""
+    """Filters of the Journal: convention (None: every one), actor (login), action code,
+    inclusive date range."""
 
     actor: str | None = None
     action: str | None = None
     start: date | None = None
     end: date | None = None
+    convention: str | None = None
 
 
 def _load(text: object) -> object:
@@ -121,7 +123,7 @@ def _channels(raw: pd.DataFrame) -> list[str]:
 
 def audit_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFrame:
     """Audit rows matching the filter, newest first, with French columns (see AUDIT_COLUMNS)."""
-    raw = db.audit_rows(store, *_range(flt), actor=flt.actor, action=flt.action)
+    raw = db.audit_rows(store, *_range(flt), actor=flt.actor, action=flt.action, convention=flt.convention)
     if raw.empty:
         return pd.DataFrame(columns=AUDIT_COLUMNS)
     return pd.DataFrame(
@@ -144,7 +146,7 @@ def _first_upper(text: str) -> str:
 
 def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFrame:
     """Every batch (imports, demo, reference) matching the filter's author and dates, newest first."""
-    raw = db.batch_rows(store, *_range(flt), actor=flt.actor)
+    raw = db.batch_rows(store, *_range(flt), actor=flt.actor, convention=flt.convention)
     if raw.empty:
         return pd.DataFrame(columns=BATCH_COLUMNS)
     changed = raw["status_changed_at"]
@@ -171,14 +173,14 @@ def batch_entries(store: Store, flt: AuditFilter = AuditFilter()) -> pd.DataFram
     )[BATCH_COLUMNS]
 
 
-def audit_actors(store: Store) -> list[str]:
-    """Every login that appears in the audit log or as a batch author, sorted."""
-    return db.actor_logins(store)
+def audit_actors(store: Store, convention: str | None = None) -> list[str]:
+    """Every login that appears in the audit log or as a batch author (of one convention), sorted."""
+    return db.actor_logins(store, convention)
 
 
-def audit_actions(store: Store) -> list[str]:
-    """Every action code present in the audit log, sorted by its French label."""
-    return sorted(db.action_codes(store), key=action_label)
+def audit_actions(store: Store, convention: str | None = None) -> list[str]:
+    """Every action code present in the audit log (of one convention), sorted by its French label."""
+    return sorted(db.action_codes(store, convention), key=action_label)
 
 
 def export_audit(tables: dict[str, pd.DataFrame], suffix: str) -> bytes:

@@ -17,23 +17,23 @@ from indicators.catalogue import Reference
 from indicators.figures import ReviewFigures
 from indicators.review import ReviewError, current_review, get_review
 from reports.bilan import Bilan, BilanError, indicator_figure, make_bilan
-from reports.charts import GEOJSON_NAME, load_geojson
+from reports.charts import load_geojson
 from reports.render import figure_png
 from services.review import gather_review
-from services.settings import get_settings
 
 __all__ = ["Bilan", "BilanError", "build_bilan", "bilan_for", "communes_geojson", "indicator_png"]
 
 
-def communes_geojson() -> dict | None:
-    """The communes' polygons shipped in seed/ (None when absent: the bilan draws no map)."""
-    path = get_settings().seed_dir / GEOJSON_NAME
-    return load_geojson(path) if path.exists() else None
+def communes_geojson(ref: Reference) -> dict | None:
+    """The communes' polygons shipped in the convention's seed folder (None when absent: the
+    bilan draws no map)."""
+    path = ref.geojson_path()
+    return load_geojson(path) if path is not None and path.exists() else None
 
 
 def bilan_for(figures: ReviewFigures, *, started: float | None = None) -> Bilan:
     """The bilan of figures already gathered (the panels' own, when a page asks)."""
-    return make_bilan(figures, geojson=communes_geojson(), started=started)
+    return make_bilan(figures, geojson=communes_geojson(figures.ref), started=started)
 
 
 def build_bilan(store: Store, ref: Reference, revue: str, *, today: dt.date | None = None) -> Bilan:

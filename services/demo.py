@@ -41,7 +41,7 @@ def install_demo(store: Store, ref: Reference, actor: Actor = SYSTEM, *, account
     Idempotent: when demonstration data exist, nothing is written. With `accounts`, the
     three demonstration accounts are (re)created too.
     """
-    require_admin(actor, "chargement des données de démonstration")
+    require_admin(actor, "chargement des données de démonstration", ref.convention.code)
     convention = ref.convention.code
     logins = create_demo_accounts(store) if accounts else []
     if observations.has_demo(store, convention):
@@ -57,5 +57,5 @@ def install_demo(store: Store, ref: Reference, actor: Actor = SYSTEM, *, account
 
 def remove_demo(store: Store, ref: Reference, actor: Actor = SYSTEM) -> int:
     """Delete every demonstration row (values, comments, meetings, accounts); return rows removed."""
-    require_admin(actor, "suppression des données de démonstration")
+    require_admin(actor, "suppression des données de démonstration", ref.convention.code)
     return observations.remove_demo(store, ref.convention.code, actor=actor.login, objet=DEMO_OBJECT)

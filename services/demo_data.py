@@ -521,14 +521,60 @@ class _Demo:
         )
 
 
+# The indicators the CABBALR demonstration builds together (early childhood): a convention
+# without them (the fictitious one of seed/ctg-ccra-demonstration) gets the plain generator.
+CABBALR_FAMILY = {"PE_ASSMAT", "PE_ASSMAT_ACTIFS", "PE_PLACES_EAJE", "PE_ENFANTS_ACCUEILLIS_EAJE"}
+
+
 def demo_observations(ref: Reference, today: date | None = None) -> pd.DataFrame:
     """The demonstration values, one row per (indicator, territory, period): yearly
     baselines and the quarters up to the last complete quarter before `today`."""
+    if not CABBALR_FAMILY <= set(ref.by_code):
+        return _plain_demo(ref, today or date.today())
     return _Demo(ref, today or date.today()).build()
+
+
+def _plain_demo(ref: Reference, today: date) -> pd.DataFrame:
+    """Demonstration values of a convention of any catalogue, commune by commune: a 2025
+    baseline in proportion to the population (1 to 4 per 100 inhabitants, drawn once per
+    indicator, a little noise per commune), then the quarters of 2026 of a quarterly indicator
+    (a quarter of the yearly level, drifting by its drawn trend); the agglomeration adds up."""
+    rng = random.Random(SEED)
+    demo = _Demo.__new__(_Demo)  # only its rounding and bounds (`add`)
+    demo.rows = []
+    pop = {o.territoire: o.valeur for o in ref.observations if o.indicateur == "POP_MUNICIPALE"}
+    communes = [c.code for c in ref.communes() if c.code in pop]
+    quarters = demo_quarters(today)
+    for ind in generated_indicators(ref):
+        if "commune" not in ind.niveaux:
+            continue
+        rate = rng.uniform(0.01, 0.04)
+        trend = rng.choice((-0.08, 0.0, 0.08)) * (1 if ind.sens == "hausse" else -1)
+        for code in communes:
+            level = pop[code] * rate * math.exp(rng.gauss(0, 0.15))
+            demo.add(ind, code, Period(BASELINE_YEAR), level)
+            if ind.periodicite != "trimestrielle":
+                continue
+            per_quarter = level / 4 if ind.agregation_temps == "flux" else level
+            for i, quarter in enumerate(quarters, start=1):
+                demo.add(ind, code, quarter, per_quarter * (1 + trend * i / 4))
+    return pd.DataFrame(demo.rows)
 
 
 def demo_comments(ref: Reference) -> pd.DataFrame:
     """A short qualitative analysis for a few ambitions at the 2026 annual review."""
+    if not CABBALR_FAMILY <= set(ref.by_code):  # texts about CABBALR's ambitions: none elsewhere
+        return pd.DataFrame(
+            [
+                {
+                    "ambition": ref.ambitions[0].code,
+                    "revue": "annuelle-2026",
+                    "territoire": None,
+                    "texte": "Analyse de démonstration (fictive) : premières données transmises par les communes.",
+                    "author": AUTHOR,
+                }
+            ]
+        )
     texts = [
         "Démarrage de la collecte trimestrielle : la plupart des communes ont transmis leurs "
         "premières données. Points de vigilance sur l'offre d'accueil dans les communes rurales.",

@@ -65,7 +65,10 @@ def export_frame(store: Store, ref: Reference, include_demo: bool = True) -> pd.
                 values["source_section"].notna(), "Dépôt de " + values["batch_author"].astype(str)
             ),
             "lot": values["batch_id"],
-            "demonstration": values["is_demo"].map({True: "oui", False: "non"}),
+            # Every value of a fictitious convention is flagged: its framing is made up.
+            "demonstration": values["is_demo"].map({True: "oui", False: "non"})
+            if not ref.convention.demonstration
+            else "oui (convention fictive de démonstration)",
         }
     )
     return frame[EXPORT_COLUMNS]

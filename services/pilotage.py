@@ -29,7 +29,7 @@ from db import pilotage as db
 from db.store import Store
 from indicators.access import AccessDenied, Actor, require_admin, require_territory, require_writer
 from indicators.aggregation import Territories
-from indicators.catalogue import EPCI_CODE, Reference
+from indicators.catalogue import Reference
 from indicators.engagement import commune_engagements
 from indicators.formatting import format_value, is_missing
 from indicators.governance import (
@@ -92,14 +92,15 @@ def set_target(
     indicateur: str,
     annee: int,
     valeur: float | None,
-    territoire: str = EPCI_CODE,
+    territoire: str | None = None,
 ) -> bool:
     """Set (or, with `valeur=None`, remove) the target of an indicator for 2028 or 2030.
 
     Administrators only. The previous target stays in the history; an unchanged value
     writes nothing (returns False).
     """
-    require_admin(actor, "fixer une cible")
+    require_admin(actor, "fixer une cible", ref.convention.code)
+    territoire = territoire or ref.epci
     if indicateur not in ref.by_code:
         raise PilotageError(f"L'indicateur « {indicateur} » n'existe pas dans le catalogue.")
     ind = ref.indicator(indicateur)
@@ -153,13 +154,13 @@ def target_history(store: Store, convention: str, indicateur: str | None = None)
 
 
 # -- comments -----------------------------------------------------------------------------
-def check_comment_allowed(actor: Actor, territoire: str | None) -> None:
+def check_comment_allowed(ref: Reference, actor: Actor, territoire: str | None) -> None:
     """Refuse a comment the actor may not write (readers; chargés outside their territories)."""
-    require_writer(actor, "rédiger un commentaire")
+    require_writer(actor, "rédiger un commentaire", ref.convention.code)
     if actor.is_admin:
         return
     if territoire is None:
-        if EPCI_CODE not in actor.territoires:
+        if ref.epci not in actor.territoires:
             raise AccessDenied(
                 f"Un commentaire sur l'ensemble de l'ambition demande l'EPCI dans le périmètre "
                 f"du compte « {actor.login} » : choisissez l'un de vos territoires."
@@ -181,7 +182,7 @@ def add_comment(
 ) -> int:
     """Record a qualitative analysis of an ambition (or F9) for a review; return its id."""
     territoire = _clean_text(territoire)
-    check_comment_allowed(actor, territoire)
+    check_comment_allowed(ref, actor, territoire)
     choices = ambition_choices(ref)
     if ambition not in choices:
         raise PilotageError(f"L'ambition « {ambition} » n'existe pas (attendu : {', '.join(choices)}).")
@@ -213,7 +214,7 @@ def add_comment(
 
 def delete_comment(store: Store, convention: str, actor: Actor, comment_id: int) -> None:
     """Delete a comment: its author or an administrator; the text stays in the audit log."""
-    require_writer(actor, "supprimer un commentaire")
+    require_writer(actor, "supprimer un commentaire", convention)
     row = db.comment_row(store, convention, comment_id)
     if row is not None and not actor.is_admin and row["author"] != actor.login:
         raise AccessDenied(
@@ -261,7 +262,7 @@ def record_meeting(
 
     A comité de pilotage communal names its commune, or the structure or sector it covers.
     """
-    require_admin(actor, "enregistrer une réunion de gouvernance")
+    require_admin(actor, "enregistrer une réunion de gouvernance", ref.convention.code)
     if instance not in INSTANCE_LABELS:
         raise PilotageError(
             f"L'instance « {instance} » n'existe pas (attendu : {', '.join(INSTANCE_LABELS)})."
@@ -316,7 +317,7 @@ def record_meeting(
 
 def delete_meeting(store: Store, convention: str, actor: Actor, meeting_id: int) -> None:
     """Delete a meeting recorded by mistake; administrators only; audited with its content."""
-    require_admin(actor, "supprimer une réunion de gouvernance")
+    require_admin(actor, "supprimer une réunion de gouvernance", convention)
     deleted = db.delete_meeting(
         store,
         convention,
@@ -386,7 +387,7 @@ def set_engagement(
 
     Administrators only. Return False when nothing changed (nothing written).
     """
-    require_admin(actor, "modifier l'engagement d'une commune")
+    require_admin(actor, "modifier l'engagement d'une commune", ref.convention.code)
     names = {c.code: c.nom for c in ref.communes()}
     if commune not in names:
         raise PilotageError(f"« {commune} » n'est pas une commune de l'agglomération.")

@@ -1,6 +1,9 @@
 """Use cases of the reference: read `seed/`, load it into the store, open a ready store.
 
->>> ref = read_reference()                # validated seed files (French errors)
+`seed/` holds one folder per convention (`seed/ctg-cabbalr/`, `seed/ctg-ccra-demonstration/`).
+
+>>> refs = read_references()              # every convention, validated (French errors)
+>>> ref = pick_reference(refs, "ctg-cabbalr-2026-2030")
 >>> install_reference(store, ref)         # idempotent: nothing written if unchanged
 """
 
@@ -13,16 +16,38 @@ import pandas as pd
 
 from db.reference import ReferenceRows, write_reference
 from db.store import Store
-from indicators.catalogue import Reference, load_reference
+from indicators.catalogue import Reference, SeedError, load_reference, load_references
 from indicators.periods import parse_period
 from services.settings import get_settings
 
 REFERENCE_NOTE = "Données de référence de la convention"
 
 
-def read_reference(seed_dir: str | Path | None = None) -> Reference:
-    """The validated reference from `seed_dir` (default: the settings' seed folder)."""
-    return load_reference(seed_dir or get_settings().seed_dir)
+def read_references(seed_dir: str | Path | None = None) -> list[Reference]:
+    """Every convention of `seed_dir` (default: the settings' seed folder), validated: the
+    real ones first, then the demonstration ones (`indicators.catalogue.load_references`)."""
+    return load_references(seed_dir or get_settings().seed_dir)
+
+
+def pick_reference(refs: list[Reference], code: str | None = None) -> Reference:
+    """The convention `code` among `refs` (default: the settings' `convention`, else the first
+    real one); a French `SeedError` naming the conventions available for an unknown code."""
+    code = code or get_settings().convention
+    if code is None:
+        return refs[0]
+    for ref in refs:
+        if ref.convention.code == code:
+            return ref
+    known = ", ".join(r.convention.code for r in refs)
+    raise SeedError(f"Convention « {code} » inconnue : conventions disponibles : {known}.")
+
+
+def read_reference(seed_dir: str | Path | None = None, convention: str | None = None) -> Reference:
+    """The validated reference of one convention of `seed_dir` (default: the settings'
+    convention, else the first real one)."""
+    if seed_dir is not None and (Path(seed_dir) / "convention.yaml").exists():
+        return load_reference(seed_dir)
+    return pick_reference(read_references(seed_dir), convention)
 
 
 def open_store(url: str | None = None) -> Store:
@@ -83,6 +108,7 @@ def reference_rows(ref: Reference) -> ReferenceRows:
             "epci": c.epci,
             "signataires": json.dumps([s.model_dump() for s in c.signataires], ensure_ascii=False),
             "section": c.section,
+            "demonstration": c.demonstration,
         },
         tables={
             "enjeux": _frame(ref.enjeux),

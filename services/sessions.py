@@ -37,7 +37,7 @@ from indicators.sessions import (
     refusal,
     secret_digest,
 )
-from services.accounts import fetch_user, get_user
+from services.accounts import fetch_user, get_user, no_convention, user_in
 from services.settings import get_settings
 
 
@@ -101,7 +101,7 @@ def exchange_ticket(store: Store, ticket: str, now: datetime | None = None) -> s
     return token if store.write(work) else None
 
 
-def resume(store: Store, token: str, now: datetime | None = None) -> Live:
+def resume(store: Store, token: str, now: datetime | None = None, *, convention: str | None = None) -> Live:
     """The session a cookie token belongs to, if it may still act (its `last_seen` refreshed);
     otherwise `SessionEnded` with the French reason (expired, closed, account changed...)."""
     if not isinstance(token, str) or not 20 <= len(token) <= 100:
@@ -109,16 +109,18 @@ def resume(store: Store, token: str, now: datetime | None = None) -> Live:
     row = db_sessions.get_by_token(store, secret_digest(token))
     if row is None:
         raise SessionEnded(UNKNOWN)
-    return _live(store, row, now or datetime.now())
+    return _live(store, row, now or datetime.now(), convention)
 
 
-def check_session(store: Store, session_id: str, now: datetime | None = None) -> Live:
+def check_session(
+    store: Store, session_id: str, now: datetime | None = None, *, convention: str | None = None
+) -> Live:
     """The session of a page still open, if it may still act (its `last_seen` refreshed);
     otherwise `SessionEnded` with the French reason. Called at every page run."""
     row = db_sessions.get(store, session_id)
     if row is None:
         raise SessionEnded(UNKNOWN)
-    return _live(store, row, now or datetime.now())
+    return _live(store, row, now or datetime.now(), convention)
 
 
 def close_session(
@@ -169,10 +171,12 @@ def _refusal(row: sa.Row, user: User | None, now: datetime, minutes: int) -> str
     )
 
 
-def _live(store: Store, row: sa.Row, now: datetime) -> Live:
+def _live(store: Store, row: sa.Row, now: datetime, convention: str | None = None) -> Live:
+    """The session's account acting in `convention` when it may open it (else in the first
+    convention it may open), or `SessionEnded` with the French reason."""
     minutes = get_settings().session_minutes
-    user = get_user(store, row.login)
-    reason = _refusal(row, user, now, minutes)
+    user = user_in(store, row.login, convention)
+    reason = _refusal(row, user, now, minutes) or (no_convention(user) if user is not None else None)
     if reason is not None:
         raise SessionEnded(reason)
     if needs_touch(row.last_seen, now, minutes):

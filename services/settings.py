@@ -23,7 +23,15 @@ class Settings(BaseSettings):
         default=f"duckdb:///{ROOT / 'data' / 'ctg.duckdb'}",
         description="URL SQLAlchemy du stockage : un fichier DuckDB, ou postgresql+psycopg://… (README).",
     )
-    seed_dir: Path = Field(default=ROOT / "seed", description="Dossier des données de référence.")
+    seed_dir: Path = Field(
+        default=ROOT / "seed",
+        description="Dossier des données de référence : un sous-dossier par convention (ou le dossier d'une seule).",
+    )
+    convention: str | None = Field(
+        default=None,
+        description="Code de la convention par défaut (ligne de commande, première page) ; "
+        "défaut : la première convention réelle de seed/.",
+    )
     upload_max_bytes: int = Field(default=10 * 1024 * 1024, description="Taille maximale d'un dépôt.")
     upload_max_rows: int = Field(default=50_000, description="Nombre maximal de lignes d'un dépôt.")
     upload_max_unpacked_bytes: int = Field(

@@ -35,7 +35,7 @@ def memberships(store: Store, ref: Reference) -> pd.DataFrame:
 
 def set_sector_members(store: Store, ref: Reference, actor: Actor, sector: str, communes: list[str]) -> None:
     """Replace the communes of a sector (administrators only), with an audit trace."""
-    require_admin(actor, "modifier un secteur")
+    require_admin(actor, "modifier un secteur", ref.convention.code)
     convention = ref.convention.code
     kinds = db.territory_types(store, convention)
     if kinds.get(sector) != "secteur":

@@ -38,7 +38,7 @@ from db.observations import (
 )
 from db.store import Store, StoreError
 from indicators import rules
-from indicators.access import Actor, require_admin, require_territory, require_writer
+from indicators.access import Actor, require_admin, require_convention, require_territory, require_writer
 from indicators.catalogue import Reference
 from indicators.changes import (
     KEYS,
@@ -86,6 +86,7 @@ class ImportPlan:
     # (indicators, territories, fingerprint) of the values in force the diff was computed against
     snapshot: tuple[list[str], list[str], tuple[int, int, int]] | None = None
     _previews: dict[tuple, pd.DataFrame] = field(default_factory=dict, repr=False)
+    convention: str = ""  # the convention the file was checked against (committed into it only)
 
     @property
     def accepted(self) -> bool:
@@ -221,7 +222,10 @@ def prepare_import(
     max_bytes: int | None = None,
     max_rows: int | None = None,
 ) -> ImportPlan:
-    """Read, validate and diff a file against the current values (the dry run): writes nothing."""
+    """Read, validate and diff a file against the current values (the dry run): writes nothing.
+
+    An actor whose rights are on another convention is refused before the file is read."""
+    require_convention(actor, ref.convention.code, "dépôt de valeurs")
     settings = get_settings()
     table = read_upload(
         data,
@@ -260,11 +264,24 @@ def prepare_import(
         diff=diff,
         counts=change_counts(diff, report.stats),
         snapshot=snapshot,
+        convention=ref.convention.code,
     )
 
 
-def _check_scope(actor: Actor, plan: ImportPlan) -> None:
-    require_writer(actor, "dépôt de valeurs")
+def _check_scope(actor: Actor, plan: ImportPlan, ref: Reference) -> None:
+    convention = ref.convention.code
+    require_writer(actor, "dépôt de valeurs", convention)
+    if plan.convention and plan.convention != convention:
+        raise ImportRejected(
+            f"Fichier vérifié pour la convention {plan.convention} : il ne peut pas être enregistré "
+            f"dans la convention {convention}. Déposez-le à nouveau dans la bonne convention."
+        )
+    known = {t.code for t in ref.territories}
+    foreign = sorted(set(plan.diff["territoire"]) - known)
+    if foreign:
+        raise ImportRejected(
+            f"Territoire(s) hors de la convention {convention} : {', '.join(foreign[:10])} : rien n'a été écrit."
+        )
     for code in sorted(set(plan.diff["territoire"])):
         require_territory(actor, code, "dépôt de valeurs")
 
@@ -277,7 +294,7 @@ def commit_import(store: Store, ref: Reference, plan: ImportPlan, actor: Actor) 
     """
     if not plan.accepted:
         raise ImportRejected(f"Fichier refusé ({len(plan.report.errors)} erreur(s)) : rien n'a été écrit.")
-    _check_scope(actor, plan)
+    _check_scope(actor, plan, ref)
     convention = ref.convention.code
     rows = plan.diff[
         [
@@ -415,7 +432,7 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
 
 def revert_import(store: Store, ref: Reference, batch_id: int, actor: Actor) -> str:
     """Cancel a batch (administrators only): its values give way to the earlier ones; audited."""
-    require_admin(actor, f"annulation du dépôt n°{batch_id}")
+    require_admin(actor, f"annulation du dépôt n°{batch_id}", ref.convention.code)
     try:
         revert_batch(store, ref.convention.code, batch_id, actor.login, objet=f"dépôt {batch_id}")
     except BatchError as exc:

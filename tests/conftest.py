@@ -16,7 +16,8 @@ from indicators.catalogue import Reference, load_reference
 from services.reference import install_reference
 
 ROOT = Path(__file__).resolve().parent.parent
-SEED = ROOT / "seed"
+SEED = ROOT / "seed" / "ctg-cabbalr"
+DEMO_CONVENTION_SEED = ROOT / "seed" / "ctg-ccra-demonstration"
 MINI_SEED = ROOT / "tests" / "data" / "seed_mini"
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
@@ -108,7 +109,9 @@ def test_admin_uploads_anywhere_and_reverts(store, ref):
 
 def test_cli_as_login_goes_through_the_account(store):
     ensure_account(store, "charge", ["62119"], login="marie")
-    assert users.actor_for(store, "marie") == CHARGE
+    assert users.actor_for(store, "marie") == replace(
+        CHARGE, convention="ctg-cabbalr-2026-2030", conventions=("ctg-cabbalr-2026-2030",)
+    )
     users.disable_user(store, SYSTEM, "marie")
     with pytest.raises(users.UserError, match="désactivé"):
         users.actor_for(store, "marie")
@@ -201,7 +204,9 @@ def test_login_form(app_store):
     at.text_input(key="auth_password").input(TEST_PASSWORD)
     at.button[0].click().run()
     assert not at.exception and at.title[0].value == "Référentiel de la convention"
-    assert at.session_state["actor"] == Actor("copil", "lecteur")
+    assert at.session_state["actor"] == Actor(
+        "copil", "lecteur", convention="ctg-test", conventions=("ctg-test",)
+    )
     assert "Connecté : **copil** · lecteur (COPIL)" in texts(at)
     at.button(key="auth_logout").click().run()
     assert [s.value for s in at.subheader] == ["Connexion"] and "Vous êtes déconnecté." in texts(at)
@@ -332,7 +337,9 @@ def test_admin_manages_accounts_in_the_page(app_store):
     next(b for b in at.button if b.label == "Créer le compte").click().run()
     assert not at.exception, at.exception
     assert any("Compte « marie » créé" in s.value for s in at.success)
-    assert users.actor_for(app_store, "marie") == Actor("marie", "charge", frozenset({"62119", "62178"}))
+    assert users.actor_for(app_store, "marie") == Actor(
+        "marie", "charge", frozenset({"62119", "62178"}), convention="ctg-test", conventions=("ctg-test",)
+    )
     assert "marie" in at.table[0].value["Identifiant"].tolist()
     # Disable it from the "Modifier un compte" tab.
     at.selectbox(key="users_edit_login").set_value("marie").run()

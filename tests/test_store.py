@@ -38,6 +38,7 @@ ALL_MIGRATIONS = [
     "charges_en_observations",
     "agregats",
     "sessions",
+    "droits_par_convention",
     "index_postgresql",
 ]
 

@@ -149,7 +149,7 @@ def test_rejected_plan_cannot_be_committed(upload_store, upload_ref):
 def test_charge_account_file_with_one_row_out_of_scope_is_refused_whole(upload_store, upload_ref):
     create_user(upload_store, SYSTEM, "marie", "charge", ["62119"], password="mot-de-passe-marie-1")
     marie = resolve_actor(upload_store, "marie")
-    assert marie == Actor("marie", "charge", frozenset({"62119"}))
+    assert marie == Actor("marie", "charge", frozenset({"62119"}), "ctg-test", ("ctg-test",))
     before = table_counts(upload_store)
     data = (CORPUS / "bad_scope_charge.csv").read_bytes()
     result = import_file(upload_store, upload_ref, data, "scope.csv", marie, today=TODAY)

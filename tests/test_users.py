@@ -73,7 +73,11 @@ def test_password_is_stored_as_argon2_and_checked(mini_store):
     assert stored.startswith("$argon2id$") and SECRET not in stored
     assert users.authenticate(mini_store, "MARIE.DUPONT", SECRET).login == "marie.dupont"
     assert users.actor_for(mini_store, "marie.dupont") == Actor(
-        "marie.dupont", "charge", frozenset({"62119", "62178"})
+        "marie.dupont",
+        "charge",
+        frozenset({"62119", "62178"}),
+        convention="ctg-test",
+        conventions=("ctg-test",),
     )
 
 
@@ -368,7 +372,7 @@ def test_cli_users(cli_store, monkeypatch, capsys):
         == 0
     )
     code, out, _ = run_cli(monkeypatch, capsys, "users", "set", "marie", "--role", "lecteur")
-    assert out.strip() == "Compte « marie » : lecteur (COPIL)."
+    assert out.strip() == "Compte « marie » (ctg-test) : lecteur (COPIL)."
     with Store(cli_store) as store:
         assert users.authenticate(store, "marie", "Nouveau-Secret-Du-Jour").role == "lecteur"
         rows = audit_rows(store)

@@ -123,14 +123,14 @@ def log_out(store: Store, notice: str | None = None) -> None:
     _forget(notice, clear_cookie=LOGOUT_BODY)
 
 
-def _resume_from_cookie(store: Store) -> Actor | None:
+def _resume_from_cookie(store: Store, convention: str | None = None) -> Actor | None:
     """The account of the browser's cookie when its session may still act, else None (with the
     French reason as the login form's notice)."""
     token = _cookie_token()
     if token is None or token == st.session_state.get(REFUSED_KEY):
         return None
     try:
-        live = resume(store, token)
+        live = resume(store, token, convention=convention)
     except SessionEnded as exc:
         _forget(str(exc), clear_cookie=REFUSED_BODY)
         return None
@@ -139,23 +139,24 @@ def _resume_from_cookie(store: Store) -> Actor | None:
     return live.actor
 
 
-def restore_session(store: Store) -> Actor | None:
+def restore_session(store: Store, convention: str | None = None) -> Actor | None:
     """Before the menu is drawn: the account of this tab, or the one the browser's cookie brings
     back (a reload, a new tab, a restart, another app process), or None."""
     actor = current_actor()
     if actor is not None:
         return actor
-    return _resume_from_cookie(store)
+    return _resume_from_cookie(store, convention)
 
 
-def require_login(store: Store) -> Actor:
-    """The logged-in `Actor`; otherwise draw the login (or first-administrator) form and stop."""
+def require_login(store: Store, convention: str | None = None) -> Actor:
+    """The logged-in `Actor`, with its rights in `convention` when it may open it (else in the
+    first convention it may open); otherwise draw the login (or first-administrator) form and stop."""
     acting_on_the_page()  # every write of this run is audited as coming from the pages
     actor = current_actor()
     session_id = st.session_state.get(SESSION_KEY)
     if actor is not None and isinstance(session_id, str):
         try:
-            live = check_session(store, session_id)
+            live = check_session(store, session_id, convention=convention)
         except SessionEnded as exc:
             _forget(f"{exc} Vous avez été déconnecté.", clear_cookie=REFUSED_BODY)
         else:
@@ -165,7 +166,7 @@ def require_login(store: Store) -> Actor:
             return live.actor
     elif actor is not None:  # an actor without a stored session is nobody
         _forget(None, clear_cookie=None)
-    resumed = _resume_from_cookie(store)
+    resumed = _resume_from_cookie(store, convention)
     if resumed is not None:
         _sidebar(store, resumed)
         return resumed
@@ -256,9 +257,7 @@ def _own_password_form(store: Store, actor: Actor) -> None:
 
 def _header() -> None:
     st.title("Tableau de bord de la CTG 2026-2030")
-    st.caption(
-        "Convention Territoriale Globale · CA de Béthune-Bruay, Artois-Lys Romane · CAF du Pas-de-Calais"
-    )
+    st.caption("Conventions Territoriales Globales · CAF du Pas-de-Calais")
 
 
 def _login_form(store: Store) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 import streamlit as st
 
 from indicators.access import Actor
+from indicators.catalogue import Reference
+from ui.text import plain
 
 # Placeholder of every multiselect (Streamlit's own is « Choose options »).
 CHOOSE = "Choisir…"
@@ -80,6 +82,14 @@ def demo_notice(actor: Actor | None) -> None:
     if actor is not None and actor.is_admin:
         line += " · à retirer avec `python cli.py demo --remove`"
     st.markdown(line)
+
+
+def demo_convention_notice(ref: Reference) -> None:
+    """One line on every page of a fictitious convention shipped for demonstration."""
+    st.markdown(
+        ":orange-badge[:material/science: Convention fictive de démonstration] "
+        + plain(ref.convention.demonstration_note or "objectifs, indicateurs et cibles fictifs")
+    )
 
 
 def sidebar_navigation(pages: dict[str, list]) -> None:

@@ -13,7 +13,6 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from indicators.catalogue import EPCI_CODE
 from indicators.formatting import format_change, format_value
 from indicators.review import (
     DIRECTION_LABELS,
@@ -25,7 +24,7 @@ from indicators.review import (
     cutoff_caption,
     value_text,
 )
-from reports.charts import GEOJSON_NAME, SOURCE_ANNOTATION, chart_table, commune_map_figure, load_geojson
+from reports.charts import SOURCE_ANNOTATION, chart_table, commune_map_figure, load_geojson
 from services.review import ReviewFigures
 from services.settings import get_settings
 from ui.chrome import CHOOSE
@@ -105,12 +104,17 @@ def figures(review_code: str) -> ReviewFigures:
 
 
 @st.cache_resource(show_spinner=False)
+def _geojson(path: str) -> dict:
+    return load_geojson(path)
+
+
 def communes_geojson() -> dict:
-    """The 100 commune polygons from seed/ (read once)."""
-    return load_geojson(get_settings().seed_dir / GEOJSON_NAME)
+    """The commune polygons of the convention shown (its seed folder's `*.geojson`, read once)."""
+    path = get_reference().geojson_path()
+    return _geojson(str(path)) if path is not None else {"type": "FeatureCollection", "features": []}
 
 
-def summary(review_code: str, territory: str = EPCI_CODE) -> pd.DataFrame:
+def summary(review_code: str, territory: str | None = None) -> pd.DataFrame:
     """Where each indicator stands for a territory at the review (computed indicators included)."""
     return figures(review_code).summary_of(territory)
 
