@@ -9,10 +9,11 @@ counts. A file with one error is refused whole. Unit, integer, bounds, periodici
 The checks are column operations (`_Columns`): each distinct territory, indicator, period
 and value is checked once, and the verdicts are spread over the rows as arrays; numbers
 are compared with their bounds as arrays. The French message of a problem is written by
-the same per-value rules (`_number`, `_jalon`, `_text`, `_periodicity`, raising pydantic's
-custom errors, the kinds of `issue_kinds`), called for the failing values only. The same
-rules make `value_model`, the pydantic schema of one row (periode, valeur) of an
-indicator, for a caller checking a single value.
+the per-value rules (`_number`, `_jalon`, `_text`, `_periodicity`, raising pydantic's
+custom errors: a kind of `issue_kinds` and its message), called for the failing values
+only; jalons and texts (a few rows) go through their rule for each distinct cell. A
+pydantic model per row, validated in the loop, was 39 % of an upload's time: it is gone;
+pydantic still checks the reference's rows (`indicators/catalogue.py`).
 
     >>> report = validate_upload(read_upload(data, "t3.csv"), ref, actor=SYSTEM, today=date.today())
     >>> report.valid, report.flatten()
@@ -26,12 +27,10 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import partial
-from typing import Annotated, Any, Literal, NamedTuple
+from typing import Literal, NamedTuple
 
 import numpy as np
 import pandas as pd
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, create_model
 from pydantic_core import PydanticCustomError
 
 from indicators.access import Actor
@@ -256,17 +255,6 @@ def _periodicity(ind: Indicator, period: Period) -> Period:
     return period
 
 
-def value_model(ind: Indicator) -> type[BaseModel]:
-    """The pydantic model of (periode, valeur) for one indicator, from its catalogue row."""
-    parser = {"jalon": _jalon, "qualitatif": _text}.get(ind.type, _number)
-    return create_model(
-        f"Depot_{ind.code}",
-        __config__=ConfigDict(frozen=True, arbitrary_types_allowed=True),
-        periode=(Annotated[Any, AfterValidator(partial(_periodicity, ind))], ...),
-        valeur=(Annotated[Any, BeforeValidator(partial(parser, ind))], ...),
-    )
-
-
 def _bound(ind: Indicator, value: float) -> str:
     symbol = {"euros": " €", "pourcentage": " %"}.get(ind.unite, "")
     return format_number(value, None, " ") + symbol
@@ -308,7 +296,6 @@ class Lookups:
         self.indicators = ref.by_code
         self.indicator_names = {normalise_key(i.libelle): i.code for i in ref.indicators}
         self.derived = {d.code: derived_source(ref, d.code) for d in ref.derived}  # computed, never sent
-        self._models: dict[str, type[BaseModel]] = {}
 
     def territory(self, raw: str) -> str | None:
         """The territory code for a code or a name, or None."""
@@ -325,12 +312,6 @@ class Lookups:
         if code in self.indicators:
             return code
         return self.indicator_names.get(normalise_key(raw))
-
-    def model(self, code: str) -> type[BaseModel]:
-        """The value model of an indicator (built once)."""
-        if code not in self._models:
-            self._models[code] = value_model(self.indicators[code])
-        return self._models[code]
 
 
 def territories_named(table: RawTable, ref: Reference) -> list[str]:
