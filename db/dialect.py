@@ -29,7 +29,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import duckdb
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 
 DUCKDB = "duckdb"
@@ -46,6 +48,10 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 WRITE_LOCK_KEY = 0x5C7_2026
 # A bulk insert of this many rows on PostgreSQL is followed by ANALYZE of its table.
 ANALYZE_ROWS = 5_000
+
+
+# What the drivers raise through the raw connections used here (SQLAlchemy wraps only its own calls).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, psycopg.Error)
 
 
 def name(bind: sa.Connection | sa.Engine) -> str:
@@ -188,7 +194,8 @@ def registered(conn: sa.Connection, table: str, df: pd.DataFrame) -> Iterator[st
     try:
         yield table
     finally:
-        raw.unregister(table)
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction: its own error goes up
+            raw.unregister(table)
 
 
 def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> None:
