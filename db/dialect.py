@@ -17,7 +17,9 @@ subquery); what they do differently is here:
 - the indexes PostgreSQL needs and DuckDB does without (`wants_indexes`, migration 10);
 - writes one at a time (`begin_write`): DuckDB allows one writer per file; on PostgreSQL every
   write transaction first takes the same advisory lock, so that two processes refreshing the
-  rollups of the same values never interleave.
+  rollups of the same values never interleave;
+- what each driver raises through those raw connections (`DRIVER_ERRORS`), which `Store` retries
+  on a write conflict as it does SQLAlchemy's errors.
 
 A new migration written with SQLAlchemy Core (tables, columns, `sa.select`) needs nothing here.
 """
