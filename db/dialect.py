@@ -17,7 +17,9 @@ subquery); what they do differently is here:
 - the indexes PostgreSQL needs and DuckDB does without (`wants_indexes`, migration 10);
 - writes one at a time (`begin_write`): DuckDB allows one writer per file; on PostgreSQL every
   write transaction first takes the same advisory lock, so that two processes refreshing the
-  rollups of the same values never interleave.
+  rollups of the same values never interleave;
+- what each driver raises through those raw connections (`DRIVER_ERRORS`), which `Store` retries
+  on a write conflict as it does SQLAlchemy's errors.
 
 A new migration written with SQLAlchemy Core (tables, columns, `sa.select`) needs nothing here.
 """
@@ -29,7 +31,9 @@ import re
 from collections.abc import Iterator, Sequence
 from typing import Any
 
+import duckdb
 import pandas as pd
+import psycopg
 import sqlalchemy as sa
 
 DUCKDB = "duckdb"
@@ -46,6 +50,10 @@ _PARAM = re.compile(r"\$([A-Za-z_]\w*)")
 WRITE_LOCK_KEY = 0x5C7_2026
 # A bulk insert of this many rows on PostgreSQL is followed by ANALYZE of its table.
 ANALYZE_ROWS = 5_000
+
+
+# What the drivers raise through the raw connections used here (SQLAlchemy wraps only its own calls).
+DRIVER_ERRORS: tuple[type[Exception], ...] = (duckdb.Error, psycopg.Error)
 
 
 def name(bind: sa.Connection | sa.Engine) -> str:
@@ -188,7 +196,8 @@ def registered(conn: sa.Connection, table: str, df: pd.DataFrame) -> Iterator[st
     try:
         yield table
     finally:
-        raw.unregister(table)
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction: its own error goes up
+            raw.unregister(table)
 
 
 def insert_frame(conn: sa.Connection, table: str, df: pd.DataFrame) -> None:

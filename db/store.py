@@ -130,7 +130,7 @@ class Store:
         while True:
             try:
                 return action()
-            except (sa.exc.DBAPIError, sa.exc.OperationalError) as exc:
+            except (sa.exc.DBAPIError, sa.exc.OperationalError, *dialect.DRIVER_ERRORS) as exc:
                 if not _is_retryable(exc) or time.monotonic() > deadline:
                     if _is_retryable(exc):
                         raise StoreError(

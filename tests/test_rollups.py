@@ -12,6 +12,7 @@ import datetime as dt
 import io
 import math
 import random
+import threading
 
 import pandas as pd
 import pytest
@@ -213,3 +214,39 @@ def test_the_migration_builds_the_rollups_of_an_existing_store(demo_store, ref):
     assert "agregats" in demo_store.migrate()
     with demo_store.connect() as conn:
         _assert_same(rollups.stored_rows(conn, convention), rollups.fresh_rows(conn, convention), "migration")
+
+
+def test_writers_at_the_same_time_keep_the_rollups_right(demo_store, ref):
+    """Three writers upload at once into the same areas (separate connections, as separate app
+    processes would): every value committed is in force once and the rollups equal a rebuild
+    (DuckDB retries a write conflict; PostgreSQL's writers take turns: dialect.begin_write)."""
+    communes = [c.code for c in ref.communes()[:12]]
+    errors: list[BaseException] = []
+    committed: dict[str, float] = {}
+
+    def writer(slot: int) -> None:
+        try:
+            with Store(demo_store.url) as store:
+                for k, commune in enumerate(communes[slot::3]):
+                    value = 500 + slot * 10 + k
+                    data = f"territoire;indicateur;periode;valeur\n{commune};PE_PLACES_EAJE;2026-T3;{value}\n"
+                    plan = prepare_import(store, ref, data.encode(), f"w{slot}.csv", SYSTEM, today=TODAY)
+                    assert plan.accepted, plan.report.errors[:2]
+                    assert commit_import(store, ref, plan, SYSTEM).batch_id
+                    committed[commune] = float(value)
+        except BaseException as exc:  # noqa: BLE001 - reported by the main thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(slot,)) for slot in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=300)
+    assert not errors, errors
+    assert sorted(committed) == sorted(communes)
+    values = current_values(demo_store, ref)
+    t3 = values[(values["indicateur"] == "PE_PLACES_EAJE") & (values["periode"] == "2026-T3")]
+    got = dict(zip(t3["territoire"], t3["valeur"].astype(float), strict=True))
+    assert {c: got[c] for c in communes} == committed
+    assert len(t3) == t3["territoire"].nunique()
+    _check(demo_store, ref)
