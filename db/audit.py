@@ -57,10 +57,10 @@ def actor_logins(store: Store, convention: str | None = None) -> list[str]:
     """Every login that appears in the audit log, as a batch author or status changer (of one
     convention when given), sorted."""
     df = store.query_df(
-        "select actor from audit where ($c is null or convention = $c) "
-        "union select author from batches where ($c is null or convention = $c) "
+        "select actor from audit where (cast($c as varchar) is null or convention = $c) "
+        "union select author from batches where (cast($c as varchar) is null or convention = $c) "
         "union select status_changed_by from batches where status_changed_by is not null "
-        "and ($c is null or convention = $c)",
+        "and (cast($c as varchar) is null or convention = $c)",
         {"c": convention},
     )
     return sorted(str(v) for v in df.iloc[:, 0].dropna().unique())

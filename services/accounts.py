@@ -240,9 +240,7 @@ def user_in(store: Store, login: str, convention: str | None = None) -> User | N
 def no_convention(user: User) -> str | None:
     """Why an account may not act in any convention, or None."""
     if user.role is None:
-        return (
-            f"Le compte « {user.login} » n'a de droits sur aucune convention : adressez-vous à un administrateur."
-        )
+        return f"Le compte « {user.login} » n'a de droits sur aucune convention : adressez-vous à un administrateur."
     return None
 
 
@@ -593,6 +591,8 @@ def update_user(
         values: dict = {"nom": nom.strip() or None} if nom is not None else {}
         if values or changed:
             db_users.update(conn, login, bump_session=changed, **values)
+        if changed:  # its stored browser sessions end in the same transaction
+            db_sessions.revoke_account(conn, login, datetime.now(), ACCOUNT_CHANGED)
         after = _fetch_user(conn, login, code)
         _audit(
             conn, actor.login, "modification_compte", f"compte {login}", before.public(), after.public(), code
@@ -620,6 +620,7 @@ def remove_rights(store: Store, actor: Actor, login: str, convention: str | None
         _keep_one_admin(conn, before, leaving=True, convention=code)
         db_users.drop_rights(conn, login, code)
         db_users.update(conn, login, bump_session=True)
+        db_sessions.revoke_account(conn, login, datetime.now(), ACCOUNT_CHANGED)
         after = _fetch_user(conn, login, code)
         _audit(conn, actor.login, "retrait_droits", f"compte {login}", before.public(), after.public(), code)
         return after

@@ -45,12 +45,13 @@ from services.pilotage import (
 )
 from services.reference import install_reference
 from services.review import gather_review
+from services.sessions import open_session
 from services.settings import get_settings
 from services.territories import set_sector_members
 from services.uploads import ImportRejected, commit_import, import_file, prepare_import, revert_import
 from services.values import current_values, upload_template
 from tests.conftest import DEMO_CONVENTION_SEED, ROOT, app_serving
-from ui.auth import ACTOR_KEY, SEEN_KEY, VERSION_KEY
+from ui.auth import ACTOR_KEY, SESSION_KEY
 
 A = "ctg-cabbalr-2026-2030"
 B = "ctg-ccra-demonstration"
@@ -174,16 +175,13 @@ def test_migration_9_gives_existing_accounts_their_rights_on_the_convention_load
 
 
 def test_a_migration_numbered_in_the_gap_runs_when_it_arrives(tmp_path, monkeypatch):
-    """Migration 8 (sessions) lives on another branch: merged after 9 was applied, it still runs."""
+    """Migration 8 (sessions) was merged after 9 and 10 had run somewhere: it still runs."""
+    full = list(migrations.MIGRATIONS)
     with Store(tmp_path / "trou.duckdb") as store:
+        monkeypatch.setattr(migrations, "MIGRATIONS", [m for m in full if m[0] != 8])
         assert "droits_par_convention" in store.migrate()
-        ran = []
-        late = (8, "arrivee_plus_tard", lambda conn: ran.append(8))
-        at = [v for v, _, _ in migrations.MIGRATIONS].index(9)
-        monkeypatch.setattr(
-            migrations, "MIGRATIONS", [*migrations.MIGRATIONS[:at], late, *migrations.MIGRATIONS[at:]]
-        )
-        assert store.migrate() == ["arrivee_plus_tard"] and ran == [8]
+        monkeypatch.setattr(migrations, "MIGRATIONS", full)
+        assert store.migrate() == ["sessions"]
         assert store.migrate() == []
 
 
@@ -405,8 +403,7 @@ def test_the_bilan_of_the_fictitious_convention_is_flagged_and_holds_nothing_of_
 def _logged_in(store: Store, login: str) -> AppTest:
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60)
     at.session_state[ACTOR_KEY] = actor_for(store, login)
-    at.session_state[VERSION_KEY] = get_user(store, login).session_version
-    at.session_state[SEEN_KEY] = datetime.now()
+    at.session_state[SESSION_KEY] = open_session(store, get_user(store, login)).session_id  # a stored session
     return at
 
 

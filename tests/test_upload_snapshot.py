@@ -38,8 +38,7 @@ def _value(store, ref, territoire: str, periode: str) -> float | None:
 
 def _fingerprint(store, ref, indicators, territories=None):
     with store.engine.connect() as conn:
-        raw = conn.connection.dbapi_connection
-        return current_fingerprint(raw, ref.convention.code, indicators, territories)
+        return current_fingerprint(conn, ref.convention.code, indicators, territories)
 
 
 def test_the_fingerprint_follows_the_values_in_force(upload_store, upload_ref):
