@@ -381,13 +381,19 @@ def test_the_journal_of_a_convention_holds_its_own_rows(both):
 
 
 @pytest.mark.browser
-def test_the_bilan_of_the_fictitious_convention_is_flagged_and_holds_nothing_of_the_other(both, demo_ref):
+def test_the_bilan_of_the_fictitious_convention_is_flagged_and_holds_nothing_of_the_other(
+    both, demo_ref, tmp_path
+):
+    import subprocess
+
     from services.bilan import build_bilan
 
     bilan = build_bilan(both, demo_ref, "annuelle-2026", today=TODAY)
     assert bilan.pdf.startswith(b"%PDF")
     assert "Convention fictive de démonstration" in bilan.html
-    assert "CONVENTION FICTIVE" in bilan.html
+    (tmp_path / "b.pdf").write_bytes(bilan.pdf)
+    text = subprocess.run(["pdftotext", str(tmp_path / "b.pdf"), "-"], capture_output=True, text=True).stdout
+    assert text.count("CONVENTION FICTIVE") == bilan.pages  # the footer of every page
     assert "Audruicq" in bilan.html and "Analyse propre à la convention fictive" in bilan.html
     for other in (
         "Béthune",
