@@ -1,5 +1,6 @@
 """Logins that survive a reload, in Debian's Chromium: two app processes (`streamlit run
-server.py`, as `make run` starts it) on one DuckDB file. Log in on the first; a reload, a new
+server.py`, as `make run` starts it) on one store, a DuckDB file and a PostgreSQL database
+(the tests' throwaway cluster). Log in on the first; a reload, a new
 tab, the second process and a restart of the first keep the login; the cookie is HttpOnly
 (`document.cookie` does not show it); logout ends it on both; a password reset by an
 administrator (through the services, from the test process) ends it on both, with the French
@@ -8,7 +9,6 @@ reason on the login form."""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -25,23 +25,23 @@ from tests.auth_helpers import TEST_PASSWORD, ensure_account
 from tests.conftest import ROOT
 from tests.test_e2e_browser import ARGS, CHROMIUM, _free_port, _settle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.both_backends]
 ARTEFACTS = ROOT / "test-artefacts"
 LOGIN = "e2e-session"
 CONNECTED = f"Connecté : {LOGIN}"
 
 
 class AppProcess:
-    """One `streamlit run server.py` on a free port (or a given one), on the store file `path`."""
+    """One `streamlit run server.py` on a free port (or a given one), on the store at `url`."""
 
-    def __init__(self, path, port: int | None = None) -> None:
-        self.path = path
+    def __init__(self, url: str, port: int | None = None) -> None:
+        self.path = url
         self.port = port or _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> AppProcess:
-        env = {**os.environ, "CTG_DATABASE_URL": f"duckdb:///{self.path}"}
+        env = {**os.environ, "CTG_DATABASE_URL": self.path}
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -84,11 +84,10 @@ class AppProcess:
 
 
 @pytest.fixture(scope="module")
-def two_processes(tmp_path_factory, _seeded_template):
+def two_processes(backend, store_maker):
     if not os.path.exists(CHROMIUM):
         pytest.skip("Chromium de Debian absent (/usr/bin/chromium)")
-    path = tmp_path_factory.mktemp("sessions") / "ctg.duckdb"
-    shutil.copy(_seeded_template, path)
+    path = store_maker.new(backend, "seeded")
     with Store(path) as store:
         store.migrate()
         ensure_account(store, "administrateur", login="e2e-admin")
@@ -97,6 +96,7 @@ def two_processes(tmp_path_factory, _seeded_template):
     yield first, second
     first.stop()
     second.stop()
+    store_maker.drop(path)
 
 
 def _show(page, url: str | None = None) -> str:
