@@ -17,6 +17,7 @@ connections are pooled (checked before use); its writers take turns (`dialect.be
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import random
 import time
 from collections.abc import Callable, Iterator
@@ -75,6 +76,10 @@ class Store:
         else:
             engine = sa.create_engine(self.url, pool_pre_ping=True, pool_size=5, max_overflow=10)
         self._engine: sa.Engine | None = engine
+        # The connection of a batch of reads (`reading`), per thread/context: none by default.
+        self._pinned: contextvars.ContextVar[sa.Connection | None] = contextvars.ContextVar(
+            f"store_reading_{id(self)}", default=None
+        )
 
     # -- lifecycle -------------------------------------------------------------------
     @property
@@ -151,12 +156,37 @@ class Store:
         finally:
             conn.close()
 
+    @contextlib.contextmanager
+    def reading(self) -> Iterator[None]:
+        """One connection for a batch of reads (a review's figures, a dozen queries): DuckDB
+        opens its file once instead of once per query. Reads inside the block share it; writes
+        keep their own transaction. Per thread: another session's reads are not affected."""
+        if self._pinned.get() is not None:
+            yield
+            return
+        conn = self._retry(self._open)
+        token = self._pinned.set(conn)
+        try:
+            yield
+        finally:
+            self._pinned.reset(token)
+            conn.close()
+
+    @contextlib.contextmanager
+    def _read_connection(self) -> Iterator[sa.Connection]:
+        pinned = self._pinned.get()
+        if pinned is not None:
+            yield pinned
+            return
+        with self._open() as conn:
+            yield conn
+
     def query_df(self, sql: str | sa.Executable, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Run a read query and return a DataFrame (text SQL with `$name` parameters goes through
         `dialect.frame`: DuckDB's fast path, or psycopg's cursor)."""
 
         def run() -> pd.DataFrame:
-            with self._open() as conn:
+            with self._read_connection() as conn:
                 if isinstance(sql, str):
                     return dialect.frame(conn, sql, params)
                 return pd.read_sql(sql, conn, params=params)
@@ -167,7 +197,7 @@ class Store:
         """The first column of the first row of a query."""
 
         def run() -> Any:
-            with self._open() as conn:
+            with self._read_connection() as conn:
                 statement = sa.text(sql) if isinstance(sql, str) else sql
                 return conn.execute(statement, params or {}).scalar()
 

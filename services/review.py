@@ -84,24 +84,25 @@ def gather_review(
     store: Store, ref: Reference, revue: str | Review, *, today: dt.date | None = None
 ) -> ReviewFigures:
     """Read what review `revue` needs from the store and compute its figures once."""
-    review = revue if isinstance(revue, Review) else get_review(revue)
-    convention = ref.convention.code
-    today = today or dt.date.today()
-    source = StoreSource(store, ref)
-    # Before its cut-off is over, a review is « provisoire », at the latest quarter with data.
-    review = as_of(review, pd.DataFrame(), today, latest=source.latest_quarter)
-    territories = store_territories(store, ref)
-    figures = ReviewFigures(
-        ref=ref,
-        review=review,
-        today=today,
-        source=source,
-        territories=territories,
-        targets=pilotage.targets_frame(store, convention),
-        meetings=pilotage.meetings_frame(store, convention),
-        comments=pilotage.comments_frame(store, convention, revue=review.code),
-        engagements=commune_engagements(ref, pilotage.engagements_frame(store, convention)),
-        completeness=source.completeness(review.quarters(), territories),
-        demo=observations.has_demo(store, convention),
-    )
-    return figures.finish()
+    with store.reading():  # one connection for its dozen queries (DuckDB opens its file once)
+        review = revue if isinstance(revue, Review) else get_review(revue)
+        convention = ref.convention.code
+        today = today or dt.date.today()
+        source = StoreSource(store, ref)
+        # Before its cut-off is over, a review is « provisoire », at the latest quarter with data.
+        review = as_of(review, pd.DataFrame(), today, latest=source.latest_quarter)
+        territories = store_territories(store, ref)
+        figures = ReviewFigures(
+            ref=ref,
+            review=review,
+            today=today,
+            source=source,
+            territories=territories,
+            targets=pilotage.targets_frame(store, convention),
+            meetings=pilotage.meetings_frame(store, convention),
+            comments=pilotage.comments_frame(store, convention, revue=review.code),
+            engagements=commune_engagements(ref, pilotage.engagements_frame(store, convention)),
+            completeness=source.completeness(review.quarters(), territories),
+            demo=observations.has_demo(store, convention),
+        )
+        return figures.finish()
