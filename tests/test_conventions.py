@@ -534,3 +534,14 @@ def test_an_account_without_rights_on_any_convention_cannot_log_in(two):
     remove_rights(two, actor_for(two, "chef-b", B), "passager")
     with pytest.raises(AuthenticationError, match="n'a de droits sur aucune convention"):
         authenticate(two, "passager", PW)
+
+
+def test_the_demo_line_names_the_convention_shown(two, demo_ref):
+    """An administrator of the fictitious convention is told the command that removes its
+    demonstration data (the command line's default is the other convention)."""
+    install_demo(two, demo_ref, accounts=False)
+    create_user(two, SYSTEM, "chef-b", "administrateur", password=PW, convention=B)
+    with app_serving(two.url):
+        at = _logged_in(two, "chef-b").run()
+        assert not at.exception, at.exception
+        assert f"cli.py demo --remove --convention {B}" in _text(at)

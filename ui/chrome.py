@@ -72,15 +72,16 @@ def french_widgets() -> None:
     st.html(FRENCH_CSS)
 
 
-def demo_notice(actor: Actor | None) -> None:
+def demo_notice(actor: Actor | None, convention: str | None = None) -> None:
     """One slim line on every page while demonstration values are present.
 
     Only an administrator's line says how to remove them (a shell command is of no use to
-    the other readers).
+    the other readers); `convention` names the convention shown when it is not the default one.
     """
     line = ":orange-badge[:material/science: Données de démonstration] valeurs générées, non réelles"
     if actor is not None and actor.is_admin:
-        line += " · à retirer avec `python cli.py demo --remove`"
+        named = f" --convention {convention}" if convention else ""
+        line += f" · à retirer avec `python cli.py demo --remove{named}`"
     st.markdown(line)
 
 

@@ -19,7 +19,7 @@ from indicators.catalogue import Reference
 from indicators.surveys import publishable
 from services.audit import store_marker
 from services.demo import has_demo
-from services.reference import install_reference, read_references
+from services.reference import install_reference, pick_reference, read_references
 from services.review import ReviewFigures, gather_review
 from services.settings import get_settings
 from services.values import current_values
@@ -155,7 +155,8 @@ def setup_page() -> PageContext:
     if ctx.ref.convention.demonstration:
         demo_convention_notice(ctx.ref)
     if cached_has_demo(ctx.convention):
-        demo_notice(ctx.actor)
+        default = pick_reference(list(refs.values())).convention.code  # the command line's own
+        demo_notice(ctx.actor, None if ctx.convention == default else ctx.convention)
     return ctx
 
 
