@@ -87,6 +87,22 @@ def batch_status_label(status: object) -> str:
     return label(BATCH_STATUS_LABELS, status)
 
 
+def _blank(value: object) -> bool:
+    return value is None or value != value or str(value).strip() in ("", "—")  # None, NaN/NaT, dash
+
+
+def batch_status_text(status: object, changed_by: object = None, changed_at: object = None) -> str:
+    """A batch's status as the pages show it: « annulé par marie le 02/12/2026 14:05 ».
+
+    `changed_at` is a datetime or an already formatted date; a missing changer or date is left out.
+    """
+    text = batch_status_label(status)
+    if _blank(changed_by):
+        return text
+    when = changed_at.strftime("%d/%m/%Y %H:%M") if hasattr(changed_at, "strftime") else changed_at
+    return f"{text} par {changed_by}" + ("" if _blank(when) else f" le {when}")
+
+
 def action_label(code: object) -> str:
     """The French name of an audit action code."""
     return label(ACTION_LABELS, code)

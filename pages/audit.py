@@ -5,7 +5,7 @@ from datetime import date
 import streamlit as st
 
 from indicators.formatting import format_number
-from indicators.labels import action_label
+from indicators.labels import action_label, batch_status_text
 from services.audit import (
     AuditFilter,
     audit_actions,
@@ -80,11 +80,12 @@ with tab_batches:
         shown = batches.copy()
         for column in ("N°", "Lignes", "Nouvelles", "Modifiées", "Inchangées", "Ignorées"):
             shown[column] = shown[column].map(format_number)  # 17 607, the French way
-        changed = shown["Statut changé par"] != "—"
-        shown["Statut"] = shown["Statut"].where(
-            ~changed,
-            shown["Statut"] + " par " + shown["Statut changé par"] + " le " + shown["Statut changé le"],
-        )
+        shown["Statut"] = [
+            batch_status_text(s, by, at)
+            for s, by, at in zip(
+                batches["Statut"], shown["Statut changé par"], shown["Statut changé le"], strict=True
+            )
+        ]
         # Every column fits at 1440 px; the exports keep them all (fingerprint, notes, demo flag).
         show_table(
             shown[

@@ -50,7 +50,7 @@ from indicators.changes import (
     indicators_named,
 )
 from indicators.formatting import MISSING, format_value
-from indicators.labels import batch_kind_label, batch_status_label
+from indicators.labels import batch_kind_label, batch_status_label, batch_status_text
 from indicators.periods import period_label
 from indicators.upload import read_upload
 from indicators.validation import Report, rows_frame, territories_named, validate_upload
@@ -399,16 +399,12 @@ def batch_history(store: Store, convention: str) -> pd.DataFrame:
     ]
     if batches.empty:
         return pd.DataFrame(columns=columns)
-    status = batches["status"].map(batch_status_label)
-    changed = batches["status_changed_by"].notna()
-    status = status.where(
-        ~changed,
-        status
-        + " par "
-        + batches["status_changed_by"].astype(str)
-        + " le "
-        + pd.to_datetime(batches["status_changed_at"]).dt.strftime("%d/%m/%Y %H:%M"),
-    )
+    status = [
+        batch_status_text(s, by, at)
+        for s, by, at in zip(
+            batches["status"], batches["status_changed_by"], batches["status_changed_at"], strict=True
+        )
+    ]
     return pd.DataFrame(
         {
             "n°": batches["id"].astype(int),

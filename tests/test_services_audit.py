@@ -145,3 +145,17 @@ def test_exports_neutralise_formulas_typed_by_users(mini_store, mini_ref):
     assert not any(isinstance(v, str) and v.startswith("=") for v in cells)
     with pytest.raises(AuditExportError, match="« .pdf » non pris en charge"):
         export_audit({"Lots": batches}, ".pdf")
+
+
+def test_a_batch_status_reads_the_same_on_the_journal_and_the_upload_page():
+    """One wording for « who changed a batch's status, when » (indicators.labels)."""
+    from datetime import datetime
+
+    from indicators.labels import batch_status_text
+
+    when = datetime(2026, 12, 2, 14, 5)
+    assert batch_status_text("annule", "marie", when) == "annulé par marie le 02/12/2026 14:05"
+    assert batch_status_text("annulé", "marie", "02/12/2026 14:05") == "annulé par marie le 02/12/2026 14:05"
+    assert batch_status_text("valide", None, None) == "en vigueur"
+    assert batch_status_text("valide", "—", "—") == "en vigueur"
+    assert batch_status_text("valide", float("nan"), float("nan")) == "en vigueur"
