@@ -99,8 +99,10 @@ def batch_status_text(status: object, changed_by: object = None, changed_at: obj
     text = batch_status_label(status)
     if _blank(changed_by):
         return text
+    if _blank(changed_at):
+        return f"{text} par {changed_by}"
     when = changed_at.strftime("%d/%m/%Y %H:%M") if hasattr(changed_at, "strftime") else changed_at
-    return f"{text} par {changed_by}" + ("" if _blank(when) else f" le {when}")
+    return f"{text} par {changed_by} le {when}"
 
 
 def action_label(code: object) -> str:

@@ -159,3 +159,6 @@ def test_a_batch_status_reads_the_same_on_the_journal_and_the_upload_page():
     assert batch_status_text("valide", None, None) == "en vigueur"
     assert batch_status_text("valide", "—", "—") == "en vigueur"
     assert batch_status_text("valide", float("nan"), float("nan")) == "en vigueur"
+    import pandas as pd
+
+    assert batch_status_text("annule", "marie", pd.NaT) == "annulé par marie"  # never « NaT »
