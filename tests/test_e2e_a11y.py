@@ -245,6 +245,29 @@ def _tab_to(page, wanted: str, limit: int = 150, inside: str | None = None) -> s
     raise AssertionError(f"« {wanted} » jamais atteint au clavier")
 
 
+def _open_list(page, wanted: str, typed: str, attempts: int = 3) -> None:
+    """Tab to the list named `wanted`, open it with Alt+↓ and type `typed` to filter it, until
+    an option shows. A page still finishing its run may redraw the list under the keyboard (the
+    focus is then on the page itself): the path is walked again, as a keyboard user would."""
+    seen = []
+    for _ in range(attempts):
+        _settle(page)
+        _tab_to(page, wanted)
+        page.keyboard.press("Alt+ArrowDown")
+        page.keyboard.type(typed)
+        try:
+            page.wait_for_selector("[role='option']", timeout=10_000)
+            return
+        except Exception:  # playwright's TimeoutError: say where the focus went, then retry
+            seen.append(
+                page.evaluate(
+                    "() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)"
+                )
+            )
+            page.keyboard.press("Escape")
+    raise AssertionError(f"la liste « {wanted} » ne s'ouvre pas au clavier ; focus : {seen}")
+
+
 def test_keyboard_only_login_review_upload_and_bilan(server, tmp_path):
     from playwright.sync_api import sync_playwright
 
@@ -271,10 +294,7 @@ def test_keyboard_only_login_review_upload_and_bilan(server, tmp_path):
         page.wait_for_selector('h1:has-text("Vue d\'ensemble")', timeout=60_000)
         _settle(page)
         # choose a review
-        _tab_to(page, r"^Revue\b")
-        page.keyboard.press("Alt+ArrowDown")  # open the list, then type to filter it
-        page.keyboard.type("Revue annuelle 2027")
-        page.wait_for_selector("[role='option']", timeout=10_000)
+        _open_list(page, r"^Revue\b", "Revue annuelle 2027")
         page.keyboard.press("Enter")
         # its data date: the cut-off T3 2027, or a provisional review's latest quarter with data
         page.get_by_text(re.compile(r"Données (arrêtées au T3 2027|au T[1-4] 20\d\d)")).first.wait_for(
