@@ -146,6 +146,26 @@ def _in(values: list[str]) -> str:
     return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(set(values))) + ")"
 
 
+def _current_filters(
+    include_demo: bool,
+    indicators: list[str] | None,
+    territories: list[str] | None,
+    years: tuple[int, int] | None,
+) -> str:
+    """The conditions, after `convention = $conv`, of a slice of `observations_courantes`
+    (indicators and territories are literal lists: DuckDB filters before the view's window)."""
+    sql = ""
+    if not include_demo:
+        sql += " and not is_demo"
+    if indicators is not None:
+        sql += f" and indicateur in {_in(list(indicators))}" if indicators else " and false"
+    if territories is not None:
+        sql += f" and territoire in {_in(list(territories))}" if territories else " and false"
+    if years is not None:
+        sql += f" and annee between {int(years[0])} and {int(years[1])}"
+    return sql
+
+
 def current_values(
     store: Store,
     convention: str,
@@ -153,22 +173,52 @@ def current_values(
     include_demo: bool = True,
     indicators: list[str] | None = None,
     territories: list[str] | None = None,
+    years: tuple[int, int] | None = None,
+    limit: int | None = None,
 ) -> pd.DataFrame:
     """Current value of every (indicator, territory, period), with its batch and source
-    (optionally of some indicators, of some territories: a slice is read alone)."""
+    (optionally of some indicators, territories, years: a slice is read alone; an empty list
+    selects nothing; `limit`: the first rows only, in indicator, territory, period order)."""
     sql = (
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
         "commentaire, source_section, conflit, arbitrage, is_demo, batch_id, batch_kind, batch_author, "
         "batch_at, batch_filename from observations_courantes where convention = $conv"
+        + _current_filters(include_demo, indicators, territories, years)
+        + " order by indicateur, territoire, annee, trimestre nulls last"
     )
-    params: dict[str, object] = {"conv": convention}
-    if not include_demo:
-        sql += " and not is_demo"
-    if indicators:
-        sql += f" and indicateur in {_in(list(indicators))}"
-    if territories is not None:
-        sql += f" and territoire in {_in(list(territories))}" if territories else " and false"
-    return store.query_df(sql + " order by indicateur, territoire, annee, trimestre nulls last", params)
+    if limit is not None:
+        sql += f" limit {int(limit)}"
+    return store.query_df(sql, {"conv": convention})
+
+
+def count_current(
+    store: Store,
+    convention: str,
+    *,
+    include_demo: bool = True,
+    indicators: list[str] | None = None,
+    territories: list[str] | None = None,
+    years: tuple[int, int] | None = None,
+) -> int:
+    """How many values in force the same slice as `current_values` holds (an empty list of
+    indicators or territories: none)."""
+    sql = "select count(*) as n from observations_courantes where convention = $conv" + _current_filters(
+        include_demo, indicators, territories, years
+    )
+    return int(store.query_df(sql, {"conv": convention})["n"].iloc[0])
+
+
+def current_years(
+    store: Store, convention: str, *, include_demo: bool = True
+) -> tuple[int | None, int | None]:
+    """First and last year of the values in force (None, None when there is none)."""
+    found = store.query_df(
+        "select min(annee) as first, max(annee) as last from observations_courantes where convention = $conv"
+        + _current_filters(include_demo, None, None, None),
+        {"conv": convention},
+    )
+    first, last = found["first"].iloc[0], found["last"].iloc[0]
+    return (None if pd.isna(first) else int(first), None if pd.isna(last) else int(last))
 
 
 def in_force_where(condition: str) -> str:

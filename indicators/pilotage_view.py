@@ -260,6 +260,17 @@ def _period_key(code: str) -> tuple[int, int]:
         return (0, 0)
 
 
+def filtered_indicators(
+    ref: Reference, fiches: list[str] | None = None, indicateurs: list[str] | None = None
+) -> list[str] | None:
+    """The indicators the filters « Fiche » and « Indicateur » keep (None: no filter, all;
+    an empty list: none, such as an indicator chosen outside the fiches chosen)."""
+    if not fiches and not indicateurs:
+        return None
+    codes = [i.code for i in ref.indicators if not fiches or i.fiche in fiches]
+    return [c for c in codes if not indicateurs or c in indicateurs]
+
+
 def filter_export(
     frame: pd.DataFrame,
     ref: Reference,
@@ -270,13 +281,13 @@ def filter_export(
     annees: tuple[int, int] | None = None,
     include_demo: bool = True,
 ) -> pd.DataFrame:
-    """The rows of `services.exports.export_frame` that pass the filters (empty filter: all)."""
+    """The rows of `services.exports.export_frame` that pass the filters (empty filter: all), in
+    memory: what `services.values.values_page` reads from the store as a slice (its tests'
+    reference)."""
     out = frame
-    if fiches:
-        codes = {i.code for i in ref.indicators if i.fiche in fiches}
+    codes = filtered_indicators(ref, fiches, indicateurs)
+    if codes is not None:
         out = out[out["indicateur"].isin(codes)]
-    if indicateurs:
-        out = out[out["indicateur"].isin(indicateurs)]
     if territoires:
         out = out[out["territoire"].isin(territoires)]
     if annees:
@@ -361,12 +372,12 @@ def count_text(count: int, total: int) -> str:
     return f"{format_number(count)} sur {format_number(total)}"
 
 
-def year_bounds(frame: pd.DataFrame, last: int = 2030) -> tuple[int, int]:
-    """First and last year of the periods in an export frame (for a year filter)."""
-    years = (
-        [y for y in (_period_key(p)[0] for p in frame["periode"].unique()) if y] if not frame.empty else []
-    )
-    return (min(years), max(max(years), last)) if years else (last - 4, last)
+def year_span(first: int | None, latest: int | None, last: int = 2030) -> tuple[int, int]:
+    """The year filter's bounds: from the first year with a value to the convention's last
+    year or later (the convention's five years when there is no value)."""
+    if first is None or latest is None:
+        return (last - 4, last)
+    return (first, max(latest, last))
 
 
 def batches_table(batches: pd.DataFrame) -> pd.DataFrame:

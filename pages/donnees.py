@@ -1,13 +1,12 @@
 """Données: the current values with their source and batch, exports, the convention's conflicting figures."""
 
-import pandas as pd
 import streamlit as st
 
 from indicators.formatting import format_number
-from indicators.pilotage_view import batches_table, filter_export, territory_label, year_bounds
+from indicators.pilotage_view import batches_table, territory_label
 from services.exports import export_bytes
 from services.settings import get_settings
-from services.values import batches, conflicts_shown, values_tables
+from services.values import ValuesPage, batches, conflicts_shown, values_page, values_years
 from ui.context import get_reference, get_store, setup_page
 from ui.tables import show_table
 
@@ -16,9 +15,29 @@ ref, store = ctx.ref, ctx.store
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
-def _values(convention: str, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Export rows and their French display (same index), read once per data change."""
-    return values_tables(get_store(), get_reference(), include_demo)
+def _years(convention: str, include_demo: bool) -> tuple[int, int]:
+    return values_years(get_store(), get_reference(), include_demo)
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=50)
+def _page(
+    convention: str,
+    include_demo: bool,
+    fiches: tuple[str, ...],
+    indicateurs: tuple[str, ...],
+    territoires: tuple[str, ...],
+    annees: tuple[int, int] | None,
+) -> ValuesPage:
+    """The values passing the filters, read from the store as a slice, once per data change."""
+    return values_page(
+        get_store(),
+        get_reference(),
+        include_demo=include_demo,
+        fiches=list(fiches),
+        indicateurs=list(indicateurs),
+        territoires=list(territoires),
+        annees=annees,
+    )
 
 
 st.title("Données")
@@ -48,7 +67,6 @@ d2.download_button(
 )
 
 st.subheader("Valeurs en vigueur")
-frame, display = _values(ctx.convention, include_demo)
 fiche_titles = {f.code: f"{f.code} · {f.titre}" for f in ref.fiches}
 fiche_titles.update(
     {
@@ -84,15 +102,28 @@ territories = f3.multiselect(
     placeholder="tous",
     select_all=False,
 )
-low, high = year_bounds(frame)
+low, high = _years(ctx.convention, include_demo)
 years = f4.slider("Années", low, high, (low, high), key="donnees_annees")
-shown = filter_export(
-    frame, ref, fiches=fiches, indicateurs=indicators, territoires=territories, annees=years
+page = _page(
+    ctx.convention,
+    include_demo,
+    tuple(fiches),
+    tuple(indicators),
+    tuple(territories),
+    None if tuple(years) == (low, high) else (int(years[0]), int(years[1])),
 )
-st.caption(f"{format_number(len(shown))} valeur(s) sur {format_number(len(frame))}.")
+if page.cut:
+    st.caption(
+        f"{format_number(page.matching)} valeur(s) sur {format_number(page.total)} ; seules les "
+        f"{format_number(len(page.rows))} premières sont affichées (par indicateur, territoire et "
+        "période) : choisissez une fiche, un indicateur ou un territoire, ou téléchargez l'export, "
+        "qui les reprend toutes."
+    )
+else:
+    st.caption(f"{format_number(page.matching)} valeur(s) sur {format_number(page.total)}.")
 # Widths that fit the page at 1440 px (no column off to the right) and every header in full.
 st.dataframe(
-    display[display.index.isin(shown.index)],
+    page.display,
     hide_index=True,
     width="stretch",
     height=420,

@@ -68,6 +68,11 @@ SCENARIOS = [
     Scenario("vue", "Vue d'ensemble : chiffres de la revue", "une requête SQL écrite à la main"),
     Scenario("ambition", "Page Ambition 1 (PE_PLACES_EAJE)", "requêtes SQL écrites à la main"),
     Scenario("commune", "Page Commune (Béthune)", "une requête SQL écrite à la main"),
+    Scenario(
+        "donnees",
+        "Page Données (sans filtre, puis Béthune)",
+        "deux requêtes SQL écrites à la main (lignes et compte)",
+    ),
     Scenario("export", "Export des valeurs (CSV)", "COPY de DuckDB"),
     Scenario("depot-csv", "Dépôt trimestriel CSV (100 communes)", "pipeline minimal pandas + DuckDB"),
     Scenario(
@@ -160,6 +165,16 @@ def product(ctx: Ctx, key: str) -> Side:
                     for t, v in zip(communes["territoire"], communes["valeur"], strict=True)
                 },
             }
+
+        return open_store, run, check
+    if key == "donnees":
+        from services.values import values_page
+
+        def run(store):
+            return [values_page(store, ref, include_demo=True, territoires=t) for t in ([], [COMMUNE])]
+
+        def check(pages):
+            return [_rows_digest(p.rows["indicateur"], p.rows["valeur"], p.matching) for p in pages]
 
         return open_store, run, check
     if key == "export":
@@ -265,6 +280,17 @@ def baseline(ctx: Ctx, key: str) -> Side:
             }
 
         return lambda: None, run, check
+    if key == "donnees":
+        from services.values import DISPLAY_LIMIT
+
+        def run(_):
+            with bl.connect(ctx.store) as con:
+                return [bl.values_page_sql(con, convention, t, DISPLAY_LIMIT) for t in (None, COMMUNE)]
+
+        def check(pages):
+            return [_rows_digest(rows["indicateur"], rows["valeur"], n) for rows, n in pages]
+
+        return lambda: None, run, check
     if key == "export":
 
         def run(_):
@@ -301,6 +327,17 @@ def baseline(ctx: Ctx, key: str) -> Side:
 
         return lambda: None, run, lambda pdf: {"pages": pdf_page_count(pdf)}
     raise SystemExit(f"scénario inconnu : {key}")
+
+
+def _rows_digest(indicators, values, matching: int) -> dict[str, object]:
+    """What both sides of the page Données must agree on: rows, their indicators, their sum."""
+    numbers = [float(v) for v in values if not _nan(v)]
+    return {
+        "lignes": len(indicators),
+        "indicateurs": sorted(set(indicators)),
+        "somme": round(sum(numbers), 3),
+        "correspondantes": int(matching),
+    }
 
 
 def _csv_digest(data: bytes) -> dict[str, object]:

@@ -320,6 +320,21 @@ def communes_at_cutoff_sql(
     return con.execute(COMMUNES_AT_CUTOFF_SQL, params).df()
 
 
+def values_page_sql(
+    con: duckdb.DuckDBPyConnection, convention: str, territory: str | None, limit: int
+) -> tuple[pd.DataFrame, int]:
+    """The first `limit` values in force (of one territory) and how many there are."""
+    where = "convention = $conv" + (" and territoire = $ter" if territory else "")
+    params = {"conv": convention, **({"ter": territory} if territory else {})}
+    rows = con.execute(
+        f"select indicateur, territoire, periode, valeur, valeur_texte, batch_id from observations_courantes "
+        f"where {where} order by indicateur, territoire, annee, trimestre nulls last limit {int(limit)}",
+        params,
+    ).df()
+    count = con.execute(f"select count(*) from observations_courantes where {where}", params).fetchone()[0]
+    return rows, int(count)
+
+
 def export_csv(con: duckdb.DuckDBPyConnection, convention: str, target: Path) -> bytes:
     """The values in force with label, territory name, unit and source, as a `;` CSV (UTF-8, BOM)."""
     con.execute(EXPORT_SQL.format(conv=convention.replace("'", "''"), path=str(target).replace("'", "''")))

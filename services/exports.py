@@ -47,7 +47,12 @@ class ExportError(Exception):
 
 def export_frame(store: Store, ref: Reference, include_demo: bool = True) -> pd.DataFrame:
     """Current values in long format, with label, unit and source of every value."""
-    values = current_values(store, ref.convention.code, include_demo=include_demo)
+    return export_rows(current_values(store, ref.convention.code, include_demo=include_demo), ref)
+
+
+def export_rows(values: pd.DataFrame, ref: Reference) -> pd.DataFrame:
+    """Rows of the store's values in force (`db.observations.current_values`, all or a slice)
+    as the export writes them: label, unit and source of every value."""
     names = {t.code: t.nom for t in ref.territories}
     labels = {i.code: i.libelle for i in ref.indicators}
     units = {i.code: i.unite for i in ref.indicators}

@@ -1,21 +1,28 @@
 """Reads of the values in force, for the pages and the command line that show or template them.
 
 >>> values = current_values(store, ref)
->>> rows, table = values_tables(store, ref, include_demo=True)     # page Données
+>>> page = values_page(store, ref, include_demo=True, territoires=["62119"])  # page Données
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import pandas as pd
 
 from db import observations
 from db.store import Store
 from indicators.catalogue import Reference
-from indicators.pilotage_view import conflicts_table, values_table
+from indicators.pilotage_view import conflicts_table, filtered_indicators, values_table, year_span
 from indicators.reference_view import baseline_table
-from indicators.surveys import publishable, survey_table
+from indicators.surveys import publishable, sample_size_codes, survey_table
 from reports.template import template_bytes
-from services.exports import export_frame
+from services.exports import export_rows
+
+# The page Données shows at most this many values (the browser receives each one: the
+# agglomeration holds some 13 000 in 2026, all shown); the
+# exports hold them all.
+DISPLAY_LIMIT = 50_000
 
 
 def current_values(store: Store, ref: Reference, *, include_demo: bool = True) -> pd.DataFrame:
@@ -44,11 +51,78 @@ def batches(store: Store, ref: Reference) -> pd.DataFrame:
     return observations.list_batches(store, ref.convention.code)
 
 
-def values_tables(store: Store, ref: Reference, include_demo: bool) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The export rows and their French display (same index), for the page Données."""
-    rows = export_frame(store, ref, include_demo)
-    shown = publishable(rows, ref)  # small survey samples withheld on screen, kept in the export
-    return rows, values_table(shown, batches(store, ref))
+@dataclass(frozen=True)
+class ValuesPage:
+    """What the page Données shows of the values in force that pass its filters."""
+
+    rows: (
+        pd.DataFrame
+    )  # export rows (services.exports), the first `limit` in indicator, territory, period order
+    display: pd.DataFrame  # the same rows in French (values_table), survey samples withheld
+    matching: int  # values in force passing the filters
+    total: int  # values in force (with or without demonstration values)
+
+    @property
+    def cut(self) -> bool:
+        """True when some matching values are not shown (the limit was reached)."""
+        return self.matching > len(self.rows)
+
+
+def values_years(store: Store, ref: Reference, include_demo: bool) -> tuple[int, int]:
+    """The bounds of the page Données' year filter."""
+    return year_span(*observations.current_years(store, ref.convention.code, include_demo=include_demo))
+
+
+def values_page(
+    store: Store,
+    ref: Reference,
+    *,
+    include_demo: bool,
+    fiches: list[str] | None = None,
+    indicateurs: list[str] | None = None,
+    territoires: list[str] | None = None,
+    annees: tuple[int, int] | None = None,
+    limit: int = DISPLAY_LIMIT,
+) -> ValuesPage:
+    """The values in force passing the filters of the page Données (empty filter: all), read
+    from the store as a slice: at most `limit` rows, and the counts."""
+    conv = ref.convention.code
+    codes = filtered_indicators(ref, fiches, indicateurs)
+    where = {"include_demo": include_demo, "territories": territoires or None, "years": annees}
+    with store.reading():
+        values = observations.current_values(store, conv, indicators=codes, limit=limit, **where)
+        matching = (
+            len(values)
+            if len(values) < limit
+            else observations.count_current(store, conv, indicators=codes, **where)
+        )
+        filtered = codes is not None or territoires or annees is not None
+        total = observations.count_current(store, conv, include_demo=include_demo) if filtered else matching
+        rows = export_rows(values, ref)
+        shown = _publishable_slice(store, ref, rows, include_demo)
+        display = values_table(shown, batches(store, ref))
+    return ValuesPage(rows=rows, display=display, matching=matching, total=total)
+
+
+def _publishable_slice(store: Store, ref: Reference, rows: pd.DataFrame, include_demo: bool) -> pd.DataFrame:
+    """`publishable` over a slice of export rows: the sample sizes of its survey results are
+    read too when the slice does not hold them."""
+    sizes_of = sample_size_codes(ref)
+    results = rows[rows["indicateur"].isin(sizes_of)]
+    missing = sorted({sizes_of[c] for c in results["indicateur"].unique()} - set(rows["indicateur"]))
+    if results.empty or not missing:
+        return publishable(rows, ref)
+    sizes = observations.current_values(
+        store,
+        ref.convention.code,
+        include_demo=include_demo,
+        indicators=missing,
+        territories=sorted(results["territoire"].unique()),
+    )
+    extra = export_rows(sizes, ref)
+    extra.index = range(len(rows), len(rows) + len(extra))
+    both = publishable(pd.concat([rows.reset_index(drop=True), extra]), ref)
+    return both.iloc[: len(rows)].set_axis(rows.index)
 
 
 def baselines(store: Store, ref: Reference) -> pd.DataFrame:

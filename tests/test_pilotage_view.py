@@ -14,7 +14,7 @@ from indicators.pilotage_view import (
     filter_export,
     format_date,
     values_table,
-    year_bounds,
+    year_span,
     yearly_table,
 )
 
@@ -95,7 +95,9 @@ def test_filter_export(mini_ref):
     assert len(filter_export(rows, mini_ref, annees=(2026, 2030))) == 2
     assert len(filter_export(rows, mini_ref, include_demo=False)) == 1
     assert len(filter_export(rows, mini_ref, fiches=["F1"], indicateurs=["IA_CAFES_PARTENAIRES"])) == 1
-    assert year_bounds(rows) == (2024, 2030)
+    assert year_span(2024, 2027) == (2024, 2030)
+    assert year_span(2024, 2031) == (2024, 2031)
+    assert year_span(None, None) == (2026, 2030)
 
 
 def test_governance_tables_have_no_gaps(ref):
