@@ -146,23 +146,22 @@ def _in(values: list[str]) -> str:
     return "(" + ", ".join("'" + str(v).replace("'", "''") + "'" for v in sorted(set(values))) + ")"
 
 
-def _current_filters(
-    include_demo: bool,
+def _key_filters(
     indicators: list[str] | None,
     territories: list[str] | None,
     years: tuple[int, int] | None,
+    prefix: str = "",
 ) -> str:
-    """The conditions, after `convention = $conv`, of a slice of `observations_courantes`
-    (indicators and territories are literal lists: DuckDB filters before the view's window)."""
+    """Conditions on the key of a value (indicator, territory, period's year), to follow
+    `convention = $conv`: literal lists, so that DuckDB filters before the view's window; an
+    empty list selects nothing."""
     sql = ""
-    if not include_demo:
-        sql += " and not is_demo"
     if indicators is not None:
-        sql += f" and indicateur in {_in(list(indicators))}" if indicators else " and false"
+        sql += f" and {prefix}indicateur in {_in(list(indicators))}" if indicators else " and false"
     if territories is not None:
-        sql += f" and territoire in {_in(list(territories))}" if territories else " and false"
+        sql += f" and {prefix}territoire in {_in(list(territories))}" if territories else " and false"
     if years is not None:
-        sql += f" and annee between {int(years[0])} and {int(years[1])}"
+        sql += f" and {prefix}annee between {int(years[0])} and {int(years[1])}"
     return sql
 
 
@@ -183,7 +182,8 @@ def current_values(
         "select indicateur, territoire, periode, annee, trimestre, valeur, valeur_texte, "
         "commentaire, source_section, conflit, arbitrage, is_demo, batch_id, batch_kind, batch_author, "
         "batch_at, batch_filename from observations_courantes where convention = $conv"
-        + _current_filters(include_demo, indicators, territories, years)
+        + ("" if include_demo else " and not is_demo")
+        + _key_filters(indicators, territories, years)
         + " order by indicateur, territoire, annee, trimestre nulls last"
     )
     if limit is not None:
@@ -199,22 +199,35 @@ def count_current(
     indicators: list[str] | None = None,
     territories: list[str] | None = None,
     years: tuple[int, int] | None = None,
-) -> int:
-    """How many values in force the same slice as `current_values` holds (an empty list of
-    indicators or territories: none)."""
-    sql = "select count(*) as n from observations_courantes where convention = $conv" + _current_filters(
-        include_demo, indicators, territories, years
+) -> dict[str, int]:
+    """Per indicator, how many values in force the same slice as `current_values` holds.
+
+    The value in force of a key is its latest retained observation of a valid batch (the rule
+    of `observations_courantes`), found by grouping rather than by the view's window over every
+    column: a count over millions of values takes a fraction of the time.
+    """
+    sql = (
+        "select o.indicateur, count(*) as n from observations o where o.id in ("
+        "select max(o.id) from observations o join batches b on b.id = o.batch_id "
+        "where o.convention = $conv and b.status = 'valide' and o.retenue is not false"
+        + _key_filters(indicators, territories, years, "o.")
+        + " group by o.indicateur, o.territoire, o.periode)"
+        + ("" if include_demo else " and not o.is_demo")
+        + " group by o.indicateur"
     )
-    return int(store.query_df(sql, {"conv": convention})["n"].iloc[0])
+    found = store.query_df(sql, {"conv": convention})
+    return {str(code): int(n) for code, n in zip(found["indicateur"], found["n"], strict=True)}
 
 
-def current_years(
+def stored_years(
     store: Store, convention: str, *, include_demo: bool = True
 ) -> tuple[int | None, int | None]:
-    """First and last year of the values in force (None, None when there is none)."""
+    """First and last year of the values of valid batches (None, None when there is none): the
+    bounds of a year filter, read without working out which values are in force."""
     found = store.query_df(
-        "select min(annee) as first, max(annee) as last from observations_courantes where convention = $conv"
-        + _current_filters(include_demo, None, None, None),
+        "select min(o.annee) as first, max(o.annee) as last from observations o join batches b "
+        "on b.id = o.batch_id where o.convention = $conv and b.status = 'valide' and o.retenue is not false"
+        + ("" if include_demo else " and not o.is_demo"),
         {"conv": convention},
     )
     first, last = found["first"].iloc[0], found["last"].iloc[0]

@@ -6,7 +6,7 @@ from indicators.formatting import format_number
 from indicators.pilotage_view import batches_table, territory_label
 from services.exports import export_bytes
 from services.settings import get_settings
-from services.values import ValuesPage, batches, conflicts_shown, values_page, values_years
+from services.values import ValuesPage, batches, conflicts_shown, values_count, values_page, values_years
 from ui.context import get_reference, get_store, setup_page
 from ui.tables import show_table
 
@@ -17,6 +17,11 @@ ref, store = ctx.ref, ctx.store
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
 def _years(convention: str, include_demo: bool) -> tuple[int, int]:
     return values_years(get_store(), get_reference(), include_demo)
+
+
+@st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False)
+def _count(convention: str, include_demo: bool) -> int:
+    return values_count(get_store(), get_reference(), include_demo)
 
 
 @st.cache_data(ttl=get_settings().cache_ttl_seconds, show_spinner=False, max_entries=50)
@@ -112,15 +117,16 @@ page = _page(
     tuple(territories),
     None if tuple(years) == (low, high) else (int(years[0]), int(years[1])),
 )
+total = _count(ctx.convention, include_demo)
 if page.cut:
     st.caption(
-        f"{format_number(page.matching)} valeur(s) sur {format_number(page.total)} ; seules les "
+        f"{format_number(page.matching)} valeur(s) sur {format_number(total)} ; seules les "
         f"{format_number(len(page.rows))} premières sont affichées (par indicateur, territoire et "
         "période) : choisissez une fiche, un indicateur ou un territoire, ou téléchargez l'export, "
         "qui les reprend toutes."
     )
 else:
-    st.caption(f"{format_number(page.matching)} valeur(s) sur {format_number(page.total)}.")
+    st.caption(f"{format_number(page.matching)} valeur(s) sur {format_number(total)}.")
 # Widths that fit the page at 1440 px (no column off to the right) and every header in full.
 st.dataframe(
     page.display,

@@ -60,7 +60,6 @@ class ValuesPage:
     )  # export rows (services.exports), the first `limit` in indicator, territory, period order
     display: pd.DataFrame  # the same rows in French (values_table), survey samples withheld
     matching: int  # values in force passing the filters
-    total: int  # values in force (with or without demonstration values)
 
     @property
     def cut(self) -> bool:
@@ -68,9 +67,14 @@ class ValuesPage:
         return self.matching > len(self.rows)
 
 
+def values_count(store: Store, ref: Reference, include_demo: bool) -> int:
+    """How many values are in force (with or without the demonstration values)."""
+    return sum(observations.count_current(store, ref.convention.code, include_demo=include_demo).values())
+
+
 def values_years(store: Store, ref: Reference, include_demo: bool) -> tuple[int, int]:
     """The bounds of the page Données' year filter."""
-    return year_span(*observations.current_years(store, ref.convention.code, include_demo=include_demo))
+    return year_span(*observations.stored_years(store, ref.convention.code, include_demo=include_demo))
 
 
 def values_page(
@@ -85,23 +89,25 @@ def values_page(
     limit: int = DISPLAY_LIMIT,
 ) -> ValuesPage:
     """The values in force passing the filters of the page Données (empty filter: all), read
-    from the store as a slice: at most `limit` rows, and the counts."""
+    from the store as a slice: how many there are per indicator, then the first `limit` rows
+    from the first indicators only (sorting every value of a large store takes seconds)."""
     conv = ref.convention.code
     codes = filtered_indicators(ref, fiches, indicateurs)
     where = {"include_demo": include_demo, "territories": territoires or None, "years": annees}
     with store.reading():
-        values = observations.current_values(store, conv, indicators=codes, limit=limit, **where)
-        matching = (
-            len(values)
-            if len(values) < limit
-            else observations.count_current(store, conv, indicators=codes, **where)
-        )
-        filtered = codes is not None or territoires or annees is not None
-        total = observations.count_current(store, conv, include_demo=include_demo) if filtered else matching
+        counts = observations.count_current(store, conv, indicators=codes, **where)
+        first, running = [], 0
+        for code in sorted(counts):  # the rows' order: indicator first
+            first.append(code)
+            running += counts[code]
+            if running >= limit:
+                break
+        read = first if running >= limit else codes  # every indicator: no list to check
+        values = observations.current_values(store, conv, indicators=read, limit=limit, **where)
         rows = export_rows(values, ref)
         shown = _publishable_slice(store, ref, rows, include_demo)
         display = values_table(shown, batches(store, ref))
-    return ValuesPage(rows=rows, display=display, matching=matching, total=total)
+    return ValuesPage(rows=rows, display=display, matching=sum(counts.values()))
 
 
 def _publishable_slice(store: Store, ref: Reference, rows: pd.DataFrame, include_demo: bool) -> pd.DataFrame:

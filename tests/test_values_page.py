@@ -17,8 +17,8 @@ from indicators.pilotage_view import filter_export, values_table, year_span
 from indicators.surveys import publishable
 from services.demo import install_demo
 from services.exports import export_frame
-from services.uploads import commit_import, prepare_import
-from services.values import batches, values_page, values_years
+from services.uploads import commit_import, prepare_import, revert_import
+from services.values import batches, values_count, values_page, values_years
 
 pytestmark = pytest.mark.both_backends  # DuckDB and PostgreSQL (tests/conftest.py)
 
@@ -63,7 +63,7 @@ def test_the_slice_is_what_filtering_every_value_keeps(store, ref, filters, incl
 
     page = values_page(store, ref, include_demo=include_demo, **filters)
 
-    assert page.total == len(every)
+    assert values_count(store, ref, include_demo) == len(every)
     assert page.matching == len(kept) == len(page.rows)
     assert not page.cut
     key = ["Indicateur", "Territoire", "Période"]
@@ -84,7 +84,7 @@ def test_at_most_the_limit_is_read_and_the_counts_stay_whole(store, ref):
     every = export_frame(store, ref, True)
     page = values_page(store, ref, include_demo=True, limit=100)
     assert len(page.rows) == len(page.display) == 100
-    assert page.matching == page.total == len(every) and page.cut
+    assert page.matching == len(every) and page.cut
     first = every.sort_values(["indicateur", "territoire"]).head(100)
     assert sorted(page.rows["indicateur"] + page.rows["territoire"]) == sorted(
         first["indicateur"] + first["territoire"]
@@ -92,7 +92,34 @@ def test_at_most_the_limit_is_read_and_the_counts_stay_whole(store, ref):
 
     one = values_page(store, ref, include_demo=True, territoires=["62119"], limit=10)
     assert len(one.rows) == 10 and one.matching == (every["territoire"] == "62119").sum()
-    assert one.total == len(every)
+
+
+def test_counts_follow_reverts_and_leave_demonstration_values_out(store, ref):
+    """A count is of the values in force: an upload that replaces a value leaves the count as it
+    was, its revert too, and without demonstration values the count is of the others."""
+    before = values_count(store, ref, True)
+    data = b"territoire;indicateur;periode;valeur\n62119;PE_PLACES_EAJE;2026-T1;999\n"
+    plan = prepare_import(store, ref, data, "remplace.csv", SYSTEM, today=TODAY)
+    assert plan.accepted, plan.report.errors[:2]
+    result = commit_import(store, ref, plan, SYSTEM)
+    assert values_count(store, ref, True) == before
+    assert (
+        values_page(
+            store,
+            ref,
+            include_demo=False,
+            territoires=["62119"],
+            indicateurs=["PE_PLACES_EAJE"],
+            annees=(2026, 2026),
+        )
+        .rows["valeur"]
+        .tolist()[0]
+        == 999
+    )
+    revert_import(store, ref, result.batch_id, SYSTEM)
+    assert values_count(store, ref, True) == before
+    every = export_frame(store, ref, True)
+    assert values_count(store, ref, False) == (every["demonstration"] == "non").sum()
 
 
 def test_the_year_filter_spans_the_values_in_force(store, ref):
