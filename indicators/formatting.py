@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
+import pandas as pd
+
 NBSP = "\u202f"  # narrow no-break space, the French thousands separator
 MISSING = "non renseigné"
 
@@ -125,7 +128,10 @@ def neutralise_frame(frame):
         series = out[column]
         if series.dtype.kind in "biufcmM":  # numbers, booleans and dates cannot be formulas
             continue
-        mask = series.map(is_formula_like).astype(bool)
+        # each distinct text is checked once: an export repeats its labels, codes and sources
+        codes, uniques = pd.factorize(series)
+        flags = np.fromiter((is_formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
+        mask = pd.Series(np.append(flags, False)[codes], index=series.index)  # -1 (missing): False
         if mask.any():
             out[column] = series.where(~mask, "'" + series.astype(str))
     out.columns = [neutralise(c) for c in out.columns]
