@@ -183,7 +183,7 @@ def test_export_round_trip(mini_store, mini_ref, suffix):
             dtype={"territoire": str, "periode": str},
         )
     elif suffix == ".xlsx":
-        frame = pd.read_excel(io.BytesIO(data), dtype={"territoire": str, "periode": str})
+        frame = pd.read_excel(io.BytesIO(data), engine="openpyxl", dtype={"territoire": str, "periode": str})
     else:
         frame = pd.read_parquet(io.BytesIO(data))
     expected = {"indicateur", "libelle", "territoire", "periode", "valeur", "unite", "source"}
