@@ -444,6 +444,9 @@ def indicator_summary(
             (str(c), str(p)): str(a)
             for c, p, a in zip(flagged["indicateur"], flagged["periode"], flagged["arbitrage"], strict=True)
         }
+    # one dict per frame, read by code in the loop (a frame's .loc per cell costs more than the rest)
+    before_of, previous_of, at_cut_of = _by_code(before), _by_code(previous), _by_code(at_cut)
+    first_of, texts_of = _by_code(first), _by_code(texts)
     rows = []
     for code in wanted:
         ind = ref.indicator(code)
@@ -461,18 +464,18 @@ def indicator_summary(
             n_periodes=0,
         )
         if not ind.is_numeric:
-            if code in texts.index:
-                row["valeur_texte"] = str(texts.loc[code, "valeur_texte"])
-                row["periode_valeur"] = str(texts.loc[code, "periode"])
+            if code in texts_of:
+                row["valeur_texte"] = str(texts_of[code]["valeur_texte"])
+                row["periode_valeur"] = str(texts_of[code]["periode"])
             row.update(statut="non_renseigne", statut_libelle=STATUS_LABELS["non_renseigne"])
             rows.append(row)
             continue
-        if code in before.index:
-            row["reference"] = float(before.loc[code, "valeur"])
-            row["periode_reference"] = str(int(before.loc[code, "annee"]))
+        if code in before_of:
+            row["reference"] = float(before_of[code]["valeur"])
+            row["periode_reference"] = str(int(before_of[code]["annee"]))
             row["arbitrage_reference"] = chosen.get((code, row["periode_reference"]))
-        if code in previous.index:
-            row["annee_precedente"] = float(previous.loc[code, "valeur"])
+        if code in previous_of:
+            row["annee_precedente"] = float(previous_of[code]["valeur"])
             row["periode_precedente"] = str(review.previous_year)
         if computed is not None and code in computed:  # computed by the application: the one figure
             if computed[code] is not None:
@@ -482,17 +485,17 @@ def indicator_summary(
                     n_periodes=1,
                     comparable=computed[code],
                 )
-        elif code in at_cut.index:
-            hit = at_cut.loc[code]
+        elif code in at_cut_of:
+            hit = at_cut_of[code]
             row.update(
                 valeur=float(hit["valeur"]),
                 periode_valeur=str(hit["periode"]),
                 n_periodes=int(hit["n_periodes"]),
                 comparable=float(hit["comparable"]),
             )
-        if ind.agregation_temps == "stock" and not ind.is_computed and code in first.index:
-            row["premiere_valeur"] = float(first.loc[code, "valeur"])
-            row["periode_premiere"] = str(first.loc[code, "periode"])
+        if ind.agregation_temps == "stock" and not ind.is_computed and code in first_of:
+            row["premiere_valeur"] = float(first_of[code]["valeur"])
+            row["periode_premiere"] = str(first_of[code]["periode"])
         trend = "non_renseigne"
         if row["periode_premiere"] and row["periode_premiere"] != row["periode_valeur"]:
             trend = status_of(row["valeur"], row["premiere_valeur"], ind.sens, ind.unite)  # type: ignore[arg-type]
@@ -527,6 +530,15 @@ def indicator_summary(
     ):
         frame[col] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
     return frame
+
+
+def _by_code(frame: pd.DataFrame) -> dict[str, dict]:
+    """{indicator code: its row as a dict} of a frame indexed by indicator (one row each)."""
+    if frame.empty:
+        return {}
+    if not frame.index.is_unique:
+        raise ValueError("une ligne par indicateur attendue")
+    return frame.to_dict("index")
 
 
 def value_text(row: pd.Series | dict, column: str = "valeur") -> str:
