@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from indicators.aggregation import Territories
+from indicators.aggregation import Territories, in_set
 from indicators.catalogue import Reference
 from indicators.completeness import overall_rate
 from indicators.engagement import engagement_counts
@@ -56,9 +56,9 @@ def derived_values(
         rows, communes = completeness[completeness["territoire"] == territory], {territory}
     else:
         members = territories.parts(territory)
-        rows = completeness[completeness["territoire"].isin(members | {territory})]
+        rows = completeness[in_set(completeness["territoire"], members | {territory})]
         communes = {c for c in members if territories.types.get(c) == "commune"}
-    counts = engagement_counts(engagements[engagements["commune"].isin(communes)])
+    counts = engagement_counts(engagements[in_set(engagements["commune"], communes)])
     by_kind = {
         "completude": overall_rate(rows) if len(rows) else None,
         "engagements": float(counts.elus_referents) if communes else None,

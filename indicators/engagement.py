@@ -30,7 +30,8 @@ def _named(value: object) -> bool:
 
 def commune_engagements(ref: Reference, engagements: pd.DataFrame) -> pd.DataFrame:
     """Every commune of the EPCI with its engagement (not signed, no élu when never recorded)."""
-    base = pd.DataFrame([{"commune": c.code, "nom": c.nom} for c in ref.communes()])
+    listed = ref.communes()  # built by column: 35 000 dicts take a tenth of a second
+    base = pd.DataFrame({"commune": [c.code for c in listed], "nom": [c.nom for c in listed]})
     if base.empty:
         return pd.DataFrame(columns=["commune", "nom", *ENGAGEMENT_COLUMNS[1:]])
     merged = base.merge(engagements, on="commune", how="left")

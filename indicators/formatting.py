@@ -130,6 +130,7 @@ def neutralise_frame(frame):
             continue
         # each distinct text is checked once: an export repeats its labels, codes and sources
         codes, uniques = pd.factorize(series)
+        uniques = np.asarray(uniques, dtype=object)  # Arrow strings are slow to walk one by one
         flags = np.fromiter((is_formula_like(u) for u in uniques), dtype=bool, count=len(uniques))
         mask = pd.Series(np.append(flags, False)[codes], index=series.index)  # -1 (missing): False
         if mask.any():

@@ -118,3 +118,21 @@ def test_an_area_ratio_pairs_each_commune_numerator_with_its_own_denominator(min
     assert not at_cut.index.str.contains("~").any()
     # The denominator alone still adds every commune.
     assert value_at(values, mini_ref, "PE_ENFANTS_MOINS_3", EPCI_CODE, "2025") == 1900
+
+
+def test_in_set_is_isin():
+    """`in_set` (one lookup per distinct value) answers as pandas' `isin`, missing values and
+    an index that does not start at 0 included."""
+    import random
+
+    from indicators.aggregation import in_set
+
+    rng = random.Random(7)
+    pool = [f"62{n:03d}" for n in range(60)]
+    for dtype in ("str", object):
+        values = [rng.choice(pool + [None]) for _ in range(500)]
+        series = pd.Series(values, dtype=dtype, index=range(1000, 1500))
+        wanted = set(rng.sample(pool, 20))
+        assert in_set(series, wanted).tolist() == series.isin(wanted).tolist()
+        assert in_set(series, wanted).index.equals(series.index)
+    assert in_set(pd.Series([], dtype="str"), {"a"}).tolist() == []
