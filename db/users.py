@@ -38,12 +38,19 @@ def get_row(store: Store, login: str) -> sa.Row | None:
         return fetch(conn, login)
 
 
-def list_users(store: Store, convention: str | None = None) -> pd.DataFrame:
+def list_users(
+    store: Store, convention: str | None = None, *, administered_by: str | None = None
+) -> pd.DataFrame:
     """Every account (no password hash) with its role and territories in `convention` (None
-    where it has no rights there; default: the default convention), administrators first."""
+    where it has no rights there; default: the default convention), administrators first.
+
+    `administered_by`: only the accounts holding rights in a convention that this login
+    administers, and those holding rights in none.
+    """
     with store.connect() as conn:
         code = convention or default_convention(conn)
     d = _rights
+    theirs, admin = _rights.alias("theirs"), _rights.alias("admin")
     query = (
         sa.select(
             _users.c.login,
@@ -56,6 +63,19 @@ def list_users(store: Store, convention: str | None = None) -> pd.DataFrame:
             _users.c.session_version,
         )
         .select_from(_users.outerjoin(d, sa.and_(d.c.login == _users.c.login, d.c.convention == code)))
+        .where(
+            sa.true()
+            if administered_by is None
+            else sa.or_(
+                sa.exists().where(
+                    theirs.c.login == _users.c.login,
+                    admin.c.convention == theirs.c.convention,
+                    admin.c.login == administered_by,
+                    admin.c.role == "administrateur",
+                ),
+                ~sa.exists().where(theirs.c.login == _users.c.login),
+            )
+        )
         .order_by(
             sa.case(
                 (d.c.role == "administrateur", 0),

@@ -2,7 +2,9 @@
 disable or re-enable, set a new password, delete (pseudonymised in the journal).
 
 Roles and territories are those of the convention shown: an administrator gives an account
-rights on it (or withdraws them); an account may hold other rights in other conventions."""
+rights on it (or withdraws them); an account may hold other rights in other conventions. The
+list holds the accounts of the conventions the administrator administers (and those without
+rights): an account of another convention is given rights here by its exact login."""
 
 import streamlit as st
 
@@ -61,9 +63,12 @@ flash = st.session_state.pop("users_flash", None)
 if flash:
     st.success(flash, icon=":material/check_circle:")
 
-show_table(users_overview(ctx.store, names, ctx.convention))
+overview = users_overview(ctx.store, names, ctx.convention, actor)
+show_table(overview)
 
-tab_add, tab_edit = st.tabs(["Ajouter un compte", "Modifier un compte"])
+tab_add, tab_edit, tab_other = st.tabs(
+    ["Ajouter un compte", "Modifier un compte", "Compte d'une autre convention"]
+)
 
 with tab_add, st.form("users_add", clear_on_submit=True):
     c1, c2 = st.columns(2)
@@ -96,7 +101,6 @@ with tab_add, st.form("users_add", clear_on_submit=True):
                 )
 
 with tab_edit:
-    overview = users_overview(ctx.store, names, ctx.convention)
     if overview.empty:
         st.info("Aucun compte.")
     else:
@@ -197,3 +201,34 @@ with tab_edit:
                         st.error(plain(str(exc)))
                     else:
                         done(f"Compte « {user.login} » supprimé (désormais « {pseudonym} » dans le journal).")
+
+with tab_other, st.form("users_other", clear_on_submit=True):
+    st.caption(
+        "Un compte qui a des droits dans une autre convention n'est pas listé ici : pour lui "
+        "en donner sur celle-ci, saisissez son identifiant exact (il vous a été communiqué par "
+        "cette personne ou par un administrateur de l'autre convention)."
+    )
+    c1, c2 = st.columns(2)
+    other_login = c1.text_input("Identifiant exact", key="users_other_login")
+    other_role = c2.selectbox(
+        "Rôle", roles, placeholder=CHOOSE, format_func=ROLE_LABELS.get, index=0, key="users_other_role"
+    )
+    other_territoires = st.multiselect(
+        "Territoires (chargé de coopération)",
+        territory_options,
+        format_func=label_territory,
+        placeholder="Choisir un ou plusieurs territoires…",
+        select_all=False,
+        key="users_other_territoires",
+    )
+    if st.form_submit_button("Donner ces droits", type="primary"):
+        try:
+            granted = update_user(
+                ctx.store, actor, other_login, role=other_role, territoires=other_territoires
+            )
+        except (UserError, AccessDenied) as exc:
+            st.error(plain(str(exc)))
+        else:
+            done(
+                f"Le compte « {granted.login} » a désormais le rôle {ROLE_LABELS[granted.role]} sur cette convention."
+            )

@@ -197,10 +197,19 @@ def fetch_user(conn: sa.Connection, login: str, convention: str | None = None) -
     return _fetch_user(conn, str(login).strip().lower(), convention)
 
 
-def list_users(store: Store, convention: str | None = None) -> pd.DataFrame:
+def list_users(
+    store: Store, convention: str | None = None, administrator: Actor | None = None
+) -> pd.DataFrame:
     """Every account (no password hash): login, nom, role and territoires in `convention` (None
-    where it has no rights there; default: the default convention), active, is_demo, created_at."""
-    return db_users.list_users(store, convention)
+    where it has no rights there; default: the default convention), active, is_demo, created_at.
+
+    Given an `administrator`, only the accounts it may know of: those holding rights in a
+    convention it administers, and those holding rights in none (an account of another
+    convention is given rights here by its exact login, `update_user`).
+    """
+    return db_users.list_users(
+        store, convention, administered_by=administrator.login if administrator else None
+    )
 
 
 def default_convention(store: Store) -> str:
@@ -279,11 +288,15 @@ def locked_logins(store: Store, now: datetime | None = None) -> dict[str, dateti
 
 
 def users_overview(
-    store: Store, names: dict[str, str] | None = None, convention: str | None = None
+    store: Store,
+    names: dict[str, str] | None = None,
+    convention: str | None = None,
+    administrator: Actor | None = None,
 ) -> pd.DataFrame:
-    """Every account as shown to an administrator of `convention` (French columns, its role and
-    territory names there, « aucun droit sur cette convention » otherwise; no hash)."""
-    return accounts_table(list_users(store, convention), names, locked_logins(store))
+    """The accounts as shown to `administrator` in `convention` (French columns, its role and
+    territory names there, « aucun droit sur cette convention » otherwise; no hash): those of
+    the conventions it administers and those without rights (`list_users`)."""
+    return accounts_table(list_users(store, convention, administrator), names, locked_logins(store))
 
 
 # -- writes ----------------------------------------------------------------------------------------

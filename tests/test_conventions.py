@@ -29,6 +29,7 @@ from services.accounts import (
     get_user,
     remove_rights,
     update_user,
+    users_overview,
 )
 from services.audit import AuditFilter, audit_entries, batch_entries
 from services.demo import install_demo
@@ -545,3 +546,41 @@ def test_the_demo_line_names_the_convention_shown(two, demo_ref):
         at = _logged_in(two, "chef-b").run()
         assert not at.exception, at.exception
         assert f"cli.py demo --remove --convention {B}" in _text(at)
+
+
+def test_an_administrator_lists_the_accounts_of_its_conventions_only(two):
+    """An administrator of B does not see who works on A: its list holds B's accounts and those
+    without rights; it gives an account of A rights on B by its exact login, in the page."""
+    create_user(two, SYSTEM, "marie", "charge", ["62119"], password=PW, convention=A)
+    create_user(two, SYSTEM, "copil", "lecteur", password=PW, convention=A)
+    update_user(two, SYSTEM, "copil", role="lecteur", convention=B)
+    create_user(two, SYSTEM, "chef-b", "administrateur", password=PW, convention=B)
+    create_user(two, SYSTEM, "chef-a", "administrateur", password=PW, convention=A)
+    create_user(two, SYSTEM, "nouveau", "lecteur", password=PW, convention=B)
+    remove_rights(two, SYSTEM, "nouveau", convention=B)  # an account without rights anywhere
+    chef_b, chef_a = actor_for(two, "chef-b", B), actor_for(two, "chef-a", A)
+
+    def shown(actor, convention):
+        return sorted(users_overview(two, None, convention, actor)["Identifiant"])
+
+    assert shown(chef_b, B) == ["chef-b", "copil", "nouveau"]
+    assert shown(chef_a, A) == ["chef-a", "copil", "marie", "nouveau"]
+    assert len(shown(None, B)) == 5  # the command line, the operator's: every account
+
+    with app_serving(two.url):
+        at = _logged_in(two, "chef-b")
+        at.switch_page("pages/utilisateurs.py")
+        at.run()
+        assert not at.exception, at.exception
+        assert sorted(at.table[0].value["Identifiant"]) == ["chef-b", "copil", "nouveau"]
+        assert "marie" not in at.selectbox(key="users_edit_login").options
+        at.text_input(key="users_other_login").input("marie")
+        at.selectbox(key="users_other_role").set_value("lecteur")
+        next(b for b in at.button if b.label == "Donner ces droits").click().run()
+        assert not at.exception, at.exception
+        assert any("« marie » a désormais le rôle lecteur (COPIL)" in s.value for s in at.success)
+        assert "marie" in at.table[0].value["Identifiant"].tolist()
+        at.text_input(key="users_other_login").input("personne")
+        next(b for b in at.button if b.label == "Donner ces droits").click().run()
+        assert [e.value for e in at.error] == ["Compte « personne » inconnu."]
+    assert actor_for(two, "marie", B).role == "lecteur" and actor_for(two, "marie", A).role == "charge"
