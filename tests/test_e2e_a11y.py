@@ -74,6 +74,12 @@ VISIBLE_TEXT_JS = """
 }
 """
 
+# Keyboard stops that a screen reader announces in English (Streamlit's heading anchors).
+ENGLISH_STOPS_JS = """
+() => [...document.querySelectorAll('a[aria-label="Link to heading"]')]
+  .filter(a => a.offsetParent !== null).map(a => a.getAttribute('href'))
+"""
+
 # Every short table (HTML) and every grid: nothing cut, nothing off to the right.
 CUT_TABLES_JS = """
 () => {
@@ -182,6 +188,7 @@ def test_every_page_is_french_accessible_and_uncut(server, role):
                 _open(page, title)
             page.screenshot(path=str(ARTEFACTS / f"a11y-{role}-{_slug(title)}.png"), full_page=True)
             found = [f"texte anglais : {w}" for w in visible_english(page)]
+            found += [f"lien anglais au clavier : {n}" for n in page.evaluate(ENGLISH_STOPS_JS)]
             found += [f"axe : {v}" for v in serious_violations(page)]
             found += page.evaluate(CUT_TABLES_JS)
             # what is folded away: every expander opened (client side, no rerun), every tab shown

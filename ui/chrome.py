@@ -60,6 +60,9 @@ FRENCH_CSS = """
 [data-testid="stTable"] td [data-testid="stMarkdownContainer"] { overflow: visible !important; overflow-wrap: anywhere; }
 [data-testid="stTable"] td, [data-testid="stTable"] th { white-space: normal !important; }
 [data-testid="stTable"] td, [data-testid="stTable"] td * { overflow-wrap: break-word !important; }
+/* a heading's anchor link (« Link to heading »): an English name read out and a stop of the
+   keyboard's path at every heading; hidden, it is neither (a heading's help stays) */
+[data-testid="stHeaderActionElements"] a[href^="#"] { display: none !important; }
 /* the skip link, shown on keyboard focus: « Skip to main content » */
 [data-testid="stSkipToContent"] { font-size: 0 !important; }
 [data-testid="stSkipToContent"]::after { content: "Aller au contenu"; font-size: 1rem; }
