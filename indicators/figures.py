@@ -20,6 +20,7 @@ source and this one give the same figures).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -67,6 +68,10 @@ class ValueSource(Protocol):
         """True when some value in force is a demonstration value (indicators.chart_facts.any_demo)."""
         ...
 
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        """The reads made inside it, read together (a store opens its file once for them)."""
+        ...
+
 
 @dataclass
 class FrameSource:
@@ -80,6 +85,9 @@ class FrameSource:
         return (
             self.values[self.values["territoire"].isin(set(codes))] if not self.values.empty else self.values
         )
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        return contextlib.nullcontext()
 
     def of_indicators(self, codes: Iterable[str]) -> pd.DataFrame:
         return (
@@ -243,8 +251,9 @@ class ReviewFigures:
         """Where each indicator stands for `territory` at the review (indicator_summary)."""
         territory = territory or self.ref.epci
         if territory not in self._summaries:
-            own = self._territory(territory)
-            periods = area_periods(own, self._rollups(territory), self.ref, territory)
+            with self.source.batch():
+                own, rolled = self._territory(territory), self._rollups(territory)
+            periods = area_periods(own, rolled, self.ref, territory)
             self._summaries[territory] = indicator_summary(
                 own,
                 self.ref,
@@ -276,9 +285,9 @@ class ReviewFigures:
         if key not in self._series:
             ind = self.ref.indicator(code)
             codes = {c for c in (code, ind.numerateur, ind.denominateur) if c}
-            own = self._territory(territory)
+            with self.source.batch():
+                own, rolled = self._territory(territory), self._rollups(territory)
             own = own[own["indicateur"].isin(codes)] if not own.empty else own
-            rolled = self._rollups(territory)
             if not rolled.empty:
                 rolled = rolled[rolled["indicateur"].str.split("~").str[0].isin(codes)]
             self._series[key] = series_of(own, rolled, self.ref, code)

@@ -11,6 +11,7 @@ page's time and memory do not grow with the communes it does not show.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 
@@ -44,6 +45,9 @@ class StoreSource:
     def of_territories(self, codes: Iterable[str]) -> pd.DataFrame:
         values = observations.current_values(self.store, self.convention, territories=list(codes))
         return publishable(values, self.ref)
+
+    def batch(self) -> contextlib.AbstractContextManager[None]:
+        return self.store.reading()
 
     def of_indicators(self, codes: Iterable[str]) -> pd.DataFrame:
         wanted = list(dict.fromkeys(codes))

@@ -20,8 +20,11 @@ def test_a_review_reads_through_one_connection(store, ref):
     assert len(opened) == 1
     assert not figures.summary.empty
     opened.clear()
-    figures.summary_of("62119")  # asked later, outside the batch: its own connection again
-    assert len(opened) >= 1
+    figures.summary_of("62119")  # asked later: its territory's values and rollups, read together
+    assert len(opened) == 1
+    opened.clear()
+    figures.series("PE_PLACES_EAJE", "62498")
+    assert len(opened) == 1
 
 
 def test_the_pinned_connection_belongs_to_its_thread(store):
