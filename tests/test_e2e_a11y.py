@@ -266,13 +266,67 @@ def _open_list(page, wanted: str, typed: str, attempts: int = 3) -> None:
             page.wait_for_selector("[role='option']", timeout=10_000)
             return
         except Exception:  # playwright's TimeoutError: say where the focus went, then retry
-            seen.append(
-                page.evaluate(
-                    "() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)"
-                )
-            )
+            seen.append(_focused(page))
             page.keyboard.press("Escape")
     raise AssertionError(f"la liste « {wanted} » ne s'ouvre pas au clavier ; focus : {seen}")
+
+
+def _choose_file(page, path, attempts: int = 3) -> None:
+    """Tab to the uploader's « Parcourir » button and press Enter until the file chooser opens
+    (as `_open_list`: a page finishing its run may redraw the button under the keyboard)."""
+    seen = []
+    for _ in range(attempts):
+        _settle(page)
+        _tab_to(page, "Parcourir", inside="[data-testid='stFileUploaderDropzone'] button")
+        page.wait_for_timeout(300)
+        try:
+            with page.expect_file_chooser(timeout=15_000) as chooser:
+                page.keyboard.press("Enter")
+        except Exception:  # playwright's TimeoutError: say where the focus went, then retry
+            seen.append(_focused(page))
+            continue
+        chooser.value.set_files(str(path))
+        return
+    raise AssertionError(f"le sélecteur de fichier ne s'ouvre pas au clavier ; focus : {seen}")
+
+
+def _press(
+    page, wanted: str, done: str, *, limit: int = 150, attempts: int = 3, timeout: int = 20_000
+) -> None:
+    """Tab to the element named `wanted` and press Enter until `done` (a selector) shows; a key
+    lost while the page redraws is pressed again (each action here is harmless twice)."""
+    seen = []
+    for _ in range(attempts):
+        _settle(page)
+        _tab_to(page, wanted, limit=limit)
+        page.keyboard.press("Enter")
+        try:
+            page.wait_for_selector(done, timeout=timeout)
+            _settle(page)
+            return
+        except Exception:  # playwright's TimeoutError: say where the focus went, then retry
+            seen.append(_focused(page))
+    raise AssertionError(f"« {wanted} » au clavier n'a pas donné « {done} » ; focus : {seen}")
+
+
+def _download(page, wanted: str, attempts: int = 3):
+    """Tab to the download button named `wanted` and press Enter until the download starts."""
+    seen = []
+    for _ in range(attempts):
+        _tab_to(page, wanted)
+        try:
+            with page.expect_download(timeout=20_000) as download:
+                page.keyboard.press("Enter")
+        except Exception:  # playwright's TimeoutError: say where the focus went, then retry
+            seen.append(_focused(page))
+            _settle(page)
+            continue
+        return download.value
+    raise AssertionError(f"« {wanted} » au clavier ne télécharge rien ; focus : {seen}")
+
+
+def _focused(page) -> str:
+    return page.evaluate("() => document.activeElement && document.activeElement.outerHTML.slice(0, 200)")
 
 
 def test_keyboard_only_login_review_upload_and_bilan(server, tmp_path):
@@ -309,37 +363,20 @@ def test_keyboard_only_login_review_upload_and_bilan(server, tmp_path):
         )
         _settle(page)
         # go to the upload page and send a file
-        _tab_to(page, "Dépôt trimestriel")
-        page.keyboard.press("Enter")
-        page.wait_for_selector('h1:has-text("Dépôt trimestriel")', timeout=60_000)
-        _settle(page)
+        _press(page, "Dépôt trimestriel", 'h1:has-text("Dépôt trimestriel")')
         # the « Parcourir » button (its accessible name is Streamlit's own word, see ui/chrome.py)
-        _tab_to(page, "Parcourir", inside="[data-testid='stFileUploaderDropzone'] button")
-        page.wait_for_timeout(300)
-        with page.expect_file_chooser(timeout=60_000) as chooser:
-            page.keyboard.press("Enter")
-        chooser.value.set_files(str(upload))
+        _choose_file(page, upload)
         page.wait_for_selector("text=Aperçu", timeout=60_000)
-        _settle(page)
-        _tab_to(page, "Valider le dépôt")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("text=enregistré", timeout=60_000)
+        _press(page, "Valider le dépôt", "text=enregistré")
         _settle(page)
         page.screenshot(path=str(ARTEFACTS / "clavier-depot.png"), full_page=True)
         # the Bilan page, then prepare and download the bilan
-        _tab_to(page, r"Bilan \(PDF\)", limit=300)
-        page.keyboard.press("Enter")
-        page.wait_for_selector('h1:has-text("Bilan (PDF)")', timeout=60_000)
-        _settle(page)
-        _tab_to(page, "Préparer le bilan PDF")
-        page.keyboard.press("Enter")
-        page.wait_for_selector("text=Télécharger le bilan PDF", timeout=240_000)
+        _press(page, r"Bilan \(PDF\)", 'h1:has-text("Bilan (PDF)")', limit=300)
+        _press(page, "Préparer le bilan PDF", "text=Télécharger le bilan PDF", attempts=2, timeout=120_000)
         _settle(page)
         page.keyboard.press("Shift+Tab")  # focus may have stayed after the button it replaced
-        _tab_to(page, "Télécharger le bilan PDF")
-        with page.expect_download(timeout=60_000) as download:
-            page.keyboard.press("Enter")
-        head = open(download.value.path(), "rb").read(5)
-        name = download.value.suggested_filename
+        download = _download(page, "Télécharger le bilan PDF")
+        head = open(download.path(), "rb").read(5)
+        name = download.suggested_filename
         browser.close()
     assert head == b"%PDF-" and name == "bilan-ctg-annuelle-2027.pdf"
