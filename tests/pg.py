@@ -18,12 +18,13 @@ import itertools
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
 
 import psycopg
+
+from tests.ports import free_port
 
 SKIP_VARIABLE = "CTG_TESTS_SANS_POSTGRESQL"
 SUPERUSER = "postgres"
@@ -57,12 +58,6 @@ def binaries() -> Path:
     )
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 class Cluster:
     """A running PostgreSQL cluster in a temporary folder; `stop()` removes it."""
 
@@ -87,7 +82,7 @@ class Cluster:
             "--locale=C.UTF-8", "--no-sync",
         )  # fmt: skip
         for attempt in range(5):
-            self.port = _free_port()
+            self.port = free_port()
             options = (
                 f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"

@@ -7,17 +7,14 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import time
 import unicodedata
-import urllib.request
 
 import pytest
 
 from db.store import Store
 from services.demo import install_demo
+from tests.app_process import AppProcess
 from tests.auth_helpers import TEST_PASSWORD, ensure_account
 from tests.conftest import ROOT
 
@@ -44,12 +41,6 @@ def server_store_path(url: str):
     return _STORES[url]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _titles() -> list[str]:
     return re.findall(r'title="([^"]+)"', (ROOT / "app.py").read_text(encoding="utf-8"))
 
@@ -68,46 +59,10 @@ def server(tmp_path_factory, _seeded_template, ref):
     with Store(path) as store:
         install_demo(store, ref)
         ensure_account(store, "administrateur", login="e2e-admin")
-    port = _free_port()
-    env = {**os.environ, "CTG_DATABASE_URL": f"duckdb:///{path}"}
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "server.py",
-            "--server.port",
-            str(port),
-            "--server.address",
-            "127.0.0.1",
-            "--server.headless",
-            "true",
-        ],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    _STORES[url] = path
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
-                if resp.status == 200:
-                    break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("streamlit n'a pas démarré en 60 s")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
+    app = AppProcess(f"duckdb:///{path}").start()
+    _STORES[app.url] = path
+    yield app.url
+    app.stop()
 
 
 def _settle(page, timeout_s: float = 60.0) -> None:

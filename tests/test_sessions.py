@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import http.client
-import socket
 import threading
 import time
 from datetime import datetime, timedelta
@@ -25,6 +24,7 @@ from indicators.sessions import CHANGED, CLOSED, COOKIE_NAME, GONE, UNKNOWN
 from services import accounts as users
 from services import sessions
 from services.settings import get_settings
+from tests.ports import free_port
 
 SECRET = "Tr3s-Secret-Mot-De-Passe"
 OTHER_SECRET = "Un-Autre-Secret-2026!"
@@ -221,12 +221,6 @@ def test_ended_sessions_are_purged_a_day_later(mini_store, marie, minutes):
 
 
 # -- the HTTP routes, on a real uvicorn ----------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture
 def routes_server(mini_store, monkeypatch):
     """uvicorn serving the session routes (as `server.py` mounts them) on the test store."""
@@ -238,7 +232,7 @@ def routes_server(mini_store, monkeypatch):
     monkeypatch.setenv("CTG_DATABASE_URL", mini_store.url)
     get_settings.cache_clear()
     monkeypatch.setattr(session_routes, "_store", None)
-    port = _free_port()
+    port = free_port()
     server = uvicorn.Server(
         uvicorn.Config(
             Starlette(routes=session_routes.routes()), host="127.0.0.1", port=port, log_level="error"
